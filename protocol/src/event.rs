@@ -1,0 +1,132 @@
+//! Events: what the platform pushes to the parties that may see them.
+
+use crate::agent::Presence;
+use crate::ids::{AgentId, ChannelId, OrgId, SessionId, UserId, WorkId};
+use crate::message::Message;
+use crate::session::{EndedBy, Handler, Session, SessionStatus};
+use crate::user::Consent;
+use crate::work::{RoutingContext, WorkItem};
+use serde::{Deserialize, Serialize};
+
+/// Why an offer was taken back from an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RescindReason {
+    /// Not accepted within the queue's push timeout (R-ROUTE-5).
+    PushTimeout,
+    /// The customer ended the session (R-SESS-8).
+    Canceled,
+    /// The agent went offline (R-ROUTE-7).
+    Unavailable,
+}
+
+/// A stream an event is delivered on (R-SEC-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// The org's own observers (admin token).
+    Org(OrgId),
+    /// A channel's provider stream: every message on that channel.
+    Channel(ChannelId),
+    /// One end user's stream: that user's messages only.
+    User(UserId),
+    /// One agent's connection.
+    Agent(AgentId),
+}
+
+/// Something that happened, pushed to every [`Audience`] it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A message was stored in a session (R-SESS-2).
+    Message {
+        org: OrgId,
+        channel: ChannelId,
+        user: UserId,
+        /// The agent holding the session's live work, who receives it too.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<AgentId>,
+        message: Message,
+    },
+    /// A session changed status or handler.
+    SessionChanged {
+        org: OrgId,
+        channel: ChannelId,
+        user: UserId,
+        session: SessionId,
+        status: SessionStatus,
+        handler: Handler,
+        /// The agent that holds (or held until this change) the session's work.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<AgentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ended_by: Option<EndedBy>,
+    },
+    /// Work offered to an agent, with what it needs to pick it up (R-BOT-2, R-ROUTE-9).
+    WorkOffered {
+        org: OrgId,
+        work: WorkItem,
+        session: Session,
+        context: RoutingContext,
+        transcript: Vec<Message>,
+    },
+    /// An offer taken back (R-ROUTE-5, R-ROUTE-7, R-SESS-8).
+    OfferRescinded {
+        org: OrgId,
+        agent: AgentId,
+        work: WorkId,
+        session: SessionId,
+        reason: RescindReason,
+    },
+    /// A work item moved past assigned (opened, closed, declined, ...).
+    WorkChanged { work: WorkItem },
+    ConsentChanged {
+        org: OrgId,
+        channel: ChannelId,
+        user: UserId,
+        consent: Consent,
+    },
+    PresenceChanged {
+        org: OrgId,
+        agent: AgentId,
+        presence: Presence,
+    },
+}
+
+impl Event {
+    /// The streams this event goes to. The org stream sees everything of its org.
+    pub fn audiences(&self) -> impl Iterator<Item = Audience> {
+        let (org, a, b, c) = match self {
+            Event::Message {
+                org,
+                channel,
+                user,
+                agent,
+                ..
+            }
+            | Event::SessionChanged {
+                org,
+                channel,
+                user,
+                agent,
+                ..
+            } => (
+                *org,
+                Some(Audience::Channel(*channel)),
+                Some(Audience::User(*user)),
+                agent.map(Audience::Agent),
+            ),
+            Event::WorkOffered { org, work, .. } => {
+                (*org, Some(Audience::Agent(work.agent)), None, None)
+            }
+            Event::OfferRescinded { org, agent, .. } => {
+                (*org, Some(Audience::Agent(*agent)), None, None)
+            }
+            Event::WorkChanged { work } => (work.org, None, None, None),
+            Event::ConsentChanged { org, .. } => (*org, None, None, None),
+            Event::PresenceChanged { org, agent, .. } => {
+                (*org, Some(Audience::Agent(*agent)), None, None)
+            }
+        };
+        [Some(Audience::Org(org)), a, b, c].into_iter().flatten()
+    }
+}

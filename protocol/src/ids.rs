@@ -1,0 +1,79 @@
+//! Typed identifiers. Every resource has its own id type so that a channel id can never be passed
+//! where a queue id is expected. On the wire an id is a JSON integer (an unsigned 53-bit-safe
+//! number), unique across the whole server, not just within an org.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An org (tenant): the isolation boundary of every other resource.
+    OrgId, "org:"
+);
+id_type!(
+    /// A messaging channel (one web chat deployment, one SMS number, one WhatsApp sender...).
+    ChannelId, "channel:"
+);
+id_type!(
+    /// A messaging user: one end user on one channel (R-CHAN-2).
+    UserId, "user:"
+);
+id_type!(
+    /// A conversation: the thread shared by every session of one messaging user (R-SESS-5).
+    ConversationId, "conversation:"
+);
+id_type!(
+    /// A messaging session: one episode of a conversation, from first message to ended.
+    SessionId, "session:"
+);
+id_type!(
+    /// A routing queue.
+    QueueId, "queue:"
+);
+id_type!(
+    /// A human agent.
+    AgentId, "agent:"
+);
+id_type!(
+    /// A scripted bot that answers a channel first.
+    BotId, "bot:"
+);
+id_type!(
+    /// A work item: one offer of a session to one agent (assigned, then opened, declined...).
+    WorkId, "work:"
+);
+
+/// A message's position in its session: 1 for the first message, rising by exactly 1 (R-SESS-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Seq(pub u32);
+
+impl Seq {
+    /// The seq of a session's first message.
+    pub const FIRST: Seq = Seq(1);
+
+    /// The seq that follows this one.
+    pub fn next(self) -> Seq {
+        Seq(self.0 + 1)
+    }
+}
+
+impl fmt::Display for Seq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

@@ -1,0 +1,15 @@
+//! Input limits every implementation enforces (R-SEC-4). Requests over a limit are rejected with
+//! a 4xx error and change nothing.
+
+/// Longest message text, component text or option label, in bytes of UTF-8.
+pub const MAX_TEXT_BYTES: usize = 4096;
+/// Longest name, address, skill name or external id (provider/client message id), in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+/// Most options in one component, intents in one bot, skills on one agent or queue.
+pub const MAX_ITEMS: usize = 64;
+/// Largest HTTP request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Highest skill level.
+pub const MAX_SKILL_LEVEL: u8 = 10;
+/// Largest agent capacity or queue capacity weight, in capacity units.
+pub const MAX_CAPACITY: u32 = 100;
