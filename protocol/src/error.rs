@@ -52,9 +52,15 @@ impl ErrorCode {
             Unauthorized => 401,
             Forbidden | ConsentRequired => 403,
             NotFound | RouteNotFound => 404,
-            ChannelTypeImmutable | SessionEnded | InactiveUnsupported | OutsideServiceWindow
-            | SessionOwnedByOtherAgent | SessionInProgress | TransferToBotRejected
-            | WorkNotOffered | InvalidState => 409,
+            ChannelTypeImmutable
+            | SessionEnded
+            | InactiveUnsupported
+            | OutsideServiceWindow
+            | SessionOwnedByOtherAgent
+            | SessionInProgress
+            | TransferToBotRejected
+            | WorkNotOffered
+            | InvalidState => 409,
             PayloadTooLarge => 413,
             InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
             Internal => 500,

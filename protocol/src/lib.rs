@@ -19,7 +19,9 @@ pub mod work;
 
 pub use agent::{Agent, AgentCreated, AgentSpec, Presence};
 pub use bot::{Bot, BotField, BotSpec, Intent, IntentAction};
-pub use channel::{Channel, ChannelKind, ChannelSpec, ChannelUpdate, ConsentLevel, Entry, Platform};
+pub use channel::{
+    Channel, ChannelKind, ChannelSpec, ChannelUpdate, ConsentLevel, Entry, Platform,
+};
 pub use error::{ApiError, ErrorCode};
 pub use event::{Audience, Event, RescindReason};
 pub use ids::{

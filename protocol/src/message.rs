@@ -1,7 +1,7 @@
 //! Messages and the structured components enhanced channels carry.
 
-use crate::ids::{AgentId, SessionId};
 use crate::ids::Seq;
+use crate::ids::{AgentId, SessionId};
 use crate::time::{Millis, Timestamp};
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 //! Request bodies and their replies: what clients send and get back.
 
 use crate::agent::Presence;
-use crate::ids::{BotId, ChannelId, ConversationId, OrgId, QueueId, SessionId, UserId, WorkId};
 use crate::ids::Seq;
+use crate::ids::{BotId, ChannelId, ConversationId, OrgId, QueueId, SessionId, UserId, WorkId};
 use crate::message::Component;
 use serde::{Deserialize, Serialize};
 
@@ -31,9 +31,14 @@ pub struct Created<I> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InboundContent {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// The customer's answer to a component (R-CHAN-4).
-    ComponentResponse { in_reply_to: Seq, answer_id: String },
+    ComponentResponse {
+        in_reply_to: Seq,
+        answer_id: String,
+    },
     /// The customer closed the conversation (R-SESS-8).
     End,
 }
@@ -66,11 +71,18 @@ pub struct InboundAccepted {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OutboundContent {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// An approved template, allowed outside the service window (R-OUT-4).
-    Template { name: String, text: String },
+    Template {
+        name: String,
+        text: String,
+    },
     /// Enhanced channels only (R-CHAN-3).
-    Component { component: Component },
+    Component {
+        component: Component,
+    },
 }
 
 /// Body of `POST /v1/orgs/{org}/channels/{channel}/outbound`: an org-triggered message

@@ -22,7 +22,10 @@ impl Consent {
         matches!(
             (self, level),
             (Consent::ImplicitlyOptedIn, ConsentLevel::Implicit)
-                | (Consent::ExplicitlyOptedIn, ConsentLevel::Implicit | ConsentLevel::Explicit)
+                | (
+                    Consent::ExplicitlyOptedIn,
+                    ConsentLevel::Implicit | ConsentLevel::Explicit
+                )
                 | (Consent::DoublyOptedIn, _)
         )
     }

@@ -1,0 +1,203 @@
+//! Bot conversations: greeting, intent question, field collection, then resolve or handoff
+//! (R-BOT-1..4).
+
+use super::ctx::Ctx;
+use super::org::Org;
+use super::session_flow::Author;
+use super::state::{BotRun, BotStage, Handoff};
+use omnisim_protocol::bot::AGENT_REQUEST_WORDS;
+use omnisim_protocol::{
+    BotId, Choice, Component, Consent, EndedBy, Handler, IntentAction, MessageBody, Platform,
+    Sender, SessionId, SessionStatus,
+};
+
+/// Sent when the customer's answer matches no intent; the question follows again.
+pub const NOT_UNDERSTOOD: &str = "Sorry, I did not understand that.";
+
+/// What the customer's answer to the intent question picked.
+enum Pick {
+    Intent(usize),
+    Agent,
+}
+
+impl Org {
+    /// The bot takes the session: greeting, then the intent question (R-BOT-1, R-SESS-4).
+    pub(crate) fn start_bot(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId) {
+        let s = self.session_mut(session);
+        s.bot = Some(BotRun {
+            bot,
+            stage: BotStage::AwaitingIntent,
+        });
+        self.set_status(ctx, session, SessionStatus::Active, Some(Handler::Bot));
+        let greeting = self.bots[&bot].spec.greeting.clone();
+        self.bot_say(ctx, session, MessageBody::Text { text: greeting });
+        self.ask_intent(ctx, session, bot);
+    }
+
+    /// The intent question: a question_with_options on enhanced channels, a numbered text menu on
+    /// standard ones (R-BOT-1).
+    fn ask_intent(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId) {
+        let spec = &self.bots[&bot].spec;
+        let question = Component::QuestionWithOptions {
+            text: spec.question.clone(),
+            options: spec
+                .intents
+                .iter()
+                .map(|i| Choice {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                })
+                .collect(),
+        };
+        let channel = self.sessions[&session].info.channel;
+        let body = match self.channels[&channel].info.platform {
+            Platform::Enhanced => MessageBody::Component {
+                component: question,
+            },
+            Platform::Standard => MessageBody::Text {
+                text: question.render_text(),
+            },
+        };
+        self.bot_say(ctx, session, body);
+    }
+
+    /// A bot message, unless the user opted out: opted-out users get nothing (R-OUT-2).
+    fn bot_say(&mut self, ctx: &mut Ctx, session: SessionId, body: MessageBody) {
+        let user = self.sessions[&session].info.user;
+        if self.users[&user].consent != Consent::OptedOut {
+            self.push_message(ctx, session, Author::automated(Sender::Bot), body);
+        }
+    }
+
+    /// What the answer picks: an option id, its number, its label or id, or a request for a human.
+    fn pick(&self, bot: BotId, answer: &MessageBody) -> Option<Pick> {
+        let spec = &self.bots[&bot].spec;
+        let text = match answer {
+            MessageBody::ComponentResponse { answer_id, .. } => answer_id.as_str(),
+            MessageBody::Text { text } => text.trim(),
+            _ => return None,
+        };
+        if let Ok(n) = text.parse::<usize>() {
+            return (1..=spec.intents.len())
+                .contains(&n)
+                .then(|| Pick::Intent(n - 1));
+        }
+        if let Some(i) = spec
+            .intents
+            .iter()
+            .position(|i| i.id == text || i.label.eq_ignore_ascii_case(text))
+        {
+            return Some(Pick::Intent(i));
+        }
+        let asks_for_agent = AGENT_REQUEST_WORDS
+            .iter()
+            .any(|w| text.eq_ignore_ascii_case(w));
+        (asks_for_agent && self.agent_queue(bot).is_some()).then_some(Pick::Agent)
+    }
+
+    /// Where a request for a human goes: the bot's agent queue, else its first handoff queue.
+    fn agent_queue(&self, bot: BotId) -> Option<omnisim_protocol::QueueId> {
+        let spec = &self.bots[&bot].spec;
+        spec.agent_queue.or_else(|| {
+            spec.intents.iter().find_map(|i| match &i.action {
+                IntentAction::Handoff { queue, .. } => Some(*queue),
+                IntentAction::Resolve { .. } => None,
+            })
+        })
+    }
+
+    /// The customer answered the bot (the answer is the session's last message).
+    pub(crate) fn bot_on_message(&mut self, ctx: &mut Ctx, session: SessionId) {
+        let s = &self.sessions[&session];
+        let (Some(run), Some(answer)) = (s.bot.clone(), s.messages.last()) else {
+            return;
+        };
+        let bot = run.bot;
+        match run.stage {
+            BotStage::AwaitingIntent => match self.pick(bot, &answer.body) {
+                Some(Pick::Intent(i)) => {
+                    let intent = self.bots[&bot].spec.intents[i].clone();
+                    match intent.action {
+                        IntentAction::Resolve { reply } => {
+                            self.bot_say(ctx, session, MessageBody::Text { text: reply });
+                            self.end_session(ctx, session, EndedBy::Bot);
+                        }
+                        IntentAction::Handoff {
+                            queue,
+                            required_skills,
+                        } => {
+                            let handoff = Handoff {
+                                queue,
+                                skills: required_skills,
+                                intent: Some(intent.id),
+                            };
+                            self.collect_or_handoff(ctx, session, bot, handoff, 0);
+                        }
+                    }
+                }
+                Some(Pick::Agent) => {
+                    let queue = self.agent_queue(bot).expect("pick checked it");
+                    let handoff = Handoff {
+                        queue,
+                        skills: Vec::new(),
+                        intent: None,
+                    };
+                    self.handoff(ctx, session, bot, handoff);
+                }
+                None => {
+                    let text = NOT_UNDERSTOOD.to_owned();
+                    self.bot_say(ctx, session, MessageBody::Text { text });
+                    self.ask_intent(ctx, session, bot);
+                }
+            },
+            BotStage::Collecting { handoff, next } => {
+                let value = match &answer.body {
+                    MessageBody::Text { text } => text.trim().to_owned(),
+                    MessageBody::ComponentResponse { answer_id, .. } => answer_id.clone(),
+                    MessageBody::Template { text, .. } => text.clone(),
+                    MessageBody::Component { .. } => String::new(),
+                };
+                let name = self.bots[&bot].spec.fields[next].name.clone();
+                self.session_mut(session).context.fields.insert(name, value);
+                self.collect_or_handoff(ctx, session, bot, handoff, next + 1);
+            }
+        }
+    }
+
+    /// Asks for field `next`, or hands off once every field is in (R-BOT-2).
+    fn collect_or_handoff(
+        &mut self,
+        ctx: &mut Ctx,
+        session: SessionId,
+        bot: BotId,
+        handoff: Handoff,
+        next: usize,
+    ) {
+        let Some(field) = self.bots[&bot].spec.fields.get(next) else {
+            self.handoff(ctx, session, bot, handoff);
+            return;
+        };
+        let prompt = field.prompt.clone();
+        self.session_mut(session).bot = Some(BotRun {
+            bot,
+            stage: BotStage::Collecting { handoff, next },
+        });
+        self.bot_say(ctx, session, MessageBody::Text { text: prompt });
+    }
+
+    /// The session waits in the handoff queue with handler bot_to_agent; with no eligible agent
+    /// online the bot sends its fallback text first (R-BOT-2, R-BOT-3).
+    fn handoff(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId, handoff: Handoff) {
+        let extra = self.skills.requirements(&handoff.skills);
+        let req = self.requirements_for(handoff.queue, &extra, false);
+        if self.router.agents(req).online_count() == 0 {
+            let text = self.bots[&bot].spec.fallback_text.clone();
+            self.bot_say(ctx, session, MessageBody::Text { text });
+        }
+        let s = self.session_mut(session);
+        s.bot = None;
+        s.context.intent = handoff.intent;
+        s.info.handler = Handler::BotToAgent;
+        self.request_routing(ctx, session, handoff.queue, extra, Vec::new(), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! The sans-IO platform engine: every org's state and the rules of RULES.md as a deterministic
+//! state machine. No sockets, no clock, no randomness: drivers pass the time in, and get back
+//! replies and the events to deliver.
+//!
+//! ```text
+//! engine.apply(now, command) -> Result<Applied, ApiError>   // commands from admins, providers, agents
+//! engine.next_deadline() -> Option<Timestamp>                // the earliest pending timer
+//! engine.fire_timers(now) -> Vec<Event>                      // push timeouts, inactivity, skill drops
+//! ```
+//!
+//! A rejected command changes nothing: every handler validates before it mutates.
+
+mod agent_actions;
+mod assignment;
+mod bot_flow;
+mod command;
+mod consent;
+mod ctx;
+mod errors;
+mod inbound;
+mod org;
+mod outbound;
+mod queries;
+mod session_flow;
+mod setup;
+mod state;
+mod timers;
+mod validate;
+
+pub use bot_flow::NOT_UNDERSTOOD;
+pub use command::{Command, OrgCommand, Reply};
+pub use consent::{OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION};
+pub use timers::Timer;
+
+use ctx::{Ctx, IdGen};
+use errors::{invalid, not_found};
+use omnisim_protocol::{
+    AgentCreated, AgentId, ApiError, Created, Event, OrgCreated, OrgId, Timestamp,
+};
+use org::Org;
+use std::collections::HashMap;
+use timers::Timers;
+
+/// The outcome of an applied command: its reply and the events to deliver, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub reply: Reply,
+    pub events: Vec<Event>,
+}
+
+/// The whole platform: every org, the tokens that reach them, and the pending timers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Engine {
+    /// The latest time seen; earlier `now`s are raised to it so that times never decrease
+    /// (R-SESS-6, R-ROUTE-11).
+    now: Timestamp,
+    ids: IdGen,
+    timers: Timers,
+    orgs: HashMap<OrgId, Org>,
+    org_tokens: HashMap<String, OrgId>,
+    agent_tokens: HashMap<String, AgentId>,
+    agent_orgs: HashMap<AgentId, OrgId>,
+}
+
+impl Engine {
+    /// An engine with no orgs.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// The latest time the engine has seen.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The org an admin token belongs to (R-SEC-1).
+    pub fn authenticate_org(&self, token: &str) -> Option<OrgId> {
+        self.org_tokens.get(token).copied()
+    }
+
+    /// The agent a connection token belongs to (R-SEC-1).
+    pub fn authenticate_agent(&self, token: &str) -> Option<AgentId> {
+        self.agent_tokens.get(token).copied()
+    }
+
+    /// The org an agent belongs to.
+    pub fn org_of_agent(&self, agent: AgentId) -> Option<OrgId> {
+        self.agent_orgs.get(&agent).copied()
+    }
+
+    /// Applies `command` at `now`. On error nothing changed and no event was produced.
+    pub fn apply(&mut self, now: Timestamp, command: Command) -> Result<Applied, ApiError> {
+        let now = now.max(self.now);
+        let mut events = Vec::new();
+        let reply = match command {
+            Command::CreateOrg { name, token } => self.create_org(name, token)?,
+            Command::Org { org, command } => {
+                if let OrgCommand::CreateAgent { token, .. } = &command {
+                    self.check_new_token(token)?;
+                }
+                let state = self.orgs.get_mut(&org).ok_or_else(|| not_found(org))?;
+                let mut ctx = Ctx {
+                    now,
+                    org,
+                    ids: &mut self.ids,
+                    timers: &mut self.timers,
+                    out: &mut events,
+                };
+                let reply = apply_org(state, &mut ctx, command)?;
+                if let Reply::AgentCreated(created) = &reply {
+                    self.agent_tokens
+                        .insert(created.token.clone(), created.agent.id);
+                    self.agent_orgs.insert(created.agent.id, org);
+                }
+                reply
+            }
+            Command::Agent { agent, request } => {
+                let org = self.org_of_agent(agent).ok_or_else(|| not_found(agent))?;
+                let state = self
+                    .orgs
+                    .get_mut(&org)
+                    .expect("agents belong to existing orgs");
+                let mut ctx = Ctx {
+                    now,
+                    org,
+                    ids: &mut self.ids,
+                    timers: &mut self.timers,
+                    out: &mut events,
+                };
+                state.agent_request(&mut ctx, agent, request)?
+            }
+        };
+        self.now = now;
+        Ok(Applied { reply, events })
+    }
+
+    /// The earliest time [`Engine::fire_timers`] has something to do.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.timers.next()
+    }
+
+    /// Number of pending timers.
+    pub fn pending_timers(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// Fires every timer due at or before `now`, in deadline order; each takes effect at its own
+    /// deadline (or the latest time seen, if later).
+    pub fn fire_timers(&mut self, now: Timestamp) -> Vec<Event> {
+        let mut events = Vec::new();
+        while let Some((at, org, timer)) = self.timers.pop_due(now) {
+            self.now = self.now.max(at);
+            let Some(state) = self.orgs.get_mut(&org) else {
+                continue;
+            };
+            let mut ctx = Ctx {
+                now: self.now,
+                org,
+                ids: &mut self.ids,
+                timers: &mut self.timers,
+                out: &mut events,
+            };
+            state.fire(&mut ctx, timer);
+        }
+        self.now = self.now.max(now);
+        events
+    }
+
+    fn check_new_token(&self, token: &str) -> Result<(), ApiError> {
+        if token.len() < 16 || token.len() > omnisim_protocol::limits::MAX_NAME_BYTES {
+            return Err(invalid("tokens are 16 to 256 bytes"));
+        }
+        if self.org_tokens.contains_key(token) || self.agent_tokens.contains_key(token) {
+            return Err(invalid("token already in use"));
+        }
+        Ok(())
+    }
+
+    fn create_org(&mut self, name: String, token: String) -> Result<Reply, ApiError> {
+        validate::name("name", &name)?;
+        self.check_new_token(&token)?;
+        let id = OrgId(self.ids.next());
+        self.orgs.insert(id, Org::new(id, name.clone()));
+        self.org_tokens.insert(token.clone(), id);
+        Ok(Reply::OrgCreated(OrgCreated {
+            org: id,
+            name,
+            token,
+        }))
+    }
+}
+
+/// Dispatches an org-scoped command.
+fn apply_org(org: &mut Org, ctx: &mut Ctx, command: OrgCommand) -> Result<Reply, ApiError> {
+    Ok(match command {
+        OrgCommand::CreateChannel(spec) => Reply::Channel(org.create_channel(ctx, spec)?),
+        OrgCommand::UpdateChannel(id, update) => Reply::Channel(org.update_channel(id, update)?),
+        OrgCommand::CreateQueue(spec) => Reply::Queue(Created {
+            id: org.create_queue(ctx, spec)?,
+        }),
+        OrgCommand::CreateBot(spec) => Reply::Bot(Created {
+            id: org.create_bot(ctx, spec)?,
+        }),
+        OrgCommand::CreateAgent { spec, token } => Reply::AgentCreated(AgentCreated {
+            agent: org.create_agent(ctx, spec)?,
+            token,
+        }),
+        OrgCommand::UpdateAgent(id, spec) => Reply::Agent(org.update_agent(ctx, id, spec)?),
+        OrgCommand::SetConsent(channel, req) => Reply::User(org.set_consent(ctx, channel, req)?),
+        OrgCommand::Inbound(channel, req) => Reply::Inbound(org.inbound(ctx, channel, req)?),
+        OrgCommand::TriggeredOutbound(channel, req) => {
+            Reply::Message(org.triggered_outbound(ctx, channel, req)?)
+        }
+    })
+}
+
+impl Org {
+    /// Applies a due timer.
+    fn fire(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::PushTimeout(work) => self.push_timeout(ctx, work),
+            Timer::SkillDrop(session) => {
+                if let Some(r) = self
+                    .sessions
+                    .get_mut(&session)
+                    .and_then(|s| s.routing.as_mut())
+                {
+                    r.drop_at = None;
+                    self.drop_additional_skills(ctx, session);
+                }
+            }
+            Timer::Inactivity(session) => {
+                let Some(s) = self.sessions.get_mut(&session) else {
+                    return;
+                };
+                s.inactivity_at = None;
+                if s.info.status == omnisim_protocol::SessionStatus::Active && s.live_work.is_some()
+                {
+                    self.go_inactive(ctx, session);
+                }
+            }
+            Timer::InactiveTtl(session) => {
+                let Some(s) = self.sessions.get_mut(&session) else {
+                    return;
+                };
+                s.ttl_at = None;
+                if s.info.status == omnisim_protocol::SessionStatus::Inactive {
+                    self.end_session(ctx, session, omnisim_protocol::EndedBy::System);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! One org's whole platform state. Every lookup goes through the org, so another org's ids are
+//! simply absent here (R-SEC-1).
+
+use super::errors::not_found;
+use super::state::{AgentState, ChannelState, QueueState, SessionState};
+use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
+use omnisim_protocol::{
+    AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, SessionId,
+    UserId, WorkId, WorkItem,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The state of one tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    pub skills: SkillNames,
+    pub channels: BTreeMap<ChannelId, ChannelState>,
+    pub queues: BTreeMap<QueueId, QueueState>,
+    pub bots: BTreeMap<BotId, Bot>,
+    pub agents: BTreeMap<AgentId, AgentState>,
+    pub users: HashMap<UserId, MessagingUser>,
+    pub sessions: HashMap<SessionId, SessionState>,
+    pub work: HashMap<WorkId, WorkItem>,
+    pub router: Router,
+    /// Waiting sessions some agent declined: re-checked when an agent leaves (R-ROUTE-6).
+    pub declined: BTreeSet<SessionId>,
+}
+
+impl Org {
+    /// An empty org.
+    pub fn new(id: OrgId, name: String) -> Org {
+        Org {
+            id,
+            name,
+            skills: SkillNames::default(),
+            channels: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            bots: BTreeMap::new(),
+            agents: BTreeMap::new(),
+            users: HashMap::new(),
+            sessions: HashMap::new(),
+            work: HashMap::new(),
+            router: Router::default(),
+            declined: BTreeSet::new(),
+        }
+    }
+
+    pub fn channel(&self, id: ChannelId) -> Result<&ChannelState, ApiError> {
+        self.channels.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn queue(&self, id: QueueId) -> Result<&QueueState, ApiError> {
+        self.queues.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn bot(&self, id: BotId) -> Result<&Bot, ApiError> {
+        self.bots.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn agent(&self, id: AgentId) -> Result<&AgentState, ApiError> {
+        self.agents.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn user(&self, id: UserId) -> Result<&MessagingUser, ApiError> {
+        self.users.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn session(&self, id: SessionId) -> Result<&SessionState, ApiError> {
+        self.sessions.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    pub fn work_item(&self, id: WorkId) -> Result<&WorkItem, ApiError> {
+        self.work.get(&id).ok_or_else(|| not_found(id))
+    }
+
+    /// A session the engine itself holds the id of.
+    pub(crate) fn session_mut(&mut self, id: SessionId) -> &mut SessionState {
+        self.sessions
+            .get_mut(&id)
+            .expect("session ids held in engine state exist")
+    }
+
+    /// Changes an agent while keeping the routing indexes in step with its presence, skills and
+    /// load (R-ROUTE-1, R-ROUTE-4).
+    pub(crate) fn with_agent<R>(&mut self, id: AgentId, f: impl FnOnce(&mut AgentState) -> R) -> R {
+        let agent = self
+            .agents
+            .get_mut(&id)
+            .expect("agent ids held in engine state exist");
+        if agent.info.presence == Presence::Online {
+            self.router.unindex_agent(&agent.skills, agent.rank());
+        }
+        let result = f(agent);
+        if agent.info.presence == Presence::Online {
+            self.router.index_agent(&agent.skills, agent.rank());
+        }
+        result
+    }
+
+    /// The id of requirement set `needs`, indexing the online agents that meet it if it is new.
+    pub(crate) fn intern_requirements(&mut self, needs: SkillLevels) -> ReqId {
+        let online = self
+            .agents
+            .values()
+            .filter(|a| a.info.presence == Presence::Online)
+            .map(|a| (&a.skills, a.rank()));
+        self.router.intern(needs, online)
+    }
+}

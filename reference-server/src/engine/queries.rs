@@ -1,0 +1,141 @@
+//! Read-back: resources as the protocol returns them. Every query is scoped to an org, so another
+//! org's ids read as absent (R-SEC-1).
+
+use super::Engine;
+use super::errors::not_found;
+use super::org::Org;
+use omnisim_protocol::{
+    Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, OrgId, Queue,
+    QueueId, Seq, Session, SessionId, SessionTranscript, UserId, WorkId, WorkItem,
+};
+
+impl Engine {
+    fn org(&self, org: OrgId) -> Result<&Org, ApiError> {
+        self.orgs.get(&org).ok_or_else(|| not_found(org))
+    }
+
+    /// An org's name.
+    pub fn org_name(&self, org: OrgId) -> Result<&str, ApiError> {
+        Ok(&self.org(org)?.name)
+    }
+
+    pub fn channel(&self, org: OrgId, id: ChannelId) -> Result<Channel, ApiError> {
+        Ok(self.org(org)?.channel(id)?.info.clone())
+    }
+
+    pub fn channels(&self, org: OrgId) -> Result<Vec<Channel>, ApiError> {
+        Ok(self
+            .org(org)?
+            .channels
+            .values()
+            .map(|c| c.info.clone())
+            .collect())
+    }
+
+    pub fn queue(&self, org: OrgId, id: QueueId) -> Result<Queue, ApiError> {
+        let q = self.org(org)?.queue(id)?;
+        Ok(Queue {
+            id,
+            org,
+            spec: q.spec.clone(),
+            waiting: q.waiting,
+        })
+    }
+
+    pub fn queues(&self, org: OrgId) -> Result<Vec<Queue>, ApiError> {
+        let o = self.org(org)?;
+        o.queues.keys().map(|q| self.queue(org, *q)).collect()
+    }
+
+    pub fn bot(&self, org: OrgId, id: BotId) -> Result<Bot, ApiError> {
+        Ok(self.org(org)?.bot(id)?.clone())
+    }
+
+    pub fn agent(&self, org: OrgId, id: AgentId) -> Result<Agent, ApiError> {
+        Ok(self.org(org)?.agent(id)?.info.clone())
+    }
+
+    pub fn agents(&self, org: OrgId) -> Result<Vec<Agent>, ApiError> {
+        Ok(self
+            .org(org)?
+            .agents
+            .values()
+            .map(|a| a.info.clone())
+            .collect())
+    }
+
+    pub fn user(&self, org: OrgId, id: UserId) -> Result<MessagingUser, ApiError> {
+        Ok(self.org(org)?.user(id)?.clone())
+    }
+
+    /// The messaging user of (channel, address), if it has written in or has consent on record.
+    pub fn user_by_address(
+        &self,
+        org: OrgId,
+        channel: ChannelId,
+        address: &str,
+    ) -> Result<MessagingUser, ApiError> {
+        let o = self.org(org)?;
+        let id = o
+            .channel(channel)?
+            .users
+            .get(address)
+            .ok_or_else(|| not_found(address))?;
+        Ok(o.users[id].clone())
+    }
+
+    pub fn session(&self, org: OrgId, id: SessionId) -> Result<Session, ApiError> {
+        Ok(self.org(org)?.session(id)?.info.clone())
+    }
+
+    /// Every session of the org, oldest first.
+    pub fn sessions(&self, org: OrgId) -> Result<Vec<Session>, ApiError> {
+        let mut v: Vec<Session> = self
+            .org(org)?
+            .sessions
+            .values()
+            .map(|s| s.info.clone())
+            .collect();
+        v.sort_unstable_by_key(|s| s.id);
+        Ok(v)
+    }
+
+    /// A session with its full transcript (R-SESS-9).
+    pub fn transcript(&self, org: OrgId, id: SessionId) -> Result<SessionTranscript, ApiError> {
+        let s = self.org(org)?.session(id)?;
+        Ok(SessionTranscript {
+            session: s.info.clone(),
+            messages: s.messages.clone(),
+        })
+    }
+
+    /// The messages after `after`, for a client resuming from the last seq it saw (R-SESS-9).
+    pub fn messages_after(
+        &self,
+        org: OrgId,
+        id: SessionId,
+        after: Seq,
+    ) -> Result<&[Message], ApiError> {
+        let messages = &self.org(org)?.session(id)?.messages;
+        Ok(messages.get(after.0 as usize..).unwrap_or(&[]))
+    }
+
+    pub fn work_item(&self, org: OrgId, id: WorkId) -> Result<WorkItem, ApiError> {
+        Ok(self.org(org)?.work_item(id)?.clone())
+    }
+
+    /// Every work item of the org, oldest first.
+    pub fn work_items(&self, org: OrgId) -> Result<Vec<WorkItem>, ApiError> {
+        let mut v: Vec<WorkItem> = self.org(org)?.work.values().cloned().collect();
+        v.sort_unstable_by_key(|w| w.id);
+        Ok(v)
+    }
+
+    /// The work items of one session, oldest first.
+    pub fn session_work(&self, org: OrgId, session: SessionId) -> Result<Vec<WorkItem>, ApiError> {
+        self.org(org)?.session(session)?;
+        let mut v = self.work_items(org)?;
+        v.retain(|w| w.session == session);
+        Ok(v)
+    }
+}

@@ -1,0 +1,321 @@
+//! A session's life: creation, messages, status changes, inactivity and the end.
+
+use super::ctx::Ctx;
+use super::org::Org;
+use super::state::SessionState;
+use super::timers::Timer;
+use omnisim_protocol::{
+    AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
+    MessageBody, MessagingUser, Origin, RenderedAs, RescindReason, RoutingContext, Sender, Seq,
+    Session, SessionId, SessionStatus, UserId, WorkStatus,
+};
+
+/// A new message's author and idempotency keys.
+pub struct Author {
+    pub sender: Sender,
+    pub agent: Option<AgentId>,
+    pub provider_message_id: Option<String>,
+    pub client_message_id: Option<String>,
+}
+
+impl Author {
+    /// The end user, through a provider delivery.
+    pub fn end_user(provider_message_id: &str) -> Author {
+        Author {
+            sender: Sender::EndUser,
+            agent: None,
+            provider_message_id: Some(provider_message_id.to_owned()),
+            client_message_id: None,
+        }
+    }
+
+    /// An agent, through its client.
+    pub fn agent(agent: AgentId, client_message_id: &str) -> Author {
+        Author {
+            sender: Sender::Agent,
+            agent: Some(agent),
+            provider_message_id: None,
+            client_message_id: Some(client_message_id.to_owned()),
+        }
+    }
+
+    /// The platform or a bot.
+    pub fn automated(sender: Sender) -> Author {
+        Author {
+            sender,
+            agent: None,
+            provider_message_id: None,
+            client_message_id: None,
+        }
+    }
+}
+
+fn session_changed(
+    org: omnisim_protocol::OrgId,
+    s: &SessionState,
+    agent: Option<AgentId>,
+) -> Event {
+    Event::SessionChanged {
+        org,
+        channel: s.info.channel,
+        user: s.info.user,
+        session: s.info.id,
+        status: s.info.status,
+        handler: s.info.handler,
+        agent,
+        ended_by: s.info.ended_by,
+    }
+}
+
+impl Org {
+    /// Creates the messaging user for (channel, address) (R-CHAN-2), with its conversation.
+    pub(crate) fn create_user(
+        &mut self,
+        ctx: &mut Ctx,
+        channel: ChannelId,
+        address: &str,
+        consent: Consent,
+    ) -> UserId {
+        let id = UserId(ctx.id());
+        let conversation_id = ConversationId(ctx.id());
+        let ch = self
+            .channels
+            .get_mut(&channel)
+            .expect("users are created on existing channels");
+        ch.users.insert(address.to_owned(), id);
+        self.users.insert(
+            id,
+            MessagingUser {
+                id,
+                org: self.id,
+                channel,
+                address: address.to_owned(),
+                consent,
+                conversation_id,
+                last_inbound_at: None,
+                open_session: None,
+            },
+        );
+        id
+    }
+
+    /// Opens a session for a user who has none open (R-SESS-1).
+    pub(crate) fn open_session(
+        &mut self,
+        ctx: &mut Ctx,
+        user: UserId,
+        origin: Origin,
+        status: SessionStatus,
+        handler: Handler,
+    ) -> SessionId {
+        let id = SessionId(ctx.id());
+        let u = self
+            .users
+            .get_mut(&user)
+            .expect("sessions open for existing users");
+        debug_assert!(
+            u.open_session.is_none(),
+            "R-SESS-1: one open session per user"
+        );
+        u.open_session = Some(id);
+        let s = SessionState {
+            info: Session {
+                id,
+                org: self.id,
+                channel: u.channel,
+                user,
+                conversation_id: u.conversation_id,
+                status,
+                origin,
+                handler,
+                queue: None,
+                agent: None,
+                started_at: ctx.now,
+                accepted_at: None,
+                ended_at: None,
+                ended_by: None,
+                message_count: 0,
+            },
+            messages: Vec::new(),
+            bot: None,
+            routing: None,
+            live_work: None,
+            context: RoutingContext::default(),
+            extra_skills: Vec::new(),
+            initiated_by: None,
+            inactivity_at: None,
+            ttl_at: None,
+        };
+        ctx.emit(session_changed(self.id, &s, None));
+        self.sessions.insert(id, s);
+        id
+    }
+
+    /// Appends a message at the next seq and delivers it to the channel, the user and the agent
+    /// holding the session's live work (R-SESS-2, R-SEC-3). Components go out as text on SMS
+    /// (R-CHAN-3).
+    pub(crate) fn push_message(
+        &mut self,
+        ctx: &mut Ctx,
+        session: SessionId,
+        author: Author,
+        body: MessageBody,
+    ) -> Seq {
+        let s = self
+            .sessions
+            .get_mut(&session)
+            .expect("messages go to existing sessions");
+        let (rendered_as, rendered_text) = match &body {
+            MessageBody::Component { component } => {
+                if self.channels[&s.info.channel].info.kind == ChannelKind::Sms {
+                    (Some(RenderedAs::Text), Some(component.render_text()))
+                } else {
+                    (Some(RenderedAs::Structured), None)
+                }
+            }
+            _ => (None, None),
+        };
+        let seq = s.next_seq();
+        let message = Message {
+            session,
+            seq,
+            sender: author.sender,
+            agent: author.agent,
+            body,
+            at: ctx.now,
+            rendered_as,
+            rendered_text,
+            provider_message_id: author.provider_message_id,
+            client_message_id: author.client_message_id,
+        };
+        s.messages.push(message.clone());
+        s.info.message_count = seq.0;
+        ctx.emit(Event::Message {
+            org: self.id,
+            channel: s.info.channel,
+            user: s.info.user,
+            agent: s.info.agent,
+            message,
+        });
+        seq
+    }
+
+    /// Sets status (and handler), telling the session's parties if either changed.
+    pub(crate) fn set_status(
+        &mut self,
+        ctx: &mut Ctx,
+        session: SessionId,
+        status: SessionStatus,
+        handler: Option<Handler>,
+    ) {
+        let org = self.id;
+        let s = self.session_mut(session);
+        let before = (s.info.status, s.info.handler);
+        s.info.status = status;
+        if let Some(h) = handler {
+            s.info.handler = h;
+        }
+        if before != (s.info.status, s.info.handler) {
+            ctx.emit(session_changed(org, s, s.info.agent));
+        }
+    }
+
+    /// Ends a session: any routing dropped, live work canceled (offered) or closed (opened), the
+    /// capacity routed again. Ended is terminal (R-SESS-5, R-SESS-6, R-SESS-8).
+    pub(crate) fn end_session(&mut self, ctx: &mut Ctx, session: SessionId, by: EndedBy) {
+        let s = &self.sessions[&session];
+        let (agent, live) = (s.info.agent, s.live_work);
+        self.clear_routing(ctx, session);
+        if let Some(work) = live {
+            if self.work[&work].status == WorkStatus::Assigned {
+                self.finish_work(ctx, work, WorkStatus::Canceled);
+                if let Some(agent) = agent {
+                    ctx.emit(Event::OfferRescinded {
+                        org: self.id,
+                        agent,
+                        work,
+                        session,
+                        reason: RescindReason::Canceled,
+                    });
+                }
+            } else {
+                self.finish_work(ctx, work, WorkStatus::Closed);
+            }
+        }
+        self.disarm_inactivity(ctx, session);
+        let org = self.id;
+        let s = self.session_mut(session);
+        if let Some(at) = s.ttl_at.take() {
+            ctx.cancel(at, Timer::InactiveTtl(session));
+        }
+        s.bot = None;
+        s.info.status = SessionStatus::Ended;
+        s.info.ended_at = Some(ctx.now);
+        s.info.ended_by = Some(by);
+        let user = s.info.user;
+        ctx.emit(session_changed(org, s, agent));
+        if let Some(u) = self.users.get_mut(&user) {
+            u.open_session = None;
+        }
+        if let Some(agent) = agent {
+            self.fill_agent(ctx, agent);
+        }
+    }
+
+    /// Restarts the inactivity timeout after an agent message, on channels that have one (R-SESS-7).
+    pub(crate) fn arm_inactivity(&mut self, ctx: &mut Ctx, session: SessionId) {
+        self.disarm_inactivity(ctx, session);
+        let s = self
+            .sessions
+            .get_mut(&session)
+            .expect("armed session exists");
+        if let Some(timeout) = self.channels[&s.info.channel].info.inactivity_timeout_ms {
+            let at = ctx.now + timeout;
+            s.inactivity_at = Some(at);
+            ctx.schedule(at, Timer::Inactivity(session));
+        }
+    }
+
+    /// Stops the inactivity timeout: the customer replied, or the agent's work ended.
+    pub(crate) fn disarm_inactivity(&mut self, ctx: &mut Ctx, session: SessionId) {
+        if let Some(at) = self.session_mut(session).inactivity_at.take() {
+            ctx.cancel(at, Timer::Inactivity(session));
+        }
+    }
+
+    /// Parks an agent-handled session: its work closed, the capacity freed and routed, the session
+    /// inactive until the customer writes or the TTL ends it (R-SESS-7).
+    pub(crate) fn go_inactive(&mut self, ctx: &mut Ctx, session: SessionId) {
+        self.disarm_inactivity(ctx, session);
+        let s = &self.sessions[&session];
+        let ttl = self.channels[&s.info.channel].info.inactive_ttl_ms;
+        let agent = s.info.agent;
+        if let Some(work) = s.live_work {
+            self.finish_work(ctx, work, WorkStatus::Closed);
+        }
+        let org = self.id;
+        let s = self.session_mut(session);
+        s.info.status = SessionStatus::Inactive;
+        let at = ctx.now + ttl;
+        s.ttl_at = Some(at);
+        ctx.schedule(at, Timer::InactiveTtl(session));
+        ctx.emit(session_changed(org, s, agent));
+        if let Some(agent) = agent {
+            self.fill_agent(ctx, agent);
+        }
+    }
+
+    /// The customer wrote to an inactive session: it waits and is routed again (R-SESS-7).
+    pub(crate) fn reopen_inactive(&mut self, ctx: &mut Ctx, session: SessionId) {
+        let s = self.session_mut(session);
+        if let Some(at) = s.ttl_at.take() {
+            ctx.cancel(at, Timer::InactiveTtl(session));
+        }
+        let extra = s.extra_skills.clone();
+        let queue = s
+            .info
+            .queue
+            .expect("an inactive session was routed through a queue");
+        self.request_routing(ctx, session, queue, extra, Vec::new(), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! Admin setup of an org: channels, queues, bots and agents.
+
+use super::ctx::Ctx;
+use super::errors::{error, invalid, invalid_state};
+use super::org::Org;
+use super::state::{AgentState, ChannelState, QueueState};
+use super::validate;
+use omnisim_protocol::channel::DEFAULT_INACTIVE_TTL;
+use omnisim_protocol::{
+    Agent, AgentId, ApiError, Bot, BotId, BotSpec, Channel, ChannelId, ChannelSpec, ChannelUpdate,
+    Entry, ErrorCode, IntentAction, Millis, Platform, Presence, QueueId, QueueSpec,
+};
+use std::collections::{HashMap, HashSet};
+
+impl Org {
+    fn check_entry(&self, entry: Entry) -> Result<(), ApiError> {
+        match entry {
+            Entry::Bot(b) => self.bot(b).map(drop),
+            Entry::Queue(q) => self.queue(q).map(drop),
+        }
+    }
+
+    fn check_channel(&self, c: &Channel) -> Result<(), ApiError> {
+        validate::name("name", &c.name)?;
+        self.check_entry(c.entry)?;
+        if c.inactivity_timeout_ms.is_some() && c.platform == Platform::Standard {
+            return Err(invalid(
+                "inactivity_timeout_ms needs an enhanced channel: standard channels have no inactive status",
+            ));
+        }
+        for (field, value) in [
+            ("service_window_ms", c.service_window_ms),
+            ("inactivity_timeout_ms", c.inactivity_timeout_ms),
+            ("inactive_ttl_ms", Some(c.inactive_ttl_ms)),
+        ] {
+            if value == Some(Millis(0)) {
+                return Err(invalid(format!("{field} must be positive")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a channel (R-CHAN-1 fixes its platform from now on).
+    pub(crate) fn create_channel(
+        &mut self,
+        ctx: &mut Ctx,
+        spec: ChannelSpec,
+    ) -> Result<Channel, ApiError> {
+        let channel = Channel {
+            id: ChannelId(0),
+            org: self.id,
+            service_window_ms: spec
+                .service_window_ms
+                .or(spec.kind.default_service_window()),
+            inactive_ttl_ms: spec.inactive_ttl_ms.unwrap_or(DEFAULT_INACTIVE_TTL),
+            name: spec.name,
+            kind: spec.kind,
+            platform: spec.platform,
+            consent_level: spec.consent_level,
+            entry: spec.entry,
+            inactivity_timeout_ms: spec.inactivity_timeout_ms,
+        };
+        self.check_channel(&channel)?;
+        let channel = Channel {
+            id: ChannelId(ctx.id()),
+            ..channel
+        };
+        self.channels.insert(
+            channel.id,
+            ChannelState {
+                info: channel.clone(),
+                users: HashMap::new(),
+                deliveries: HashMap::new(),
+            },
+        );
+        Ok(channel)
+    }
+
+    /// Changes a channel's settings; a different platform rejects the whole update (R-CHAN-1).
+    pub(crate) fn update_channel(
+        &mut self,
+        id: ChannelId,
+        u: ChannelUpdate,
+    ) -> Result<Channel, ApiError> {
+        let current = &self.channel(id)?.info;
+        if u.platform.is_some_and(|p| p != current.platform) {
+            return Err(error(
+                ErrorCode::ChannelTypeImmutable,
+                format!(
+                    "{id} is {:?}; a channel's platform cannot change",
+                    current.platform
+                ),
+            ));
+        }
+        let mut next = current.clone();
+        if let Some(name) = u.name {
+            next.name = name;
+        }
+        if let Some(level) = u.consent_level {
+            next.consent_level = level;
+        }
+        if let Some(entry) = u.entry {
+            next.entry = entry;
+        }
+        if u.service_window_ms.is_some() {
+            next.service_window_ms = u.service_window_ms;
+        }
+        if u.inactivity_timeout_ms.is_some() {
+            next.inactivity_timeout_ms = u.inactivity_timeout_ms;
+        }
+        if let Some(ttl) = u.inactive_ttl_ms {
+            next.inactive_ttl_ms = ttl;
+        }
+        self.check_channel(&next)?;
+        let state = self
+            .channels
+            .get_mut(&id)
+            .ok_or_else(|| super::errors::not_found(id))?;
+        state.info = next.clone();
+        Ok(next)
+    }
+
+    /// Creates a queue.
+    pub(crate) fn create_queue(
+        &mut self,
+        ctx: &mut Ctx,
+        spec: QueueSpec,
+    ) -> Result<QueueId, ApiError> {
+        validate::name("name", &spec.name)?;
+        validate::capacity("capacity_weight", spec.capacity_weight)?;
+        validate::requirements("required_skills", &spec.required_skills)?;
+        validate::requirements("additional_skills", &spec.additional_skills)?;
+        if spec.push_timeout_ms == Millis(0) {
+            return Err(invalid("push_timeout_ms must be positive"));
+        }
+        let id = QueueId(ctx.id());
+        let required = self.skills.requirements(&spec.required_skills);
+        let additional = self.skills.requirements(&spec.additional_skills);
+        self.queues.insert(
+            id,
+            QueueState {
+                id,
+                spec,
+                required,
+                additional,
+                waiting: 0,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Creates a bot.
+    pub(crate) fn create_bot(&mut self, ctx: &mut Ctx, spec: BotSpec) -> Result<BotId, ApiError> {
+        validate::name("name", &spec.name)?;
+        validate::text("greeting", &spec.greeting)?;
+        validate::text("question", &spec.question)?;
+        validate::text("fallback_text", &spec.fallback_text)?;
+        validate::count("intents", spec.intents.len(), 1)?;
+        validate::count("fields", spec.fields.len(), 0)?;
+        let mut ids = HashSet::new();
+        for intent in &spec.intents {
+            validate::name("intents.id", &intent.id)?;
+            validate::text("intents.label", &intent.label)?;
+            if !ids.insert(intent.id.as_str()) {
+                return Err(invalid(format!("intent id '{}' appears twice", intent.id)));
+            }
+            match &intent.action {
+                IntentAction::Resolve { reply } => validate::text("intents.action.reply", reply)?,
+                IntentAction::Handoff {
+                    queue,
+                    required_skills,
+                } => {
+                    self.queue(*queue)?;
+                    validate::requirements("intents.action.required_skills", required_skills)?;
+                }
+            }
+        }
+        for field in &spec.fields {
+            validate::name("fields.name", &field.name)?;
+            validate::text("fields.prompt", &field.prompt)?;
+        }
+        if let Some(q) = spec.agent_queue {
+            self.queue(q)?;
+        }
+        let id = BotId(ctx.id());
+        self.bots.insert(
+            id,
+            Bot {
+                id,
+                org: self.id,
+                spec,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Creates an agent, offline until it says otherwise.
+    pub(crate) fn create_agent(
+        &mut self,
+        ctx: &mut Ctx,
+        spec: omnisim_protocol::AgentSpec,
+    ) -> Result<Agent, ApiError> {
+        validate::name("name", &spec.name)?;
+        validate::capacity("capacity", spec.capacity)?;
+        validate::skills(&spec.skills)?;
+        let id = AgentId(ctx.id());
+        let skills = self.skills.levels(&spec.skills);
+        let info = Agent {
+            id,
+            org: self.id,
+            spec,
+            presence: Presence::Offline,
+            used_capacity: 0,
+            open_work: 0,
+            last_assigned_at: None,
+        };
+        self.agents.insert(
+            id,
+            AgentState {
+                info: info.clone(),
+                skills,
+                live: Vec::new(),
+                sent: HashMap::new(),
+            },
+        );
+        Ok(info)
+    }
+
+    /// Changes an agent's name, capacity or skills. Capacity below what the agent holds now is
+    /// rejected, so that R-ROUTE-2 holds at every instant.
+    pub(crate) fn update_agent(
+        &mut self,
+        ctx: &mut Ctx,
+        id: AgentId,
+        spec: omnisim_protocol::AgentSpec,
+    ) -> Result<Agent, ApiError> {
+        validate::name("name", &spec.name)?;
+        validate::capacity("capacity", spec.capacity)?;
+        validate::skills(&spec.skills)?;
+        let used = self.agent(id)?.info.used_capacity;
+        if spec.capacity < used {
+            return Err(invalid_state(format!(
+                "{id} holds {used} capacity units; capacity {} is below that",
+                spec.capacity
+            )));
+        }
+        let skills = self.skills.levels(&spec.skills);
+        let info = self.with_agent(id, |a| {
+            a.skills = skills;
+            a.info.spec = spec;
+            a.info.clone()
+        });
+        self.fill_agent(ctx, id);
+        Ok(info)
+    }
+}

@@ -1,0 +1,142 @@
+//! The engine's records: the protocol resources as read back, plus what the engine needs beside
+//! them (indexes, idempotency keys, bot and routing progress).
+
+use crate::routing::{AgentRank, PoolKey, SkillLevels};
+use omnisim_protocol::{
+    Agent, AgentId, BotId, Channel, Message, MessageAccepted, QueueId, QueueSpec, RoutingContext,
+    Seq, Session, SessionId, SkillRequirement, Timestamp, UserId, WorkId,
+};
+use std::collections::HashMap;
+
+/// A channel, its users by address (R-CHAN-2) and the provider deliveries it accepted (R-SESS-3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelState {
+    pub info: Channel,
+    pub users: HashMap<String, UserId>,
+    pub deliveries: HashMap<String, Delivery>,
+}
+
+/// Where an accepted provider delivery went, to answer its retries identically (R-SESS-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub user: UserId,
+    pub session: SessionId,
+    pub seq: Option<Seq>,
+}
+
+/// A queue with its skills interned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueState {
+    pub id: QueueId,
+    pub spec: QueueSpec,
+    pub required: SkillLevels,
+    pub additional: SkillLevels,
+    /// Sessions routed to this queue and not yet accepted.
+    pub waiting: u32,
+}
+
+/// An agent with its skills interned, its live work and the sends it accepted (R-SESS-3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentState {
+    pub info: Agent,
+    pub skills: SkillLevels,
+    pub live: Vec<WorkId>,
+    pub sent: HashMap<String, MessageAccepted>,
+}
+
+impl AgentState {
+    /// Capacity not held by assigned or opened work (R-ROUTE-2).
+    pub fn free(&self) -> u32 {
+        self.info
+            .spec
+            .capacity
+            .saturating_sub(self.info.used_capacity)
+    }
+
+    /// How routing ranks this agent now.
+    pub fn rank(&self) -> AgentRank {
+        AgentRank {
+            id: self.info.id,
+            free: self.free(),
+            open_work: self.info.open_work,
+            last_assigned: self.info.last_assigned_at,
+        }
+    }
+}
+
+/// A session, its transcript and its progress through bot and routing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionState {
+    pub info: Session,
+    pub messages: Vec<Message>,
+    pub bot: Option<BotRun>,
+    pub routing: Option<Routing>,
+    pub live_work: Option<WorkId>,
+    /// What offers carry: intent, collected fields, transfer origin (R-BOT-2, R-ROUTE-9).
+    pub context: RoutingContext,
+    /// Skills the last routing added to its queue's (a bot handoff's), kept for re-routing after
+    /// inactive (R-SESS-7).
+    pub extra_skills: SkillLevels,
+    /// The agent who messaged first, offered the reply first (R-OUT-1).
+    pub initiated_by: Option<AgentId>,
+    /// When the inactivity timeout fires, if armed (R-SESS-7).
+    pub inactivity_at: Option<Timestamp>,
+    /// When an inactive session ends (R-SESS-7).
+    pub ttl_at: Option<Timestamp>,
+}
+
+impl SessionState {
+    /// The seq the next message gets (R-SESS-2).
+    pub fn next_seq(&self) -> Seq {
+        Seq(self.messages.len() as u32 + 1)
+    }
+
+    /// The agent that owns the session for outbound purposes: the holder of its live work, or the
+    /// agent that opened it by outbound while the customer has not replied (R-OUT-5).
+    pub fn owner(&self) -> Option<AgentId> {
+        self.info.agent.or(self
+            .initiated_by
+            .filter(|_| self.info.status == omnisim_protocol::SessionStatus::New))
+    }
+}
+
+/// A session's pending request for an agent: its place in line and who declined it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routing {
+    pub queue: QueueId,
+    pub pool: PoolKey,
+    /// Kept across declines, timeouts and offline agents: the session's age (R-ROUTE-3).
+    pub requested_at: Timestamp,
+    /// Skills the bot handoff added to the queue's (R-BOT-2).
+    pub extra: SkillLevels,
+    pub drop_at: Option<Timestamp>,
+    pub declined_by: Vec<AgentId>,
+    /// Offered first to this agent, once (R-OUT-1).
+    pub preferred: Option<AgentId>,
+    /// Offered to an agent right now (out of line).
+    pub offered: bool,
+}
+
+/// Where a bot is in its script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BotRun {
+    pub bot: BotId,
+    pub stage: BotStage,
+}
+
+/// The bot's script position (R-BOT-1, R-BOT-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BotStage {
+    /// The intent question was asked.
+    AwaitingIntent,
+    /// A handoff intent was picked; the bot is asking for field `next`.
+    Collecting { handoff: Handoff, next: usize },
+}
+
+/// Where a bot hands a session over, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handoff {
+    pub queue: QueueId,
+    pub skills: Vec<SkillRequirement>,
+    pub intent: Option<String>,
+}

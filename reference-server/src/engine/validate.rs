@@ -1,0 +1,138 @@
+//! Input checks shared by every command, run before anything changes (R-SEC-4).
+
+use super::errors::{error, invalid};
+use omnisim_protocol::limits::{
+    MAX_CAPACITY, MAX_ITEMS, MAX_NAME_BYTES, MAX_SKILL_LEVEL, MAX_TEXT_BYTES,
+};
+use omnisim_protocol::{ApiError, Component, ErrorCode, OutboundContent, SkillRequirement};
+use std::collections::{BTreeMap, HashSet};
+
+/// A non-empty name, address or external id within [`MAX_NAME_BYTES`].
+pub fn name(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.trim().is_empty() {
+        return Err(invalid(format!("{field} must not be empty")));
+    }
+    if value.len() > MAX_NAME_BYTES {
+        return Err(invalid(format!(
+            "{field} is longer than {MAX_NAME_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// A non-empty message text within [`MAX_TEXT_BYTES`].
+pub fn text(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.len() > MAX_TEXT_BYTES {
+        return Err(error(
+            ErrorCode::TextTooLong,
+            format!(
+                "{field} is {} bytes, over the limit of {MAX_TEXT_BYTES}",
+                value.len()
+            ),
+        ));
+    }
+    if value.trim().is_empty() {
+        return Err(invalid(format!("{field} must not be empty")));
+    }
+    Ok(())
+}
+
+/// A list of at most [`MAX_ITEMS`] entries.
+pub fn count(field: &str, len: usize, min: usize) -> Result<(), ApiError> {
+    if len < min || len > MAX_ITEMS {
+        return Err(invalid(format!(
+            "{field} must have {min} to {MAX_ITEMS} entries, not {len}"
+        )));
+    }
+    Ok(())
+}
+
+/// A skill level in 1..=10.
+pub fn level(field: &str, level: u8) -> Result<(), ApiError> {
+    if !(1..=MAX_SKILL_LEVEL).contains(&level) {
+        return Err(invalid(format!(
+            "{field} must be 1..={MAX_SKILL_LEVEL}, not {level}"
+        )));
+    }
+    Ok(())
+}
+
+/// A capacity or weight in 1..=[`MAX_CAPACITY`].
+pub fn capacity(field: &str, value: u32) -> Result<(), ApiError> {
+    if !(1..=MAX_CAPACITY).contains(&value) {
+        return Err(invalid(format!(
+            "{field} must be 1..={MAX_CAPACITY}, not {value}"
+        )));
+    }
+    Ok(())
+}
+
+/// Skill requirements with valid names and levels.
+pub fn requirements(field: &str, reqs: &[SkillRequirement]) -> Result<(), ApiError> {
+    count(field, reqs.len(), 0)?;
+    for r in reqs {
+        name(&format!("{field}.skill"), &r.skill)?;
+        level(&format!("{field}.{}.min_level", r.skill), r.min_level)?;
+    }
+    Ok(())
+}
+
+/// An agent's skills.
+pub fn skills(skills: &BTreeMap<String, u8>) -> Result<(), ApiError> {
+    count("skills", skills.len(), 0)?;
+    for (skill, l) in skills {
+        name("skills", skill)?;
+        level(&format!("skills.{skill}"), *l)?;
+    }
+    Ok(())
+}
+
+/// Ids of a component's options or slots: present and distinct.
+fn answer_ids<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        name(field, id)?;
+        if !seen.insert(id) {
+            return Err(invalid(format!("{field} '{id}' appears twice")));
+        }
+    }
+    Ok(())
+}
+
+/// A well-formed component.
+pub fn component(c: &Component) -> Result<(), ApiError> {
+    match c {
+        Component::QuestionWithOptions { text: t, options } => {
+            text("component.text", t)?;
+            count("component.options", options.len(), 1)?;
+            for o in options {
+                text("component.options.label", &o.label)?;
+            }
+            answer_ids(
+                "component.options.id",
+                options.iter().map(|o| o.id.as_str()),
+            )
+        }
+        Component::TimeSelector { text: t, slots } => {
+            text("component.text", t)?;
+            count("component.slots", slots.len(), 1)?;
+            answer_ids("component.slots.id", slots.iter().map(|s| s.id.as_str()))
+        }
+        Component::EnhancedLink { text: t, url } => {
+            text("component.text", t)?;
+            text("component.url", url)
+        }
+    }
+}
+
+/// Well-formed outbound content.
+pub fn outbound(content: &OutboundContent) -> Result<(), ApiError> {
+    match content {
+        OutboundContent::Text { text: t } => text("text", t),
+        OutboundContent::Template { name: n, text: t } => {
+            name("template name", n)?;
+            text("text", t)
+        }
+        OutboundContent::Component { component: c } => component(c),
+    }
+}

@@ -1,0 +1,175 @@
+//! The routing algorithm's data: who can serve what (per requirement set) and what is waiting (per
+//! queue priority, queue and requirement set, oldest first). Both lookups are indexed, so one routing
+//! decision costs O(pools × log n) whatever the backlog or the number of agents (R-ROUTE-1,3,4).
+
+use super::agent_index::{AgentIndex, AgentRank};
+use super::skills::{SkillLevels, satisfies};
+use omnisim_protocol::{AgentId, QueueId, RoutingModel, SessionId, Timestamp};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// An interned requirement set: every skill (and minimum level) a piece of work needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReqId(u32);
+
+/// Where a waiting session sits: ordered so that iteration visits the lowest priority number first
+/// (R-ROUTE-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PoolKey {
+    pub priority: u32,
+    pub queue: QueueId,
+    pub req: ReqId,
+}
+
+/// A requirement set and the online agents meeting it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ReqPool {
+    needs: SkillLevels,
+    agents: AgentIndex,
+}
+
+/// Routing state of one org.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Router {
+    reqs: Vec<ReqPool>,
+    req_ids: HashMap<SkillLevels, ReqId>,
+    /// Sessions waiting for an agent (not currently offered), oldest request first.
+    waiting: BTreeMap<PoolKey, BTreeSet<(Timestamp, SessionId)>>,
+}
+
+/// The work an agent should get next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pick {
+    pub pool: PoolKey,
+    pub requested_at: Timestamp,
+    pub session: SessionId,
+}
+
+impl Router {
+    /// The id of requirement set `needs`; a new set is filled with the `online` agents meeting it.
+    pub fn intern<'a>(
+        &mut self,
+        needs: SkillLevels,
+        online: impl Iterator<Item = (&'a SkillLevels, AgentRank)>,
+    ) -> ReqId {
+        if let Some(&id) = self.req_ids.get(&needs) {
+            return id;
+        }
+        let id = ReqId(self.reqs.len() as u32);
+        let mut agents = AgentIndex::default();
+        for (skills, rank) in online {
+            if satisfies(skills, &needs) {
+                agents.insert(rank);
+            }
+        }
+        self.req_ids.insert(needs.clone(), id);
+        self.reqs.push(ReqPool { needs, agents });
+        id
+    }
+
+    /// The skills requirement set `req` names.
+    pub fn needs(&self, req: ReqId) -> &SkillLevels {
+        &self.reqs[req.0 as usize].needs
+    }
+
+    /// The online agents meeting `req`.
+    pub fn agents(&self, req: ReqId) -> &AgentIndex {
+        &self.reqs[req.0 as usize].agents
+    }
+
+    /// Makes an online agent with `skills` routable under `rank`.
+    pub fn index_agent(&mut self, skills: &SkillLevels, rank: AgentRank) {
+        for pool in &mut self.reqs {
+            if satisfies(skills, &pool.needs) {
+                pool.agents.insert(rank);
+            }
+        }
+    }
+
+    /// Undoes [`Router::index_agent`] made with the same arguments.
+    pub fn unindex_agent(&mut self, skills: &SkillLevels, rank: AgentRank) {
+        for pool in &mut self.reqs {
+            if satisfies(skills, &pool.needs) {
+                pool.agents.remove(rank);
+            }
+        }
+    }
+
+    /// Whether, among the online agents meeting `req`, one has not declined (R-ROUTE-6).
+    pub fn has_undeclined_agent(&self, req: ReqId, declined: &[AgentId]) -> bool {
+        let agents = self.agents(req);
+        let declined_online = declined.iter().filter(|a| agents.contains(**a)).count();
+        agents.online_count() > declined_online
+    }
+
+    /// The agent `model` picks for work needing `req` and `weight`, skipping `declined` agents
+    /// unless every eligible agent has declined (R-ROUTE-4, R-ROUTE-6).
+    pub fn best_agent(
+        &self,
+        req: ReqId,
+        model: RoutingModel,
+        weight: u32,
+        declined: &[AgentId],
+    ) -> Option<AgentId> {
+        let agents = self.agents(req);
+        if declined.is_empty() || !self.has_undeclined_agent(req, declined) {
+            agents.best(model, weight, |_| false)
+        } else {
+            agents.best(model, weight, |a| declined.contains(&a))
+        }
+    }
+
+    /// Puts a session in line.
+    pub fn enqueue(&mut self, pool: PoolKey, requested_at: Timestamp, session: SessionId) {
+        self.waiting
+            .entry(pool)
+            .or_default()
+            .insert((requested_at, session));
+    }
+
+    /// Takes a session out of line.
+    pub fn dequeue(&mut self, pool: PoolKey, requested_at: Timestamp, session: SessionId) {
+        if let Some(line) = self.waiting.get_mut(&pool) {
+            line.remove(&(requested_at, session));
+            if line.is_empty() {
+                self.waiting.remove(&pool);
+            }
+        }
+    }
+
+    /// The work an agent with `skills` and `free` capacity takes next: among the pools it may serve,
+    /// the lowest priority number, then the oldest request (R-ROUTE-3). `skip` says whether the
+    /// agent declined a session that another eligible agent can still take (R-ROUTE-6).
+    pub fn best_work(
+        &self,
+        skills: &SkillLevels,
+        free: u32,
+        weight_of: impl Fn(QueueId) -> u32,
+        skip: impl Fn(SessionId, ReqId) -> bool,
+    ) -> Option<Pick> {
+        let mut best: Option<Pick> = None;
+        for (pool, line) in &self.waiting {
+            if best.is_some_and(|b| b.pool.priority < pool.priority) {
+                break;
+            }
+            if weight_of(pool.queue) > free || !satisfies(skills, self.needs(pool.req)) {
+                continue;
+            }
+            let head = line.iter().find(|(_, s)| !skip(*s, pool.req));
+            if let Some(&(requested_at, session)) = head {
+                if best.is_none_or(|b| (requested_at, session) < (b.requested_at, b.session)) {
+                    best = Some(Pick {
+                        pool: *pool,
+                        requested_at,
+                        session,
+                    });
+                }
+            }
+        }
+        best
+    }
+
+    /// Sessions waiting (not offered) in all pools.
+    pub fn waiting_count(&self) -> usize {
+        self.waiting.values().map(BTreeSet::len).sum()
+    }
+}
