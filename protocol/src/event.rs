@@ -7,6 +7,7 @@ use crate::session::{EndedBy, Handler, Session, SessionStatus};
 use crate::user::Consent;
 use crate::work::{RoutingContext, WorkItem};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Why an offer was taken back from an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,6 +34,16 @@ pub enum Audience {
     Agent(AgentId),
 }
 
+/// An offer of work to an agent: the work item, the session, why it came and what was said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub org: OrgId,
+    pub work: WorkItem,
+    pub session: Session,
+    pub context: RoutingContext,
+    pub transcript: Vec<Arc<Message>>,
+}
+
 /// Something that happened, pushed to every [`Audience`] it names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -45,7 +56,8 @@ pub enum Event {
         /// The agent holding the session's live work, who receives it too.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent: Option<AgentId>,
-        message: Message,
+        /// Shared with the transcript: delivering a message to many parties copies no text.
+        message: Arc<Message>,
     },
     /// A session changed status or handler.
     SessionChanged {
@@ -61,14 +73,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ended_by: Option<EndedBy>,
     },
-    /// Work offered to an agent, with what it needs to pick it up (R-BOT-2, R-ROUTE-9).
-    WorkOffered {
-        org: OrgId,
-        work: WorkItem,
-        session: Session,
-        context: RoutingContext,
-        transcript: Vec<Message>,
-    },
+    /// Work offered to an agent, with what it needs to pick it up (R-BOT-2, R-ROUTE-9). Boxed:
+    /// it is by far the largest event and the rarest.
+    WorkOffered(Box<Offer>),
     /// An offer taken back (R-ROUTE-5, R-ROUTE-7, R-SESS-8).
     OfferRescinded {
         org: OrgId,
@@ -115,9 +122,12 @@ impl Event {
                 Some(Audience::User(*user)),
                 agent.map(Audience::Agent),
             ),
-            Event::WorkOffered { org, work, .. } => {
-                (*org, Some(Audience::Agent(work.agent)), None, None)
-            }
+            Event::WorkOffered(offer) => (
+                offer.org,
+                Some(Audience::Agent(offer.work.agent)),
+                None,
+                None,
+            ),
             Event::OfferRescinded { org, agent, .. } => {
                 (*org, Some(Audience::Agent(*agent)), None, None)
             }

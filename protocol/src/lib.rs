@@ -23,7 +23,7 @@ pub use channel::{
     Channel, ChannelKind, ChannelSpec, ChannelUpdate, ConsentLevel, Entry, Platform,
 };
 pub use error::{ApiError, ErrorCode};
-pub use event::{Audience, Event, RescindReason};
+pub use event::{Audience, Event, Offer, RescindReason};
 pub use ids::{
     AgentId, BotId, ChannelId, ConversationId, OrgId, QueueId, Seq, SessionId, UserId, WorkId,
 };

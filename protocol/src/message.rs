@@ -4,6 +4,7 @@ use crate::ids::Seq;
 use crate::ids::{AgentId, SessionId};
 use crate::time::{Millis, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,8 +137,9 @@ pub struct Message {
     /// For components rendered as text: the text the customer sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered_text: Option<String>,
+    /// Shared with the server's idempotency index (R-SESS-3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_message_id: Option<String>,
+    pub provider_message_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
 }

@@ -4,6 +4,7 @@ use crate::ids::{AgentId, ChannelId, ConversationId, OrgId, QueueId, SessionId, 
 use crate::message::Message;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Where a session is in its life. `Ended` is terminal (R-SESS-5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,5 +85,5 @@ pub struct Session {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionTranscript {
     pub session: Session,
-    pub messages: Vec<Message>,
+    pub messages: Vec<Arc<Message>>,
 }

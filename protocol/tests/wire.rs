@@ -145,7 +145,7 @@ fn events_name_their_audiences() {
         channel: ChannelId(2),
         user: UserId(3),
         agent: Some(AgentId(4)),
-        message: Message {
+        message: std::sync::Arc::new(Message {
             session: SessionId(5),
             seq: Seq(1),
             sender: Sender::EndUser,
@@ -156,7 +156,7 @@ fn events_name_their_audiences() {
             rendered_text: None,
             provider_message_id: None,
             client_message_id: None,
-        },
+        }),
     };
     let audiences: Vec<Audience> = msg.audiences().collect();
     assert_eq!(

@@ -1,1 +1,257 @@
-fn main() {}
+//! Engine benchmarks: inbound ingest throughput, and the cost of one routing decision as the
+//! waiting backlog and the number of online agents grow.
+//!
+//! `cargo bench -p omnisim-reference-server --bench engine`
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use omnisim_protocol::*;
+use omnisim_reference_server::{Applied, Command, Engine, OrgCommand, Reply};
+use std::hint::black_box;
+
+/// An engine with one org, one queue-entry web channel and a clock.
+struct Bench {
+    engine: Engine,
+    org: OrgId,
+    channel: ChannelId,
+    queue: QueueId,
+    now: Timestamp,
+    counter: u64,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let mut engine = Engine::new();
+        let Ok(Applied {
+            reply: Reply::OrgCreated(org),
+            ..
+        }) = engine.apply(
+            Timestamp(0),
+            Command::CreateOrg {
+                name: "bench".into(),
+                token: "bench-token-000000".into(),
+            },
+        )
+        else {
+            panic!("org")
+        };
+        let mut b = Bench {
+            engine,
+            org: org.org,
+            channel: ChannelId(0),
+            queue: QueueId(0),
+            now: Timestamp(1),
+            counter: 0,
+        };
+        let Reply::Queue(q) = b.org_cmd(OrgCommand::CreateQueue(QueueSpec {
+            name: "support".into(),
+            priority: 1,
+            routing_model: RoutingModel::LeastActive,
+            push_timeout_ms: Millis::from_hours(1),
+            capacity_weight: 1,
+            required_skills: vec![],
+            additional_skills: vec![],
+            drop_additional_skills_after_ms: None,
+        })) else {
+            panic!("queue")
+        };
+        b.queue = q.id;
+        let Reply::Channel(ch) = b.org_cmd(OrgCommand::CreateChannel(ChannelSpec {
+            name: "web".into(),
+            kind: ChannelKind::Web,
+            platform: Platform::Standard,
+            consent_level: ConsentLevel::Implicit,
+            entry: Entry::Queue(q.id),
+            service_window_ms: None,
+            inactivity_timeout_ms: None,
+            inactive_ttl_ms: None,
+        })) else {
+            panic!("channel")
+        };
+        b.channel = ch.id;
+        b
+    }
+
+    fn apply(&mut self, command: Command) -> Applied {
+        self.now = Timestamp(self.now.0 + 1);
+        self.engine
+            .apply(self.now, command)
+            .expect("bench command applies")
+    }
+
+    fn org_cmd(&mut self, command: OrgCommand) -> Reply {
+        let org = self.org;
+        self.apply(Command::Org { org, command }).reply
+    }
+
+    fn inbound(&mut self, address: &str) -> Applied {
+        self.counter += 1;
+        let req = InboundRequest {
+            address: address.to_owned(),
+            provider_message_id: format!("pm-{}", self.counter),
+            content: InboundContent::Text {
+                text: "Hello, I need help with my order".into(),
+            },
+        };
+        let org = self.org;
+        self.apply(Command::Org {
+            org,
+            command: OrgCommand::Inbound(self.channel, req),
+        })
+    }
+
+    fn online_agent(&mut self, capacity: u32) -> AgentId {
+        self.counter += 1;
+        let spec = AgentSpec {
+            name: format!("agent-{}", self.counter),
+            capacity,
+            skills: Default::default(),
+        };
+        let token = format!("agent-token-{:08}", self.counter);
+        let Reply::AgentCreated(c) = self.org_cmd(OrgCommand::CreateAgent { spec, token }) else {
+            panic!("agent")
+        };
+        self.apply(Command::Agent {
+            agent: c.agent.id,
+            request: AgentRequest::SetPresence {
+                presence: Presence::Online,
+            },
+        });
+        c.agent.id
+    }
+}
+
+fn offered(events: &[Event]) -> Option<(WorkId, SessionId, AgentId)> {
+    events.iter().find_map(|e| match e {
+        Event::WorkOffered(o) => Some((o.work.id, o.work.session, o.work.agent)),
+        _ => None,
+    })
+}
+
+/// Inbound messages appended to 10,000 open sessions: the hot path of a messaging platform.
+fn ingest(c: &mut Criterion) {
+    const USERS: u64 = 10_000;
+    const BATCH: u64 = 10_000;
+    let mut b = Bench::new();
+    let addresses: Vec<String> = (0..USERS).map(|u| format!("+1555{u:07}")).collect();
+    for a in &addresses {
+        b.inbound(a);
+    }
+    let (org, channel) = (b.org, b.channel);
+    let mut group = c.benchmark_group("ingest");
+    group.throughput(Throughput::Elements(BATCH));
+    let mut counter = 0u64;
+    let mut now = b.now;
+    group.bench_function("inbound_text_to_open_session", |bench| {
+        bench.iter_batched(
+            || {
+                (0..BATCH)
+                    .map(|i| {
+                        counter += 1;
+                        Command::Org {
+                            org,
+                            command: OrgCommand::Inbound(
+                                channel,
+                                InboundRequest {
+                                    address: addresses[(i % USERS) as usize].clone(),
+                                    provider_message_id: format!("bench-{counter}"),
+                                    content: InboundContent::Text {
+                                        text: "Any update on this?".into(),
+                                    },
+                                },
+                            ),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |commands| {
+                for command in commands {
+                    now = Timestamp(now.0 + 1);
+                    black_box(b.engine.apply(now, command).expect("applies"));
+                }
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+/// 1,000 busy online agents and a waiting backlog: one cycle is an arrival joining the backlog,
+/// an agent ending its session (freeing capacity, which routes the oldest waiting session to it)
+/// and the agent accepting. The cost must stay flat as the backlog grows.
+fn routing_backlog(c: &mut Criterion) {
+    let mut group = c.benchmark_group("routing_backlog");
+    for backlog in [1_000usize, 10_000, 100_000] {
+        let mut b = Bench::new();
+        let agents: Vec<AgentId> = (0..1_000).map(|_| b.online_agent(1)).collect();
+        let mut held = Vec::with_capacity(agents.len());
+        for (i, agent) in agents.iter().enumerate() {
+            let applied = b.inbound(&format!("held-{i}"));
+            let (work, session, _) = offered(&applied.events).expect("free agent offered");
+            b.apply(Command::Agent {
+                agent: *agent,
+                request: AgentRequest::Accept { work },
+            });
+            held.push(session);
+        }
+        for i in 0..backlog {
+            b.inbound(&format!("waiting-{i}"));
+        }
+        let mut i = 0usize;
+        group.bench_with_input(
+            BenchmarkId::from_parameter(backlog),
+            &backlog,
+            |bench, _| {
+                bench.iter(|| {
+                    i = (i + 1) % agents.len();
+                    let agent = agents[i];
+                    let address = format!("arrival-{}", b.counter);
+                    b.inbound(&address);
+                    let ended = b.apply(Command::Agent {
+                        agent,
+                        request: AgentRequest::End { session: held[i] },
+                    });
+                    let (work, session, to) =
+                        offered(&ended.events).expect("freed capacity routed");
+                    debug_assert_eq!(to, agent);
+                    b.apply(Command::Agent {
+                        agent,
+                        request: AgentRequest::Accept { work },
+                    });
+                    held[i] = session;
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+/// Arrivals routed at once to the best of N online agents with free capacity (least_active), then
+/// accepted and ended: the cost must stay flat as N grows.
+fn routing_agents(c: &mut Criterion) {
+    let mut group = c.benchmark_group("routing_free_agents");
+    for agents in [10usize, 100, 1_000] {
+        let mut b = Bench::new();
+        for _ in 0..agents {
+            b.online_agent(4);
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(agents), &agents, |bench, _| {
+            bench.iter(|| {
+                let address = format!("arrival-{}", b.counter);
+                let applied = b.inbound(&address);
+                let (work, session, agent) = offered(&applied.events).expect("routed at once");
+                b.apply(Command::Agent {
+                    agent,
+                    request: AgentRequest::Accept { work },
+                });
+                b.apply(Command::Agent {
+                    agent,
+                    request: AgentRequest::End { session },
+                });
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, routing_backlog, routing_agents);
+criterion_main!(benches);

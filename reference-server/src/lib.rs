@@ -3,6 +3,7 @@
 //! it. [`routing`] holds the indexes the routing algorithm runs on.
 
 pub mod engine;
+pub mod fast_map;
 pub mod routing;
 
 pub use engine::{Applied, Command, Engine, OrgCommand, Reply};

@@ -515,9 +515,8 @@ impl Fixture {
                         *last = message.seq.0;
                     }
                 }
-                Event::WorkOffered {
-                    work, transcript, ..
-                } => {
+                Event::WorkOffered(offer) => {
+                    let (work, transcript) = (&offer.work, &offer.transcript);
                     let a = agents.iter().find(|a| a.id == work.agent).unwrap();
                     prop_assert_eq!(
                         a.presence,

@@ -9,7 +9,7 @@ fn bot_texts(w: &World, s: SessionId) -> Vec<MessageBody> {
     w.messages(s)
         .into_iter()
         .filter(|m| m.sender == Sender::Bot)
-        .map(|m| m.body)
+        .map(|m| m.body.clone())
         .collect()
 }
 
@@ -128,11 +128,7 @@ fn r_bot_2_handoff_waits_bot_to_agent_and_offer_carries_intent_fields_transcript
         .events_for(Audience::Agent(billing))
         .into_iter()
         .find_map(|e| match e {
-            Event::WorkOffered {
-                context,
-                transcript,
-                ..
-            } => Some((context.clone(), transcript.clone())),
+            Event::WorkOffered(o) => Some((o.context.clone(), o.transcript.clone())),
             _ => None,
         })
         .expect("billing agent offered");

@@ -360,12 +360,9 @@ fn r_route_9_transfer_to_queue_creates_new_work_with_context() {
         .iter()
         .rev()
         .find_map(|e| match e {
-            Event::WorkOffered {
-                work,
-                context,
-                transcript,
-                ..
-            } if work.session == s => Some((work.clone(), context.clone(), transcript.len())),
+            Event::WorkOffered(o) if o.work.session == s => {
+                Some((o.work.clone(), o.context.clone(), o.transcript.len()))
+            }
             _ => None,
         })
         .unwrap();

@@ -55,7 +55,7 @@ fn r_sess_2_seq_starts_at_one_and_rises_by_one_for_every_party() {
     // The agent got message 1 in the offer's transcript, then every later one exactly once.
     assert_eq!(delivered(Audience::Agent(a)), vec![2, 3, 4]);
     let transcript_in_offer = w.events.iter().find_map(|e| match e {
-        Event::WorkOffered { transcript, .. } => Some(transcript.len()),
+        Event::WorkOffered(o) => Some(o.transcript.len()),
         _ => None,
     });
     assert_eq!(transcript_in_offer, Some(1));

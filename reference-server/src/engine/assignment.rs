@@ -8,8 +8,8 @@ use super::state::Routing;
 use super::timers::Timer;
 use crate::routing::{PoolKey, ReqId, SkillLevels, skills::merge};
 use omnisim_protocol::{
-    AgentId, Event, Presence, QueueId, SessionId, SessionStatus, Timestamp, WorkId, WorkItem,
-    WorkStatus,
+    AgentId, Event, Offer, Presence, QueueId, SessionId, SessionStatus, Timestamp, WorkId,
+    WorkItem, WorkStatus,
 };
 
 impl Org {
@@ -163,13 +163,13 @@ impl Org {
         ctx.schedule(ctx.now + q.spec.push_timeout_ms, Timer::PushTimeout(work));
         s.live_work = Some(work);
         s.info.agent = Some(agent);
-        ctx.emit(Event::WorkOffered {
+        ctx.emit(Event::WorkOffered(Box::new(Offer {
             org: self.id,
             work: item.clone(),
             session: s.info.clone(),
             context: s.context.clone(),
             transcript: s.messages.clone(),
-        });
+        })));
         let (weight, now) = (item.capacity_weight, ctx.now);
         self.work.insert(work, item);
         self.with_agent(agent, |a| {

@@ -13,6 +13,7 @@ use omnisim_protocol::{
     InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId, SessionStatus,
     UserId,
 };
+use std::sync::Arc;
 
 /// R-CHAN-4: the answer must name a component sent earlier in the same session, and one of its
 /// options or slots.
@@ -52,7 +53,7 @@ impl Org {
         let ch = self.channel(channel)?;
         validate::name("address", &req.address)?;
         validate::name("provider_message_id", &req.provider_message_id)?;
-        if let Some(d) = ch.deliveries.get(&req.provider_message_id) {
+        if let Some(d) = ch.deliveries.get(req.provider_message_id.as_str()) {
             return Ok(self.accepted(*d, true));
         }
         let user = ch.users.get(&req.address).copied();
@@ -86,7 +87,7 @@ impl Org {
             Some(u) => u,
             None => self.create_user(ctx, channel, &req.address, Consent::ImplicitlyOptedIn),
         };
-        let pmid = req.provider_message_id;
+        let pmid: Arc<str> = req.provider_message_id.into();
         let delivery = match req.content {
             InboundContent::End => {
                 let session = open.expect("checked above");
@@ -143,7 +144,7 @@ impl Org {
         user: UserId,
         open: Option<SessionId>,
         body: MessageBody,
-        pmid: &str,
+        pmid: &Arc<str>,
     ) -> Delivery {
         let u = self.users.get_mut(&user).expect("user exists");
         u.last_inbound_at = Some(ctx.now);
@@ -202,7 +203,7 @@ impl Org {
         open: Option<SessionId>,
         keyword: Keyword,
         text: String,
-        pmid: &str,
+        pmid: &Arc<str>,
     ) -> Delivery {
         let u = self.users.get_mut(&user).expect("user exists");
         u.last_inbound_at = Some(ctx.now);

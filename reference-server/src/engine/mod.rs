@@ -32,13 +32,13 @@ pub use command::{Command, OrgCommand, Reply};
 pub use consent::{OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION};
 pub use timers::Timer;
 
+use crate::fast_map::FastMap;
 use ctx::{Ctx, IdGen};
 use errors::{invalid, not_found};
 use omnisim_protocol::{
     AgentCreated, AgentId, ApiError, Created, Event, OrgCreated, OrgId, Timestamp,
 };
 use org::Org;
-use std::collections::HashMap;
 use timers::Timers;
 
 /// The outcome of an applied command: its reply and the events to deliver, in order.
@@ -56,10 +56,10 @@ pub struct Engine {
     now: Timestamp,
     ids: IdGen,
     timers: Timers,
-    orgs: HashMap<OrgId, Org>,
-    org_tokens: HashMap<String, OrgId>,
-    agent_tokens: HashMap<String, AgentId>,
-    agent_orgs: HashMap<AgentId, OrgId>,
+    orgs: FastMap<OrgId, Org>,
+    org_tokens: FastMap<String, OrgId>,
+    agent_tokens: FastMap<String, AgentId>,
+    agent_orgs: FastMap<AgentId, OrgId>,
 }
 
 impl Engine {

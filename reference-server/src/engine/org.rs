@@ -3,12 +3,13 @@
 
 use super::errors::not_found;
 use super::state::{AgentState, ChannelState, QueueState, SessionState};
+use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
     AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, SessionId,
     UserId, WorkId, WorkItem,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The state of one tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,9 +21,9 @@ pub struct Org {
     pub queues: BTreeMap<QueueId, QueueState>,
     pub bots: BTreeMap<BotId, Bot>,
     pub agents: BTreeMap<AgentId, AgentState>,
-    pub users: HashMap<UserId, MessagingUser>,
-    pub sessions: HashMap<SessionId, SessionState>,
-    pub work: HashMap<WorkId, WorkItem>,
+    pub users: FastMap<UserId, MessagingUser>,
+    pub sessions: FastMap<SessionId, SessionState>,
+    pub work: FastMap<WorkId, WorkItem>,
     pub router: Router,
     /// Waiting sessions some agent declined: re-checked when an agent leaves (R-ROUTE-6).
     pub declined: BTreeSet<SessionId>,
@@ -39,9 +40,9 @@ impl Org {
             queues: BTreeMap::new(),
             bots: BTreeMap::new(),
             agents: BTreeMap::new(),
-            users: HashMap::new(),
-            sessions: HashMap::new(),
-            work: HashMap::new(),
+            users: FastMap::default(),
+            sessions: FastMap::default(),
+            work: FastMap::default(),
             router: Router::default(),
             declined: BTreeSet::new(),
         }

@@ -8,6 +8,7 @@ use omnisim_protocol::{
     Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, OrgId, Queue,
     QueueId, Seq, Session, SessionId, SessionTranscript, UserId, WorkId, WorkItem,
 };
+use std::sync::Arc;
 
 impl Engine {
     fn org(&self, org: OrgId) -> Result<&Org, ApiError> {
@@ -115,7 +116,7 @@ impl Engine {
         org: OrgId,
         id: SessionId,
         after: Seq,
-    ) -> Result<&[Message], ApiError> {
+    ) -> Result<&[Arc<Message>], ApiError> {
         let messages = &self.org(org)?.session(id)?.messages;
         Ok(messages.get(after.0 as usize..).unwrap_or(&[]))
     }

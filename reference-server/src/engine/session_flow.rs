@@ -9,22 +9,23 @@ use omnisim_protocol::{
     MessageBody, MessagingUser, Origin, RenderedAs, RescindReason, RoutingContext, Sender, Seq,
     Session, SessionId, SessionStatus, UserId, WorkStatus,
 };
+use std::sync::Arc;
 
 /// A new message's author and idempotency keys.
 pub struct Author {
     pub sender: Sender,
     pub agent: Option<AgentId>,
-    pub provider_message_id: Option<String>,
+    pub provider_message_id: Option<Arc<str>>,
     pub client_message_id: Option<String>,
 }
 
 impl Author {
     /// The end user, through a provider delivery.
-    pub fn end_user(provider_message_id: &str) -> Author {
+    pub fn end_user(provider_message_id: &Arc<str>) -> Author {
         Author {
             sender: Sender::EndUser,
             agent: None,
-            provider_message_id: Some(provider_message_id.to_owned()),
+            provider_message_id: Some(provider_message_id.clone()),
             client_message_id: None,
         }
     }
@@ -176,7 +177,7 @@ impl Org {
             _ => (None, None),
         };
         let seq = s.next_seq();
-        let message = Message {
+        let message = Arc::new(Message {
             session,
             seq,
             sender: author.sender,
@@ -187,7 +188,7 @@ impl Org {
             rendered_text,
             provider_message_id: author.provider_message_id,
             client_message_id: author.client_message_id,
-        };
+        });
         s.messages.push(message.clone());
         s.info.message_count = seq.0;
         ctx.emit(Event::Message {

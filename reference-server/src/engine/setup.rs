@@ -5,12 +5,13 @@ use super::errors::{error, invalid, invalid_state};
 use super::org::Org;
 use super::state::{AgentState, ChannelState, QueueState};
 use super::validate;
+use crate::fast_map::FastMap;
 use omnisim_protocol::channel::DEFAULT_INACTIVE_TTL;
 use omnisim_protocol::{
     Agent, AgentId, ApiError, Bot, BotId, BotSpec, Channel, ChannelId, ChannelSpec, ChannelUpdate,
     Entry, ErrorCode, IntentAction, Millis, Platform, Presence, QueueId, QueueSpec,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 impl Org {
     fn check_entry(&self, entry: Entry) -> Result<(), ApiError> {
@@ -69,8 +70,8 @@ impl Org {
             channel.id,
             ChannelState {
                 info: channel.clone(),
-                users: HashMap::new(),
-                deliveries: HashMap::new(),
+                users: FastMap::default(),
+                deliveries: FastMap::default(),
             },
         );
         Ok(channel)
@@ -220,7 +221,7 @@ impl Org {
                 info: info.clone(),
                 skills,
                 live: Vec::new(),
-                sent: HashMap::new(),
+                sent: FastMap::default(),
             },
         );
         Ok(info)

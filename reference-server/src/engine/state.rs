@@ -1,19 +1,20 @@
 //! The engine's records: the protocol resources as read back, plus what the engine needs beside
 //! them (indexes, idempotency keys, bot and routing progress).
 
+use crate::fast_map::FastMap;
 use crate::routing::{AgentRank, PoolKey, SkillLevels};
 use omnisim_protocol::{
     Agent, AgentId, BotId, Channel, Message, MessageAccepted, QueueId, QueueSpec, RoutingContext,
     Seq, Session, SessionId, SkillRequirement, Timestamp, UserId, WorkId,
 };
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A channel, its users by address (R-CHAN-2) and the provider deliveries it accepted (R-SESS-3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelState {
     pub info: Channel,
-    pub users: HashMap<String, UserId>,
-    pub deliveries: HashMap<String, Delivery>,
+    pub users: FastMap<String, UserId>,
+    pub deliveries: FastMap<Arc<str>, Delivery>,
 }
 
 /// Where an accepted provider delivery went, to answer its retries identically (R-SESS-3).
@@ -41,7 +42,7 @@ pub struct AgentState {
     pub info: Agent,
     pub skills: SkillLevels,
     pub live: Vec<WorkId>,
-    pub sent: HashMap<String, MessageAccepted>,
+    pub sent: FastMap<String, MessageAccepted>,
 }
 
 impl AgentState {
@@ -68,7 +69,7 @@ impl AgentState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionState {
     pub info: Session,
-    pub messages: Vec<Message>,
+    pub messages: Vec<Arc<Message>>,
     pub bot: Option<BotRun>,
     pub routing: Option<Routing>,
     pub live_work: Option<WorkId>,

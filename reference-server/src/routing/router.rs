@@ -4,8 +4,9 @@
 
 use super::agent_index::{AgentIndex, AgentRank};
 use super::skills::{SkillLevels, satisfies};
+use crate::fast_map::FastMap;
 use omnisim_protocol::{AgentId, QueueId, RoutingModel, SessionId, Timestamp};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An interned requirement set: every skill (and minimum level) a piece of work needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,7 +32,7 @@ struct ReqPool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Router {
     reqs: Vec<ReqPool>,
-    req_ids: HashMap<SkillLevels, ReqId>,
+    req_ids: FastMap<SkillLevels, ReqId>,
     /// Sessions waiting for an agent (not currently offered), oldest request first.
     waiting: BTreeMap<PoolKey, BTreeSet<(Timestamp, SessionId)>>,
 }

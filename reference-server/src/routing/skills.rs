@@ -1,8 +1,8 @@
 //! Skills as routing sees them: names interned to small ids, and requirement sets interned so that
 //! work with the same needs shares one pool of eligible agents (R-ROUTE-1).
 
+use crate::fast_map::FastMap;
 use omnisim_protocol::SkillRequirement;
-use std::collections::HashMap;
 
 /// A skill name, interned per org.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -14,7 +14,7 @@ pub type SkillLevels = Vec<(SkillId, u8)>;
 /// Interns skill names so routing compares integers, not strings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SkillNames {
-    ids: HashMap<String, SkillId>,
+    ids: FastMap<String, SkillId>,
 }
 
 impl SkillNames {

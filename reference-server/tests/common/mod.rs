@@ -319,7 +319,7 @@ impl World {
         self.engine.session(self.org, id).expect("session exists")
     }
 
-    pub fn messages(&self, id: SessionId) -> Vec<Message> {
+    pub fn messages(&self, id: SessionId) -> Vec<std::sync::Arc<Message>> {
         self.engine
             .transcript(self.org, id)
             .expect("session exists")
