@@ -91,7 +91,8 @@ impl Engine {
     /// Applies `command` at `now`. On error nothing changed and no event was produced.
     pub fn apply(&mut self, now: Timestamp, command: Command) -> Result<Applied, ApiError> {
         let now = now.max(self.now);
-        let mut events = Vec::new();
+        // Most commands produce one or two events; Vec's first growth would reserve four.
+        let mut events = Vec::with_capacity(2);
         let reply = match command {
             Command::CreateOrg { name, token } => self.create_org(name, token)?,
             Command::Org { org, command } => {
