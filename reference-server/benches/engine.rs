@@ -170,49 +170,59 @@ fn ingest(c: &mut Criterion) {
     group.finish();
 }
 
-/// 1,000 busy online agents and a waiting backlog: one cycle is an arrival joining the backlog,
-/// an agent ending its session (freeing capacity, which routes the oldest waiting session to it)
-/// and the agent accepting. The cost must stay flat as the backlog grows.
+/// 1,000 busy online agents (capacity 1, each holding an accepted session) and `backlog` sessions
+/// waiting.
+fn busy_agents_with_backlog(backlog: usize) -> (Bench, Vec<AgentId>, Vec<SessionId>) {
+    let mut b = Bench::new();
+    let agents: Vec<AgentId> = (0..1_000).map(|_| b.online_agent(1)).collect();
+    let mut held = Vec::with_capacity(agents.len());
+    for (i, agent) in agents.iter().enumerate() {
+        let applied = b.inbound(&format!("held-{i}"));
+        let (work, session, _) = offered(&applied.events).expect("free agent offered");
+        b.apply(Command::Agent {
+            agent: *agent,
+            request: AgentRequest::Accept { work },
+        });
+        held.push(session);
+    }
+    for i in 0..backlog {
+        b.inbound(&format!("waiting-{i}"));
+    }
+    (b, agents, held)
+}
+
+/// One cycle: an arrival joins the backlog, an agent ends its session (freeing capacity, which
+/// routes the oldest waiting session to it) and accepts the offer. Three commands, one routing
+/// decision over the backlog and one over the agents; the cost must stay flat as the backlog grows.
 fn routing_backlog(c: &mut Criterion) {
     let mut group = c.benchmark_group("routing_backlog");
     for backlog in [1_000usize, 10_000, 100_000] {
-        let mut b = Bench::new();
-        let agents: Vec<AgentId> = (0..1_000).map(|_| b.online_agent(1)).collect();
-        let mut held = Vec::with_capacity(agents.len());
-        for (i, agent) in agents.iter().enumerate() {
-            let applied = b.inbound(&format!("held-{i}"));
-            let (work, session, _) = offered(&applied.events).expect("free agent offered");
-            b.apply(Command::Agent {
-                agent: *agent,
-                request: AgentRequest::Accept { work },
-            });
-            held.push(session);
-        }
-        for i in 0..backlog {
-            b.inbound(&format!("waiting-{i}"));
-        }
-        let mut i = 0usize;
         group.bench_with_input(
             BenchmarkId::from_parameter(backlog),
             &backlog,
-            |bench, _| {
-                bench.iter(|| {
-                    i = (i + 1) % agents.len();
-                    let agent = agents[i];
-                    let address = format!("arrival-{}", b.counter);
-                    b.inbound(&address);
-                    let ended = b.apply(Command::Agent {
-                        agent,
-                        request: AgentRequest::End { session: held[i] },
-                    });
-                    let (work, session, to) =
-                        offered(&ended.events).expect("freed capacity routed");
-                    debug_assert_eq!(to, agent);
-                    b.apply(Command::Agent {
-                        agent,
-                        request: AgentRequest::Accept { work },
-                    });
-                    held[i] = session;
+            |bench, &backlog| {
+                bench.iter_custom(|iters| {
+                    let (mut b, agents, mut held) = busy_agents_with_backlog(backlog);
+                    let addresses: Vec<String> =
+                        (0..iters).map(|i| format!("arrival-{i}")).collect();
+                    let start = Instant::now();
+                    for (n, address) in addresses.iter().enumerate() {
+                        let i = n % agents.len();
+                        let agent = agents[i];
+                        b.inbound(address);
+                        let ended = b.apply(Command::Agent {
+                            agent,
+                            request: AgentRequest::End { session: held[i] },
+                        });
+                        let (work, session, _) =
+                            offered(&ended.events).expect("freed capacity routed");
+                        b.apply(Command::Agent {
+                            agent,
+                            request: AgentRequest::Accept { work },
+                        });
+                        held[i] = session;
+                    }
+                    start.elapsed()
                 })
             },
         );
@@ -221,29 +231,39 @@ fn routing_backlog(c: &mut Criterion) {
 }
 
 /// Arrivals routed at once to the best of N online agents with free capacity (least_active), then
-/// accepted and ended: the cost must stay flat as N grows.
+/// accepted and ended: three commands; the cost must stay flat as N grows.
 fn routing_agents(c: &mut Criterion) {
     let mut group = c.benchmark_group("routing_free_agents");
     for agents in [10usize, 100, 1_000] {
-        let mut b = Bench::new();
-        for _ in 0..agents {
-            b.online_agent(4);
-        }
-        group.bench_with_input(BenchmarkId::from_parameter(agents), &agents, |bench, _| {
-            bench.iter(|| {
-                let address = format!("arrival-{}", b.counter);
-                let applied = b.inbound(&address);
-                let (work, session, agent) = offered(&applied.events).expect("routed at once");
-                b.apply(Command::Agent {
-                    agent,
-                    request: AgentRequest::Accept { work },
-                });
-                b.apply(Command::Agent {
-                    agent,
-                    request: AgentRequest::End { session },
-                });
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(agents),
+            &agents,
+            |bench, &agents| {
+                bench.iter_custom(|iters| {
+                    let mut b = Bench::new();
+                    for _ in 0..agents {
+                        b.online_agent(4);
+                    }
+                    let addresses: Vec<String> =
+                        (0..iters).map(|i| format!("arrival-{i}")).collect();
+                    let start = Instant::now();
+                    for address in &addresses {
+                        let applied = b.inbound(address);
+                        let (work, session, agent) =
+                            offered(&applied.events).expect("routed at once");
+                        b.apply(Command::Agent {
+                            agent,
+                            request: AgentRequest::Accept { work },
+                        });
+                        b.apply(Command::Agent {
+                            agent,
+                            request: AgentRequest::End { session },
+                        });
+                    }
+                    start.elapsed()
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -6,6 +6,7 @@ use super::consent;
 use super::ctx::Ctx;
 use super::errors::error;
 use super::org::Org;
+use super::outbound::AgentOutbound;
 use super::session_flow::Author;
 use super::state::SessionState;
 use super::timers::Timer;
@@ -45,17 +46,16 @@ impl Org {
                 queue,
                 client_message_id,
                 content,
-            } => self
-                .start_outbound(
-                    ctx,
-                    agent,
+            } => {
+                let req = AgentOutbound {
                     channel,
                     address,
                     queue,
                     client_message_id,
                     content,
-                )
-                .map(Reply::Message),
+                };
+                self.start_outbound(ctx, agent, req).map(Reply::Message)
+            }
             AgentRequest::Transfer { session, to } => {
                 self.transfer(ctx, agent, session, to).map(|_| Reply::Done)
             }

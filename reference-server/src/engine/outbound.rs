@@ -13,6 +13,15 @@ use omnisim_protocol::{
     TriggeredOutboundRequest, UserId,
 };
 
+/// The fields of an agent's `start_outbound` request.
+pub(crate) struct AgentOutbound {
+    pub channel: ChannelId,
+    pub address: String,
+    pub queue: QueueId,
+    pub client_message_id: String,
+    pub content: OutboundContent,
+}
+
 impl Org {
     /// Records consent gathered elsewhere, creating the user if needed (R-OUT-2).
     pub(crate) fn set_consent(
@@ -104,12 +113,15 @@ impl Org {
         &mut self,
         ctx: &mut Ctx,
         agent: AgentId,
-        channel: ChannelId,
-        address: String,
-        queue: QueueId,
-        client_message_id: String,
-        content: OutboundContent,
+        req: AgentOutbound,
     ) -> Result<MessageAccepted, ApiError> {
+        let AgentOutbound {
+            channel,
+            address,
+            queue,
+            client_message_id,
+            content,
+        } = req;
         validate::name("client_message_id", &client_message_id)?;
         if let Some(original) = self.agent(agent)?.sent.get(&client_message_id) {
             return Ok(MessageAccepted {
