@@ -7,7 +7,6 @@ use super::ctx::Ctx;
 use super::errors::error;
 use super::org::Org;
 use super::outbound::AgentOutbound;
-use super::session_flow::Author;
 use super::state::SessionState;
 use super::timers::Timer;
 use super::validate;
@@ -193,12 +192,8 @@ impl Org {
         client_message_id: String,
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
-        validate::name("client_message_id", &client_message_id)?;
-        if let Some(original) = self.agents[&agent].sent.get(&client_message_id) {
-            return Ok(MessageAccepted {
-                duplicate: true,
-                ..*original
-            });
+        if let Some(original) = self.repeated_send(agent, &client_message_id)? {
+            return Ok(original);
         }
         validate::outbound(&content)?;
         let s = self.held_session(agent, session)?;
@@ -209,20 +204,7 @@ impl Org {
             &self.channels[&s.info.channel].info,
             &content,
         )?;
-        let seq = self.push_message(
-            ctx,
-            session,
-            Author::agent(agent, &client_message_id),
-            consent::body(content),
-        );
-        self.arm_inactivity(ctx, session);
-        let accepted = MessageAccepted {
-            session,
-            seq,
-            duplicate: false,
-        };
-        self.with_agent(agent, |a| a.sent.insert(client_message_id, accepted));
-        Ok(accepted)
+        Ok(self.agent_message(ctx, agent, session, client_message_id, content))
     }
 
     /// Moves a session to another queue (new work item, context and transcript carried) or back to

@@ -122,12 +122,8 @@ impl Org {
             client_message_id,
             content,
         } = req;
-        validate::name("client_message_id", &client_message_id)?;
-        if let Some(original) = self.agent(agent)?.sent.get(&client_message_id) {
-            return Ok(MessageAccepted {
-                duplicate: true,
-                ..*original
-            });
+        if let Some(original) = self.repeated_send(agent, &client_message_id)? {
+            return Ok(original);
         }
         self.queue(queue)?;
         let user = self.outbound_target(ctx.now, channel, &address, &content)?;
@@ -166,8 +162,39 @@ impl Org {
                 s
             }
         };
-        let body = consent::body(content);
-        let seq = self.push_message(ctx, session, Author::agent(agent, &client_message_id), body);
+        Ok(self.agent_message(ctx, agent, session, client_message_id, content))
+    }
+
+    /// The original reply to an agent message whose client_message_id this agent already used
+    /// (R-SESS-3).
+    pub(crate) fn repeated_send(
+        &self,
+        agent: AgentId,
+        client_message_id: &str,
+    ) -> Result<Option<MessageAccepted>, ApiError> {
+        validate::name("client_message_id", client_message_id)?;
+        Ok(self
+            .agent(agent)?
+            .sent
+            .get(client_message_id)
+            .map(|original| MessageAccepted {
+                duplicate: true,
+                ..*original
+            }))
+    }
+
+    /// Stores an agent message that passed every check, restarts the inactivity timeout while the
+    /// agent holds the session's work (R-SESS-7), and remembers the client id (R-SESS-3).
+    pub(crate) fn agent_message(
+        &mut self,
+        ctx: &mut Ctx,
+        agent: AgentId,
+        session: SessionId,
+        client_message_id: String,
+        content: OutboundContent,
+    ) -> MessageAccepted {
+        let author = Author::agent(agent, &client_message_id);
+        let seq = self.push_message(ctx, session, author, consent::body(content));
         if self.sessions[&session].live_work.is_some() {
             self.arm_inactivity(ctx, session);
         }
@@ -177,6 +204,6 @@ impl Org {
             duplicate: false,
         };
         self.with_agent(agent, |a| a.sent.insert(client_message_id, accepted));
-        Ok(accepted)
+        accepted
     }
 }
