@@ -60,6 +60,7 @@ impl Org {
             self.declined.insert(session);
         }
         let s = self.session_mut(session);
+        debug_assert!(s.routing.is_none(), "R-ROUTE-8: one routing per session");
         s.info.queue = Some(queue);
         s.extra_skills = extra.clone();
         s.routing = Some(Routing {
@@ -262,7 +263,7 @@ impl Org {
     /// R-ROUTE-10: the session's additional skills stop counting; agents lacking them become
     /// eligible.
     pub(crate) fn drop_additional_skills(&mut self, ctx: &mut Ctx, session: SessionId) {
-        let Some(r) = self.session_mut(session).routing.clone() else {
+        let Some(r) = self.sessions.get(&session).and_then(|s| s.routing.clone()) else {
             return;
         };
         let req = self.requirements_for(r.queue, &r.extra, true);

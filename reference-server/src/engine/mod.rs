@@ -220,16 +220,7 @@ impl Org {
     fn fire(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::PushTimeout(work) => self.push_timeout(ctx, work),
-            Timer::SkillDrop(session) => {
-                if let Some(r) = self
-                    .sessions
-                    .get_mut(&session)
-                    .and_then(|s| s.routing.as_mut())
-                {
-                    r.drop_at = None;
-                    self.drop_additional_skills(ctx, session);
-                }
-            }
+            Timer::SkillDrop(session) => self.drop_additional_skills(ctx, session),
             Timer::Inactivity(session) => {
                 let Some(s) = self.sessions.get_mut(&session) else {
                     return;
