@@ -13,6 +13,7 @@ pub mod message;
 pub mod queue;
 pub mod requests;
 pub mod session;
+pub mod socket;
 pub mod time;
 pub mod user;
 pub mod work;
@@ -34,6 +35,7 @@ pub use requests::{
     MessageAccepted, OrgCreated, OutboundContent, TransferTarget, TriggeredOutboundRequest,
 };
 pub use session::{EndedBy, Handler, Origin, Session, SessionStatus, SessionTranscript};
+pub use socket::{AgentFrame, AgentHello, AgentPush, AgentReply};
 pub use time::{Millis, Timestamp};
 pub use user::{Consent, ConsentRequest, MessagingUser};
 pub use work::{RoutingContext, WorkItem, WorkStatus};

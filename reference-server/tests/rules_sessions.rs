@@ -368,3 +368,67 @@ fn r_sess_9_transcript_read_back_and_resume_from_last_seen_seq() {
             .is_empty()
     );
 }
+
+#[test]
+fn r_sess_9_channel_stream_resumes_from_channel_seq_across_sessions() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let web = w.web(q);
+    let a = w.say(web, "alice", "a1");
+    let b = w.say(web, "bob", "b1");
+    w.say(web, "alice", "a2");
+    let positions: Vec<u64> = w
+        .events_for(Audience::Channel(web))
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Message { channel_seq, .. } => Some(*channel_seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(positions, vec![1, 2, 3]);
+    let after_one: Vec<(u64, SessionId, u32)> = w
+        .engine
+        .channel_messages_after(w.org, web, 1)
+        .unwrap()
+        .into_iter()
+        .map(|(pos, m)| (pos, m.session, m.seq.0))
+        .collect();
+    assert_eq!(after_one, vec![(2, b.session, 1), (3, a.session, 2)]);
+    assert!(
+        w.engine
+            .channel_messages_after(w.org, web, 3)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        w.engine
+            .channel_messages_after(w.org, web, u64::MAX)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn r_sess_9_customer_stream_resumes_across_the_users_sessions() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let web = w.web(q);
+    let first = w.say(web, "u", "one");
+    w.say(web, "u", "two");
+    w.customer_end(web, "u").unwrap();
+    let second = w.say(web, "u", "three");
+    let user = w.user(web, "u").id;
+    let resumed: Vec<(SessionId, u32)> = w
+        .engine
+        .user_messages_after(w.org, user, first.session, Seq(1))
+        .unwrap()
+        .iter()
+        .map(|m| (m.session, m.seq.0))
+        .collect();
+    assert_eq!(resumed, vec![(first.session, 2), (second.session, 1)]);
+    let none = w
+        .engine
+        .user_messages_after(w.org, user, second.session, Seq(1))
+        .unwrap();
+    assert!(none.is_empty());
+}

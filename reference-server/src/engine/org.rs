@@ -23,6 +23,8 @@ pub struct Org {
     pub agents: BTreeMap<AgentId, AgentState>,
     pub users: FastMap<UserId, MessagingUser>,
     pub sessions: FastMap<SessionId, SessionState>,
+    /// Each user's sessions, oldest first: a customer stream resumes across them (R-SESS-9).
+    pub user_sessions: FastMap<UserId, Vec<SessionId>>,
     pub work: FastMap<WorkId, WorkItem>,
     pub router: Router,
     /// Waiting sessions some agent declined: re-checked when an agent leaves (R-ROUTE-6).
@@ -42,6 +44,7 @@ impl Org {
             agents: BTreeMap::new(),
             users: FastMap::default(),
             sessions: FastMap::default(),
+            user_sessions: FastMap::default(),
             work: FastMap::default(),
             router: Router::default(),
             declined: BTreeSet::new(),

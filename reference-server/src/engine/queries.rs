@@ -5,8 +5,8 @@ use super::Engine;
 use super::errors::not_found;
 use super::org::Org;
 use omnisim_protocol::{
-    Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, OrgId, Queue,
-    QueueId, Seq, Session, SessionId, SessionTranscript, UserId, WorkId, WorkItem,
+    Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, Offer, OrgId,
+    Queue, QueueId, Seq, Session, SessionId, SessionTranscript, UserId, WorkId, WorkItem,
 };
 use std::sync::Arc;
 
@@ -119,6 +119,71 @@ impl Engine {
     ) -> Result<&[Arc<Message>], ApiError> {
         let messages = &self.org(org)?.session(id)?.messages;
         Ok(messages.get(after.0 as usize..).unwrap_or(&[]))
+    }
+
+    /// The messages of a channel after stream position `after`, each with its position: what a
+    /// provider stream replays on reconnect (R-SESS-9).
+    pub fn channel_messages_after(
+        &self,
+        org: OrgId,
+        channel: ChannelId,
+        after: u64,
+    ) -> Result<Vec<(u64, Arc<Message>)>, ApiError> {
+        let o = self.org(org)?;
+        let log = &o.channel(channel)?.log;
+        let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
+        Ok(log[start..]
+            .iter()
+            .zip(start as u64 + 1..)
+            .map(|((s, seq), pos)| (pos, o.sessions[s].messages[seq.0 as usize - 1].clone()))
+            .collect())
+    }
+
+    /// A user's messages after message `after` of `session`, across the user's later sessions
+    /// too: a user's sessions never overlap, so (session, seq) orders all its messages
+    /// (R-SESS-9).
+    pub fn user_messages_after(
+        &self,
+        org: OrgId,
+        user: UserId,
+        session: SessionId,
+        after: Seq,
+    ) -> Result<Vec<Arc<Message>>, ApiError> {
+        let o = self.org(org)?;
+        o.user(user)?;
+        let sessions = o.user_sessions.get(&user).map_or(&[][..], |v| &v[..]);
+        let mut out = Vec::new();
+        for s in sessions.iter().filter(|s| **s >= session) {
+            let messages = &o.sessions[s].messages;
+            let skip = if *s == session {
+                (after.0 as usize).min(messages.len())
+            } else {
+                0
+            };
+            out.extend(messages[skip..].iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// The work an agent holds now (assigned or opened), each with its session, context and full
+    /// transcript: what a reconnecting agent resumes from (R-SESS-9).
+    pub fn agent_live_work(&self, org: OrgId, agent: AgentId) -> Result<Vec<Offer>, ApiError> {
+        let o = self.org(org)?;
+        Ok(o.agent(agent)?
+            .live
+            .iter()
+            .map(|w| {
+                let work = o.work[w].clone();
+                let s = &o.sessions[&work.session];
+                Offer {
+                    org,
+                    work,
+                    session: s.info.clone(),
+                    context: s.context.clone(),
+                    transcript: s.messages.clone(),
+                }
+            })
+            .collect())
     }
 
     pub fn work_item(&self, org: OrgId, id: WorkId) -> Result<WorkItem, ApiError> {

@@ -149,6 +149,7 @@ impl Org {
         };
         ctx.emit(session_changed(self.id, &s, None));
         self.sessions.insert(id, s);
+        self.user_sessions.entry(user).or_default().push(id);
         id
     }
 
@@ -166,17 +167,20 @@ impl Org {
             .sessions
             .get_mut(&session)
             .expect("messages go to existing sessions");
+        let channel = self
+            .channels
+            .get_mut(&s.info.channel)
+            .expect("sessions belong to existing channels");
+        let seq = s.next_seq();
+        channel.log.push((session, seq));
+        let channel_seq = channel.log.len() as u64;
         let (rendered_as, rendered_text) = match &body {
-            MessageBody::Component { component } => {
-                if self.channels[&s.info.channel].info.kind == ChannelKind::Sms {
-                    (Some(RenderedAs::Text), Some(component.render_text()))
-                } else {
-                    (Some(RenderedAs::Structured), None)
-                }
+            MessageBody::Component { component } if channel.info.kind == ChannelKind::Sms => {
+                (Some(RenderedAs::Text), Some(component.render_text()))
             }
+            MessageBody::Component { .. } => (Some(RenderedAs::Structured), None),
             _ => (None, None),
         };
-        let seq = s.next_seq();
         let message = Arc::new(Message {
             session,
             seq,
@@ -196,6 +200,7 @@ impl Org {
             channel: s.info.channel,
             user: s.info.user,
             agent: s.info.agent,
+            channel_seq,
             message,
         });
         seq

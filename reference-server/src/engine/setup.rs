@@ -72,6 +72,7 @@ impl Org {
                 info: channel.clone(),
                 users: FastMap::default(),
                 deliveries: FastMap::default(),
+                log: Vec::new(),
             },
         );
         Ok(channel)

@@ -15,6 +15,9 @@ pub struct ChannelState {
     pub info: Channel,
     pub users: FastMap<String, UserId>,
     pub deliveries: FastMap<Arc<str>, Delivery>,
+    /// Every message on the channel in delivery order: position i is channel_seq i + 1, what a
+    /// provider stream resumes from (R-SESS-9).
+    pub log: Vec<(SessionId, Seq)>,
 }
 
 /// Where an accepted provider delivery went, to answer its retries identically (R-SESS-3).

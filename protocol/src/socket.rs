@@ -1,0 +1,76 @@
+//! WebSocket frames: the agent connection's requests and replies, and the close codes every
+//! stream uses.
+
+use crate::agent::Agent;
+use crate::error::ApiError;
+use crate::event::{Event, Offer};
+use crate::requests::{AgentRequest, MessageAccepted};
+use serde::{Deserialize, Serialize};
+
+/// A request on the agent socket: `{"id": 7, "type": "accept", "work": 12}`. The id is the client's
+/// and comes back in the reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentFrame {
+    pub id: u64,
+    #[serde(flatten)]
+    pub request: AgentRequest,
+}
+
+/// The answer to one [`AgentFrame`]: `{"type": "reply", "id": 7}` plus `message` for sends, or
+/// `error` when the request was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "reply")]
+pub struct AgentReply {
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageAccepted>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The first frame on an agent socket: the agent as it stands and every work item it holds, each
+/// with its full transcript, so a reconnecting client resumes without loss (R-SESS-9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "hello")]
+pub struct AgentHello {
+    pub agent: Agent,
+    pub work: Vec<Offer>,
+}
+
+/// Anything the server sends on an agent socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentPush {
+    Hello(AgentHello),
+    Reply(AgentReply),
+    Event(Event),
+}
+
+impl AgentPush {
+    /// Parses one text frame.
+    pub fn parse(text: &str) -> Result<AgentPush, serde_json::Error> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        Ok(match value.get("type").and_then(|t| t.as_str()) {
+            Some("hello") => AgentPush::Hello(serde_json::from_value(value)?),
+            Some("reply") => AgentPush::Reply(serde_json::from_value(value)?),
+            _ => AgentPush::Event(serde_json::from_value(value)?),
+        })
+    }
+}
+
+impl Serialize for AgentPush {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AgentPush::Hello(h) => h.serialize(s),
+            AgentPush::Reply(r) => r.serialize(s),
+            AgentPush::Event(e) => e.serialize(s),
+        }
+    }
+}
+
+/// Close code: the server is shutting down.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code: another connection took this agent's place.
+pub const CLOSE_REPLACED: u16 = 4001;
+/// Close code: the client read too slowly and its queue filled; reconnect and resume from the
+/// last seq seen.
+pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
