@@ -1,12 +1,25 @@
-//! The `omnisim` command line: parses arguments and dispatches to the library.
+//! The `omnisim` command line: parses arguments and dispatches to a command.
 
-use clap::Parser;
+mod commands;
+
+use clap::{Parser, Subcommand};
 
 /// Load simulator and conformance harness for omnichannel customer-messaging platforms.
 #[derive(Parser, Debug)]
 #[command(name = "omnisim", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    Cli::parse();
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the reference messaging server.
+    Serve(commands::serve::ServeArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => commands::serve::run(args),
+    }
 }

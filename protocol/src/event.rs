@@ -56,9 +56,6 @@ pub enum Event {
         /// The agent holding the session's live work, who receives it too.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent: Option<AgentId>,
-        /// The message's position in its channel's stream, from 1: a provider stream resumes
-        /// after the last one it saw (R-SESS-9).
-        channel_seq: u64,
         /// Shared with the transcript: delivering a message to many parties copies no text.
         message: Arc<Message>,
     },

@@ -124,6 +124,9 @@ pub enum RenderedAs {
 pub struct Message {
     pub session: SessionId,
     pub seq: Seq,
+    /// The message's position in its channel's stream, from 1: a provider stream resumes after
+    /// the last one it saw (R-SESS-9).
+    pub channel_seq: u64,
     pub sender: Sender,
     /// The agent who wrote it, for agent messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -145,10 +145,10 @@ fn events_name_their_audiences() {
         channel: ChannelId(2),
         user: UserId(3),
         agent: Some(AgentId(4)),
-        channel_seq: 1,
         message: std::sync::Arc::new(Message {
             session: SessionId(5),
             seq: Seq(1),
+            channel_seq: 1,
             sender: Sender::EndUser,
             agent: None,
             body: MessageBody::Text { text: "hi".into() },

@@ -381,7 +381,7 @@ fn r_sess_9_channel_stream_resumes_from_channel_seq_across_sessions() {
         .events_for(Audience::Channel(web))
         .into_iter()
         .filter_map(|e| match e {
-            Event::Message { channel_seq, .. } => Some(*channel_seq),
+            Event::Message { message, .. } => Some(message.channel_seq),
             _ => None,
         })
         .collect();
@@ -391,7 +391,7 @@ fn r_sess_9_channel_stream_resumes_from_channel_seq_across_sessions() {
         .channel_messages_after(w.org, web, 1)
         .unwrap()
         .into_iter()
-        .map(|(pos, m)| (pos, m.session, m.seq.0))
+        .map(|m| (m.channel_seq, m.session, m.seq.0))
         .collect();
     assert_eq!(after_one, vec![(2, b.session, 1), (3, a.session, 2)]);
     assert!(

@@ -6,7 +6,8 @@ use super::errors::not_found;
 use super::org::Org;
 use omnisim_protocol::{
     Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, Offer, OrgId,
-    Queue, QueueId, Seq, Session, SessionId, SessionTranscript, UserId, WorkId, WorkItem,
+    Presence, Queue, QueueId, Seq, Session, SessionId, SessionStatus, SessionTranscript, UserId,
+    WorkId, WorkItem,
 };
 use std::sync::Arc;
 
@@ -121,21 +122,20 @@ impl Engine {
         Ok(messages.get(after.0 as usize..).unwrap_or(&[]))
     }
 
-    /// The messages of a channel after stream position `after`, each with its position: what a
-    /// provider stream replays on reconnect (R-SESS-9).
+    /// The messages of a channel after stream position `after` (a `channel_seq`): what a provider
+    /// stream replays on reconnect (R-SESS-9).
     pub fn channel_messages_after(
         &self,
         org: OrgId,
         channel: ChannelId,
         after: u64,
-    ) -> Result<Vec<(u64, Arc<Message>)>, ApiError> {
+    ) -> Result<Vec<Arc<Message>>, ApiError> {
         let o = self.org(org)?;
         let log = &o.channel(channel)?.log;
         let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
         Ok(log[start..]
             .iter()
-            .zip(start as u64 + 1..)
-            .map(|((s, seq), pos)| (pos, o.sessions[s].messages[seq.0 as usize - 1].clone()))
+            .map(|(s, seq)| o.sessions[s].messages[seq.0 as usize - 1].clone())
             .collect())
     }
 
@@ -203,5 +203,49 @@ impl Engine {
         let mut v = self.work_items(org)?;
         v.retain(|w| w.session == session);
         Ok(v)
+    }
+}
+
+/// Counts for monitoring, across every org.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub orgs: usize,
+    pub sessions: Vec<(SessionStatus, u64)>,
+    pub agents: Vec<(Presence, u64)>,
+    /// Sessions waiting per queue (offered ones included).
+    pub queues: Vec<(OrgId, QueueId, u32)>,
+}
+
+impl Engine {
+    /// Sessions by status, agents by presence and queue depths. Scans every session: for scrapes,
+    /// not for hot paths.
+    pub fn stats(&self) -> Stats {
+        use SessionStatus::*;
+        let statuses = [New, Waiting, Active, Inactive, Ended];
+        let presences = [Presence::Offline, Presence::Online, Presence::Busy];
+        let mut stats = Stats {
+            orgs: self.orgs.len(),
+            sessions: statuses.iter().map(|s| (*s, 0)).collect(),
+            agents: presences.iter().map(|p| (*p, 0)).collect(),
+            queues: Vec::new(),
+        };
+        let mut orgs: Vec<&Org> = self.orgs.values().collect();
+        orgs.sort_unstable_by_key(|o| o.id);
+        for o in orgs {
+            for s in o.sessions.values() {
+                if let Some(e) = stats.sessions.iter_mut().find(|e| e.0 == s.info.status) {
+                    e.1 += 1;
+                }
+            }
+            for a in o.agents.values() {
+                if let Some(e) = stats.agents.iter_mut().find(|e| e.0 == a.info.presence) {
+                    e.1 += 1;
+                }
+            }
+            stats
+                .queues
+                .extend(o.queues.values().map(|q| (o.id, q.id, q.waiting)));
+        }
+        stats
     }
 }

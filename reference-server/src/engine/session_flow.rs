@@ -184,6 +184,7 @@ impl Org {
         let message = Arc::new(Message {
             session,
             seq,
+            channel_seq,
             sender: author.sender,
             agent: author.agent,
             body,
@@ -200,7 +201,6 @@ impl Org {
             channel: s.info.channel,
             user: s.info.user,
             agent: s.info.agent,
-            channel_seq,
             message,
         });
         seq

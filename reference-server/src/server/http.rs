@@ -1,0 +1,105 @@
+//! HTTP glue: errors as `{code, message}` with their status, and extractors whose failures are
+//! protocol errors rather than axum's plain-text rejections (R-SEC-4).
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use omnisim_protocol::{ApiError, ErrorCode};
+use serde::de::DeserializeOwned;
+
+/// A failed request, answered with the error's status and JSON body.
+#[derive(Debug)]
+pub struct Failure(pub ApiError);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure(e)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self.0)).into_response()
+    }
+}
+
+/// Shorthand for a failure with `code`.
+pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
+    Failure(ApiError::new(code, message))
+}
+
+/// A JSON body: bad JSON, wrong types, unknown fields or enum values are 400 `invalid_json`; a
+/// body over the limit is 413 `payload_too_large`.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Failure> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    fail(
+                        ErrorCode::PayloadTooLarge,
+                        "request body is over the size limit",
+                    )
+                } else {
+                    fail(ErrorCode::InvalidJson, r.body_text())
+                }
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(Json)
+            .map_err(|e| fail(ErrorCode::InvalidJson, e.to_string()))
+    }
+}
+
+/// Path parameters: an id that does not parse names nothing, so it is 404 `not_found`.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Failure> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|r| fail(ErrorCode::NotFound, r.body_text()))
+    }
+}
+
+/// Query parameters: malformed ones are 422 `invalid_input`.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Failure> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r| fail(ErrorCode::InvalidInput, r.body_text()))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer(parts: &axum::http::HeaderMap) -> Option<&str> {
+    parts
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+/// Unknown paths.
+pub async fn route_not_found() -> Failure {
+    fail(ErrorCode::RouteNotFound, "no such route")
+}
+
+/// Known paths, wrong method.
+pub async fn method_not_allowed() -> Failure {
+    fail(ErrorCode::RouteNotFound, "method not allowed on this route")
+}

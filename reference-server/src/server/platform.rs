@@ -1,0 +1,170 @@
+//! The platform behind the sockets: one engine, the hub that fans its events out, and the
+//! metrics, all behind one lock. Applying a command and queueing its events happen under the same
+//! lock, so every party sees events in the order the engine produced them (R-SESS-2); the lock is
+//! never held across an await.
+
+use super::hub::{Frame, Hub, Subscription};
+use super::metrics::Metrics;
+use crate::engine::{Command, Engine, Reply};
+use omnisim_protocol::{ApiError, Audience, ErrorCode, Event, Timestamp};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{Notify, watch};
+
+/// The wall clock as the engine reads it: milliseconds since the Unix epoch.
+pub fn wall_clock() -> Timestamp {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp(since.as_millis() as u64)
+}
+
+/// Everything under the lock.
+pub struct Core {
+    pub engine: Engine,
+    pub hub: Hub,
+    pub metrics: Metrics,
+}
+
+impl Core {
+    /// Counts the events and queues each, serialized once, for its audiences (R-SEC-3).
+    pub fn publish(&mut self, events: &[Event]) {
+        for event in events {
+            self.metrics.observe(event);
+            let frame: Frame = match serde_json::to_string(event) {
+                Ok(json) => json.into(),
+                Err(_) => continue,
+            };
+            for audience in event.audiences() {
+                self.hub.send(audience, &frame);
+            }
+        }
+    }
+}
+
+/// Settings shared by every connection.
+pub struct Settings {
+    /// The token that may create orgs.
+    pub admin_token: String,
+    /// Frames a socket may have queued before it is dropped as too slow.
+    pub socket_queue: usize,
+}
+
+/// The shared server state: cheap to clone, one per server.
+#[derive(Clone)]
+pub struct Platform {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Mutex<Core>,
+    /// Woken when a command may have moved the next timer deadline earlier.
+    timers: Notify,
+    shutdown: watch::Receiver<bool>,
+    settings: Settings,
+}
+
+impl Platform {
+    /// A platform around an empty engine.
+    pub fn new(settings: Settings, shutdown: watch::Receiver<bool>) -> Platform {
+        Platform {
+            inner: Arc::new(Inner {
+                core: Mutex::new(Core {
+                    engine: Engine::new(),
+                    hub: Hub::default(),
+                    metrics: Metrics::default(),
+                }),
+                timers: Notify::new(),
+                shutdown,
+                settings,
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// A receiver that changes when the server starts shutting down.
+    pub fn shutdown(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.clone()
+    }
+
+    /// The core, locked. A panic while it was held (a bug) does not take the server down: the
+    /// lock is recovered and later requests are served (R-SEC-4).
+    pub fn lock(&self) -> MutexGuard<'_, Core> {
+        self.inner.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies a command at the wall clock's time and queues its events.
+    pub fn apply(&self, command: Command) -> Result<Reply, ApiError> {
+        let mut core = self.lock();
+        let before = core.engine.next_deadline();
+        let applied = core.engine.apply(wall_clock(), command)?;
+        core.publish(&applied.events);
+        if core.engine.next_deadline() != before {
+            self.inner.timers.notify_one();
+        }
+        Ok(applied.reply)
+    }
+
+    /// Reads the engine.
+    pub fn read<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
+        f(&self.lock().engine)
+    }
+
+    /// Subscribes to `audience` and, under the same lock, computes what to replay first, so that
+    /// nothing falls between the replay and the live frames (R-SESS-9).
+    /// With `exclusive`, earlier subscribers of the audience are closed as replaced.
+    pub fn subscribe<T>(
+        &self,
+        audience: Audience,
+        exclusive: bool,
+        replay: impl FnOnce(&Engine) -> Result<T, ApiError>,
+    ) -> Result<(Subscription, T), ApiError> {
+        let mut core = self.lock();
+        let first = replay(&core.engine)?;
+        if exclusive {
+            core.hub
+                .evict(audience, omnisim_protocol::socket::CLOSE_REPLACED);
+        }
+        let capacity = self.inner.settings.socket_queue;
+        Ok((core.hub.subscribe(audience, capacity), first))
+    }
+
+    /// Forgets a subscription whose socket ended.
+    pub fn unsubscribe(&self, sub: &Subscription) {
+        self.lock().hub.unsubscribe(sub.audience, sub.id);
+    }
+
+    /// Fires the due timers, queues their events, and returns the next deadline.
+    fn fire_due(&self) -> Option<Timestamp> {
+        let mut core = self.lock();
+        let events = core.engine.fire_timers(wall_clock());
+        core.publish(&events);
+        core.engine.next_deadline()
+    }
+
+    /// Runs the engine's timers on the wall clock until shutdown: sleeps until the next deadline
+    /// or until a command moves it.
+    pub async fn run_timers(self) {
+        let mut shutdown = self.shutdown();
+        loop {
+            let next = self.fire_due();
+            let wait = match next {
+                Some(at) => Duration::from_millis((at - wall_clock()).0),
+                None => Duration::from_secs(3600),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.inner.timers.notified() => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// The error for a request the server itself could not complete.
+pub fn internal(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::Internal, message)
+}

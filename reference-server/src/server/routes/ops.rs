@@ -1,0 +1,61 @@
+//! Operations: liveness and Prometheus metrics.
+
+use crate::server::platform::Platform;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use std::fmt::Write;
+
+/// `GET /healthz`.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /metrics`: sessions by status, queue depth, agents by presence, open sockets, routing
+/// counters and the routing latency histogram, in Prometheus text format.
+pub async fn metrics(State(p): State<Platform>) -> impl IntoResponse {
+    let mut out = String::new();
+    {
+        let core = p.lock();
+        let stats = core.engine.stats();
+        let _ = writeln!(
+            out,
+            "# HELP omnisim_orgs Orgs.\n# TYPE omnisim_orgs gauge\nomnisim_orgs {}",
+            stats.orgs
+        );
+        let _ = writeln!(
+            out,
+            "# HELP omnisim_sessions Sessions by status.\n# TYPE omnisim_sessions gauge"
+        );
+        for (status, n) in &stats.sessions {
+            let status = serde_json::to_value(status).unwrap_or_default();
+            let _ = writeln!(out, "omnisim_sessions{{status={status}}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP omnisim_agents Agents by presence.\n# TYPE omnisim_agents gauge"
+        );
+        for (presence, n) in &stats.agents {
+            let presence = serde_json::to_value(presence).unwrap_or_default();
+            let _ = writeln!(out, "omnisim_agents{{presence={presence}}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP omnisim_queue_depth Sessions waiting per queue, offered ones included.\n# TYPE omnisim_queue_depth gauge"
+        );
+        for (org, queue, n) in &stats.queues {
+            let _ = writeln!(
+                out,
+                "omnisim_queue_depth{{org=\"{}\",queue=\"{}\"}} {n}",
+                org.0, queue.0
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP omnisim_sockets Open sockets.\n# TYPE omnisim_sockets gauge\nomnisim_sockets {}",
+            core.hub.subscriptions()
+        );
+        core.metrics.render(&mut out);
+    }
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

@@ -1,0 +1,122 @@
+//! Org setup: orgs, channels, queues, bots, agents.
+
+use super::{apply_org, unexpected};
+use crate::engine::{Command, OrgCommand, Reply};
+use crate::server::auth;
+use crate::server::http::{Failure, Json, Path};
+use crate::server::platform::Platform;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use omnisim_protocol::{
+    AgentCreated, AgentId, AgentSpec, BotId, BotSpec, Channel, ChannelId, ChannelSpec,
+    ChannelUpdate, CreateOrg, Created, OrgCreated, QueueId, QueueSpec,
+};
+
+type Json201<T> = (StatusCode, axum::Json<T>);
+
+/// A fresh random token: 128 bits, hex, with a prefix naming what it opens.
+fn new_token(prefix: &str) -> String {
+    format!("{prefix}_{:032x}", rand::random::<u128>())
+}
+
+pub async fn create_org(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Json(body): Json<CreateOrg>,
+) -> Result<Json201<OrgCreated>, Failure> {
+    auth::admin(&p, &headers)?;
+    let command = Command::CreateOrg {
+        name: body.name,
+        token: new_token("org"),
+    };
+    match p.apply(command)? {
+        Reply::OrgCreated(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn create_channel(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(org): Path<u64>,
+    Json(spec): Json<ChannelSpec>,
+) -> Result<Json201<Channel>, Failure> {
+    match apply_org(&p, &headers, org, OrgCommand::CreateChannel(spec))? {
+        Reply::Channel(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn update_channel(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path((org, channel)): Path<(u64, u64)>,
+    Json(update): Json<ChannelUpdate>,
+) -> Result<axum::Json<Channel>, Failure> {
+    match apply_org(
+        &p,
+        &headers,
+        org,
+        OrgCommand::UpdateChannel(ChannelId(channel), update),
+    )? {
+        Reply::Channel(c) => Ok(axum::Json(c)),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn create_queue(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(org): Path<u64>,
+    Json(spec): Json<QueueSpec>,
+) -> Result<Json201<Created<QueueId>>, Failure> {
+    match apply_org(&p, &headers, org, OrgCommand::CreateQueue(spec))? {
+        Reply::Queue(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn create_bot(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(org): Path<u64>,
+    Json(spec): Json<BotSpec>,
+) -> Result<Json201<Created<BotId>>, Failure> {
+    match apply_org(&p, &headers, org, OrgCommand::CreateBot(spec))? {
+        Reply::Bot(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn create_agent(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path(org): Path<u64>,
+    Json(spec): Json<AgentSpec>,
+) -> Result<Json201<AgentCreated>, Failure> {
+    let command = OrgCommand::CreateAgent {
+        spec,
+        token: new_token("agent"),
+    };
+    match apply_org(&p, &headers, org, command)? {
+        Reply::AgentCreated(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn update_agent(
+    State(p): State<Platform>,
+    headers: HeaderMap,
+    Path((org, agent)): Path<(u64, u64)>,
+    Json(spec): Json<AgentSpec>,
+) -> Result<axum::Json<omnisim_protocol::Agent>, Failure> {
+    match apply_org(
+        &p,
+        &headers,
+        org,
+        OrgCommand::UpdateAgent(AgentId(agent), spec),
+    )? {
+        Reply::Agent(a) => Ok(axum::Json(a)),
+        other => Err(unexpected(other)),
+    }
+}

@@ -1,0 +1,3 @@
+//! One module per `omnisim` subcommand.
+
+pub mod serve;

@@ -1,0 +1,56 @@
+//! `omnisim serve`: the reference server on a socket until SIGINT or SIGTERM.
+
+use anyhow::Context;
+use omnisim::reference_server::server::{self, ServerConfig};
+use std::net::SocketAddr;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Token that may create orgs (16 to 256 bytes); a random one is printed when absent.
+    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Frames a WebSocket may have queued before it is closed as too slow.
+    #[arg(long, default_value_t = 4096)]
+    socket_queue: usize,
+}
+
+/// Starts the server, prints where it listens and its admin token, and shuts down gracefully on
+/// SIGINT or SIGTERM.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let config = ServerConfig {
+            addr: args.addr,
+            admin_token: args.admin_token,
+            socket_queue: args.socket_queue,
+        };
+        let running = server::start(config)
+            .await
+            .context("starting the reference server")?;
+        println!("omnisim reference server listening on {}", running.url());
+        println!("admin token: {}", running.admin_token);
+        wait_for_signal().await?;
+        println!("shutting down");
+        running.shutdown().await.context("shutting down")
+    })
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("listening for SIGINT"),
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> anyhow::Result<()> {
+    tokio::signal::ctrl_c()
+        .await
+        .context("listening for Ctrl-C")
+}
