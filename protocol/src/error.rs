@@ -37,8 +37,10 @@ pub enum ErrorCode {
     WorkNotOffered,
     /// The session is not in a state that allows this action.
     InvalidState,
-    /// Unknown path or method.
+    /// Unknown path.
     RouteNotFound,
+    /// Known path, unsupported method.
+    MethodNotAllowed,
     /// The server failed; a bug.
     Internal,
 }
@@ -61,6 +63,7 @@ impl ErrorCode {
             | TransferToBotRejected
             | WorkNotOffered
             | InvalidState => 409,
+            MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
             Internal => 500,
@@ -91,6 +94,7 @@ impl ErrorCode {
             WorkNotOffered => "work_not_offered",
             InvalidState => "invalid_state",
             RouteNotFound => "route_not_found",
+            MethodNotAllowed => "method_not_allowed",
             Internal => "internal",
         }
     }

@@ -101,5 +101,8 @@ pub async fn route_not_found() -> Failure {
 
 /// Known paths, wrong method.
 pub async fn method_not_allowed() -> Failure {
-    fail(ErrorCode::RouteNotFound, "method not allowed on this route")
+    fail(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
