@@ -41,6 +41,8 @@ pub enum ErrorCode {
     RouteNotFound,
     /// Known path, unsupported method.
     MethodNotAllowed,
+    /// A socket route requested without a WebSocket upgrade.
+    UpgradeRequired,
     /// The server failed; a bug.
     Internal,
 }
@@ -65,6 +67,7 @@ impl ErrorCode {
             | InvalidState => 409,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
+            UpgradeRequired => 426,
             InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
             Internal => 500,
         }
@@ -95,6 +98,7 @@ impl ErrorCode {
             InvalidState => "invalid_state",
             RouteNotFound => "route_not_found",
             MethodNotAllowed => "method_not_allowed",
+            UpgradeRequired => "upgrade_required",
             Internal => "internal",
         }
     }

@@ -132,6 +132,7 @@ fn errors_carry_code_and_message_with_their_status() {
         ErrorCode::InvalidState,
         ErrorCode::RouteNotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
     ] {
         assert_eq!(to_value(code).unwrap(), json!(code.as_str()));

@@ -240,7 +240,7 @@ async fn channel_stream_resumes_after_the_last_channel_seq_seen() {
     t.say(&org, web, "other", "o-1", "another customer").await;
     let mut provider = t.socket(&stream(1), &org.token).await;
     let replayed: Vec<(u64, SessionId)> =
-        vec![provider.next_message().await, provider.next_message().await]
+        [provider.next_message().await, provider.next_message().await]
             .iter()
             .map(|m| (m.channel_seq, m.session))
             .collect();

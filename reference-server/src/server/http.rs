@@ -85,6 +85,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A WebSocket upgrade, taken as a `Result` so that the caller authenticates before it looks at
+/// the upgrade; a plain request gets 426 `upgrade_required`.
+pub type Upgrade = Result<
+    axum::extract::ws::WebSocketUpgrade,
+    axum::extract::ws::rejection::WebSocketUpgradeRejection,
+>;
+
+/// The upgrade of an [`Upgrade`], or the error for a request that is not one.
+pub fn upgrade(ws: Upgrade) -> Result<axum::extract::ws::WebSocketUpgrade, Failure> {
+    ws.map_err(|r| fail(ErrorCode::UpgradeRequired, r.body_text()))
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer(parts: &axum::http::HeaderMap) -> Option<&str> {
     parts

@@ -3,12 +3,11 @@
 
 use crate::engine::{Command, Reply};
 use crate::server::auth;
-use crate::server::http::{Failure, Query};
+use crate::server::http::{Failure, Query, Upgrade, upgrade};
 use crate::server::hub::Frame;
 use crate::server::platform::{Platform, internal};
 use crate::server::pump::pump;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use omnisim_protocol::*;
@@ -24,9 +23,10 @@ pub async fn agent_socket(
     State(p): State<Platform>,
     headers: HeaderMap,
     Query(q): Query<TokenQuery>,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, Failure> {
     let agent = auth::agent(&p, &headers, q.token.as_deref())?;
+    let ws = upgrade(ws)?;
     let (sub, hello) = p.subscribe(Audience::Agent(agent), true, |e| {
         let org = e
             .org_of_agent(agent)

@@ -2,12 +2,11 @@
 //! user (R-SEC-3), each resuming exactly after the last message its client saw (R-SESS-9).
 
 use crate::server::auth;
-use crate::server::http::{Failure, Path, Query};
+use crate::server::http::{Failure, Path, Query, Upgrade, upgrade};
 use crate::server::hub::Frame;
 use crate::server::platform::{Platform, internal};
 use crate::server::pump::pump;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use omnisim_protocol::*;
@@ -52,9 +51,10 @@ pub async fn channel_stream(
     headers: HeaderMap,
     Path((org, channel)): Path<(u64, u64)>,
     Query(q): Query<ChannelStreamQuery>,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, Failure> {
     let org = auth::org(&p, &headers, org)?;
+    let ws = upgrade(ws)?;
     let channel = ChannelId(channel);
     p.read(|e| e.channel(org, channel))?;
     let (sub, first) = p.subscribe(Audience::Channel(channel), false, |e| match q.after {
@@ -81,9 +81,10 @@ pub async fn customer_stream(
     headers: HeaderMap,
     Path((org, channel)): Path<(u64, u64)>,
     Query(q): Query<CustomerStreamQuery>,
-    ws: WebSocketUpgrade,
+    ws: Upgrade,
 ) -> Result<Response, Failure> {
     let org = auth::org(&p, &headers, org)?;
+    let ws = upgrade(ws)?;
     let user = p
         .read(|e| e.user_by_address(org, ChannelId(channel), &q.address))?
         .id;

@@ -1,0 +1,282 @@
+//! The reference server's access rules and input handling (R-SEC-1..4).
+
+mod support;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use omnisim_protocol::*;
+use omnisim_reference_server::server::platform::{Platform, Settings};
+use omnisim_reference_server::server::router;
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::*;
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn r_sec_1_tokens_are_required_and_other_orgs_read_as_absent() {
+    let t = TestServer::start().await;
+    let (status, body) = t
+        .call(Method::POST, None, "/v1/orgs", Some(json!({ "name": "x" })))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) = t
+        .call(
+            Method::POST,
+            Some("wrong-token-0000000"),
+            "/v1/orgs",
+            Some(json!({ "name": "x" })),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let a = t.org("a").await;
+    let b = t.org("b").await;
+    let qa = t.queue(&a, json!({ "name": "qa" })).await;
+    let (status, _) = t
+        .call(
+            Method::GET,
+            None,
+            &format!("/v1/orgs/{}/queues", a.id.0),
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+    // b's token on a's path, or a's ids under b's path: absent.
+    let (status, body) = t
+        .get(&b.token, &format!("/v1/orgs/{}/queues/{}", a.id.0, qa.0))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let (status, _) = t
+        .get(&b.token, &format!("/v1/orgs/{}/queues/{}", b.id.0, qa.0))
+        .await;
+    assert_eq!(status, 404);
+    // An agent token is not an org token, and a bad agent token opens no socket.
+    let ann = t.agent(&a, 1).await;
+    let (status, _) = t
+        .get(&ann.token, &format!("/v1/orgs/{}/queues", a.id.0))
+        .await;
+    assert_eq!(status, 401);
+    let url = format!("ws://{}/v1/agent?token=nope-nope-nope-nope", t.server.addr);
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+    t.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn r_sec_2_and_3_agents_and_streams_see_only_their_own() {
+    let t = TestServer::start().await;
+    let a = t.org("a").await;
+    let b = t.org("b").await;
+    let qa = t.queue(&a, json!({ "name": "qa" })).await;
+    let web = t
+        .channel(&a, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": qa.0 } }))
+        .await;
+    let ann = t.agent(&a, 1).await;
+    let (mut agent_a, _) = t.agent_socket(&ann.token).await;
+    agent_a
+        .must(AgentRequest::SetPresence {
+            presence: Presence::Online,
+        })
+        .await;
+    let s = t.say(&a, web, "alice", "p1", "hi").await;
+    let (_, offered) = agent_a.until(|e| matches!(e, Event::WorkOffered(_))).await;
+    let Event::WorkOffered(offer) = offered else {
+        unreachable!()
+    };
+    // Another org's agent: the work and the session do not exist for it.
+    let bob = t.agent(&b, 1).await;
+    let (mut agent_b, _) = t.agent_socket(&bob.token).await;
+    let (_, reply) = agent_b
+        .request(AgentRequest::Accept {
+            work: offer.work.id,
+        })
+        .await;
+    assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::NotFound));
+    // Offered but not accepted: no sending (R-SEC-2).
+    let (_, reply) = agent_a
+        .request(AgentRequest::Send {
+            session: s.session,
+            client_message_id: "c1".into(),
+            content: OutboundContent::Text {
+                text: "early".into(),
+            },
+        })
+        .await;
+    assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::Forbidden));
+    // Alice's stream does not carry Carol's messages (R-SEC-3).
+    let alice = format!(
+        "/v1/orgs/{}/channels/{}/users/stream?address=alice&session={}&after_seq=1",
+        a.id.0, web.0, s.session.0
+    );
+    let mut alice_stream = t.socket(&alice, &a.token).await;
+    t.say(&a, web, "carol", "p2", "carol here").await;
+    t.say(&a, web, "alice", "p3", "alice again").await;
+    let m = alice_stream.next_message().await;
+    assert_eq!((m.session, m.seq), (s.session, Seq(2)));
+    // Another org's token cannot open this channel's stream.
+    let (status, _) = t
+        .get(
+            &b.token,
+            &format!("/v1/orgs/{}/channels/{}/stream", a.id.0, web.0),
+        )
+        .await;
+    assert_eq!(status, 404);
+    t.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn r_sec_4_a_bad_agent_frame_gets_an_error_reply_and_the_socket_stays_open() {
+    let t = TestServer::start().await;
+    let a = t.org("a").await;
+    let ann = t.agent(&a, 1).await;
+    let (mut agent, _) = t.agent_socket(&ann.token).await;
+    agent.send_text(r#"{"id": 41, "type": "teleport"}"#).await;
+    let AgentPush::Reply(reply) = AgentPush::parse(&agent.next_text().await).unwrap() else {
+        panic!("a reply")
+    };
+    assert_eq!(reply.id, 41);
+    assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::InvalidJson));
+    agent.send_text("not json at all").await;
+    let AgentPush::Reply(reply) = AgentPush::parse(&agent.next_text().await).unwrap() else {
+        panic!("a reply")
+    };
+    assert_eq!(reply.error.map(|e| e.code), Some(ErrorCode::InvalidJson));
+    agent
+        .must(AgentRequest::SetPresence {
+            presence: Presence::Online,
+        })
+        .await;
+    t.server.shutdown().await.unwrap();
+}
+
+/// A server without a socket, driven through `oneshot`.
+struct App {
+    platform: Platform,
+    org: u64,
+    token: String,
+    channel: u64,
+}
+
+impl App {
+    async fn new() -> App {
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let platform = Platform::new(
+            Settings {
+                admin_token: ADMIN.into(),
+                socket_queue: 16,
+            },
+            stopped,
+        );
+        let mut app = App {
+            platform,
+            org: 0,
+            token: ADMIN.into(),
+            channel: 0,
+        };
+        let (_, org) = app
+            .send("POST", "/v1/orgs", json!({ "name": "acme" }).to_string())
+            .await;
+        app.org = org["org"].as_u64().unwrap();
+        app.token = org["token"].as_str().unwrap().into();
+        let (_, q) = app
+            .send(
+                "POST",
+                &format!("/v1/orgs/{}/queues", app.org),
+                json!({ "name": "q" }).to_string(),
+            )
+            .await;
+        let spec = json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q["id"] } });
+        let (_, ch) = app
+            .send(
+                "POST",
+                &format!("/v1/orgs/{}/channels", app.org),
+                spec.to_string(),
+            )
+            .await;
+        app.channel = ch["id"].as_u64().unwrap();
+        app
+    }
+
+    async fn send(&self, method: &str, path: &str, body: String) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = router(self.platform.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Everything an observer could read back, to show nothing changed.
+    fn state(&self) -> (Vec<Session>, Vec<WorkItem>, Vec<Channel>) {
+        let org = OrgId(self.org);
+        self.platform.read(|e| {
+            (
+                e.sessions(org).unwrap(),
+                e.work_items(org).unwrap(),
+                e.channels(org).unwrap(),
+            )
+        })
+    }
+}
+
+#[tokio::test]
+async fn r_sec_4_malformed_requests_get_4xx_json_and_change_nothing() {
+    let app = App::new().await;
+    let inbound = format!("/v1/orgs/{}/channels/{}/inbound", app.org, app.channel);
+    let text = |t: &str| {
+        json!({ "address": "u", "provider_message_id": "p", "content": { "type": "text", "text": t } }).to_string()
+    };
+    let cases: Vec<(&str, String, String, u16, &str)> = vec![
+        ("POST", inbound.clone(), "not json".into(), 400, "invalid_json"),
+        ("POST", inbound.clone(), "".into(), 400, "invalid_json"),
+        ("POST", inbound.clone(), json!({ "address": 7, "provider_message_id": "p", "content": { "type": "text", "text": "x" } }).to_string(), 400, "invalid_json"),
+        ("POST", inbound.clone(), json!({ "address": "u", "provider_message_id": "p", "content": { "type": "shout", "text": "x" } }).to_string(), 400, "invalid_json"),
+        ("POST", inbound.clone(), json!({ "address": "u", "provider_message_id": "p", "content": { "type": "text", "text": "x" }, "extra": 1 }).to_string(), 400, "invalid_json"),
+        ("POST", inbound.clone(), json!({ "address": "u", "content": { "type": "text", "text": "x" } }).to_string(), 400, "invalid_json"),
+        ("POST", inbound.clone(), text(&"x".repeat(70 * 1024)), 413, "payload_too_large"),
+        ("POST", inbound.clone(), text(&"x".repeat(5_000)), 422, "text_too_long"),
+        ("POST", inbound.clone(), text("   "), 422, "invalid_input"),
+        ("POST", inbound.clone(), json!({ "address": "", "provider_message_id": "p", "content": { "type": "text", "text": "x" } }).to_string(), 422, "invalid_input"),
+        ("POST", inbound.clone(), json!({ "address": "u", "provider_message_id": "p", "content": { "type": "component_response", "in_reply_to": 1, "answer_id": "a" } }).to_string(), 422, "components_unsupported"),
+        ("POST", inbound.clone(), json!({ "address": "u", "provider_message_id": "p", "content": { "type": "end" } }).to_string(), 409, "session_ended"),
+        ("POST", format!("/v1/orgs/{}/channels/999999/inbound", app.org), text("x"), 404, "not_found"),
+        ("POST", format!("/v1/orgs/{}/channels/abc/inbound", app.org), text("x"), 404, "not_found"),
+        ("POST", format!("/v1/orgs/{}/queues", app.org), json!({ "name": "q", "capacity_weight": 0 }).to_string(), 422, "invalid_input"),
+        ("POST", format!("/v1/orgs/{}/queues", app.org), json!({ "name": "q", "routing_model": "random" }).to_string(), 400, "invalid_json"),
+        ("POST", format!("/v1/orgs/{}/channels", app.org), json!({ "name": "c", "kind": "fax", "platform": "standard", "entry": { "queue": 1 } }).to_string(), 400, "invalid_json"),
+        ("PATCH", format!("/v1/orgs/{}/channels/{}", app.org, app.channel), json!({ "platform": "enhanced" }).to_string(), 409, "channel_type_immutable"),
+        ("GET", format!("/v1/orgs/{}/sessions/424242", app.org), String::new(), 404, "not_found"),
+        ("GET", "/v1/nowhere".into(), String::new(), 404, "route_not_found"),
+        ("DELETE", inbound.clone(), String::new(), 405, "method_not_allowed"),
+    ];
+    let before = app.state();
+    for (method, path, body, status, code) in cases {
+        let (got_status, got) = app.send(method, &path, body.clone()).await;
+        let shown = &body[..body.len().min(80)];
+        assert_eq!(
+            got_status.as_u16(),
+            status,
+            "{method} {path} {shown}: {got}"
+        );
+        assert_eq!(
+            got["code"].as_str(),
+            Some(code),
+            "{method} {path} {shown}: {got}"
+        );
+        assert!(
+            got["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{got}"
+        );
+    }
+    assert!(app.state() == before, "a rejected request changed state");
+    // The server still serves.
+    let (status, _) = app.send("POST", &inbound, text("hello")).await;
+    assert_eq!(status, StatusCode::OK);
+}
