@@ -277,3 +277,24 @@ async fn agent_reconnect_gets_its_live_work_and_a_newer_connection_replaces_an_o
     assert_eq!(second.closed().await, Some(CLOSE_REPLACED));
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_closes_every_socket_with_going_away_and_stops_serving() {
+    let t = TestServer::start().await;
+    let org = t.org("acme").await;
+    let (web, _, mut agent, _) = held_session(&t, &org, "cust").await;
+    let provider_path = format!("/v1/orgs/{}/channels/{}/stream", org.id.0, web.0);
+    let mut provider = t.socket(&provider_path, &org.token).await;
+    let url = t.url("/healthz");
+    let stopping = tokio::spawn(t.server.shutdown());
+    assert_eq!(
+        agent.closed().await,
+        Some(omnisim_protocol::socket::CLOSE_GOING_AWAY)
+    );
+    assert_eq!(
+        provider.closed().await,
+        Some(omnisim_protocol::socket::CLOSE_GOING_AWAY)
+    );
+    stopping.await.unwrap().unwrap();
+    assert!(t.http.get(url).send().await.is_err(), "no longer listening");
+}
