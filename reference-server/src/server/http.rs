@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use omnisim_protocol::limits::MAX_BODY_BYTES;
 use omnisim_protocol::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
 
@@ -92,9 +93,16 @@ pub type Upgrade = Result<
     axum::extract::ws::rejection::WebSocketUpgradeRejection,
 >;
 
-/// The upgrade of an [`Upgrade`], or the error for a request that is not one.
+/// The upgrade of an [`Upgrade`], or the error for a request that is not one. Buffers are sized
+/// for this protocol's small frames rather than the library's 128 KiB defaults, which would cost
+/// that much per idle socket; client frames are capped at the request body limit (R-SEC-4).
 pub fn upgrade(ws: Upgrade) -> Result<axum::extract::ws::WebSocketUpgrade, Failure> {
-    ws.map_err(|r| fail(ErrorCode::UpgradeRequired, r.body_text()))
+    let ws = ws.map_err(|r| fail(ErrorCode::UpgradeRequired, r.body_text()))?;
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES))
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
