@@ -3,6 +3,7 @@
 mod commands;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// Load simulator and conformance harness for omnichannel customer-messaging platforms.
 #[derive(Parser, Debug)]
@@ -14,12 +15,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a scenario against a server (the embedded reference server by default).
+    Run(commands::run::RunArgs),
     /// Run the reference messaging server.
     Serve(commands::serve::ServeArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
-        Command::Serve(args) => commands::serve::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

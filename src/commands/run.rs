@@ -1,0 +1,175 @@
+//! `omnisim run SCENARIO`: a live run against a server (the embedded reference server by default),
+//! with a summary on the terminal, `summary.json` in the output directory, and an exit code set by
+//! the thresholds.
+
+use anyhow::Context;
+use omnisim::live::{self, RunError, RunOptions, Target};
+use omnisim::measure::Summary;
+use omnisim::scenario::Scenario;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes of `omnisim run` (docs/scenarios.md). A harness error (an `Err` out of `main`) exits
+/// with 1 and a command-line mistake with 2, as clap does.
+pub mod exit {
+    pub const PASSED: u8 = 0;
+    pub const BAD_SCENARIO: u8 = 3;
+    pub const TARGET_UNREACHABLE: u8 = 4;
+    pub const THRESHOLD_BREACHED: u8 = 99;
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Base URL of a server speaking protocol v1; without it the reference server runs in-process.
+    #[arg(long)]
+    target: Option<String>,
+    /// The target's admin token (creates the run's org).
+    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
+    token: Option<String>,
+    /// Overrides the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Overrides the scenario's duration (e.g. 30s, 5m).
+    #[arg(long)]
+    duration: Option<humantime::Duration>,
+    /// Output directory; default reports/<scenario>-<timestamp>/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn progress(line: &str) {
+    eprintln!("{line}");
+}
+
+/// Runs the scenario; returns the exit code the outcome calls for.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::BAD_SCENARIO));
+        }
+    };
+    let target = match args.target {
+        None => Target::Embedded,
+        Some(url) => Target::Url {
+            url,
+            admin_token: args
+                .token
+                .context("--target needs --token (or OMNISIM_ADMIN_TOKEN)")?,
+        },
+    };
+    let options = RunOptions {
+        target,
+        seed: args.seed,
+        duration: args.duration.map(Into::into),
+        progress: Some(progress),
+    };
+    let name = scenario.name.clone();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let summary = match runtime.block_on(live::run(scenario, options)) {
+        Ok(s) => s,
+        Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::TARGET_UNREACHABLE));
+        }
+    };
+    let out = args.out.unwrap_or_else(|| default_out(&name));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join("summary.json");
+    let json = serde_json::to_string_pretty(&summary).context("serializing the summary")?;
+    std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+    print!("{}", render(&summary));
+    println!("summary: {}", path.display());
+    let breached = summary.thresholds.iter().any(|t| !t.passed);
+    Ok(ExitCode::from(if breached {
+        exit::THRESHOLD_BREACHED
+    } else {
+        exit::PASSED
+    }))
+}
+
+fn default_out(scenario: &str) -> PathBuf {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace([':', '-'], "");
+    PathBuf::from("reports").join(format!("{scenario}-{stamp}"))
+}
+
+/// The end-of-run table.
+fn render(s: &Summary) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let _ = writeln!(
+        out,
+        "\nscenario {} (seed {}) on {}: {:.1} s",
+        s.scenario, s.seed, s.target, s.duration_s
+    );
+    let ss = &s.sessions;
+    let _ = writeln!(
+        out,
+        "sessions: {} started, {} ended ({} abandoned, {} bot-contained), {} still open",
+        ss.started, ss.ended, ss.abandoned, ss.bot_contained, ss.still_open
+    );
+    let a = &s.arrivals;
+    let _ = writeln!(
+        out,
+        "arrivals: {} scheduled, {} started, {} dropped",
+        a.scheduled, a.started, a.dropped
+    );
+    let r = &s.routing;
+    let _ = writeln!(
+        out,
+        "routing: {} handed off, {} offers, {} accepted, {} declines, {} push timeouts",
+        r.handed_off, r.offers, r.accepted, r.declines, r.push_timeouts
+    );
+    let _ = writeln!(
+        out,
+        "abandon rate {}, bot containment {}, service level {} (within {:.0} s), occupancy {}",
+        pct(s.abandon_rate),
+        pct(s.bot_containment),
+        pct(s.service_level.value),
+        s.service_level.threshold_s,
+        pct(s.occupancy)
+    );
+    let _ = writeln!(
+        out,
+        "\n{:<22}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>16}",
+        "latency (ms)", "count", "mean", "p50", "p90", "p99", "max", "p99 uncorrected"
+    );
+    for (name, l) in &s.latency_ms {
+        let unc = s
+            .latency_uncorrected_ms
+            .get(name)
+            .map_or("-".to_owned(), |u| format!("{:.1}", u.p99));
+        let _ = writeln!(
+            out,
+            "{name:<22}{:>8}{:>10.1}{:>10.1}{:>10.1}{:>10.1}{:>10.1}{unc:>16}",
+            l.count, l.mean, l.p50, l.p90, l.p99, l.max
+        );
+    }
+    if !s.errors.is_empty() {
+        let _ = writeln!(out, "\nerrors: {:?}", s.errors);
+    }
+    if let Some(w) = &s.generator_warning {
+        let _ = writeln!(out, "\nwarning: {w}");
+    }
+    if !s.thresholds.is_empty() {
+        let _ = writeln!(out, "\nthresholds:");
+        for t in &s.thresholds {
+            let value = t
+                .value
+                .map_or("nothing measured".to_owned(), |v| format!("{v:.3}"));
+            let mark = if t.passed { "pass" } else { "FAIL" };
+            let _ = writeln!(
+                out,
+                "  {mark}  {} {} (measured {value})",
+                t.metric, t.condition
+            );
+        }
+    }
+    out
+}

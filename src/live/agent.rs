@@ -1,0 +1,333 @@
+//! A simulated agent: goes online, accepts (or declines, or ignores) offers after a delay, greets,
+//! answers each customer message after a reply time. Measures routing latency and speed to answer
+//! from the time the customer intended to ask.
+
+use super::client::{Socket, next_text, send_json};
+use super::context::{Requested, RunCtx};
+use super::setup::LiveAgent;
+use crate::measure::recorder::Labels;
+use omnisim_protocol::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+/// Something the agent decided to do later.
+enum Action {
+    Accept(WorkId),
+    Decline(WorkId),
+    Reply(SessionId),
+}
+
+/// A request waiting for its reply.
+enum Pending {
+    Presence(Option<oneshot::Sender<()>>),
+    Accept(WorkId),
+    Decline,
+    Send,
+}
+
+/// An offer the agent saw, kept until it is accepted.
+struct Offered {
+    session: SessionId,
+    requested: Option<Requested>,
+    channel: Option<String>,
+    queue: Option<String>,
+}
+
+/// A session the agent works on.
+struct Held {
+    accepted: Instant,
+    channel: Option<String>,
+    queue: Option<String>,
+    replies: u32,
+}
+
+struct Agent {
+    ctx: Arc<RunCtx>,
+    def: crate::scenario::AgentGroup,
+    rng: StdRng,
+    socket: Socket,
+    next_id: u64,
+    pending: HashMap<u64, Pending>,
+    offered: HashMap<WorkId, Offered>,
+    held: HashMap<SessionId, Held>,
+    later: mpsc::UnboundedSender<Action>,
+}
+
+/// Runs one agent until the run stops. `ready` fires once it is online.
+pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>) {
+    let socket = match ctx.client.socket(&agent.token, "/v1/agent").await {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.shared().recorder.error(e.code());
+            return;
+        }
+    };
+    let (later, mut actions) = mpsc::unbounded_channel();
+    let mut a = Agent {
+        def: ctx.scenario.agents[agent.group].clone(),
+        rng: StdRng::seed_from_u64(ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03)),
+        ctx,
+        socket,
+        next_id: 0,
+        pending: HashMap::new(),
+        offered: HashMap::new(),
+        held: HashMap::new(),
+        later,
+    };
+    let presence = AgentRequest::SetPresence {
+        presence: Presence::Online,
+    };
+    if a.request(presence, Pending::Presence(Some(ready)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut stop = a.ctx.stop.clone();
+    loop {
+        tokio::select! {
+            text = next_text(&mut a.socket) => match text {
+                Some(t) => a.on_frame(&t).await,
+                None => return,
+            },
+            Some(action) = actions.recv() => a.act(action).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+impl Agent {
+    async fn request(&mut self, request: AgentRequest, pending: Pending) -> Result<(), ()> {
+        self.next_id += 1;
+        let frame = AgentFrame {
+            id: self.next_id,
+            request,
+        };
+        self.pending.insert(self.next_id, pending);
+        send_json(&mut self.socket, &frame).await.map_err(|e| {
+            self.ctx.shared().recorder.error(e.code());
+        })
+    }
+
+    /// Runs `action` after a delay drawn from `dist`.
+    fn later(&mut self, dist: crate::scenario::dist::Dist, action: Action) {
+        let delay = dist.sample(&mut self.rng);
+        let tx = self.later.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send(action);
+        });
+    }
+
+    async fn on_frame(&mut self, text: &str) {
+        let Ok(push) = AgentPush::parse(text) else {
+            self.ctx.shared().recorder.error("bad_frame");
+            return;
+        };
+        match push {
+            AgentPush::Event(Event::WorkOffered(offer)) => self.on_offer(&offer),
+            AgentPush::Event(Event::OfferRescinded { reason, work, .. }) => {
+                self.offered.remove(&work);
+                if reason == RescindReason::PushTimeout {
+                    self.ctx.shared().recorder.counts.push_timeouts += 1;
+                }
+            }
+            AgentPush::Event(Event::Message { message, .. }) => {
+                if message.sender == Sender::EndUser && self.held.contains_key(&message.session) {
+                    self.on_customer_message(&message);
+                }
+            }
+            AgentPush::Event(Event::SessionChanged {
+                session,
+                status: SessionStatus::Ended,
+                ..
+            }) => {
+                if let Some(held) = self.held.remove(&session) {
+                    let labels = Labels {
+                        channel: held.channel.as_deref(),
+                        queue: held.queue.as_deref(),
+                    };
+                    let handle = held.accepted.elapsed();
+                    self.ctx
+                        .shared()
+                        .recorder
+                        .latency("handle", handle, None, labels);
+                }
+            }
+            AgentPush::Reply(reply) => self.on_reply(reply).await,
+            AgentPush::Event(_) | AgentPush::Hello(_) => {}
+        }
+    }
+
+    fn on_offer(&mut self, offer: &Offer) {
+        let now = Instant::now();
+        let ctx = &self.ctx;
+        // The customer registered when it asked; for a first message the marker in it says.
+        let requested = ctx
+            .shared()
+            .requested
+            .get(&offer.session.id)
+            .copied()
+            .or_else(|| {
+                offer
+                    .transcript
+                    .iter()
+                    .rev()
+                    .find(|m| m.sender == Sender::EndUser)
+                    .and_then(|m| match &m.body {
+                        MessageBody::Text { text } => ctx.read_marker(text),
+                        _ => None,
+                    })
+            });
+        let channel = ctx
+            .world
+            .channels
+            .iter()
+            .find(|c| c.id == offer.session.channel)
+            .map(|c| c.name.clone());
+        let queue = ctx.world.queue_name(offer.work.queue).map(str::to_owned);
+        {
+            let mut s = ctx.shared();
+            s.recorder.counts.offers += 1;
+            if let Some(r) = requested {
+                let labels = Labels {
+                    channel: channel.as_deref(),
+                    queue: queue.as_deref(),
+                };
+                s.recorder.latency(
+                    "routing",
+                    now - r.intended.min(now),
+                    Some(now - r.actual.min(now)),
+                    labels,
+                );
+            }
+        }
+        self.offered.insert(
+            offer.work.id,
+            Offered {
+                session: offer.session.id,
+                requested,
+                channel,
+                queue,
+            },
+        );
+        let roll: f64 = self.rng.random();
+        if roll < self.def.no_answer_probability {
+            return;
+        }
+        let action = if roll < self.def.no_answer_probability + self.def.decline_probability {
+            Action::Decline(offer.work.id)
+        } else {
+            Action::Accept(offer.work.id)
+        };
+        self.later(self.def.accept_delay, action);
+    }
+
+    fn on_customer_message(&mut self, m: &Message) {
+        let now = Instant::now();
+        if let MessageBody::Text { text } = &m.body {
+            if let Some(sent) = self.ctx.read_marker(text) {
+                let held = &self.held[&m.session];
+                let labels = Labels {
+                    channel: held.channel.as_deref(),
+                    queue: held.queue.as_deref(),
+                };
+                self.ctx.shared().recorder.latency(
+                    "delivery_to_agent",
+                    now - sent.actual.min(now),
+                    None,
+                    labels,
+                );
+            }
+        }
+        self.later(self.def.reply_time, Action::Reply(m.session));
+    }
+
+    async fn on_reply(&mut self, reply: AgentReply) {
+        let Some(pending) = self.pending.remove(&reply.id) else {
+            return;
+        };
+        if let Some(e) = &reply.error {
+            // Offers withdrawn in the meantime (timeout, customer gone) are part of the game.
+            if e.code != ErrorCode::WorkNotOffered {
+                self.ctx.shared().recorder.error(e.code.as_str());
+            }
+            return;
+        }
+        match pending {
+            Pending::Presence(ready) => {
+                if let Some(r) = ready {
+                    let _ = r.send(());
+                }
+            }
+            Pending::Decline => self.ctx.shared().recorder.counts.declines += 1,
+            Pending::Send => self.ctx.shared().recorder.counts.messages_sent += 1,
+            Pending::Accept(work) => {
+                let now = Instant::now();
+                let Some(o) = self.offered.remove(&work) else {
+                    return;
+                };
+                {
+                    let mut s = self.ctx.shared();
+                    s.recorder.counts.accepted += 1;
+                    if let Some(r) = o.requested {
+                        let labels = Labels {
+                            channel: o.channel.as_deref(),
+                            queue: o.queue.as_deref(),
+                        };
+                        let sta = now - r.intended.min(now);
+                        s.recorder.latency(
+                            "speed_to_answer",
+                            sta,
+                            Some(now - r.actual.min(now)),
+                            labels,
+                        );
+                        if sta <= self.ctx.scenario.service_level_threshold.0 {
+                            s.recorder.counts.accepted_within_service_level += 1;
+                        }
+                    }
+                }
+                self.held.insert(
+                    o.session,
+                    Held {
+                        accepted: now,
+                        channel: o.channel,
+                        queue: o.queue,
+                        replies: 0,
+                    },
+                );
+                self.later(self.def.reply_time, Action::Reply(o.session));
+            }
+        }
+    }
+
+    async fn act(&mut self, action: Action) {
+        let (request, pending) = match action {
+            Action::Accept(work) => (AgentRequest::Accept { work }, Pending::Accept(work)),
+            Action::Decline(work) => {
+                self.offered.remove(&work);
+                (AgentRequest::Decline { work }, Pending::Decline)
+            }
+            Action::Reply(session) => {
+                let Some(held) = self.held.get_mut(&session) else {
+                    return;
+                };
+                held.replies += 1;
+                let n = held.replies;
+                let now = Instant::now();
+                let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
+                let request = AgentRequest::Send {
+                    session,
+                    client_message_id: format!("{}-{}", session.0, n),
+                    content: OutboundContent::Text { text },
+                };
+                (request, Pending::Send)
+            }
+        };
+        let _ = self.request(request, pending).await;
+    }
+}

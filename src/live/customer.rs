@@ -1,0 +1,400 @@
+//! A simulated customer: arrives on schedule, answers the bot, waits for an agent as long as its
+//! patience lasts, talks, and ends the conversation.
+
+use super::arrivals::Arrival;
+use super::client::{Socket, next_text};
+use super::context::{Requested, RunCtx};
+use crate::measure::recorder::Labels;
+use omnisim_protocol::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the customer's stream said next.
+enum Next {
+    Event(Event),
+    Timeout,
+    /// The stream closed or the run stopped.
+    Gone,
+}
+
+struct Customer {
+    ctx: Arc<RunCtx>,
+    rng: StdRng,
+    arrival: Arrival,
+    address: String,
+    session: SessionId,
+    socket: Option<Socket>,
+    pmid: u32,
+    /// When the customer intended to write first: resolution and first response start here.
+    start: Instant,
+}
+
+/// Runs one customer's whole journey.
+pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
+    let intended = origin + arrival.at;
+    let lag = Instant::now().saturating_duration_since(intended);
+    {
+        let mut s = ctx.shared();
+        s.recorder
+            .latency("schedule_lag", lag, None, Labels::default());
+        if lag > ctx.scenario.arrivals.max_schedule_lag.0 {
+            s.recorder.counts.arrivals_dropped += 1;
+            return;
+        }
+        s.recorder.counts.arrivals_started += 1;
+    }
+    let mut c = Customer {
+        rng: StdRng::seed_from_u64(ctx.seed ^ (arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+        address: format!("customer-{}", arrival.index),
+        session: SessionId(0),
+        socket: None,
+        pmid: 0,
+        start: intended,
+        arrival,
+        ctx,
+    };
+    if let Err(code) = c.journey().await {
+        c.ctx.shared().recorder.error(code);
+    }
+}
+
+impl Customer {
+    fn channel(&self) -> &super::setup::LiveChannel {
+        &self.ctx.world.channels[self.arrival.channel]
+    }
+
+    fn labels(&self) -> (String, Option<String>) {
+        (self.channel().name.clone(), self.channel().queue.clone())
+    }
+
+    async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, String> {
+        self.pmid += 1;
+        let req = InboundRequest {
+            address: self.address.clone(),
+            provider_message_id: format!("{}-{}-{}", self.ctx.seed, self.arrival.index, self.pmid),
+            content,
+        };
+        let path = format!(
+            "/v1/orgs/{}/channels/{}/inbound",
+            self.ctx.world.org.0,
+            self.channel().id.0
+        );
+        let r = self
+            .ctx
+            .client
+            .post(&self.ctx.world.token, &path, &req)
+            .await;
+        r.map_err(|e| e.code())
+    }
+
+    async fn say(&mut self, text: &str, intended: Instant) -> Result<(), String> {
+        let marked = self.ctx.marked(text, intended, Instant::now());
+        self.inbound(InboundContent::Text { text: marked }).await?;
+        self.ctx.shared().recorder.counts.messages_sent += 1;
+        Ok(())
+    }
+
+    async fn next(&mut self, deadline: Option<Instant>) -> Next {
+        let Some(socket) = self.socket.as_mut() else {
+            return Next::Gone;
+        };
+        let mut stop = self.ctx.stop.clone();
+        let sleep = tokio::time::sleep_until(
+            deadline
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400))
+                .into(),
+        );
+        tokio::select! {
+            text = next_text(socket) => match text.and_then(|t| serde_json::from_str::<Event>(&t).ok()) {
+                Some(e) => Next::Event(e),
+                None => Next::Gone,
+            },
+            _ = sleep => Next::Timeout,
+            _ = stop.changed() => Next::Gone,
+        }
+    }
+
+    /// Waits for a message from `from` (bot or agent) in this session.
+    async fn message_from(
+        &mut self,
+        from: Sender,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Arc<Message>>, Ended> {
+        loop {
+            match self.next(deadline).await {
+                Next::Event(Event::Message { message, .. })
+                    if message.sender == from && message.session == self.session =>
+                {
+                    return Ok(Some(message));
+                }
+                Next::Event(Event::SessionChanged {
+                    status: SessionStatus::Ended,
+                    ended_by,
+                    session,
+                    ..
+                }) if session == self.session => {
+                    return Err(Ended::By(ended_by));
+                }
+                Next::Event(_) => continue,
+                Next::Timeout => return Ok(None),
+                Next::Gone => return Err(Ended::Gone),
+            }
+        }
+    }
+
+    async fn think(&mut self) -> Instant {
+        let d = self.ctx.scenario.customers.think_time.sample(&mut self.rng);
+        tokio::time::sleep(d).await;
+        Instant::now()
+    }
+
+    async fn journey(&mut self) -> Result<(), String> {
+        let first = self
+            .ctx
+            .marked("Hello, I need some help", self.start, Instant::now());
+        let accepted = self.inbound(InboundContent::Text { text: first }).await?;
+        self.session = accepted.session;
+        self.ctx.shared().recorder.counts.sessions_started += 1;
+        let path = format!(
+            "/v1/orgs/{}/channels/{}/users/stream?address={}&session={}&after_seq=0",
+            self.ctx.world.org.0,
+            self.channel().id.0,
+            self.address,
+            self.session.0
+        );
+        self.socket = Some(
+            self.ctx
+                .client
+                .socket(&self.ctx.world.token, &path)
+                .await
+                .map_err(|e| e.code())?,
+        );
+        let outcome = match self.channel().bot {
+            Some(bot) => self.bot_dialogue(bot).await,
+            None => Ok(()),
+        };
+        let outcome = match outcome {
+            Ok(()) => self.with_agent().await,
+            Err(ended) => Err(ended),
+        };
+        self.finish(outcome);
+        Ok(())
+    }
+
+    /// Answers the bot: the intent question, then any fields. Returns once handed off.
+    async fn bot_dialogue(&mut self, bot: usize) -> Result<(), Ended> {
+        let def = self.ctx.scenario.bots[bot].clone();
+        let question = loop {
+            let Some(m) = self.message_from(Sender::Bot, None).await? else {
+                continue;
+            };
+            let is_question = match &m.body {
+                MessageBody::Component {
+                    component: Component::QuestionWithOptions { .. },
+                } => true,
+                MessageBody::Text { text } => text.contains("\n1. "),
+                _ => false,
+            };
+            if is_question {
+                break m;
+            }
+        };
+        let weights: Vec<f64> = def
+            .intents
+            .iter()
+            .map(|i| {
+                self.ctx
+                    .scenario
+                    .customers
+                    .intents
+                    .get(&i.id)
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let index = if total > 0.0 {
+            let mut pick = self.rng.random::<f64>() * total;
+            weights
+                .iter()
+                .position(|w| {
+                    pick -= w;
+                    pick < 0.0
+                })
+                .unwrap_or(0)
+        } else {
+            self.rng.random_range(0..def.intents.len())
+        };
+        let intent = def.intents[index].clone();
+        let handoff = intent.handoff.is_some();
+        let mut answers: Vec<InboundContent> = vec![match self.channel().platform {
+            Platform::Enhanced => InboundContent::ComponentResponse {
+                in_reply_to: question.seq,
+                answer_id: intent.id.clone(),
+            },
+            Platform::Standard => InboundContent::Text {
+                text: (index + 1).to_string(),
+            },
+        }];
+        if handoff {
+            answers.extend(def.fields.iter().map(|_| InboundContent::Text {
+                text: "12345".into(),
+            }));
+        }
+        let last = answers.len() - 1;
+        for (i, answer) in answers.into_iter().enumerate() {
+            if i > 0 {
+                // Each field prompt comes before its answer.
+                while self.message_from(Sender::Bot, None).await?.is_none() {}
+            }
+            let now = self.think().await;
+            if i == last && handoff {
+                let requested = Requested {
+                    intended: now,
+                    actual: Instant::now(),
+                };
+                self.ctx.shared().requested.insert(self.session, requested);
+            }
+            if let Err(code) = self.inbound(answer).await {
+                self.ctx.shared().recorder.error(code);
+                return Err(Ended::Gone);
+            }
+        }
+        if !handoff {
+            // Resolved by the bot: wait for it to end the session.
+            loop {
+                self.message_from(Sender::Agent, None).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for an agent within patience, then talks and ends the session.
+    async fn with_agent(&mut self) -> Result<(), Ended> {
+        let requested = self.ctx.shared().requested.get(&self.session).copied();
+        let requested = requested.unwrap_or(Requested {
+            intended: self.start,
+            actual: self.start,
+        });
+        self.ctx
+            .shared()
+            .requested
+            .entry(self.session)
+            .or_insert(requested);
+        self.ctx.shared().recorder.counts.handed_off += 1;
+        let patience = self.ctx.scenario.customers.patience.sample(&mut self.rng);
+        let deadline = requested.intended + patience;
+        // Accepted once the session turns active under an agent; until then patience runs.
+        let mut greeting = None;
+        loop {
+            match self.next(Some(deadline)).await {
+                Next::Event(Event::SessionChanged {
+                    session,
+                    status,
+                    handler,
+                    ended_by,
+                    ..
+                }) if session == self.session => match status {
+                    SessionStatus::Active if handler != Handler::Bot => break,
+                    SessionStatus::Ended => return Err(Ended::By(ended_by)),
+                    _ => {}
+                },
+                Next::Event(Event::Message { message, .. })
+                    if message.sender == Sender::Agent && message.session == self.session =>
+                {
+                    greeting = Some(message);
+                    break;
+                }
+                Next::Event(_) => {}
+                Next::Timeout => {
+                    self.ctx.shared().recorder.counts.abandoned += 1;
+                    let _ = self.inbound(InboundContent::End).await;
+                    loop {
+                        self.message_from(Sender::Agent, None).await?;
+                    }
+                }
+                Next::Gone => return Err(Ended::Gone),
+            }
+        }
+        let greeting = match greeting {
+            Some(m) => m,
+            None => loop {
+                if let Some(m) = self.message_from(Sender::Agent, None).await? {
+                    break m;
+                }
+            },
+        };
+        self.delivered(&greeting, true);
+        let messages = self.ctx.scenario.customers.messages.sample(&mut self.rng);
+        for i in 0..messages {
+            let intended = self.think().await;
+            if self
+                .say(&format!("Message {} of {messages}", i + 1), intended)
+                .await
+                .is_err()
+            {
+                return Err(Ended::Gone);
+            }
+            if let Some(reply) = self.message_from(Sender::Agent, None).await? {
+                self.delivered(&reply, false);
+            }
+        }
+        let _ = self.inbound(InboundContent::End).await;
+        loop {
+            self.message_from(Sender::Agent, None).await?;
+        }
+    }
+
+    /// Records an agent message's delivery (and the first response).
+    fn delivered(&self, m: &Message, first: bool) {
+        let now = Instant::now();
+        let (channel, queue) = self.labels();
+        let labels = Labels {
+            channel: Some(&channel),
+            queue: queue.as_deref(),
+        };
+        let mut s = self.ctx.shared();
+        if let MessageBody::Text { text } = &m.body {
+            if let Some(sent) = self.ctx.read_marker(text) {
+                s.recorder.latency(
+                    "delivery_to_customer",
+                    now - sent.actual.min(now),
+                    None,
+                    labels,
+                );
+            }
+        }
+        if first {
+            s.recorder
+                .latency("first_response", now - self.start.min(now), None, labels);
+        }
+    }
+
+    fn finish(&mut self, outcome: Result<(), Ended>) {
+        let now = Instant::now();
+        let (channel, queue) = self.labels();
+        let mut s = self.ctx.shared();
+        if let Err(Ended::By(by)) = outcome {
+            s.recorder.counts.sessions_ended += 1;
+            if by == Some(EndedBy::Bot) {
+                s.recorder.counts.bot_contained += 1;
+            }
+            let labels = Labels {
+                channel: Some(&channel),
+                queue: queue.as_deref(),
+            };
+            s.recorder
+                .latency("resolution", now - self.start.min(now), None, labels);
+        }
+    }
+}
+
+/// How a customer's session stopped.
+enum Ended {
+    /// Seen ended, by this party.
+    By(Option<EndedBy>),
+    /// The stream closed or the run stopped before the end was seen.
+    Gone,
+}

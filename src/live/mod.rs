@@ -1,0 +1,208 @@
+//! Live runs: a scenario against a server over HTTP and WebSocket. Customers arrive on an open
+//! schedule drawn before the run, each measured from its intended time; agents work their
+//! offers; a sampler reads queue depth and occupancy once a second.
+
+pub mod agent;
+pub mod arrivals;
+pub mod client;
+pub mod context;
+pub mod customer;
+pub mod setup;
+
+use crate::measure::Summary;
+use crate::measure::recorder::Sample;
+use crate::measure::thresholds::Threshold;
+use crate::scenario::Scenario;
+use client::{Client, ClientError};
+use context::{RunCtx, Shared};
+use omnisim_protocol::{Agent, Presence, Queue};
+use omnisim_reference_server::server::{self, ServerConfig};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
+
+/// Where to run: a server by URL and admin token, or the embedded reference server.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Embedded,
+    Url { url: String, admin_token: String },
+}
+
+/// Options of one run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub target: Target,
+    pub seed: Option<u64>,
+    pub duration: Option<Duration>,
+    /// Called about once a second with a progress line.
+    pub progress: Option<fn(&str)>,
+}
+
+/// Why a run could not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot start the embedded server: {0}")]
+    Embedded(#[from] server::ServerError),
+    #[error("target {url}: {what}: {source}")]
+    Setup {
+        url: String,
+        what: String,
+        source: ClientError,
+    },
+}
+
+/// Runs `scenario` and returns its summary, thresholds evaluated.
+pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, RunError> {
+    let embedded;
+    let (url, admin_token, target_name) = match &options.target {
+        Target::Embedded => {
+            let config = ServerConfig {
+                addr: "127.0.0.1:0".parse().expect("literal address"),
+                ..ServerConfig::default()
+            };
+            let running = server::start(config).await?;
+            let found = (
+                running.url(),
+                running.admin_token.clone(),
+                "embedded".to_owned(),
+            );
+            embedded = Some(running);
+            found
+        }
+        Target::Url { url, admin_token } => {
+            embedded = None;
+            (url.clone(), admin_token.clone(), url.clone())
+        }
+    };
+    let client = Client::new(&url);
+    let world = setup::create(&client, &admin_token, &scenario)
+        .await
+        .map_err(|(what, source)| RunError::Setup {
+            url: url.clone(),
+            what,
+            source,
+        })?;
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let duration = options.duration.unwrap_or(scenario.duration.0);
+    let (stop_tx, stop) = watch::channel(false);
+    let ctx = Arc::new(RunCtx {
+        client,
+        world,
+        scenario,
+        seed,
+        start: Instant::now(),
+        shared: Mutex::new(Shared::default()),
+        stop,
+    });
+
+    // Agents online before the first arrival.
+    let mut agents = Vec::new();
+    let mut ready = Vec::new();
+    for a in ctx.world.agents.clone() {
+        let (tx, rx) = oneshot::channel();
+        agents.push(tokio::spawn(agent::run(ctx.clone(), a, tx)));
+        ready.push(rx);
+    }
+    for r in ready {
+        let _ = r.await;
+    }
+
+    let schedule = arrivals::schedule(&ctx.scenario, duration, seed);
+    ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
+    // Arrival offsets count from here, once every agent is online.
+    let origin = Instant::now();
+    let sampler = tokio::spawn(sample(ctx.clone(), origin, options.progress, duration));
+    let mut customers = tokio::task::JoinSet::new();
+    for arrival in schedule {
+        tokio::time::sleep_until((origin + arrival.at).into()).await;
+        customers.spawn(customer::run(ctx.clone(), arrival, origin));
+    }
+    tokio::time::sleep_until((origin + duration).into()).await;
+    // Drain: open sessions get until the drain deadline to finish; then every actor stops.
+    let drain_end = Instant::now() + ctx.scenario.drain.0;
+    while let Ok(Some(_)) = tokio::time::timeout_at(drain_end.into(), customers.join_next()).await {
+    }
+    let _ = stop_tx.send(true);
+    while customers.join_next().await.is_some() {}
+    for agent in agents {
+        let _ = agent.await;
+    }
+    sampler.abort();
+
+    let elapsed = origin.elapsed().as_secs_f64();
+    let mut summary = {
+        let shared = ctx.shared();
+        let c = &shared.recorder.counts;
+        let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
+        let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
+        Summary::build(&ctx.scenario.name, seed, &target_name, elapsed, sl, &shared.recorder, still_open)
+    };
+    summary.thresholds = ctx
+        .scenario
+        .thresholds
+        .iter()
+        .filter_map(|(name, cond)| Threshold::parse(name, cond).ok())
+        .map(|t| t.evaluate(&summary))
+        .collect();
+    if let Some(server) = embedded {
+        let _ = server.shutdown().await;
+    }
+    Ok(summary)
+}
+
+/// Samples queue depth and occupancy from the server once a second, and reports progress.
+async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, duration: Duration) {
+    let o = ctx.world.org.0;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let agents: Result<Vec<Agent>, _> = ctx
+            .client
+            .get(&ctx.world.token, &format!("/v1/orgs/{o}/agents"))
+            .await;
+        let queues: Result<Vec<Queue>, _> = ctx
+            .client
+            .get(&ctx.world.token, &format!("/v1/orgs/{o}/queues"))
+            .await;
+        let (Ok(agents), Ok(queues)) = (agents, queues) else {
+            continue;
+        };
+        let online = agents.iter().filter(|a| a.presence == Presence::Online);
+        let (used, capacity) = online.fold((0u32, 0u32), |(u, c), a| {
+            (u + a.used_capacity, c + a.spec.capacity)
+        });
+        let depth: u64 = queues.iter().map(|q| u64::from(q.waiting)).sum();
+        let mut s = ctx.shared();
+        let t_s = origin.elapsed().as_secs_f64();
+        let r = &mut s.recorder;
+        let sample = Sample {
+            t_s,
+            queue_depth: depth,
+            occupancy: if capacity > 0 {
+                f64::from(used) / f64::from(capacity)
+            } else {
+                f64::NAN
+            },
+            arrivals: r.counts.arrivals_started,
+            abandoned: r.counts.abandoned,
+        };
+        r.samples.push(sample);
+        if let Some(report) = progress {
+            let p99 = r
+                .histogram("routing")
+                .map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0);
+            report(&format!(
+                "{:>5.0}s/{:.0}s  sessions {:>6} (open {:>5})  queue {:>5}  occupancy {:>5.1}%  routing p99 {:>8.1} ms",
+                t_s,
+                duration.as_secs_f64(),
+                r.counts.sessions_started,
+                r.counts
+                    .sessions_started
+                    .saturating_sub(r.counts.sessions_ended),
+                depth,
+                sample.occupancy * 100.0,
+                p99
+            ));
+        }
+    }
+}

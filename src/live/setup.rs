@@ -1,0 +1,197 @@
+//! Creates a scenario's org, queues, bots, channels and agents on the target.
+
+use super::client::{Client, ClientError};
+use crate::scenario::{EntryRef, Scenario, parse_skill};
+use omnisim_protocol::*;
+use std::collections::BTreeMap;
+
+/// A channel as the run uses it.
+#[derive(Clone, Debug)]
+pub struct LiveChannel {
+    pub id: ChannelId,
+    pub name: String,
+    pub platform: Platform,
+    /// The queue name for queue entries.
+    pub queue: Option<String>,
+    /// The bot index for bot entries.
+    pub bot: Option<usize>,
+}
+
+/// An agent as the run uses it.
+#[derive(Clone, Debug)]
+pub struct LiveAgent {
+    pub id: AgentId,
+    pub token: String,
+    pub group: usize,
+}
+
+/// Everything the run created.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub org: OrgId,
+    pub token: String,
+    pub queues: BTreeMap<String, QueueId>,
+    pub channels: Vec<LiveChannel>,
+    pub agents: Vec<LiveAgent>,
+}
+
+impl World {
+    /// The queue name of a queue id.
+    pub fn queue_name(&self, id: QueueId) -> Option<&str> {
+        self.queues
+            .iter()
+            .find(|(_, q)| **q == id)
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+fn requirements(skills: &[String]) -> Vec<SkillRequirement> {
+    skills
+        .iter()
+        .filter_map(|s| parse_skill(s).ok())
+        .map(|(skill, min_level)| SkillRequirement { skill, min_level })
+        .collect()
+}
+
+/// Creates everything; names in errors say which resource failed.
+pub async fn create(
+    client: &Client,
+    admin_token: &str,
+    s: &Scenario,
+) -> Result<World, (String, ClientError)> {
+    let at = |what: String| move |e| (what, e);
+    let org: OrgCreated = client
+        .post(
+            admin_token,
+            "/v1/orgs",
+            &CreateOrg {
+                name: s.name.clone(),
+            },
+        )
+        .await
+        .map_err(at("creating the org".into()))?;
+    let (token, o) = (org.token.clone(), org.org.0);
+    let mut queues = BTreeMap::new();
+    for q in &s.queues {
+        let spec = QueueSpec {
+            name: q.name.clone(),
+            priority: q.priority,
+            routing_model: q.routing_model,
+            push_timeout_ms: Millis(q.push_timeout.0.as_millis() as u64),
+            capacity_weight: q.capacity_weight,
+            required_skills: requirements(&q.required_skills),
+            additional_skills: requirements(&q.additional_skills),
+            drop_additional_skills_after_ms: q
+                .drop_additional_skills_after
+                .map(|d| Millis(d.0.as_millis() as u64)),
+        };
+        let c: Created<QueueId> = client
+            .post(&token, &format!("/v1/orgs/{o}/queues"), &spec)
+            .await
+            .map_err(at(format!("creating queue '{}'", q.name)))?;
+        queues.insert(q.name.clone(), c.id);
+    }
+    let mut bots = BTreeMap::new();
+    for b in &s.bots {
+        let intents = b
+            .intents
+            .iter()
+            .map(|i| Intent {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                action: match (&i.resolve, &i.handoff) {
+                    (Some(reply), _) => IntentAction::Resolve {
+                        reply: reply.clone(),
+                    },
+                    (None, Some(q)) => IntentAction::Handoff {
+                        queue: queues[q],
+                        required_skills: Vec::new(),
+                    },
+                    (None, None) => unreachable!("checked when the scenario was loaded"),
+                },
+            })
+            .collect();
+        let spec = BotSpec {
+            name: b.name.clone(),
+            greeting: b.greeting.clone(),
+            question: b.question.clone(),
+            intents,
+            fields: b
+                .fields
+                .iter()
+                .map(|f| BotField {
+                    name: f.clone(),
+                    prompt: format!("What is your {f}?"),
+                })
+                .collect(),
+            fallback_text: b.fallback.clone(),
+            agent_queue: None,
+        };
+        let c: Created<BotId> = client
+            .post(&token, &format!("/v1/orgs/{o}/bots"), &spec)
+            .await
+            .map_err(at(format!("creating bot '{}'", b.name)))?;
+        bots.insert(b.name.clone(), c.id);
+    }
+    let mut channels = Vec::new();
+    for c in &s.channels {
+        let entry_ref = c
+            .entry_ref()
+            .map_err(|m| ("channel entry".to_owned(), ClientError::Transport(m)))?;
+        let (entry, queue, bot) = match &entry_ref {
+            EntryRef::Bot(b) => (
+                Entry::Bot(bots[b]),
+                None,
+                s.bots.iter().position(|x| &x.name == b),
+            ),
+            EntryRef::Queue(q) => (Entry::Queue(queues[q]), Some(q.clone()), None),
+        };
+        let spec = ChannelSpec {
+            name: c.name.clone(),
+            kind: c.kind,
+            platform: c.platform,
+            consent_level: c.consent_level,
+            entry,
+            service_window_ms: None,
+            inactivity_timeout_ms: None,
+            inactive_ttl_ms: None,
+        };
+        let created: Channel = client
+            .post(&token, &format!("/v1/orgs/{o}/channels"), &spec)
+            .await
+            .map_err(at(format!("creating channel '{}'", c.name)))?;
+        channels.push(LiveChannel {
+            id: created.id,
+            name: c.name.clone(),
+            platform: c.platform,
+            queue,
+            bot,
+        });
+    }
+    let mut agents = Vec::new();
+    for (group, g) in s.agents.iter().enumerate() {
+        for i in 0..g.count {
+            let spec = AgentSpec {
+                name: format!("{}-{i}", g.name),
+                capacity: g.capacity,
+                skills: g.skills.clone(),
+            };
+            let c: AgentCreated = client
+                .post(&token, &format!("/v1/orgs/{o}/agents"), &spec)
+                .await
+                .map_err(at(format!("creating agent '{}-{i}'", g.name)))?;
+            agents.push(LiveAgent {
+                id: c.agent.id,
+                token: c.token,
+                group,
+            });
+        }
+    }
+    Ok(World {
+        org: org.org,
+        token,
+        queues,
+        channels,
+        agents,
+    })
+}

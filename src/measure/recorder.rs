@@ -1,0 +1,180 @@
+//! What a run records while it runs: latency histograms (microseconds, 3 significant digits),
+//! counters and time series.
+
+use super::summary::LatencyStats;
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Longest latency a histogram holds (longer values are clamped to it): one day.
+const MAX_MICROS: u64 = 86_400_000_000;
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
+}
+
+fn record(h: &mut Histogram<u64>, d: Duration) {
+    let micros = (d.as_micros() as u64).clamp(1, MAX_MICROS);
+    // saturating_record never fails for values within bounds.
+    h.saturating_record(micros);
+}
+
+/// Counts of what happened in a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub arrivals_scheduled: u64,
+    pub arrivals_started: u64,
+    /// Arrivals not started because the generator fell more than `max_schedule_lag` behind.
+    pub arrivals_dropped: u64,
+    pub sessions_started: u64,
+    pub sessions_ended: u64,
+    /// Customer ended before an agent accepted.
+    pub abandoned: u64,
+    pub bot_contained: u64,
+    pub transferred: u64,
+    /// Sessions that waited for an agent (queue entry or bot handoff).
+    pub handed_off: u64,
+    pub accepted: u64,
+    pub accepted_within_service_level: u64,
+    pub offers: u64,
+    pub declines: u64,
+    pub push_timeouts: u64,
+    pub messages_sent: u64,
+}
+
+/// One sample of the platform's state, taken about once a second.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    pub t_s: f64,
+    pub queue_depth: u64,
+    /// Used over online capacity.
+    pub occupancy: f64,
+    pub arrivals: u64,
+    pub abandoned: u64,
+}
+
+/// Histograms, counters and series of one run.
+#[derive(Default)]
+pub struct Recorder {
+    corrected: BTreeMap<&'static str, Histogram<u64>>,
+    uncorrected: BTreeMap<&'static str, Histogram<u64>>,
+    by_channel: BTreeMap<(String, &'static str), Histogram<u64>>,
+    by_queue: BTreeMap<(String, &'static str), Histogram<u64>>,
+    pub counts: Counts,
+    pub errors: BTreeMap<String, u64>,
+    pub samples: Vec<Sample>,
+}
+
+/// Where a latency was observed, for the per-channel and per-queue breakdowns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Labels<'a> {
+    pub channel: Option<&'a str>,
+    pub queue: Option<&'a str>,
+}
+
+impl Recorder {
+    /// Records `metric` measured from the intended time (`corrected`) and, when it differs, from
+    /// the time the harness actually acted (`uncorrected`), as wrk2 reports both.
+    pub fn latency(
+        &mut self,
+        metric: &'static str,
+        corrected: Duration,
+        uncorrected: Option<Duration>,
+        labels: Labels,
+    ) {
+        record(
+            self.corrected.entry(metric).or_insert_with(histogram),
+            corrected,
+        );
+        if let Some(u) = uncorrected {
+            record(self.uncorrected.entry(metric).or_insert_with(histogram), u);
+        }
+        if let Some(c) = labels.channel {
+            record(
+                self.by_channel
+                    .entry((c.to_owned(), metric))
+                    .or_insert_with(histogram),
+                corrected,
+            );
+        }
+        if let Some(q) = labels.queue {
+            record(
+                self.by_queue
+                    .entry((q.to_owned(), metric))
+                    .or_insert_with(histogram),
+                corrected,
+            );
+        }
+    }
+
+    /// Counts an error by its code.
+    pub fn error(&mut self, code: impl Into<String>) {
+        *self.errors.entry(code.into()).or_default() += 1;
+    }
+
+    /// The corrected statistics of every metric recorded.
+    pub fn corrected(&self) -> BTreeMap<String, LatencyStats> {
+        stats(&self.corrected)
+    }
+
+    /// The uncorrected statistics of every metric that has them.
+    pub fn uncorrected(&self) -> BTreeMap<String, LatencyStats> {
+        stats(&self.uncorrected)
+    }
+
+    /// Corrected statistics per channel or per queue.
+    pub fn breakdown(&self, by_queue: bool) -> BTreeMap<String, BTreeMap<String, LatencyStats>> {
+        let source = if by_queue {
+            &self.by_queue
+        } else {
+            &self.by_channel
+        };
+        let mut out: BTreeMap<String, BTreeMap<String, LatencyStats>> = BTreeMap::new();
+        for ((label, metric), h) in source {
+            out.entry(label.clone())
+                .or_default()
+                .insert((*metric).to_owned(), LatencyStats::of(h));
+        }
+        out
+    }
+
+    /// The corrected histogram of `metric`, if recorded.
+    pub fn histogram(&self, metric: &str) -> Option<&Histogram<u64>> {
+        self.corrected.get(metric)
+    }
+}
+
+fn stats(source: &BTreeMap<&'static str, Histogram<u64>>) -> BTreeMap<String, LatencyStats> {
+    source
+        .iter()
+        .map(|(m, h)| ((*m).to_owned(), LatencyStats::of(h)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_corrected_and_uncorrected_side_by_side() {
+        let mut r = Recorder::default();
+        for ms in [10u64, 20, 30, 1000] {
+            let labels = Labels {
+                channel: Some("web"),
+                queue: Some("support"),
+            };
+            r.latency(
+                "routing",
+                Duration::from_millis(ms),
+                Some(Duration::from_millis(ms / 10)),
+                labels,
+            );
+        }
+        let c = &r.corrected()["routing"];
+        assert_eq!(c.count, 4);
+        assert!((c.max - 1000.0).abs() < 1.0, "{c:?}");
+        assert!((r.uncorrected()["routing"].max - 100.0).abs() < 0.1);
+        assert_eq!(r.breakdown(false)["web"]["routing"].count, 4);
+        assert_eq!(r.breakdown(true)["support"]["routing"].count, 4);
+    }
+}

@@ -1,0 +1,235 @@
+//! summary.json: the stable, documented result of a run (docs/scenarios.md#summary).
+
+use super::recorder::{Counts, Recorder};
+use super::thresholds::Verdict;
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of this schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Statistics of one latency, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyStats {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl LatencyStats {
+    /// From a histogram of microseconds.
+    pub fn of(h: &Histogram<u64>) -> LatencyStats {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        LatencyStats {
+            count: h.len(),
+            mean: h.mean() / 1000.0,
+            p50: ms(h.value_at_quantile(0.5)),
+            p90: ms(h.value_at_quantile(0.9)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+        }
+    }
+
+    /// A statistic by name, for thresholds.
+    pub fn stat(&self, name: &str) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        Some(match name {
+            "count" => self.count as f64,
+            "mean" => self.mean,
+            "p50" => self.p50,
+            "p90" => self.p90,
+            "p99" => self.p99,
+            "p999" => self.p999,
+            "max" => self.max,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sessions {
+    pub started: u64,
+    pub ended: u64,
+    pub abandoned: u64,
+    pub bot_contained: u64,
+    pub transferred: u64,
+    /// Started and not seen to end when the run finished.
+    pub still_open: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Arrivals {
+    pub scheduled: u64,
+    pub started: u64,
+    pub dropped: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Routing {
+    pub handed_off: u64,
+    pub offers: u64,
+    pub accepted: u64,
+    pub declines: u64,
+    pub push_timeouts: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceLevel {
+    /// Accepted within this many seconds...
+    pub threshold_s: f64,
+    /// ...over every session that waited for an agent (accepted or abandoned): the definition
+    /// "answered within T over all arrivals that reached the queue".
+    pub value: Option<f64>,
+    pub definition: String,
+}
+
+/// One point of the time series.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub t_s: f64,
+    pub queue_depth: u64,
+    pub occupancy: f64,
+    pub arrivals: u64,
+    pub abandoned: u64,
+}
+
+/// The whole summary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema: u32,
+    pub scenario: String,
+    pub seed: u64,
+    pub target: String,
+    pub duration_s: f64,
+    pub sessions: Sessions,
+    pub arrivals: Arrivals,
+    pub routing: Routing,
+    /// Corrected latencies: measured from the intended (scheduled) time.
+    pub latency_ms: BTreeMap<String, LatencyStats>,
+    /// The same measured from when the harness actually acted: what a closed-loop tool reports.
+    pub latency_uncorrected_ms: BTreeMap<String, LatencyStats>,
+    pub latency_by_channel_ms: BTreeMap<String, BTreeMap<String, LatencyStats>>,
+    pub latency_by_queue_ms: BTreeMap<String, BTreeMap<String, LatencyStats>>,
+    pub abandon_rate: Option<f64>,
+    pub bot_containment: Option<f64>,
+    pub dropped_arrivals: Option<f64>,
+    pub service_level: ServiceLevel,
+    pub occupancy: Option<f64>,
+    pub series: Vec<Point>,
+    pub errors: BTreeMap<String, u64>,
+    pub violations: Vec<String>,
+    pub thresholds: Vec<Verdict>,
+    /// Set when the generator, not the server, limited the run (schedule lag p99 over 5 ms or
+    /// dropped arrivals).
+    pub generator_warning: Option<String>,
+}
+
+fn ratio(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64)
+}
+
+impl Summary {
+    /// Builds the summary from a finished run's recorder.
+    pub fn build(
+        scenario: &str,
+        seed: u64,
+        target: &str,
+        duration_s: f64,
+        sl_threshold_s: f64,
+        r: &Recorder,
+        still_open: u64,
+    ) -> Summary {
+        let c: &Counts = &r.counts;
+        let latency_ms = r.corrected();
+        let lag_p99 = latency_ms.get("schedule_lag").map_or(0.0, |l| l.p99);
+        let generator_warning = (lag_p99 > 5.0 || c.arrivals_dropped > 0).then(|| {
+            format!(
+                "the load generator fell behind its schedule (lag p99 {lag_p99:.1} ms, {} arrivals dropped): \
+                 results understate what the server could take",
+                c.arrivals_dropped
+            )
+        });
+        let occupancy: Vec<f64> = r
+            .samples
+            .iter()
+            .filter(|s| s.occupancy.is_finite())
+            .map(|s| s.occupancy)
+            .collect();
+        Summary {
+            schema: SCHEMA_VERSION,
+            scenario: scenario.to_owned(),
+            seed,
+            target: target.to_owned(),
+            duration_s,
+            sessions: Sessions {
+                started: c.sessions_started,
+                ended: c.sessions_ended,
+                abandoned: c.abandoned,
+                bot_contained: c.bot_contained,
+                transferred: c.transferred,
+                still_open,
+            },
+            arrivals: Arrivals {
+                scheduled: c.arrivals_scheduled,
+                started: c.arrivals_started,
+                dropped: c.arrivals_dropped,
+            },
+            routing: Routing {
+                handed_off: c.handed_off,
+                offers: c.offers,
+                accepted: c.accepted,
+                declines: c.declines,
+                push_timeouts: c.push_timeouts,
+            },
+            latency_uncorrected_ms: r.uncorrected(),
+            latency_by_channel_ms: r.breakdown(false),
+            latency_by_queue_ms: r.breakdown(true),
+            latency_ms,
+            abandon_rate: ratio(c.abandoned, c.handed_off),
+            bot_containment: ratio(c.bot_contained, c.sessions_started),
+            dropped_arrivals: ratio(c.arrivals_dropped, c.arrivals_scheduled),
+            service_level: ServiceLevel {
+                threshold_s: sl_threshold_s,
+                value: ratio(c.accepted_within_service_level, c.accepted + c.abandoned),
+                definition: "accepted within threshold / (accepted + abandoned)".into(),
+            },
+            occupancy: (!occupancy.is_empty())
+                .then(|| occupancy.iter().sum::<f64>() / occupancy.len() as f64),
+            series: r
+                .samples
+                .iter()
+                .map(|s| Point {
+                    t_s: s.t_s,
+                    queue_depth: s.queue_depth,
+                    occupancy: s.occupancy,
+                    arrivals: s.arrivals,
+                    abandoned: s.abandoned,
+                })
+                .collect(),
+            errors: r.errors.clone(),
+            violations: Vec::new(),
+            thresholds: Vec::new(),
+            generator_warning,
+        }
+    }
+
+    /// A ratio metric by name, for thresholds.
+    pub fn ratio(&self, name: &str) -> Option<f64> {
+        match name {
+            "abandon_rate" => self.abandon_rate,
+            "bot_containment" => self.bot_containment,
+            "dropped_arrivals" => self.dropped_arrivals,
+            "service_level" => self.service_level.value,
+            "occupancy" => self.occupancy,
+            _ => None,
+        }
+    }
+}

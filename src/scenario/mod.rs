@@ -1,0 +1,429 @@
+//! Scenario files: what to set up on the platform, how customers arrive and behave, how agents
+//! work, and the thresholds that decide the exit code. TOML, documented in docs/scenarios.md.
+
+pub mod dist;
+
+use dist::{Count, Dist, Rate, Span};
+use omnisim_protocol::{ChannelKind, ConsentLevel, Platform, RoutingModel};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Why a scenario cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        path: String,
+        field: String,
+        message: String,
+    },
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// How long arrivals run.
+    pub duration: Span,
+    /// After the arrivals stop, how long the run waits for open sessions to finish.
+    #[serde(default = "default_drain")]
+    pub drain: Span,
+    #[serde(default)]
+    pub seed: u64,
+    /// Service level: share of handed-off sessions accepted within this time.
+    #[serde(default = "default_service_level")]
+    pub service_level_threshold: Span,
+    #[serde(default)]
+    pub queues: Vec<QueueDef>,
+    #[serde(default)]
+    pub bots: Vec<BotDef>,
+    pub channels: Vec<ChannelDef>,
+    pub agents: Vec<AgentGroup>,
+    pub arrivals: Arrivals,
+    #[serde(default)]
+    pub customers: Customers,
+    /// Metric → condition, e.g. `"routing_latency.p99" = "< 250ms"`.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, String>,
+}
+
+fn default_drain() -> Span {
+    Span(Duration::from_secs(30))
+}
+
+fn default_service_level() -> Span {
+    Span(Duration::from_secs(20))
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDef {
+    pub name: String,
+    #[serde(default = "one")]
+    pub priority: u32,
+    #[serde(default)]
+    pub routing_model: RoutingModel,
+    #[serde(default = "default_push_timeout")]
+    pub push_timeout: Span,
+    #[serde(default = "one")]
+    pub capacity_weight: u32,
+    /// Skills as `"name"` or `"name:level"`.
+    #[serde(default)]
+    pub required_skills: Vec<String>,
+    #[serde(default)]
+    pub additional_skills: Vec<String>,
+    #[serde(default)]
+    pub drop_additional_skills_after: Option<Span>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_push_timeout() -> Span {
+    Span(Duration::from_secs(30))
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotDef {
+    pub name: String,
+    pub greeting: String,
+    pub question: String,
+    pub fallback: String,
+    pub intents: Vec<IntentDef>,
+    /// Fields the bot asks for before a handoff.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// An intent: exactly one of `resolve` (the bot's answer) or `handoff` (a queue name).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentDef {
+    pub id: String,
+    pub label: String,
+    pub resolve: Option<String>,
+    pub handoff: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelDef {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub platform: Platform,
+    /// `"bot:NAME"` or `"queue:NAME"`.
+    pub entry: String,
+    #[serde(default)]
+    pub consent_level: ConsentLevel,
+    /// Share of arrivals on this channel (normalized over all channels).
+    #[serde(default = "one_f64")]
+    pub share: f64,
+}
+
+fn one_f64() -> f64 {
+    1.0
+}
+
+/// A group of identical agents.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentGroup {
+    pub name: String,
+    pub count: u32,
+    pub capacity: u32,
+    #[serde(default)]
+    pub skills: BTreeMap<String, u8>,
+    /// Time from an offer to accepting (or declining) it.
+    #[serde(default = "default_accept_delay")]
+    pub accept_delay: Dist,
+    #[serde(default)]
+    pub decline_probability: f64,
+    /// Chance of ignoring an offer until its push timeout.
+    #[serde(default)]
+    pub no_answer_probability: f64,
+    /// Time to write each reply.
+    #[serde(default = "default_reply_time")]
+    pub reply_time: Dist,
+}
+
+fn default_accept_delay() -> Dist {
+    Dist::Exp(Duration::from_secs(1))
+}
+
+fn default_reply_time() -> Dist {
+    Dist::Exp(Duration::from_secs(3))
+}
+
+/// The open arrival model: Poisson arrivals at a rate that is constant, a ramp, or per interval.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arrivals {
+    /// A constant rate, e.g. `"2/s"`.
+    pub rate: Option<Rate>,
+    /// A linear ramp over the whole duration.
+    pub ramp: Option<Ramp>,
+    /// Successive intervals, each with its own rate (e.g. a day in 15-minute intervals).
+    #[serde(default)]
+    pub intervals: Vec<Interval>,
+    /// An arrival that cannot start within this time of its schedule is dropped and counted.
+    #[serde(default = "default_max_lag")]
+    pub max_schedule_lag: Span,
+}
+
+fn default_max_lag() -> Span {
+    Span(Duration::from_secs(1))
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ramp {
+    pub from: Rate,
+    pub to: Rate,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interval {
+    pub length: Span,
+    pub rate: Rate,
+}
+
+/// How simulated customers behave.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customers {
+    /// Intent id → weight, for bot channels.
+    #[serde(default)]
+    pub intents: BTreeMap<String, f64>,
+    /// Messages a customer sends once an agent has joined.
+    #[serde(default = "default_messages")]
+    pub messages: Count,
+    #[serde(default = "default_think")]
+    pub think_time: Dist,
+    /// How long a customer waits for an agent before ending the session (abandoning).
+    #[serde(default = "default_patience")]
+    pub patience: Dist,
+}
+
+impl Default for Customers {
+    fn default() -> Customers {
+        Customers {
+            intents: BTreeMap::new(),
+            messages: default_messages(),
+            think_time: default_think(),
+            patience: default_patience(),
+        }
+    }
+}
+
+fn default_messages() -> Count {
+    Count { min: 1, max: 3 }
+}
+
+fn default_think() -> Dist {
+    Dist::Exp(Duration::from_secs(3))
+}
+
+fn default_patience() -> Dist {
+    Dist::Exp(Duration::from_secs(120))
+}
+
+/// Where a channel's sessions enter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryRef {
+    Bot(String),
+    Queue(String),
+}
+
+impl Arrivals {
+    /// The arrival rate per second at `t` into a run of length `total`.
+    pub fn rate_at(&self, t: Duration, total: Duration) -> f64 {
+        if let Some(r) = self.rate {
+            return r.0;
+        }
+        if let Some(ramp) = self.ramp {
+            let f = (t.as_secs_f64() / total.as_secs_f64().max(1e-9)).min(1.0);
+            return ramp.from.0 + (ramp.to.0 - ramp.from.0) * f;
+        }
+        let mut end = Duration::ZERO;
+        for i in &self.intervals {
+            end += i.length.0;
+            if t < end {
+                return i.rate.0;
+            }
+        }
+        self.intervals.last().map_or(0.0, |i| i.rate.0)
+    }
+
+    /// The highest rate anywhere in the run: the bound the arrival process thins from.
+    pub fn max_rate(&self) -> f64 {
+        let mut max = self.rate.map_or(0.0, |r| r.0);
+        if let Some(r) = self.ramp {
+            max = max.max(r.from.0).max(r.to.0);
+        }
+        self.intervals.iter().fold(max, |m, i| m.max(i.rate.0))
+    }
+}
+
+impl ChannelDef {
+    pub fn entry_ref(&self) -> Result<EntryRef, String> {
+        match self.entry.split_once(':') {
+            Some(("bot", name)) => Ok(EntryRef::Bot(name.to_owned())),
+            Some(("queue", name)) => Ok(EntryRef::Queue(name.to_owned())),
+            _ => Err(format!("'{}' must be bot:NAME or queue:NAME", self.entry)),
+        }
+    }
+}
+
+/// A skill written `"name"` or `"name:level"`.
+pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
+    match s.split_once(':') {
+        Some((name, level)) => level
+            .parse()
+            .map(|l| (name.to_owned(), l))
+            .map_err(|_| format!("'{s}': the level after ':' must be a number")),
+        None => Ok((s.to_owned(), 1)),
+    }
+}
+
+impl Scenario {
+    /// Reads, parses and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Scenario::parse(&text, &shown)
+    }
+
+    /// Parses and checks scenario text; `path` names it in errors.
+    pub fn parse(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        scenario
+            .check()
+            .map_err(|(field, message)| ScenarioError::Invalid {
+                path: path.to_owned(),
+                field,
+                message,
+            })?;
+        Ok(scenario)
+    }
+
+    /// Cross-field checks serde cannot do: names that must exist, shares and probabilities.
+    fn check(&self) -> Result<(), (String, String)> {
+        let err = |field: String, message: String| Err((field, message));
+        let queue_exists = |n: &str| self.queues.iter().any(|q| q.name == n);
+        for (i, q) in self.queues.iter().enumerate() {
+            for s in q.required_skills.iter().chain(&q.additional_skills) {
+                parse_skill(s).map_err(|m| (format!("queues[{i}].required_skills"), m))?;
+            }
+        }
+        for (i, b) in self.bots.iter().enumerate() {
+            if b.intents.is_empty() {
+                return err(
+                    format!("bots[{i}].intents"),
+                    "a bot needs at least one intent".into(),
+                );
+            }
+            for (j, intent) in b.intents.iter().enumerate() {
+                let field = format!("bots[{i}].intents[{j}]");
+                match (&intent.resolve, &intent.handoff) {
+                    (Some(_), None) => {}
+                    (None, Some(q)) if queue_exists(q) => {}
+                    (None, Some(q)) => {
+                        return err(field, format!("handoff names unknown queue '{q}'"));
+                    }
+                    _ => return err(field, "give exactly one of resolve or handoff".into()),
+                }
+            }
+        }
+        if self.channels.is_empty() {
+            return err("channels".into(), "at least one channel is needed".into());
+        }
+        for (i, c) in self.channels.iter().enumerate() {
+            let field = format!("channels[{i}].entry");
+            match c.entry_ref().map_err(|m| (field.clone(), m))? {
+                EntryRef::Bot(b) if !self.bots.iter().any(|x| x.name == b) => {
+                    return err(field, format!("unknown bot '{b}'"));
+                }
+                EntryRef::Queue(q) if !queue_exists(&q) => {
+                    return err(field, format!("unknown queue '{q}'"));
+                }
+                _ => {}
+            }
+            if !(c.share.is_finite() && c.share >= 0.0) {
+                return err(
+                    format!("channels[{i}].share"),
+                    "must be a non-negative number".into(),
+                );
+            }
+        }
+        if self.channels.iter().map(|c| c.share).sum::<f64>() <= 0.0 {
+            return err("channels".into(), "the shares add up to zero".into());
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            for (field, p) in [
+                ("decline_probability", a.decline_probability),
+                ("no_answer_probability", a.no_answer_probability),
+            ] {
+                if !(0.0..=1.0).contains(&p) {
+                    return err(
+                        format!("agents[{i}].{field}"),
+                        format!("{p} is not a probability"),
+                    );
+                }
+            }
+        }
+        let a = &self.arrivals;
+        let given = usize::from(a.rate.is_some())
+            + usize::from(a.ramp.is_some())
+            + usize::from(!a.intervals.is_empty());
+        if given != 1 {
+            return err(
+                "arrivals".into(),
+                "give exactly one of rate, ramp or intervals".into(),
+            );
+        }
+        for (intent, w) in &self.customers.intents {
+            let known = self
+                .bots
+                .iter()
+                .any(|b| b.intents.iter().any(|i| &i.id == intent));
+            if !known {
+                return err(
+                    format!("customers.intents.{intent}"),
+                    "no bot has this intent".into(),
+                );
+            }
+            if !(w.is_finite() && *w >= 0.0) {
+                return err(
+                    format!("customers.intents.{intent}"),
+                    "weights are non-negative numbers".into(),
+                );
+            }
+        }
+        for name in self.thresholds.keys() {
+            crate::measure::thresholds::Threshold::parse(name, &self.thresholds[name])
+                .map_err(|m| (format!("thresholds.\"{name}\""), m))?;
+        }
+        Ok(())
+    }
+}
