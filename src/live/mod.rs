@@ -135,7 +135,15 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
         let c = &shared.recorder.counts;
         let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
         let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
-        Summary::build(&ctx.scenario.name, seed, &target_name, elapsed, sl, &shared.recorder, still_open)
+        Summary::build(
+            &ctx.scenario.name,
+            seed,
+            &target_name,
+            elapsed,
+            sl,
+            &shared.recorder,
+            still_open,
+        )
     };
     summary.thresholds = ctx
         .scenario

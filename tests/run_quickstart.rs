@@ -1,0 +1,48 @@
+//! `omnisim run` end to end: the quickstart scenario against the embedded reference server.
+
+use omnisim::live::{self, RunOptions, Target};
+use omnisim::scenario::Scenario;
+use std::path::Path;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary() {
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: Some(Duration::from_secs(5)),
+        progress: None,
+    };
+    let s = live::run(scenario, options).await.unwrap();
+
+    assert!(s.sessions.started > 0, "{s:#?}");
+    assert_eq!(s.sessions.started, s.sessions.ended + s.sessions.still_open);
+    assert!(s.sessions.abandoned + s.sessions.bot_contained <= s.sessions.ended);
+    assert_eq!(
+        s.arrivals.scheduled,
+        s.arrivals.started + s.arrivals.dropped
+    );
+    assert!(s.sessions.started <= s.arrivals.started);
+    assert!(s.routing.accepted <= s.routing.offers);
+    assert!(
+        s.errors.is_empty(),
+        "errors against the reference server: {:?}",
+        s.errors
+    );
+    assert!(s.violations.is_empty());
+    // Every handed-off session was accepted or abandoned, or is still open.
+    assert!(
+        s.routing.accepted + s.sessions.abandoned + s.sessions.still_open >= s.routing.handed_off
+    );
+    let routing = &s.latency_ms["routing"];
+    assert!(routing.count > 0 && routing.p50 <= routing.p99 && routing.p99 <= routing.max);
+    // Corrected latency is measured from the intended time, so never below the uncorrected one.
+    assert!(
+        s.latency_ms["speed_to_answer"].max + 1.0
+            >= s.latency_uncorrected_ms["speed_to_answer"].max
+    );
+    assert_eq!(s.thresholds.len(), 3, "every threshold evaluated");
+    assert!(s.thresholds.iter().all(|t| t.value.is_some()));
+    assert!(!s.series.is_empty());
+}
