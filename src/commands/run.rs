@@ -9,7 +9,8 @@ use omnisim::scenario::Scenario;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit codes of `omnisim run` (docs/scenarios.md). A harness error (an `Err` out of `main`) exits
+/// Exit codes of `omnisim run` (docs/scenarios.md); 99 also when `--strict` and the history
+/// checker found violations. A harness error (an `Err` out of `main`) exits
 /// with 1 and a command-line mistake with 2, as clap does.
 pub mod exit {
     pub const PASSED: u8 = 0;
@@ -37,6 +38,9 @@ pub struct RunArgs {
     /// Output directory; default reports/<scenario>-<timestamp>/.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Fail the run (exit 99) when the history checker finds a platform rule broken.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn progress(line: &str) {
@@ -83,7 +87,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
     print!("{}", render(&summary));
     println!("summary: {}", path.display());
-    let breached = summary.thresholds.iter().any(|t| !t.passed);
+    let breached = summary.thresholds.iter().any(|t| !t.passed)
+        || (args.strict && !summary.violations.is_empty());
     Ok(ExitCode::from(if breached {
         exit::THRESHOLD_BREACHED
     } else {
@@ -153,6 +158,17 @@ fn render(s: &Summary) -> String {
     }
     if !s.errors.is_empty() {
         let _ = writeln!(out, "\nerrors: {:?}", s.errors);
+    }
+    if s.violations.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nhistory checker: no platform rule broken in what the run observed"
+        );
+    } else {
+        let _ = writeln!(out, "\nhistory checker: {} violations", s.violations.len());
+        for v in s.violations.iter().take(20) {
+            let _ = writeln!(out, "  {}: {}", v.rule, v.evidence);
+        }
     }
     if let Some(w) = &s.generator_warning {
         let _ = writeln!(out, "\nwarning: {w}");

@@ -46,6 +46,7 @@ struct Held {
 }
 
 struct Agent {
+    id: AgentId,
     ctx: Arc<RunCtx>,
     def: crate::scenario::AgentGroup,
     rng: StdRng,
@@ -68,6 +69,7 @@ pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>)
     };
     let (later, mut actions) = mpsc::unbounded_channel();
     let mut a = Agent {
+        id: agent.id,
         def: ctx.scenario.agents[agent.group].clone(),
         rng: StdRng::seed_from_u64(ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03)),
         ctx,
@@ -78,6 +80,7 @@ pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>)
         held: HashMap::new(),
         later,
     };
+    a.ctx.shared().history.agent(agent.id, a.def.capacity);
     let presence = AgentRequest::SetPresence {
         presence: Presence::Online,
     };
@@ -132,20 +135,32 @@ impl Agent {
             AgentPush::Event(Event::WorkOffered(offer)) => self.on_offer(&offer),
             AgentPush::Event(Event::OfferRescinded { reason, work, .. }) => {
                 self.offered.remove(&work);
+                self.ctx.shared().history.released(self.id, work);
                 if reason == RescindReason::PushTimeout {
                     self.ctx.shared().recorder.counts.push_timeouts += 1;
                 }
             }
             AgentPush::Event(Event::Message { message, .. }) => {
+                let party = crate::checker::Party::Agent(self.id);
+                self.ctx
+                    .shared()
+                    .history
+                    .message(party, message.session, message.seq.0);
                 if message.sender == Sender::EndUser && self.held.contains_key(&message.session) {
                     self.on_customer_message(&message);
                 }
             }
             AgentPush::Event(Event::SessionChanged {
                 session,
-                status: SessionStatus::Ended,
+                status: SessionStatus::Ended | SessionStatus::Inactive,
                 ..
             }) => {
+                {
+                    let mut s = self.ctx.shared();
+                    s.history.session_closed(self.id, session);
+                    s.history
+                        .ended(crate::checker::Party::Agent(self.id), session);
+                }
                 if let Some(held) = self.held.remove(&session) {
                     let labels = Labels {
                         channel: held.channel.as_deref(),
@@ -192,6 +207,12 @@ impl Agent {
         let queue = ctx.world.queue_name(offer.work.queue).map(str::to_owned);
         {
             let mut s = ctx.shared();
+            s.history.offered(&offer.work);
+            if let Some(last) = offer.transcript.last() {
+                // The transcript counts as seen: later messages must come after it.
+                let party = crate::checker::Party::Agent(offer.work.agent);
+                s.history.message(party, offer.session.id, last.seq.0);
+            }
             s.recorder.counts.offers += 1;
             if let Some(r) = requested {
                 let labels = Labels {
@@ -252,6 +273,10 @@ impl Agent {
             return;
         };
         if let Some(e) = &reply.error {
+            if let Pending::Accept(work) = pending {
+                self.offered.remove(&work);
+                self.ctx.shared().history.released(self.id, work);
+            }
             // Offers withdrawn in the meantime (timeout, customer gone) are part of the game.
             if e.code != ErrorCode::WorkNotOffered {
                 self.ctx.shared().recorder.error(e.code.as_str());
@@ -310,6 +335,7 @@ impl Agent {
             Action::Accept(work) => (AgentRequest::Accept { work }, Pending::Accept(work)),
             Action::Decline(work) => {
                 self.offered.remove(&work);
+                self.ctx.shared().history.released(self.id, work);
                 (AgentRequest::Decline { work }, Pending::Decline)
             }
             Action::Reply(session) => {

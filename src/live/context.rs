@@ -3,6 +3,7 @@
 
 use super::client::Client;
 use super::setup::World;
+use crate::checker::History;
 use crate::measure::Recorder;
 use crate::scenario::Scenario;
 use omnisim_protocol::SessionId;
@@ -23,6 +24,7 @@ pub struct Requested {
 #[derive(Default)]
 pub struct Shared {
     pub recorder: Recorder,
+    pub history: History,
     pub requested: HashMap<SessionId, Requested>,
 }
 

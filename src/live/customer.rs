@@ -71,6 +71,7 @@ impl Customer {
 
     async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, String> {
         self.pmid += 1;
+        let is_end = content == InboundContent::End;
         let req = InboundRequest {
             address: self.address.clone(),
             provider_message_id: format!("{}-{}-{}", self.ctx.seed, self.arrival.index, self.pmid),
@@ -81,12 +82,18 @@ impl Customer {
             self.ctx.world.org.0,
             self.channel().id.0
         );
-        let r = self
+        let accepted: InboundAccepted = self
             .ctx
             .client
             .post(&self.ctx.world.token, &path, &req)
-            .await;
-        r.map_err(|e| e.code())
+            .await
+            .map_err(|e| e.code())?;
+        if !is_end {
+            let mut s = self.ctx.shared();
+            s.history
+                .inbound(&self.address, accepted.user, accepted.session);
+        }
+        Ok(accepted)
     }
 
     async fn say(&mut self, text: &str, intended: Instant) -> Result<(), String> {
@@ -108,11 +115,33 @@ impl Customer {
         );
         tokio::select! {
             text = next_text(socket) => match text.and_then(|t| serde_json::from_str::<Event>(&t).ok()) {
-                Some(e) => Next::Event(e),
+                Some(e) => {
+                    self.observe(&e);
+                    Next::Event(e)
+                }
                 None => Next::Gone,
             },
             _ = sleep => Next::Timeout,
             _ = stop.changed() => Next::Gone,
+        }
+    }
+
+    /// Hands what the stream delivered to the history checker.
+    fn observe(&self, e: &Event) {
+        let party = crate::checker::Party::Customer(self.address.clone());
+        match e {
+            Event::Message { message, .. } => {
+                self.ctx
+                    .shared()
+                    .history
+                    .message(party, message.session, message.seq.0)
+            }
+            Event::SessionChanged {
+                session,
+                status: SessionStatus::Ended,
+                ..
+            } => self.ctx.shared().history.ended(party, *session),
+            _ => {}
         }
     }
 

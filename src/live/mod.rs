@@ -135,7 +135,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
         let c = &shared.recorder.counts;
         let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
         let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
-        Summary::build(
+        let mut s = Summary::build(
             &ctx.scenario.name,
             seed,
             &target_name,
@@ -143,7 +143,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
             sl,
             &shared.recorder,
             still_open,
-        )
+        );
+        s.violations = shared.history.violations().to_vec();
+        s
     };
     summary.thresholds = ctx
         .scenario

@@ -125,7 +125,8 @@ pub struct Summary {
     pub occupancy: Option<f64>,
     pub series: Vec<Point>,
     pub errors: BTreeMap<String, u64>,
-    pub violations: Vec<String>,
+    /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
+    pub violations: Vec<crate::checker::Violation>,
     pub thresholds: Vec<Verdict>,
     /// Set when the generator, not the server, limited the run (schedule lag p99 over 5 ms or
     /// dropped arrivals).

@@ -1,0 +1,226 @@
+//! The history checker: the [H] rules verified on what the harness itself observed, from the
+//! client side, never on the server's word. Every check here is decided by one party's own ordered
+//! view (one socket, or one customer's replies), so that network interleaving between parties
+//! cannot produce a false violation.
+
+use omnisim_protocol::{AgentId, SessionId, UserId, WorkId, WorkItem};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A rule broken, with what shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub rule: String,
+    pub evidence: String,
+}
+
+/// What one agent holds, as it saw it.
+#[derive(Default)]
+struct AgentView {
+    capacity: u32,
+    live: HashMap<WorkId, (SessionId, u32)>,
+}
+
+/// Observations and the violations found so far.
+#[derive(Default)]
+pub struct History {
+    violations: Vec<Violation>,
+    /// Last seq each party saw per session.
+    last_seq: HashMap<(Party, SessionId), u32>,
+    /// Sessions a party saw end.
+    ended: HashMap<(Party, SessionId), ()>,
+    agents: HashMap<AgentId, AgentView>,
+    /// Each customer's user and open session, from the replies to its inbound requests.
+    customers: HashMap<String, (UserId, Option<SessionId>)>,
+}
+
+/// Who observed something.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Party {
+    Customer(String),
+    Agent(AgentId),
+}
+
+impl History {
+    fn violate(&mut self, rule: &str, evidence: String) {
+        self.violations.push(Violation {
+            rule: rule.to_owned(),
+            evidence,
+        });
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// A party received message `seq` of `session`. A customer stream replays from seq 1, so it
+    /// must see every seq once, in order; an agent sees later messages after the offer's
+    /// transcript, in order (R-SESS-2). Nothing arrives after the party saw the end (R-SESS-5).
+    pub fn message(&mut self, party: Party, session: SessionId, seq: u32) {
+        let key = (party.clone(), session);
+        if self.ended.contains_key(&key) {
+            self.violate(
+                "R-SESS-5",
+                format!("{party:?} got seq {seq} of {session} after it ended"),
+            );
+        }
+        let last = self.last_seq.entry(key).or_insert(0);
+        let expected_next = matches!(party, Party::Customer(_));
+        let ok = if expected_next {
+            seq == *last + 1
+        } else {
+            seq > *last
+        };
+        let previous = *last;
+        *last = (*last).max(seq);
+        if !ok {
+            self.violate(
+                "R-SESS-2",
+                format!("{party:?} got seq {seq} of {session} after seq {previous}"),
+            );
+        }
+    }
+
+    /// A party saw `session` end.
+    pub fn ended(&mut self, party: Party, session: SessionId) {
+        self.ended.insert((party, session), ());
+    }
+
+    /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one open
+    /// session at a time (R-SESS-1).
+    pub fn inbound(&mut self, customer: &str, user: UserId, session: SessionId) {
+        match self.customers.get(customer).copied() {
+            Some((u, _)) if u != user => {
+                self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
+            }
+            Some((_, Some(open))) if open != session => {
+                let ended = self
+                    .ended
+                    .contains_key(&(Party::Customer(customer.to_owned()), open));
+                if !ended {
+                    self.violate(
+                        "R-SESS-1",
+                        format!("{customer} got {session} while {open} was open"),
+                    );
+                }
+            }
+            _ => {}
+        }
+        self.customers
+            .insert(customer.to_owned(), (user, Some(session)));
+    }
+
+    /// An agent came online with `capacity`.
+    pub fn agent(&mut self, agent: AgentId, capacity: u32) {
+        self.agents.entry(agent).or_default().capacity = capacity;
+    }
+
+    /// An agent received an offer: its live work stays within capacity (R-ROUTE-2) and the work's
+    /// times are ordered (R-ROUTE-11).
+    pub fn offered(&mut self, work: &WorkItem) {
+        if work.requested_at > work.assigned_at {
+            self.violate(
+                "R-ROUTE-11",
+                format!(
+                    "{} requested at {} after assigned at {}",
+                    work.id, work.requested_at, work.assigned_at
+                ),
+            );
+        }
+        let view = self.agents.entry(work.agent).or_default();
+        view.live
+            .insert(work.id, (work.session, work.capacity_weight));
+        let used: u32 = view.live.values().map(|(_, w)| w).sum();
+        let capacity = view.capacity;
+        if used > capacity {
+            let held: Vec<String> = view.live.keys().map(|w| w.to_string()).collect();
+            self.violate(
+                "R-ROUTE-2",
+                format!(
+                    "{} holds {used} units over capacity {capacity}: {}",
+                    work.agent,
+                    held.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// The agent no longer holds `work` (it declined it, the offer was rescinded, or it sent a
+    /// decline): counted as released as soon as the agent acts, so a late event never reads as
+    /// a breach.
+    pub fn released(&mut self, agent: AgentId, work: WorkId) {
+        if let Some(view) = self.agents.get_mut(&agent) {
+            view.live.remove(&work);
+        }
+    }
+
+    /// The agent saw its session end or go inactive: its work there is closed.
+    pub fn session_closed(&mut self, agent: AgentId, session: SessionId) {
+        if let Some(view) = self.agents.get_mut(&agent) {
+            view.live.retain(|_, (s, _)| *s != session);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omnisim_protocol::*;
+
+    fn work(id: u64, agent: u64, session: u64, weight: u32) -> WorkItem {
+        WorkItem {
+            id: WorkId(id),
+            org: OrgId(1),
+            session: SessionId(session),
+            queue: QueueId(1),
+            agent: AgentId(agent),
+            status: WorkStatus::Assigned,
+            capacity_weight: weight,
+            requested_at: Timestamp(1),
+            assigned_at: Timestamp(2),
+            accepted_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn seq_gaps_duplicates_and_messages_after_end_are_violations() {
+        let mut h = History::default();
+        let c = Party::Customer("c".into());
+        h.message(c.clone(), SessionId(1), 1);
+        h.message(c.clone(), SessionId(1), 2);
+        assert!(h.violations().is_empty());
+        h.message(c.clone(), SessionId(1), 2);
+        h.message(c.clone(), SessionId(1), 4);
+        h.ended(c.clone(), SessionId(1));
+        h.message(c, SessionId(1), 5);
+        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        assert_eq!(rules, ["R-SESS-2", "R-SESS-2", "R-SESS-5"]);
+    }
+
+    #[test]
+    fn capacity_is_checked_on_the_agents_own_view() {
+        let mut h = History::default();
+        h.agent(AgentId(7), 2);
+        h.offered(&work(1, 7, 10, 1));
+        h.offered(&work(2, 7, 11, 1));
+        h.released(AgentId(7), WorkId(1));
+        h.offered(&work(3, 7, 12, 1));
+        assert!(h.violations().is_empty());
+        h.offered(&work(4, 7, 13, 1));
+        assert_eq!(h.violations()[0].rule, "R-ROUTE-2");
+        h.session_closed(AgentId(7), SessionId(11));
+    }
+
+    #[test]
+    fn a_customer_keeps_its_user_and_one_open_session() {
+        let mut h = History::default();
+        h.inbound("c", UserId(1), SessionId(5));
+        h.inbound("c", UserId(1), SessionId(5));
+        assert!(h.violations().is_empty());
+        h.inbound("c", UserId(1), SessionId(6));
+        h.inbound("c", UserId(2), SessionId(6));
+        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        assert_eq!(rules, ["R-SESS-1", "R-CHAN-2"]);
+    }
+}
