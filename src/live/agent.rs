@@ -3,7 +3,7 @@
 //! from the time the customer intended to ask.
 
 use super::client::{Socket, next_text, send_json};
-use super::context::{Requested, RunCtx};
+use super::context::RunCtx;
 use super::setup::LiveAgent;
 use crate::measure::recorder::Labels;
 use omnisim_protocol::*;
@@ -32,7 +32,8 @@ enum Pending {
 /// An offer the agent saw, kept until it is accepted.
 struct Offered {
     session: SessionId,
-    requested: Option<Requested>,
+    /// When the customer meant to ask for an agent.
+    intended: Option<Instant>,
     channel: Option<String>,
     queue: Option<String>,
 }
@@ -182,11 +183,11 @@ impl Agent {
         let now = Instant::now();
         let ctx = &self.ctx;
         // The customer registered when it asked; for a first message the marker in it says.
-        let requested = ctx
+        let intended = ctx
             .shared()
             .requested
             .get(&offer.session.id)
-            .copied()
+            .map(|r| r.intended)
             .or_else(|| {
                 offer
                     .transcript
@@ -194,7 +195,7 @@ impl Agent {
                     .rev()
                     .find(|m| m.sender == Sender::EndUser)
                     .and_then(|m| match &m.body {
-                        MessageBody::Text { text } => ctx.read_marker(text),
+                        MessageBody::Text { text } => ctx.read_marker(text).map(|m| m.intended),
                         _ => None,
                     })
             });
@@ -214,24 +215,25 @@ impl Agent {
                 s.history.message(party, offer.session.id, last.seq.0);
             }
             s.recorder.counts.offers += 1;
-            if let Some(r) = requested {
+            if let Some(intended) = intended {
                 let labels = Labels {
                     channel: channel.as_deref(),
                     queue: queue.as_deref(),
                 };
                 s.recorder.latency(
                     "routing",
-                    now - r.intended.min(now),
-                    Some(now - r.actual.min(now)),
+                    now.saturating_duration_since(intended),
+                    None,
                     labels,
                 );
+                s.uncorrected(offer.session.id, "routing", now);
             }
         }
         self.offered.insert(
             offer.work.id,
             Offered {
                 session: offer.session.id,
-                requested,
+                intended,
                 channel,
                 queue,
             },
@@ -299,18 +301,14 @@ impl Agent {
                 {
                     let mut s = self.ctx.shared();
                     s.recorder.counts.accepted += 1;
-                    if let Some(r) = o.requested {
+                    if let Some(intended) = o.intended {
                         let labels = Labels {
                             channel: o.channel.as_deref(),
                             queue: o.queue.as_deref(),
                         };
-                        let sta = now - r.intended.min(now);
-                        s.recorder.latency(
-                            "speed_to_answer",
-                            sta,
-                            Some(now - r.actual.min(now)),
-                            labels,
-                        );
+                        let sta = now.saturating_duration_since(intended);
+                        s.recorder.latency("speed_to_answer", sta, None, labels);
+                        s.uncorrected(o.session, "speed_to_answer", now);
                         if sta <= self.ctx.scenario.service_level_threshold.0 {
                             s.recorder.counts.accepted_within_service_level += 1;
                         }

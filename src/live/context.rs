@@ -12,12 +12,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// When a session asked for an agent: the intended time (schedule or decision) and the time the
-/// harness actually sent the request.
+/// When a session asked for an agent: the time the customer meant to ask (schedule or decision),
+/// and when the server acknowledged the request, once known.
 #[derive(Clone, Copy, Debug)]
 pub struct Requested {
     pub intended: Instant,
-    pub actual: Instant,
+    pub acked: Option<Instant>,
 }
 
 /// Mutable run state, behind one lock held only briefly.
@@ -26,6 +26,48 @@ pub struct Shared {
     pub recorder: Recorder,
     pub history: History,
     pub requested: HashMap<SessionId, Requested>,
+    /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.
+    awaiting_ack: HashMap<SessionId, Vec<(&'static str, Instant)>>,
+}
+
+impl Shared {
+    /// The uncorrected view of `metric` for `session`, ending at `at`: measured from when the
+    /// server acknowledged the request, as a tool that starts its clock once its call returned
+    /// would. Recorded now if the acknowledgment is known, else when it arrives.
+    pub fn uncorrected(&mut self, session: SessionId, metric: &'static str, at: Instant) {
+        match self.requested.get(&session).and_then(|r| r.acked) {
+            Some(acked) => self
+                .recorder
+                .record_uncorrected(metric, at.saturating_duration_since(acked)),
+            None => self
+                .awaiting_ack
+                .entry(session)
+                .or_default()
+                .push((metric, at)),
+        }
+    }
+
+    /// The server acknowledged the request that asked for an agent.
+    pub fn acked(&mut self, session: SessionId, intended: Instant, acked: Instant) {
+        self.requested.insert(
+            session,
+            Requested {
+                intended,
+                acked: Some(acked),
+            },
+        );
+        for (metric, at) in self.awaiting_ack.remove(&session).unwrap_or_default() {
+            self.recorder
+                .record_uncorrected(metric, at.saturating_duration_since(acked));
+        }
+    }
+}
+
+/// When a message was meant to be sent and actually sent, as its marker says.
+#[derive(Clone, Copy, Debug)]
+pub struct Sent {
+    pub intended: Instant,
+    pub actual: Instant,
 }
 
 /// The shared context of a live run.
@@ -62,7 +104,7 @@ impl RunCtx {
     }
 
     /// The (intended, actual) send times in a marked text.
-    pub fn read_marker(&self, text: &str) -> Option<Requested> {
+    pub fn read_marker(&self, text: &str) -> Option<Sent> {
         let inner = text.rsplit_once("[t=")?.1.strip_suffix(']')?;
         let (t, a) = inner.split_once(";a=")?;
         let at = |s: &str| {
@@ -70,7 +112,7 @@ impl RunCtx {
                 .ok()
                 .map(|m| self.start + Duration::from_micros(m))
         };
-        Some(Requested {
+        Some(Sent {
             intended: at(t)?,
             actual: at(a)?,
         })

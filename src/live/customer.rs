@@ -185,7 +185,14 @@ impl Customer {
             .marked("Hello, I need some help", self.start, Instant::now());
         let accepted = self.inbound(InboundContent::Text { text: first }).await?;
         self.session = accepted.session;
-        self.ctx.shared().recorder.counts.sessions_started += 1;
+        {
+            let mut s = self.ctx.shared();
+            s.recorder.counts.sessions_started += 1;
+            if self.channel().bot.is_none() {
+                // A queue entry asks for an agent with the first message.
+                s.acked(self.session, self.start, Instant::now());
+            }
+        }
         let path = format!(
             "/v1/orgs/{}/channels/{}/users/stream?address={}&session={}&after_seq=0",
             self.ctx.world.org.0,
@@ -279,16 +286,20 @@ impl Customer {
                 while self.message_from(Sender::Bot, None).await?.is_none() {}
             }
             let now = self.think().await;
-            if i == last && handoff {
+            let trigger = i == last && handoff;
+            if trigger {
                 let requested = Requested {
                     intended: now,
-                    actual: Instant::now(),
+                    acked: None,
                 };
                 self.ctx.shared().requested.insert(self.session, requested);
             }
             if let Err(code) = self.inbound(answer).await {
                 self.ctx.shared().recorder.error(code);
                 return Err(Ended::Gone);
+            }
+            if trigger {
+                self.ctx.shared().acked(self.session, now, Instant::now());
             }
         }
         if !handoff {
@@ -302,19 +313,15 @@ impl Customer {
 
     /// Waits for an agent within patience, then talks and ends the session.
     async fn with_agent(&mut self) -> Result<(), Ended> {
-        let requested = self.ctx.shared().requested.get(&self.session).copied();
-        let requested = requested.unwrap_or(Requested {
-            intended: self.start,
-            actual: self.start,
-        });
-        self.ctx
-            .shared()
-            .requested
-            .entry(self.session)
-            .or_insert(requested);
-        self.ctx.shared().recorder.counts.handed_off += 1;
+        let intended = {
+            let mut s = self.ctx.shared();
+            s.recorder.counts.handed_off += 1;
+            s.requested
+                .get(&self.session)
+                .map_or(self.start, |r| r.intended)
+        };
         let patience = self.ctx.scenario.customers.patience.sample(&mut self.rng);
-        let deadline = requested.intended + patience;
+        let deadline = intended + patience;
         // Accepted once the session turns active under an agent; until then patience runs.
         let mut greeting = None;
         loop {

@@ -7,6 +7,7 @@ pub mod arrivals;
 pub mod client;
 pub mod context;
 pub mod customer;
+pub mod embedded;
 pub mod setup;
 
 use crate::measure::Summary;
@@ -16,7 +17,7 @@ use crate::scenario::Scenario;
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
 use omnisim_protocol::{Agent, Presence, Queue};
-use omnisim_reference_server::server::{self, ServerConfig};
+use omnisim_reference_server::server;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
@@ -56,17 +57,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
     let embedded;
     let (url, admin_token, target_name) = match &options.target {
         Target::Embedded => {
-            let config = ServerConfig {
-                addr: "127.0.0.1:0".parse().expect("literal address"),
-                ..ServerConfig::default()
-            };
-            let running = server::start(config).await?;
+            let server = embedded::Embedded::start()?;
             let found = (
-                running.url(),
-                running.admin_token.clone(),
+                server.url.clone(),
+                server.admin_token.clone(),
                 "embedded".to_owned(),
             );
-            embedded = Some(running);
+            embedded = Some(server);
             found
         }
         Target::Url { url, admin_token } => {
@@ -155,7 +152,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
         .map(|t| t.evaluate(&summary))
         .collect();
     if let Some(server) = embedded {
-        let _ = server.shutdown().await;
+        server.stop();
     }
     Ok(summary)
 }

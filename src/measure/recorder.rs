@@ -73,8 +73,8 @@ pub struct Labels<'a> {
 }
 
 impl Recorder {
-    /// Records `metric` measured from the intended time (`corrected`) and, when it differs, from
-    /// the time the harness actually acted (`uncorrected`), as wrk2 reports both.
+    /// Records `metric` measured from the intended time (`corrected`) and, when given, its
+    /// uncorrected view (see [`Recorder::record_uncorrected`]).
     pub fn latency(
         &mut self,
         metric: &'static str,
@@ -105,6 +105,11 @@ impl Recorder {
                 corrected,
             );
         }
+    }
+
+    /// Records only the uncorrected view of `metric` (its corrected view was recorded already).
+    pub fn record_uncorrected(&mut self, metric: &'static str, d: Duration) {
+        record(self.uncorrected.entry(metric).or_insert_with(histogram), d);
     }
 
     /// Counts an error by its code.

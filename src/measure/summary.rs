@@ -114,7 +114,8 @@ pub struct Summary {
     pub routing: Routing,
     /// Corrected latencies: measured from the intended (scheduled) time.
     pub latency_ms: BTreeMap<String, LatencyStats>,
-    /// The same measured from when the harness actually acted: what a closed-loop tool reports.
+    /// Routing and speed to answer measured from the server's acknowledgment of the request: what
+    /// a tool that starts its clock once its call returned reports.
     pub latency_uncorrected_ms: BTreeMap<String, LatencyStats>,
     pub latency_by_channel_ms: BTreeMap<String, BTreeMap<String, LatencyStats>>,
     pub latency_by_queue_ms: BTreeMap<String, BTreeMap<String, LatencyStats>>,

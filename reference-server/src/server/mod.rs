@@ -56,12 +56,17 @@ pub enum ServerError {
     },
     #[error("the admin token must be 16 to 256 bytes")]
     BadAdminToken,
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("the server thread stopped before it listened")]
+    ThreadStopped,
 }
 
 /// A server running on its own tasks.
 pub struct RunningServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    platform: Platform,
     /// The token that may create orgs.
     pub admin_token: String,
     stop: watch::Sender<bool>,
@@ -75,12 +80,38 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
+    /// A handle that can freeze this server, for measurement tests.
+    pub fn freezer(&self) -> Freezer {
+        Freezer {
+            platform: self.platform.clone(),
+        }
+    }
+
     /// Stops accepting, closes every socket and waits for the tasks to finish.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
         let served = self.http.await.unwrap_or(Ok(()));
         let _ = self.timers.await;
         served
+    }
+}
+
+/// Freezes a server: a stop-the-world pause in which it answers nothing, the way a long garbage
+/// collection or a stuck lock would. Tests use it to check that load measurements show such
+/// stalls rather than hide them.
+#[derive(Clone)]
+pub struct Freezer {
+    platform: Platform,
+}
+
+impl Freezer {
+    /// Holds the server's core for `length` on a thread of its own; returns at once.
+    pub fn freeze(&self, length: std::time::Duration) {
+        let platform = self.platform.clone();
+        std::thread::spawn(move || {
+            let _frozen = platform.lock();
+            std::thread::sleep(length);
+        });
     }
 }
 
@@ -182,7 +213,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     };
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());
-    let app = router(platform);
+    let app = router(platform.clone());
     let mut stopping = stopped;
     let http = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -193,6 +224,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     });
     Ok(RunningServer {
         addr,
+        platform,
         admin_token,
         stop,
         http,
