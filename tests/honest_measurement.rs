@@ -53,7 +53,7 @@ async fn a_server_freeze_shows_in_corrected_latency_and_hides_in_uncorrected() {
     // Freeze the server for a known time in the middle of the arrivals (setup takes milliseconds).
     tokio::time::sleep(Duration::from_secs(3)).await;
     freezer.freeze(FREEZE);
-    let s = run.await.unwrap().unwrap();
+    let s = run.await.unwrap().unwrap().summary;
 
     let corrected = &s.latency_ms["routing"];
     let uncorrected = &s.latency_uncorrected_ms["routing"];

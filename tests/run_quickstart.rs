@@ -14,7 +14,8 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
         duration: Some(Duration::from_secs(5)),
         progress: None,
     };
-    let s = live::run(scenario, options).await.unwrap();
+    let outcome = live::run(scenario, options).await.unwrap();
+    let s = &outcome.summary;
 
     assert!(s.sessions.started > 0, "{s:#?}");
     assert_eq!(s.sessions.started, s.sessions.ended + s.sessions.still_open);
@@ -45,4 +46,9 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
     assert_eq!(s.thresholds.len(), 3, "every threshold evaluated");
     assert!(s.thresholds.iter().all(|t| t.value.is_some()));
     assert!(!s.series.is_empty());
+    let log = String::from_utf8(outcome.interval_log).unwrap();
+    assert!(
+        log.contains("Tag=routing,") && log.contains("Tag=resolution,"),
+        "{log}"
+    );
 }

@@ -110,6 +110,26 @@ impl History {
             .insert(customer.to_owned(), (user, Some(session)));
     }
 
+    /// A provider retried a delivery: the retry must return the original's session and seq,
+    /// marked duplicate, and store nothing (R-SESS-3).
+    pub fn retried(
+        &mut self,
+        customer: &str,
+        original: (SessionId, Option<u32>),
+        retry: (SessionId, Option<u32>, bool),
+    ) {
+        let (session, seq, duplicate) = retry;
+        if !duplicate || (session, seq) != original {
+            self.violate(
+                "R-SESS-3",
+                format!(
+                    "{customer}: a retried delivery returned {session} seq {seq:?} duplicate={duplicate}, the original {} seq {:?}",
+                    original.0, original.1
+                ),
+            );
+        }
+    }
+
     /// An agent came online with `capacity`.
     pub fn agent(&mut self, agent: AgentId, capacity: u32) {
         self.agents.entry(agent).or_default().capacity = capacity;
@@ -210,6 +230,15 @@ mod tests {
         h.offered(&work(4, 7, 13, 1));
         assert_eq!(h.violations()[0].rule, "R-ROUTE-2");
         h.session_closed(AgentId(7), SessionId(11));
+    }
+
+    #[test]
+    fn a_retried_delivery_must_come_back_as_the_original_duplicate() {
+        let mut h = History::default();
+        h.retried("c", (SessionId(1), Some(2)), (SessionId(1), Some(2), true));
+        assert!(h.violations().is_empty());
+        h.retried("c", (SessionId(1), Some(2)), (SessionId(1), Some(3), false));
+        assert_eq!(h.violations()[0].rule, "R-SESS-3");
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let name = scenario.name.clone();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let summary = match runtime.block_on(live::run(scenario, options)) {
-        Ok(s) => s,
+    let outcome = match runtime.block_on(live::run(scenario, options)) {
+        Ok(o) => o,
         Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(exit::TARGET_UNREACHABLE));
@@ -82,6 +82,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let out = args.out.unwrap_or_else(|| default_out(&name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let summary = outcome.summary;
+    let hlog = out.join("latency.hlog");
+    std::fs::write(&hlog, &outcome.interval_log)
+        .with_context(|| format!("writing {}", hlog.display()))?;
     let path = out.join("summary.json");
     let json = serde_json::to_string_pretty(&summary).context("serializing the summary")?;
     std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;

@@ -215,7 +215,8 @@ impl Agent {
                 s.history.message(party, offer.session.id, last.seq.0);
             }
             s.recorder.counts.offers += 1;
-            if let Some(intended) = intended {
+            let first_offer = s.routed.insert(offer.session.id);
+            if let Some(intended) = intended.filter(|_| first_offer) {
                 let labels = Labels {
                     channel: channel.as_deref(),
                     queue: queue.as_deref(),

@@ -7,7 +7,7 @@ use crate::checker::History;
 use crate::measure::Recorder;
 use crate::scenario::Scenario;
 use omnisim_protocol::SessionId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -26,6 +26,9 @@ pub struct Shared {
     pub recorder: Recorder,
     pub history: History,
     pub requested: HashMap<SessionId, Requested>,
+    /// Sessions that got their first offer: routing latency counts the first offer only; what
+    /// re-offers add after a decline or a push timeout shows in speed to answer.
+    pub routed: HashSet<SessionId>,
     /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.
     awaiting_ack: HashMap<SessionId, Vec<(&'static str, Instant)>>,
 }

@@ -88,6 +88,20 @@ impl Customer {
             .post(&self.ctx.world.token, &path, &req)
             .await
             .map_err(|e| e.code())?;
+        if self.rng.random::<f64>() < self.ctx.scenario.faults.provider_retry {
+            // The provider delivers the same message again.
+            let again: InboundAccepted = self
+                .ctx
+                .client
+                .post(&self.ctx.world.token, &path, &req)
+                .await
+                .map_err(|e| e.code())?;
+            let mut s = self.ctx.shared();
+            let original = (accepted.session, accepted.seq.map(|q| q.0));
+            let retry = (again.session, again.seq.map(|q| q.0), again.duplicate);
+            s.history.retried(&self.address, original, retry);
+            s.recorder.counts.provider_retries += 1;
+        }
         if !is_end {
             let mut s = self.ctx.shared();
             s.history

@@ -52,8 +52,16 @@ pub enum RunError {
     },
 }
 
-/// Runs `scenario` and returns its summary, thresholds evaluated.
-pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, RunError> {
+/// What a run produced.
+pub struct Outcome {
+    /// The summary, thresholds evaluated.
+    pub summary: Summary,
+    /// latency.hlog: the interval histograms as an HdrHistogram interval log.
+    pub interval_log: Vec<u8>,
+}
+
+/// Runs `scenario`.
+pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, RunError> {
     let embedded;
     let (url, admin_token, target_name) = match &options.target {
         Target::Embedded => {
@@ -108,6 +116,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
     ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
+    let wall_origin = std::time::SystemTime::now();
     let sampler = tokio::spawn(sample(ctx.clone(), origin, options.progress, duration));
     let mut customers = tokio::task::JoinSet::new();
     for arrival in schedule {
@@ -127,8 +136,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
     sampler.abort();
 
     let elapsed = origin.elapsed().as_secs_f64();
-    let mut summary = {
-        let shared = ctx.shared();
+    let (mut summary, interval_log) = {
+        let mut shared = ctx.shared();
+        shared.recorder.close_interval(origin.elapsed());
+        let interval_log = crate::measure::hlog::write(&shared.recorder.intervals, wall_origin)
+            .unwrap_or_default();
         let c = &shared.recorder.counts;
         let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
         let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
@@ -142,7 +154,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
             still_open,
         );
         s.violations = shared.history.violations().to_vec();
-        s
+        (s, interval_log)
     };
     summary.thresholds = ctx
         .scenario
@@ -154,7 +166,10 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Summary, Run
     if let Some(server) = embedded {
         server.stop();
     }
-    Ok(summary)
+    Ok(Outcome {
+        summary,
+        interval_log,
+    })
 }
 
 /// Samples queue depth and occupancy from the server once a second, and reports progress.
@@ -182,6 +197,7 @@ async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, d
         let mut s = ctx.shared();
         let t_s = origin.elapsed().as_secs_f64();
         let r = &mut s.recorder;
+        r.close_interval(origin.elapsed());
         let sample = Sample {
             t_s,
             queue_depth: depth,

@@ -6,17 +6,29 @@ use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Longest latency a histogram holds (longer values are clamped to it): one day.
+/// Longest latency recorded (longer values are clamped to it): one day.
 const MAX_MICROS: u64 = 86_400_000_000;
 
+/// An auto-resizing histogram of microseconds, 3 significant digits: it only grows as far as the
+/// values recorded need, so idle metrics and short intervals stay small.
 fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
+    let mut h = Histogram::new(3).expect("3 significant digits is valid");
+    h.auto(true);
+    h
 }
 
 fn record(h: &mut Histogram<u64>, d: Duration) {
     let micros = (d.as_micros() as u64).clamp(1, MAX_MICROS);
-    // saturating_record never fails for values within bounds.
-    h.saturating_record(micros);
+    // An auto-resizing histogram takes any value up to MAX_MICROS.
+    let _ = h.record(micros);
+}
+
+/// One closed interval of one metric, compressed (HdrHistogram V2 deflate) as soon as it closed.
+pub struct IntervalRecord {
+    pub metric: &'static str,
+    pub start: Duration,
+    pub length: Duration,
+    pub encoded: Vec<u8>,
 }
 
 /// Counts of what happened in a run.
@@ -40,6 +52,8 @@ pub struct Counts {
     pub declines: u64,
     pub push_timeouts: u64,
     pub messages_sent: u64,
+    /// Deliveries the provider-retry fault sent twice.
+    pub provider_retries: u64,
 }
 
 /// One sample of the platform's state, taken about once a second.
@@ -63,6 +77,11 @@ pub struct Recorder {
     pub counts: Counts,
     pub errors: BTreeMap<String, u64>,
     pub samples: Vec<Sample>,
+    /// The current interval's corrected histograms, per metric.
+    interval: BTreeMap<&'static str, Histogram<u64>>,
+    interval_start: Duration,
+    /// Closed intervals, compressed.
+    pub intervals: Vec<IntervalRecord>,
 }
 
 /// Where a latency was observed, for the per-channel and per-queue breakdowns.
@@ -84,6 +103,10 @@ impl Recorder {
     ) {
         record(
             self.corrected.entry(metric).or_insert_with(histogram),
+            corrected,
+        );
+        record(
+            self.interval.entry(metric).or_insert_with(histogram),
             corrected,
         );
         if let Some(u) = uncorrected {
@@ -110,6 +133,26 @@ impl Recorder {
     /// Records only the uncorrected view of `metric` (its corrected view was recorded already).
     pub fn record_uncorrected(&mut self, metric: &'static str, d: Duration) {
         record(self.uncorrected.entry(metric).or_insert_with(histogram), d);
+    }
+
+    /// Closes the current interval at `now` (time since the run's origin), compressing each
+    /// metric's interval histogram for the interval log.
+    pub fn close_interval(&mut self, now: Duration) {
+        use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+        let mut serializer = V2DeflateSerializer::new();
+        let length = now.saturating_sub(self.interval_start);
+        for (metric, h) in std::mem::take(&mut self.interval) {
+            let mut encoded = Vec::new();
+            if serializer.serialize(&h, &mut encoded).is_ok() {
+                self.intervals.push(IntervalRecord {
+                    metric,
+                    start: self.interval_start,
+                    length,
+                    encoded,
+                });
+            }
+        }
+        self.interval_start = now;
     }
 
     /// Counts an error by its code.

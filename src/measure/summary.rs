@@ -72,6 +72,12 @@ pub struct Arrivals {
     pub dropped: u64,
 }
 
+/// Faults the harness injected.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Faults {
+    pub provider_retries: u64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Routing {
     pub handed_off: u64,
@@ -112,6 +118,7 @@ pub struct Summary {
     pub sessions: Sessions,
     pub arrivals: Arrivals,
     pub routing: Routing,
+    pub faults: Faults,
     /// Corrected latencies: measured from the intended (scheduled) time.
     pub latency_ms: BTreeMap<String, LatencyStats>,
     /// Routing and speed to answer measured from the server's acknowledgment of the request: what
@@ -183,6 +190,9 @@ impl Summary {
                 scheduled: c.arrivals_scheduled,
                 started: c.arrivals_started,
                 dropped: c.arrivals_dropped,
+            },
+            faults: Faults {
+                provider_retries: c.provider_retries,
             },
             routing: Routing {
                 handed_off: c.handed_off,

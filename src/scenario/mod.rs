@@ -54,6 +54,8 @@ pub struct Scenario {
     pub arrivals: Arrivals,
     #[serde(default)]
     pub customers: Customers,
+    #[serde(default)]
+    pub faults: Faults,
     /// Metric → condition, e.g. `"routing_latency.p99" = "< 250ms"`.
     #[serde(default)]
     pub thresholds: BTreeMap<String, String>,
@@ -242,6 +244,16 @@ fn default_patience() -> Dist {
     Dist::Exp(Duration::from_secs(120))
 }
 
+/// Faults the harness injects to see the platform cope.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    /// Chance that the provider delivers a customer message twice (same provider message id): the
+    /// retry must come back as a duplicate of the original (R-SESS-3).
+    #[serde(default)]
+    pub provider_retry: f64,
+}
+
 /// Where a channel's sessions enter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryRef {
@@ -391,6 +403,12 @@ impl Scenario {
                     );
                 }
             }
+        }
+        if !(0.0..=1.0).contains(&self.faults.provider_retry) {
+            return err(
+                "faults.provider_retry".into(),
+                "must be a probability".into(),
+            );
         }
         let a = &self.arrivals;
         let given = usize::from(a.rate.is_some())
