@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// What went wrong talking to the server.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +127,12 @@ impl Client {
             .parse()
             .map_err(|_| ClientError::Transport("token is not a valid header".into()))?;
         req.headers_mut().insert("authorization", header);
-        let (socket, _) = tokio_tungstenite::connect_async(req)
+        // Small buffers: a run holds a socket per simulated customer, and the library's 128 KiB
+        // default read buffer would make each cost more than everything else it holds.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(4 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true)
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(socket)
