@@ -122,6 +122,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     for arrival in schedule {
         tokio::time::sleep_until((origin + arrival.at).into()).await;
         customers.spawn(customer::run(ctx.clone(), arrival, origin));
+        // A finished task keeps its whole allocation until joined: reap as we go, so memory
+        // follows the customers in flight, not every customer of the run.
+        while customers.try_join_next().is_some() {}
     }
     tokio::time::sleep_until((origin + duration).into()).await;
     // Drain: open sessions get until the drain deadline to finish; then every actor stops.
