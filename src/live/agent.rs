@@ -19,6 +19,7 @@ enum Action {
     Accept(WorkId),
     Decline(WorkId),
     Reply(SessionId),
+    Transfer(SessionId),
 }
 
 /// A request waiting for its reply.
@@ -27,6 +28,7 @@ enum Pending {
     Accept(WorkId),
     Decline,
     Send,
+    Transfer(SessionId),
 }
 
 /// An offer the agent saw, kept until it is accepted.
@@ -57,6 +59,9 @@ struct Agent {
     offered: HashMap<WorkId, Offered>,
     held: HashMap<SessionId, Held>,
     later: mpsc::UnboundedSender<Action>,
+    /// Messages sent so far: client message ids must never repeat for one agent (R-SESS-3), even
+    /// when a session comes back to it after a transfer.
+    sent: u64,
 }
 
 /// Runs one agent until the run stops. `ready` fires once it is online.
@@ -80,6 +85,7 @@ pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>)
         offered: HashMap::new(),
         held: HashMap::new(),
         later,
+        sent: 0,
     };
     a.ctx.shared().history.agent(agent.id, a.def.capacity);
     let presence = AgentRequest::SetPresence {
@@ -268,7 +274,12 @@ impl Agent {
                 );
             }
         }
-        self.later(self.def.reply_time, Action::Reply(m.session));
+        let action = if self.rng.random::<f64>() < self.def.transfer_probability {
+            Action::Transfer(m.session)
+        } else {
+            Action::Reply(m.session)
+        };
+        self.later(self.def.reply_time, action);
     }
 
     async fn on_reply(&mut self, reply: AgentReply) {
@@ -293,7 +304,31 @@ impl Agent {
                 }
             }
             Pending::Decline => self.ctx.shared().recorder.counts.declines += 1,
-            Pending::Send => self.ctx.shared().recorder.counts.messages_sent += 1,
+            Pending::Send => {
+                let mut s = self.ctx.shared();
+                s.recorder.counts.messages_sent += 1;
+                if reply.message.is_some_and(|m| m.duplicate) {
+                    // A new message taken for a repeat stored nothing: the customer never sees it.
+                    s.recorder.error("unexpected_duplicate");
+                }
+            }
+            Pending::Transfer(session) => {
+                // The session asks for an agent anew, from now (R-ROUTE-9).
+                let now = Instant::now();
+                let held = self.held.remove(&session);
+                let mut s = self.ctx.shared();
+                if let Some(h) = held {
+                    let labels = Labels {
+                        channel: h.channel.as_deref(),
+                        queue: h.queue.as_deref(),
+                    };
+                    s.recorder.latency("handle", now - h.accepted, None, labels);
+                }
+                s.recorder.counts.transferred += 1;
+                s.history.session_closed(self.id, session);
+                s.routed.remove(&session);
+                s.acked(session, now, now);
+            }
             Pending::Accept(work) => {
                 let now = Instant::now();
                 let Some(o) = self.offered.remove(&work) else {
@@ -337,17 +372,30 @@ impl Agent {
                 self.ctx.shared().history.released(self.id, work);
                 (AgentRequest::Decline { work }, Pending::Decline)
             }
+            Action::Transfer(session) => {
+                if !self.held.contains_key(&session) {
+                    return;
+                }
+                let queues: Vec<QueueId> = self.ctx.world.queues.values().copied().collect();
+                let queue = queues[self.rng.random_range(0..queues.len())];
+                let to = TransferTarget::Queue(queue);
+                (
+                    AgentRequest::Transfer { session, to },
+                    Pending::Transfer(session),
+                )
+            }
             Action::Reply(session) => {
                 let Some(held) = self.held.get_mut(&session) else {
                     return;
                 };
                 held.replies += 1;
                 let n = held.replies;
+                self.sent += 1;
                 let now = Instant::now();
                 let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
                 let request = AgentRequest::Send {
                     session,
-                    client_message_id: format!("{}-{}", session.0, n),
+                    client_message_id: format!("{}-{}", self.id.0, self.sent),
                     content: OutboundContent::Text { text },
                 };
                 (request, Pending::Send)

@@ -29,6 +29,8 @@ struct Customer {
     pmid: u32,
     /// When the customer intended to write first: resolution and first response start here.
     start: Instant,
+    /// The last message the stream delivered, to resume from after a reconnect.
+    last_seen: Option<(SessionId, Seq)>,
 }
 
 /// Runs one customer's whole journey.
@@ -52,6 +54,7 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
         socket: None,
         pmid: 0,
         start: intended,
+        last_seen: None,
         arrival,
         ctx,
     };
@@ -129,8 +132,11 @@ impl Customer {
         );
         tokio::select! {
             text = next_text(socket) => match text.and_then(|t| serde_json::from_str::<Event>(&t).ok()) {
-                Some(e) => {
+                                Some(e) => {
                     self.observe(&e);
+                    if let Event::Message { message, .. } = &e {
+                        self.last_seen = Some((message.session, message.seq));
+                    }
                     Next::Event(e)
                 }
                 None => Next::Gone,
@@ -138,6 +144,31 @@ impl Customer {
             _ = sleep => Next::Timeout,
             _ = stop.changed() => Next::Gone,
         }
+    }
+
+    /// The stream URL, resuming after `after` when given.
+    fn stream_path(&self, after: Option<(SessionId, Seq)>) -> String {
+        let (session, seq) = after.unwrap_or((self.session, Seq(0)));
+        format!(
+            "/v1/orgs/{}/channels/{}/users/stream?address={}&session={}&after_seq={}",
+            self.ctx.world.org.0,
+            self.channel().id.0,
+            self.address,
+            session.0,
+            seq.0
+        )
+    }
+
+    /// Drops the stream and opens a new one that resumes after the last message seen (R-SESS-9).
+    async fn reconnect(&mut self) -> Result<(), String> {
+        if let Some(mut socket) = self.socket.take() {
+            let _ = futures_util::SinkExt::close(&mut socket).await;
+        }
+        let path = self.stream_path(self.last_seen);
+        let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await;
+        self.socket = Some(socket.map_err(|e| e.code())?);
+        self.ctx.shared().recorder.counts.customer_reconnects += 1;
+        Ok(())
     }
 
     /// Hands what the stream delivered to the history checker.
@@ -207,13 +238,7 @@ impl Customer {
                 s.acked(self.session, self.start, Instant::now());
             }
         }
-        let path = format!(
-            "/v1/orgs/{}/channels/{}/users/stream?address={}&session={}&after_seq=0",
-            self.ctx.world.org.0,
-            self.channel().id.0,
-            self.address,
-            self.session.0
-        );
+        let path = self.stream_path(None);
         self.socket = Some(
             self.ctx
                 .client
@@ -377,6 +402,9 @@ impl Customer {
             },
         };
         self.delivered(&greeting, true);
+        if self.rng.random::<f64>() < self.ctx.scenario.faults.customer_reconnect {
+            self.reconnect().await.map_err(|_| Ended::Gone)?;
+        }
         let messages = self.ctx.scenario.customers.messages.sample(&mut self.rng);
         for i in 0..messages {
             let intended = self.think().await;

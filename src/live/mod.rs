@@ -54,10 +54,20 @@ pub enum RunError {
 
 /// What a run produced.
 pub struct Outcome {
+    /// Where the run's org lives, to read it back after the run.
+    pub org: RunOrg,
     /// The summary, thresholds evaluated.
     pub summary: Summary,
     /// latency.hlog: the interval histograms as an HdrHistogram interval log.
     pub interval_log: Vec<u8>,
+}
+
+/// The org a run created on its target.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunOrg {
+    pub url: String,
+    pub org: omnisim_protocol::OrgId,
+    pub token: String,
 }
 
 /// Runs `scenario`.
@@ -170,6 +180,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         server.stop();
     }
     Ok(Outcome {
+        org: RunOrg {
+            url: ctx.client.base().to_owned(),
+            org: ctx.world.org,
+            token: ctx.world.token.clone(),
+        },
         summary,
         interval_log,
     })

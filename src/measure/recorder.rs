@@ -54,6 +54,8 @@ pub struct Counts {
     pub messages_sent: u64,
     /// Deliveries the provider-retry fault sent twice.
     pub provider_retries: u64,
+    /// Customer streams dropped and resumed.
+    pub customer_reconnects: u64,
 }
 
 /// One sample of the platform's state, taken about once a second.

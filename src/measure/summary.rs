@@ -76,6 +76,7 @@ pub struct Arrivals {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Faults {
     pub provider_retries: u64,
+    pub customer_reconnects: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -193,6 +194,7 @@ impl Summary {
             },
             faults: Faults {
                 provider_retries: c.provider_retries,
+                customer_reconnects: c.customer_reconnects,
             },
             routing: Routing {
                 handed_off: c.handed_off,

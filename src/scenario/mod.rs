@@ -160,6 +160,10 @@ pub struct AgentGroup {
     /// Time to write each reply.
     #[serde(default = "default_reply_time")]
     pub reply_time: Dist,
+    /// Chance, at each customer message, of transferring the session to another queue instead of
+    /// answering it.
+    #[serde(default)]
+    pub transfer_probability: f64,
 }
 
 fn default_accept_delay() -> Dist {
@@ -252,6 +256,10 @@ pub struct Faults {
     /// retry must come back as a duplicate of the original (R-SESS-3).
     #[serde(default)]
     pub provider_retry: f64,
+    /// Chance that a customer's stream drops once mid-conversation; it reconnects and resumes
+    /// after the last message it saw (R-SESS-9), which the history checker verifies.
+    #[serde(default)]
+    pub customer_reconnect: f64,
 }
 
 /// Where a channel's sessions enter.
@@ -395,6 +403,7 @@ impl Scenario {
             for (field, p) in [
                 ("decline_probability", a.decline_probability),
                 ("no_answer_probability", a.no_answer_probability),
+                ("transfer_probability", a.transfer_probability),
             ] {
                 if !(0.0..=1.0).contains(&p) {
                     return err(
@@ -404,11 +413,13 @@ impl Scenario {
                 }
             }
         }
-        if !(0.0..=1.0).contains(&self.faults.provider_retry) {
-            return err(
-                "faults.provider_retry".into(),
-                "must be a probability".into(),
-            );
+        for (field, p) in [
+            ("provider_retry", self.faults.provider_retry),
+            ("customer_reconnect", self.faults.customer_reconnect),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return err(format!("faults.{field}"), "must be a probability".into());
+            }
         }
         let a = &self.arrivals;
         let given = usize::from(a.rate.is_some())
