@@ -83,6 +83,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| default_out(&name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let summary = outcome.summary;
+    let report = out.join("report.html");
+    let html = omnisim::report::html::render(&summary, &outcome.percentiles);
+    std::fs::write(&report, html).with_context(|| format!("writing {}", report.display()))?;
     let org = out.join("target.json");
     let json = serde_json::to_string_pretty(&outcome.org).context("serializing the target")?;
     std::fs::write(&org, json).with_context(|| format!("writing {}", org.display()))?;

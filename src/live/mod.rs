@@ -60,6 +60,8 @@ pub struct Outcome {
     pub summary: Summary,
     /// latency.hlog: the interval histograms as an HdrHistogram interval log.
     pub interval_log: Vec<u8>,
+    /// Latency percentile curves for the report, per metric.
+    pub percentiles: std::collections::BTreeMap<String, Vec<(f64, f64)>>,
 }
 
 /// The org a run created on its target.
@@ -149,11 +151,16 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     sampler.abort();
 
     let elapsed = origin.elapsed().as_secs_f64();
-    let (mut summary, interval_log) = {
+    let (mut summary, interval_log, percentiles) = {
         let mut shared = ctx.shared();
         shared.recorder.close_interval(origin.elapsed());
         let interval_log = crate::measure::hlog::write(&shared.recorder.intervals, wall_origin)
             .unwrap_or_default();
+        let percentiles = ["routing", "speed_to_answer", "first_response", "resolution"]
+            .iter()
+            .map(|m| ((*m).to_owned(), shared.recorder.percentile_curve(m)))
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
         let c = &shared.recorder.counts;
         let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
         let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
@@ -167,7 +174,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             still_open,
         );
         s.violations = shared.history.violations().to_vec();
-        (s, interval_log)
+        (s, interval_log, percentiles)
     };
     summary.thresholds = ctx
         .scenario
@@ -187,6 +194,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         },
         summary,
         interval_log,
+        percentiles,
     })
 }
 
@@ -215,7 +223,7 @@ async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, d
         let mut s = ctx.shared();
         let t_s = origin.elapsed().as_secs_f64();
         let r = &mut s.recorder;
-        r.close_interval(origin.elapsed());
+        let interval_p99 = r.close_interval(origin.elapsed());
         let sample = Sample {
             t_s,
             queue_depth: depth,
@@ -226,6 +234,7 @@ async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, d
             },
             arrivals: r.counts.arrivals_started,
             abandoned: r.counts.abandoned,
+            routing_p99_ms: interval_p99.get("routing").copied(),
         };
         r.samples.push(sample);
         if let Some(report) = progress {

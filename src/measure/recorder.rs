@@ -67,6 +67,8 @@ pub struct Sample {
     pub occupancy: f64,
     pub arrivals: u64,
     pub abandoned: u64,
+    /// p99 of routing latency in this second, when any was measured.
+    pub routing_p99_ms: Option<f64>,
 }
 
 /// Histograms, counters and series of one run.
@@ -138,12 +140,15 @@ impl Recorder {
     }
 
     /// Closes the current interval at `now` (time since the run's origin), compressing each
-    /// metric's interval histogram for the interval log.
-    pub fn close_interval(&mut self, now: Duration) {
+    /// metric's interval histogram for the interval log. Returns each metric's p99 in the
+    /// interval, in milliseconds.
+    pub fn close_interval(&mut self, now: Duration) -> BTreeMap<&'static str, f64> {
+        let mut p99 = BTreeMap::new();
         use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
         let mut serializer = V2DeflateSerializer::new();
         let length = now.saturating_sub(self.interval_start);
         for (metric, h) in std::mem::take(&mut self.interval) {
+            p99.insert(metric, h.value_at_quantile(0.99) as f64 / 1000.0);
             let mut encoded = Vec::new();
             if serializer.serialize(&h, &mut encoded).is_ok() {
                 self.intervals.push(IntervalRecord {
@@ -155,6 +160,25 @@ impl Recorder {
             }
         }
         self.interval_start = now;
+        p99
+    }
+
+    /// Points of the latency percentile curve of `metric`: (-log10(1 - quantile), ms), the
+    /// usual HdrHistogram plot, up to the 99.99th percentile.
+    pub fn percentile_curve(&self, metric: &str) -> Vec<(f64, f64)> {
+        let Some(h) = self.corrected.get(metric) else {
+            return Vec::new();
+        };
+        h.iter_quantiles(2)
+            .map(|v| {
+                (
+                    v.quantile_iterated_to(),
+                    v.value_iterated_to() as f64 / 1000.0,
+                )
+            })
+            .filter(|(q, _)| *q <= 0.9999)
+            .map(|(q, ms)| (-(1.0 - q).log10(), ms))
+            .collect()
     }
 
     /// Counts an error by its code.

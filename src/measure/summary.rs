@@ -106,6 +106,7 @@ pub struct Point {
     pub occupancy: f64,
     pub arrivals: u64,
     pub abandoned: u64,
+    pub routing_p99_ms: Option<f64>,
 }
 
 /// The whole summary.
@@ -226,6 +227,7 @@ impl Summary {
                     occupancy: s.occupancy,
                     arrivals: s.arrivals,
                     abandoned: s.abandoned,
+                    routing_p99_ms: s.routing_p99_ms,
                 })
                 .collect(),
             errors: r.errors.clone(),

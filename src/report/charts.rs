@@ -1,0 +1,104 @@
+//! SVG charts for the HTML report, drawn with plotters' SVG backend (text is left to the browser).
+
+use plotters::prelude::*;
+
+/// One named line of (x, y) points.
+pub struct Line<'a> {
+    pub name: &'a str,
+    pub points: Vec<(f64, f64)>,
+}
+
+const COLORS: [RGBColor; 5] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+];
+
+/// A line chart as an SVG string; `log_x` plots x on a log10 scale.
+pub fn lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    log_x: bool,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let all = lines.iter().flat_map(|l| l.points.iter());
+        let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
+        for &(x, y) in all {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        if x0 > x1 {
+            (x0, x1) = (0.0, 1.0);
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        let y1 = if y1 <= 0.0 { 1.0 } else { y1 * 1.05 };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|x| {
+                if log_x {
+                    format!("{:.3}%", 100.0 * (1.0 - 10f64.powf(-x)))
+                } else {
+                    format!("{x:.0}")
+                }
+            })
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, line) in lines.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(line.name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_an_svg_with_its_labels() {
+        let l = Line {
+            name: "routing",
+            points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.5)],
+        };
+        let svg = lines("Routing latency", "seconds", "ms", &[l], false).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("Routing latency") && svg.contains("routing")
+        );
+    }
+}

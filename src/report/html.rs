@@ -1,0 +1,239 @@
+//! report.html: one self-contained page (inline CSS and SVG) with the run's results and charts.
+
+use super::charts::{Line, lines};
+use crate::measure::Summary;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("–".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The page for a finished run; `percentiles` are the latency percentile curves per metric.
+pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {name}</title><style>\
+         body{{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}\
+         th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
+         .pass{{color:#1a7f37;font-weight:bold}}.fail{{color:#cf222e;font-weight:bold}}.warn{{background:#fff8c5;padding:8px}}\
+         </style></head><body><h1>{name}</h1><p>seed {seed} · target {target} · {dur:.1} s</p>",
+        name = esc(&s.scenario),
+        seed = s.seed,
+        target = esc(&s.target),
+        dur = s.duration_s
+    );
+    if let Some(w) = &s.generator_warning {
+        let _ = write!(h, "<p class=\"warn\">{}</p>", esc(w));
+    }
+    if !s.thresholds.is_empty() {
+        h.push_str("<h2>Thresholds</h2><table><tr><th>metric</th><th>condition</th><th>measured</th><th>verdict</th></tr>");
+        for t in &s.thresholds {
+            let (class, verdict) = if t.passed {
+                ("pass", "pass")
+            } else {
+                ("fail", "FAIL")
+            };
+            let value = t
+                .value
+                .map_or("nothing measured".to_owned(), |v| format!("{v:.3}"));
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{value}</td><td class=\"{class}\">{verdict}</td></tr>",
+                esc(&t.metric),
+                esc(&t.condition)
+            );
+        }
+        h.push_str("</table>");
+    }
+    let ss = &s.sessions;
+    let r = &s.routing;
+    let _ = write!(
+        h,
+        "<h2>Counts</h2><table><tr><th>sessions started</th><th>ended</th><th>abandoned</th><th>bot-contained</th>\
+         <th>transferred</th><th>still open</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
+         <table><tr><th>handed off</th><th>offers</th><th>accepted</th><th>declines</th><th>push timeouts</th><th>dropped arrivals</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
+         <table><tr><th>abandon rate</th><th>bot containment</th><th>service level ({:.0} s)</th><th>occupancy</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        ss.started,
+        ss.ended,
+        ss.abandoned,
+        ss.bot_contained,
+        ss.transferred,
+        ss.still_open,
+        r.handed_off,
+        r.offers,
+        r.accepted,
+        r.declines,
+        r.push_timeouts,
+        s.arrivals.dropped,
+        s.service_level.threshold_s,
+        pct(s.abandon_rate),
+        pct(s.bot_containment),
+        pct(s.service_level.value),
+        pct(s.occupancy)
+    );
+    h.push_str("<h2>Latency (ms, from intended times)</h2><table><tr><th>metric</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>p99 uncorrected</th></tr>");
+    for (name, l) in &s.latency_ms {
+        let unc = s
+            .latency_uncorrected_ms
+            .get(name)
+            .map_or("–".to_owned(), |u| format!("{:.1}", u.p99));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{unc}</td></tr>",
+            esc(name),
+            l.count,
+            l.mean,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p999,
+            l.max
+        );
+    }
+    h.push_str("</table>");
+    let mut charts = Vec::new();
+    let curves: Vec<Line> = percentiles
+        .iter()
+        .map(|(name, points)| Line {
+            name,
+            points: points.clone(),
+        })
+        .collect();
+    charts.push(lines(
+        "Latency by percentile",
+        "percentile",
+        "ms",
+        &curves,
+        true,
+    ));
+    let series = |f: &dyn Fn(&crate::measure::summary::Point) -> Option<f64>| -> Vec<(f64, f64)> {
+        s.series
+            .iter()
+            .filter_map(|p| f(p).map(|v| (p.t_s, v)))
+            .collect()
+    };
+    let per_second = |cumulative: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        cumulative
+            .windows(2)
+            .map(|w| (w[1].0, (w[1].1 - w[0].1) / (w[1].0 - w[0].0).max(1e-9)))
+            .collect()
+    };
+    charts.push(lines(
+        "Routing latency p99 per second",
+        "seconds",
+        "ms",
+        &[Line {
+            name: "routing p99",
+            points: series(&|p| p.routing_p99_ms),
+        }],
+        false,
+    ));
+    charts.push(lines(
+        "Arrivals, abandons and queue depth",
+        "seconds",
+        "per second / sessions",
+        &[
+            Line {
+                name: "arrivals/s",
+                points: per_second(series(&|p| Some(p.arrivals as f64))),
+            },
+            Line {
+                name: "abandons/s",
+                points: per_second(series(&|p| Some(p.abandoned as f64))),
+            },
+            Line {
+                name: "queue depth",
+                points: series(&|p| Some(p.queue_depth as f64)),
+            },
+        ],
+        false,
+    ));
+    charts.push(lines(
+        "Agent occupancy",
+        "seconds",
+        "% of online capacity",
+        &[Line {
+            name: "occupancy",
+            points: series(&|p| p.occupancy.is_finite().then_some(p.occupancy * 100.0)),
+        }],
+        false,
+    ));
+    h.push_str("<h2>Charts</h2>");
+    for chart in charts {
+        match chart {
+            Ok(svg) => {
+                h.push_str(&svg);
+                h.push_str("<br>");
+            }
+            Err(e) => {
+                let _ = write!(h, "<p>chart unavailable: {}</p>", esc(&e));
+            }
+        }
+    }
+    h.push_str("<h2>History checker</h2>");
+    if s.violations.is_empty() {
+        h.push_str("<p class=\"pass\">No platform rule broken in what the run observed.</p>");
+    } else {
+        h.push_str("<table><tr><th>rule</th><th>evidence</th></tr>");
+        for v in &s.violations {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                esc(&v.rule),
+                esc(&v.evidence)
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !s.errors.is_empty() {
+        h.push_str("<h2>Errors</h2><table><tr><th>code</th><th>count</th></tr>");
+        for (code, n) in &s.errors {
+            let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(code));
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::Violation;
+    use crate::measure::thresholds::Verdict;
+
+    #[test]
+    fn the_page_shows_verdicts_violations_and_charts() {
+        let mut s = Summary {
+            scenario: "demo <1>".into(),
+            ..Summary::default()
+        };
+        s.thresholds.push(Verdict {
+            metric: "abandon_rate".into(),
+            condition: "< 5%".into(),
+            value: Some(0.1),
+            passed: false,
+        });
+        s.violations.push(Violation {
+            rule: "R-SESS-2".into(),
+            evidence: "seq 3 after 1".into(),
+        });
+        let curves = BTreeMap::from([("routing".to_owned(), vec![(0.0, 1.0), (1.0, 2.0)])]);
+        let page = render(&s, &curves);
+        assert!(page.contains("demo &lt;1&gt;"));
+        assert!(page.contains("class=\"fail\">FAIL"));
+        assert!(page.contains("R-SESS-2"));
+        assert_eq!(page.matches("<svg").count(), 4);
+    }
+}

@@ -1,0 +1,3 @@
+//! Reports people read: the HTML page and its charts.
+pub mod charts;
+pub mod html;
