@@ -3,11 +3,14 @@
 //! the thresholds.
 
 use anyhow::Context;
-use omnisim::live::{self, RunError, RunOptions, Target};
+use indicatif::{ProgressBar, ProgressStyle};
+use omnisim::live::{self, Progress, RunError, RunOptions, Target};
 use omnisim::measure::Summary;
 use omnisim::scenario::Scenario;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Exit codes of `omnisim run` (docs/scenarios.md); 99 also when `--strict` and the history
 /// checker found violations. A harness error (an `Err` out of `main`) exits
@@ -43,8 +46,30 @@ pub struct RunArgs {
     strict: bool,
 }
 
-fn progress(line: &str) {
-    eprintln!("{line}");
+/// Live progress: a bar on a terminal, a plain line a second otherwise (CI logs).
+fn progress() -> Arc<dyn Fn(&Progress) + Send + Sync> {
+    if !std::io::stderr().is_terminal() {
+        return Arc::new(|p: &Progress| eprintln!("{}", p.line()));
+    }
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30.cyan/blue}] {pos:>4}/{len}s  {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Arc::new(move |p: &Progress| {
+        bar.set_length(p.total_s as u64);
+        bar.set_position((p.elapsed_s as u64).min(p.total_s as u64));
+        bar.set_message(format!(
+            "sessions {} (open {})  msgs/s {:.0}  queue {}  occupancy {:.0}%  routing p99 {:.1} ms",
+            p.sessions,
+            p.open,
+            p.messages_per_s,
+            p.queue_depth,
+            p.occupancy * 100.0,
+            p.routing_p99_ms
+        ));
+    })
 }
 
 /// Runs the scenario; returns the exit code the outcome calls for.
@@ -69,7 +94,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         target,
         seed: args.seed,
         duration: args.duration.map(Into::into),
-        progress: Some(progress),
+        progress: Some(progress()),
     };
     let name = scenario.name.clone();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

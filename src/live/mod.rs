@@ -30,13 +30,43 @@ pub enum Target {
 }
 
 /// Options of one run.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunOptions {
     pub target: Target,
     pub seed: Option<u64>,
     pub duration: Option<Duration>,
-    /// Called about once a second with a progress line.
-    pub progress: Option<fn(&str)>,
+    /// Called about once a second with the run's progress.
+    pub progress: Option<std::sync::Arc<dyn Fn(&Progress) + Send + Sync>>,
+}
+
+/// Where a run is, reported about once a second.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    pub elapsed_s: f64,
+    pub total_s: f64,
+    pub sessions: u64,
+    pub open: u64,
+    pub messages_per_s: f64,
+    pub queue_depth: u64,
+    pub occupancy: f64,
+    pub routing_p99_ms: f64,
+}
+
+impl Progress {
+    /// The one-line form, for logs and CI.
+    pub fn line(&self) -> String {
+        format!(
+            "{:>5.0}s/{:.0}s  sessions {:>6} (open {:>5})  msgs/s {:>7.0}  queue {:>5}  occupancy {:>5.1}%  routing p99 {:>8.1} ms",
+            self.elapsed_s,
+            self.total_s,
+            self.sessions,
+            self.open,
+            self.messages_per_s,
+            self.queue_depth,
+            self.occupancy * 100.0,
+            self.routing_p99_ms
+        )
+    }
 }
 
 /// Why a run could not happen.
@@ -199,7 +229,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
 }
 
 /// Samples queue depth and occupancy from the server once a second, and reports progress.
-async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, duration: Duration) {
+async fn sample(
+    ctx: Arc<RunCtx>,
+    origin: Instant,
+    progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    duration: Duration,
+) {
+    let mut last_sent = 0;
     let o = ctx.world.org.0;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -237,22 +273,27 @@ async fn sample(ctx: Arc<RunCtx>, origin: Instant, progress: Option<fn(&str)>, d
             routing_p99_ms: interval_p99.get("routing").copied(),
         };
         r.samples.push(sample);
-        if let Some(report) = progress {
+        if let Some(report) = &progress {
             let p99 = r
                 .histogram("routing")
                 .map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0);
-            report(&format!(
-                "{:>5.0}s/{:.0}s  sessions {:>6} (open {:>5})  queue {:>5}  occupancy {:>5.1}%  routing p99 {:>8.1} ms",
-                t_s,
-                duration.as_secs_f64(),
-                r.counts.sessions_started,
-                r.counts
+            let sent = r.counts.messages_sent;
+            let progress = Progress {
+                elapsed_s: t_s,
+                total_s: duration.as_secs_f64(),
+                sessions: r.counts.sessions_started,
+                open: r
+                    .counts
                     .sessions_started
                     .saturating_sub(r.counts.sessions_ended),
-                depth,
-                sample.occupancy * 100.0,
-                p99
-            ));
+                messages_per_s: (sent - last_sent) as f64,
+                queue_depth: depth,
+                occupancy: sample.occupancy,
+                routing_p99_ms: p99,
+            };
+            last_sent = sent;
+            drop(s);
+            report(&progress);
         }
     }
 }
