@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use omnisim::live::{self, Progress, RunError, RunOptions, Target};
+use omnisim::live::{self, Progress, ProgressFn, RunError, RunOptions, Target};
 use omnisim::measure::Summary;
 use omnisim::scenario::Scenario;
 use std::io::IsTerminal;
@@ -47,7 +47,7 @@ pub struct RunArgs {
 }
 
 /// Live progress: a bar on a terminal, a plain line a second otherwise (CI logs).
-fn progress() -> Arc<dyn Fn(&Progress) + Send + Sync> {
+fn progress() -> ProgressFn {
     if !std::io::stderr().is_terminal() {
         return Arc::new(|p: &Progress| eprintln!("{}", p.line()));
     }

@@ -36,8 +36,11 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub duration: Option<Duration>,
     /// Called about once a second with the run's progress.
-    pub progress: Option<std::sync::Arc<dyn Fn(&Progress) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
 }
+
+/// What receives a run's progress.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// Where a run is, reported about once a second.
 #[derive(Clone, Debug, Default)]
@@ -232,7 +235,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
 async fn sample(
     ctx: Arc<RunCtx>,
     origin: Instant,
-    progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    progress: Option<ProgressFn>,
     duration: Duration,
 ) {
     let mut last_sent = 0;
