@@ -3,7 +3,9 @@
 //! view (one socket, or one customer's replies), so that network interleaving between parties
 //! cannot produce a false violation.
 
-use omnisim_protocol::{AgentId, SessionId, UserId, WorkId, WorkItem};
+use omnisim_protocol::{
+    AgentId, ConversationId, InboundAccepted, SessionId, UserId, WorkId, WorkItem,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -30,8 +32,8 @@ pub struct History {
     /// Sessions a party saw end.
     ended: HashMap<(Party, SessionId), ()>,
     agents: HashMap<AgentId, AgentView>,
-    /// Each customer's user and open session, from the replies to its inbound requests.
-    customers: HashMap<String, (UserId, Option<SessionId>)>,
+    /// Each customer's user, latest session and conversation, from its inbound replies.
+    customers: HashMap<String, (UserId, SessionId, ConversationId)>,
 }
 
 /// Who observed something.
@@ -87,27 +89,32 @@ impl History {
     }
 
     /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one open
-    /// session at a time (R-SESS-1).
-    pub fn inbound(&mut self, customer: &str, user: UserId, session: SessionId) {
-        match self.customers.get(customer).copied() {
-            Some((u, _)) if u != user => {
+    /// session at a time (R-SESS-1), one conversation across its sessions (R-SESS-5).
+    pub fn inbound(&mut self, customer: &str, accepted: &InboundAccepted) {
+        let (user, session, conversation) =
+            (accepted.user, accepted.session, accepted.conversation_id);
+        if let Some(&(u, open, c)) = self.customers.get(customer) {
+            if u != user {
                 self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
             }
-            Some((_, Some(open))) if open != session => {
-                let ended = self
-                    .ended
-                    .contains_key(&(Party::Customer(customer.to_owned()), open));
-                if !ended {
-                    self.violate(
-                        "R-SESS-1",
-                        format!("{customer} got {session} while {open} was open"),
-                    );
-                }
+            if c != conversation {
+                self.violate(
+                    "R-SESS-5",
+                    format!("{customer} was in {c} and is now in {conversation}"),
+                );
             }
-            _ => {}
+            let ended = self
+                .ended
+                .contains_key(&(Party::Customer(customer.to_owned()), open));
+            if open != session && !ended {
+                self.violate(
+                    "R-SESS-1",
+                    format!("{customer} got {session} while {open} was open"),
+                );
+            }
         }
         self.customers
-            .insert(customer.to_owned(), (user, Some(session)));
+            .insert(customer.to_owned(), (user, session, conversation));
     }
 
     /// A provider retried a delivery: the retry must return the original's session and seq,
@@ -242,14 +249,27 @@ mod tests {
     }
 
     #[test]
-    fn a_customer_keeps_its_user_and_one_open_session() {
+    fn a_customer_keeps_its_user_one_open_session_and_one_conversation() {
+        let accepted = |user: u64, session: u64, conversation: u64| InboundAccepted {
+            user: UserId(user),
+            conversation_id: ConversationId(conversation),
+            session: SessionId(session),
+            seq: None,
+            duplicate: false,
+        };
         let mut h = History::default();
-        h.inbound("c", UserId(1), SessionId(5));
-        h.inbound("c", UserId(1), SessionId(5));
+        h.inbound("c", &accepted(1, 5, 9));
+        h.inbound("c", &accepted(1, 5, 9));
         assert!(h.violations().is_empty());
-        h.inbound("c", UserId(1), SessionId(6));
-        h.inbound("c", UserId(2), SessionId(6));
+        h.ended(Party::Customer("c".into()), SessionId(5));
+        h.inbound("c", &accepted(1, 6, 9));
+        assert!(
+            h.violations().is_empty(),
+            "a new session after the end, same conversation"
+        );
+        h.inbound("c", &accepted(1, 7, 9));
+        h.inbound("c", &accepted(2, 7, 10));
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
-        assert_eq!(rules, ["R-SESS-1", "R-CHAN-2"]);
+        assert_eq!(rules, ["R-SESS-1", "R-CHAN-2", "R-SESS-5"]);
     }
 }

@@ -58,8 +58,23 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
         arrival,
         ctx,
     };
-    if let Err(code) = c.journey().await {
-        c.ctx.shared().recorder.error(code);
+    loop {
+        if let Err(code) = c.journey().await {
+            c.ctx.shared().recorder.error(code);
+            return;
+        }
+        // Some customers come back later: a new session in the same conversation.
+        if c.rng.random::<f64>() >= c.ctx.scenario.customers.comeback_probability
+            || *c.ctx.stop.borrow()
+        {
+            return;
+        }
+        let delay = c.ctx.scenario.customers.comeback_delay.sample(&mut c.rng);
+        tokio::time::sleep(delay).await;
+        c.start = Instant::now();
+        c.socket = None;
+        c.last_seen = None;
+        c.ctx.shared().recorder.counts.comebacks += 1;
     }
 }
 
@@ -107,8 +122,7 @@ impl Customer {
         }
         if !is_end {
             let mut s = self.ctx.shared();
-            s.history
-                .inbound(&self.address, accepted.user, accepted.session);
+            s.history.inbound(&self.address, &accepted);
         }
         Ok(accepted)
     }

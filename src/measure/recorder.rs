@@ -56,6 +56,8 @@ pub struct Counts {
     pub provider_retries: u64,
     /// Customer streams dropped and resumed.
     pub customer_reconnects: u64,
+    /// Customers who wrote in again after their session ended.
+    pub comebacks: u64,
 }
 
 /// One sample of the platform's state, taken about once a second.

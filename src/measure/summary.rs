@@ -61,6 +61,8 @@ pub struct Sessions {
     pub abandoned: u64,
     pub bot_contained: u64,
     pub transferred: u64,
+    /// Sessions opened by customers coming back to the same conversation.
+    pub comebacks: u64,
     /// Started and not seen to end when the run finished.
     pub still_open: u64,
 }
@@ -186,6 +188,7 @@ impl Summary {
                 abandoned: c.abandoned,
                 bot_contained: c.bot_contained,
                 transferred: c.transferred,
+                comebacks: c.comebacks,
                 still_open,
             },
             arrivals: Arrivals {

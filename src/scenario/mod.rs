@@ -223,6 +223,13 @@ pub struct Customers {
     /// How long a customer waits for an agent before ending the session (abandoning).
     #[serde(default = "default_patience")]
     pub patience: Dist,
+    /// Chance that a customer writes in again after its session ended: a new session in the same
+    /// conversation (R-SESS-5).
+    #[serde(default)]
+    pub comeback_probability: f64,
+    /// How long after the end a returning customer writes again.
+    #[serde(default = "default_comeback")]
+    pub comeback_delay: Dist,
 }
 
 impl Default for Customers {
@@ -232,6 +239,8 @@ impl Default for Customers {
             messages: default_messages(),
             think_time: default_think(),
             patience: default_patience(),
+            comeback_probability: 0.0,
+            comeback_delay: default_comeback(),
         }
     }
 }
@@ -242,6 +251,10 @@ fn default_messages() -> Count {
 
 fn default_think() -> Dist {
     Dist::Exp(Duration::from_secs(3))
+}
+
+fn default_comeback() -> Dist {
+    Dist::Exp(Duration::from_secs(5))
 }
 
 fn default_patience() -> Dist {
@@ -416,6 +429,10 @@ impl Scenario {
         for (field, p) in [
             ("provider_retry", self.faults.provider_retry),
             ("customer_reconnect", self.faults.customer_reconnect),
+            (
+                "customers.comeback_probability",
+                self.customers.comeback_probability,
+            ),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return err(format!("faults.{field}"), "must be a probability".into());
