@@ -100,14 +100,9 @@ impl Engine {
                 if let OrgCommand::CreateAgent { token, .. } = &command {
                     self.check_new_token(token)?;
                 }
-                let state = self.orgs.get_mut(&org).ok_or_else(|| not_found(org))?;
-                let mut ctx = Ctx {
-                    now,
-                    org,
-                    ids: &mut self.ids,
-                    timers: &mut self.timers,
-                    out: &mut events,
-                };
+                let (state, mut ctx) = self
+                    .enter(org, now, &mut events)
+                    .ok_or_else(|| not_found(org))?;
                 let reply = apply_org(state, &mut ctx, command)?;
                 if let Reply::AgentCreated(created) = &reply {
                     self.agent_tokens
@@ -118,17 +113,9 @@ impl Engine {
             }
             Command::Agent { agent, request } => {
                 let org = self.org_of_agent(agent).ok_or_else(|| not_found(agent))?;
-                let state = self
-                    .orgs
-                    .get_mut(&org)
+                let (state, mut ctx) = self
+                    .enter(org, now, &mut events)
                     .expect("agents belong to existing orgs");
-                let mut ctx = Ctx {
-                    now,
-                    org,
-                    ids: &mut self.ids,
-                    timers: &mut self.timers,
-                    out: &mut events,
-                };
                 state.agent_request(&mut ctx, agent, request)?
             }
         };
@@ -141,31 +128,37 @@ impl Engine {
         self.timers.next()
     }
 
-    /// Number of pending timers.
-    pub fn pending_timers(&self) -> usize {
-        self.timers.len()
-    }
-
     /// Fires every timer due at or before `now`, in deadline order; each takes effect at its own
     /// deadline (or the latest time seen, if later).
     pub fn fire_timers(&mut self, now: Timestamp) -> Vec<Event> {
         let mut events = Vec::new();
         while let Some((at, org, timer)) = self.timers.pop_due(now) {
             self.now = self.now.max(at);
-            let Some(state) = self.orgs.get_mut(&org) else {
+            let Some((state, mut ctx)) = self.enter(org, self.now, &mut events) else {
                 continue;
-            };
-            let mut ctx = Ctx {
-                now: self.now,
-                org,
-                ids: &mut self.ids,
-                timers: &mut self.timers,
-                out: &mut events,
             };
             state.fire(&mut ctx, timer);
         }
         self.now = self.now.max(now);
         events
+    }
+
+    /// An org and the context its changes run in.
+    fn enter<'a>(
+        &'a mut self,
+        org: OrgId,
+        now: Timestamp,
+        out: &'a mut Vec<Event>,
+    ) -> Option<(&'a mut Org, Ctx<'a>)> {
+        let state = self.orgs.get_mut(&org)?;
+        let ctx = Ctx {
+            now,
+            org,
+            ids: &mut self.ids,
+            timers: &mut self.timers,
+            out,
+        };
+        Some((state, ctx))
     }
 
     fn check_new_token(&self, token: &str) -> Result<(), ApiError> {

@@ -16,11 +16,6 @@ impl Engine {
         self.orgs.get(&org).ok_or_else(|| not_found(org))
     }
 
-    /// An org's name.
-    pub fn org_name(&self, org: OrgId) -> Result<&str, ApiError> {
-        Ok(&self.org(org)?.name)
-    }
-
     pub fn channel(&self, org: OrgId, id: ChannelId) -> Result<Channel, ApiError> {
         Ok(self.org(org)?.channel(id)?.info.clone())
     }

@@ -47,9 +47,4 @@ impl Timers {
             None
         }
     }
-
-    /// Number of pending deadlines.
-    pub fn len(&self) -> usize {
-        self.due.len()
-    }
 }
