@@ -65,10 +65,7 @@ async fn a_conversation_from_inbound_through_bot_handoff_to_agent_and_end() {
         Seq(4),
         "the customer's own message comes back too"
     );
-    let (_, offered) = agent.until(|e| matches!(e, Event::WorkOffered(_))).await;
-    let Event::WorkOffered(offer) = offered else {
-        unreachable!()
-    };
+    let offer = agent.next_offer().await;
     assert_eq!(offer.session.id, first.session);
     assert_eq!(offer.context.intent.as_deref(), Some("billing"));
     assert_eq!(offer.transcript.len(), 4);
@@ -163,10 +160,7 @@ async fn held_session(
     let s = t
         .say(org, web, address, &format!("{address}-p0"), "hello")
         .await;
-    let (_, offered) = agent.until(|e| matches!(e, Event::WorkOffered(_))).await;
-    let Event::WorkOffered(offer) = offered else {
-        unreachable!()
-    };
+    let offer = agent.next_offer().await;
     agent
         .must(AgentRequest::Accept {
             work: offer.work.id,

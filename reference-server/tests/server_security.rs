@@ -76,10 +76,7 @@ async fn r_sec_2_and_3_agents_and_streams_see_only_their_own() {
         })
         .await;
     let s = t.say(&a, web, "alice", "p1", "hi").await;
-    let (_, offered) = agent_a.until(|e| matches!(e, Event::WorkOffered(_))).await;
-    let Event::WorkOffered(offer) = offered else {
-        unreachable!()
-    };
+    let offer = agent_a.next_offer().await;
     // Another org's agent: the work and the session do not exist for it.
     let bob = t.agent(&b, 1).await;
     let (mut agent_b, _) = t.agent_socket(&bob.token).await;

@@ -211,6 +211,14 @@ impl Socket {
         }
     }
 
+    /// The next offer of work to this agent.
+    pub async fn next_offer(&mut self) -> Box<Offer> {
+        match self.until(|e| matches!(e, Event::WorkOffered(_))).await.1 {
+            Event::WorkOffered(offer) => offer,
+            _ => unreachable!(),
+        }
+    }
+
     /// The next `message` event's message.
     pub async fn next_message(&mut self) -> std::sync::Arc<Message> {
         match self.until(|e| matches!(e, Event::Message { .. })).await.1 {
