@@ -83,6 +83,13 @@ impl History {
         }
     }
 
+    /// A party was handed `session`'s transcript up to `seq` (an offer, a hello): later messages
+    /// must come after it. Nothing is checked; a transcript may repeat what was seen.
+    pub fn seen(&mut self, party: Party, session: SessionId, seq: u32) {
+        let last = self.last_seq.entry((party, session)).or_insert(0);
+        *last = (*last).max(seq);
+    }
+
     /// A party saw `session` end.
     pub fn ended(&mut self, party: Party, session: SessionId) {
         self.ended.insert((party, session), ());
@@ -172,6 +179,15 @@ impl History {
         }
     }
 
+    /// After a reconnect the agent's hello lists everything it holds: its view starts over from it.
+    pub fn resynced(&mut self, agent: AgentId, work: &[WorkItem]) {
+        let view = self.agents.entry(agent).or_default();
+        view.live = work
+            .iter()
+            .map(|w| (w.id, (w.session, w.capacity_weight)))
+            .collect();
+    }
+
     /// The agent no longer holds `work` (it declined it, the offer was rescinded, or it sent a
     /// decline): counted as released as soon as the agent acts, so a late event never reads as
     /// a breach.
@@ -237,6 +253,18 @@ mod tests {
         h.offered(&work(4, 7, 13, 1));
         assert_eq!(h.violations()[0].rule, "R-ROUTE-2");
         h.session_closed(AgentId(7), SessionId(11));
+    }
+
+    #[test]
+    fn a_transcript_handed_over_again_is_not_a_duplicate() {
+        let mut h = History::default();
+        let a = Party::Agent(AgentId(3));
+        h.message(a.clone(), SessionId(1), 4);
+        h.seen(a.clone(), SessionId(1), 4);
+        h.message(a.clone(), SessionId(1), 5);
+        assert!(h.violations().is_empty());
+        h.message(a, SessionId(1), 5);
+        assert_eq!(h.violations()[0].rule, "R-SESS-2");
     }
 
     #[test]

@@ -20,6 +20,8 @@ enum Action {
     Decline(WorkId),
     Reply(SessionId),
     Transfer(SessionId),
+    /// Drop the socket and resume from the server's hello (the agent-reconnect fault).
+    Reconnect,
 }
 
 /// A request waiting for its reply.
@@ -46,10 +48,13 @@ struct Held {
     channel: Option<String>,
     queue: Option<String>,
     replies: u32,
+    /// A reply (or transfer) is scheduled and not yet sent.
+    answering: bool,
 }
 
 struct Agent {
     id: AgentId,
+    token: String,
     ctx: Arc<RunCtx>,
     def: crate::scenario::AgentGroup,
     rng: StdRng,
@@ -76,6 +81,7 @@ pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>)
     let (later, mut actions) = mpsc::unbounded_channel();
     let mut a = Agent {
         id: agent.id,
+        token: agent.token.clone(),
         def: ctx.scenario.agents[agent.group].clone(),
         rng: StdRng::seed_from_u64(ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03)),
         ctx,
@@ -218,7 +224,7 @@ impl Agent {
             if let Some(last) = offer.transcript.last() {
                 // The transcript counts as seen: later messages must come after it.
                 let party = crate::checker::Party::Agent(offer.work.agent);
-                s.history.message(party, offer.session.id, last.seq.0);
+                s.history.seen(party, offer.session.id, last.seq.0);
             }
             s.recorder.counts.offers += 1;
             let first_offer = s.routed.insert(offer.session.id);
@@ -279,7 +285,98 @@ impl Agent {
         } else {
             Action::Reply(m.session)
         };
+        if let Some(h) = self.held.get_mut(&m.session) {
+            h.answering = true;
+        }
         self.later(self.def.reply_time, action);
+    }
+
+    /// Drops the socket, opens a new one and resumes from its hello: requests in flight are lost,
+    /// work that ended or was withdrawn meanwhile is let go, offers made meanwhile are taken up,
+    /// and customer messages that arrived meanwhile get their answer.
+    async fn reconnect(&mut self) {
+        let _ = futures_util::SinkExt::close(&mut self.socket).await;
+        let socket = match self.ctx.client.socket(&self.token, "/v1/agent").await {
+            Ok(s) => s,
+            Err(e) => {
+                self.ctx.shared().recorder.error(e.code());
+                return;
+            }
+        };
+        self.socket = socket;
+        self.pending.clear();
+        let hello = match next_text(&mut self.socket)
+            .await
+            .map(|t| AgentPush::parse(&t))
+        {
+            Some(Ok(AgentPush::Hello(h))) => h,
+            _ => {
+                self.ctx.shared().recorder.error("bad_hello");
+                return;
+            }
+        };
+        let status = |w: &WorkId| {
+            hello
+                .work
+                .iter()
+                .find(|o| o.work.id == *w)
+                .map(|o| o.work.status)
+        };
+        let opened: Vec<SessionId> = hello
+            .work
+            .iter()
+            .filter(|o| o.work.status == WorkStatus::Opened)
+            .map(|o| o.session.id)
+            .collect();
+        self.offered
+            .retain(|w, _| status(w) == Some(WorkStatus::Assigned));
+        self.held.retain(|s, _| opened.contains(s));
+        {
+            let mut s = self.ctx.shared();
+            s.recorder.counts.agent_reconnects += 1;
+            let work: Vec<WorkItem> = hello.work.iter().map(|o| o.work.clone()).collect();
+            s.history.resynced(self.id, &work);
+            for o in &hello.work {
+                if let Some(last) = o.transcript.last() {
+                    s.history.seen(
+                        crate::checker::Party::Agent(self.id),
+                        o.session.id,
+                        last.seq.0,
+                    );
+                }
+            }
+        }
+        for o in &hello.work {
+            match o.work.status {
+                WorkStatus::Assigned if !self.offered.contains_key(&o.work.id) => self.on_offer(o),
+                WorkStatus::Opened => {
+                    let now = Instant::now();
+                    let channel = self
+                        .ctx
+                        .world
+                        .channels
+                        .iter()
+                        .find(|c| c.id == o.session.channel)
+                        .map(|c| c.name.clone());
+                    let held = self.held.entry(o.session.id).or_insert(Held {
+                        accepted: now,
+                        channel,
+                        queue: self.ctx.world.queue_name(o.work.queue).map(str::to_owned),
+                        replies: 0,
+                        answering: false,
+                    });
+                    let unanswered = o
+                        .transcript
+                        .last()
+                        .is_some_and(|m| m.sender == Sender::EndUser);
+                    if unanswered && !held.answering {
+                        held.answering = true;
+                        self.later(self.def.reply_time, Action::Reply(o.session.id));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     async fn on_reply(&mut self, reply: AgentReply) {
@@ -357,9 +454,13 @@ impl Agent {
                         channel: o.channel,
                         queue: o.queue,
                         replies: 0,
+                        answering: true,
                     },
                 );
                 self.later(self.def.reply_time, Action::Reply(o.session));
+                if self.rng.random::<f64>() < self.ctx.scenario.faults.agent_reconnect {
+                    let _ = self.later.send(Action::Reconnect);
+                }
             }
         }
     }
@@ -384,11 +485,16 @@ impl Agent {
                     Pending::Transfer(session),
                 )
             }
+            Action::Reconnect => {
+                self.reconnect().await;
+                return;
+            }
             Action::Reply(session) => {
                 let Some(held) = self.held.get_mut(&session) else {
                     return;
                 };
                 held.replies += 1;
+                held.answering = false;
                 let n = held.replies;
                 self.sent += 1;
                 let now = Instant::now();

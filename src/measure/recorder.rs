@@ -58,6 +58,8 @@ pub struct Counts {
     pub customer_reconnects: u64,
     /// Customers who wrote in again after their session ended.
     pub comebacks: u64,
+    /// Agent sockets dropped and resumed.
+    pub agent_reconnects: u64,
 }
 
 /// One sample of the platform's state, taken about once a second.

@@ -79,6 +79,7 @@ pub struct Arrivals {
 pub struct Faults {
     pub provider_retries: u64,
     pub customer_reconnects: u64,
+    pub agent_reconnects: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -199,6 +200,7 @@ impl Summary {
             faults: Faults {
                 provider_retries: c.provider_retries,
                 customer_reconnects: c.customer_reconnects,
+                agent_reconnects: c.agent_reconnects,
             },
             routing: Routing {
                 handed_off: c.handed_off,

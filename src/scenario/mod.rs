@@ -273,6 +273,10 @@ pub struct Faults {
     /// after the last message it saw (R-SESS-9), which the history checker verifies.
     #[serde(default)]
     pub customer_reconnect: f64,
+    /// Chance, after each accept, that the agent's socket drops; it reconnects and resumes from the
+    /// server's hello (its live work with transcripts).
+    #[serde(default)]
+    pub agent_reconnect: f64,
 }
 
 /// Where a channel's sessions enter.
@@ -429,6 +433,7 @@ impl Scenario {
         for (field, p) in [
             ("provider_retry", self.faults.provider_retry),
             ("customer_reconnect", self.faults.customer_reconnect),
+            ("agent_reconnect", self.faults.agent_reconnect),
             (
                 "customers.comeback_probability",
                 self.customers.comeback_probability,
