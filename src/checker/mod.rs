@@ -144,6 +144,23 @@ impl History {
         }
     }
 
+    /// An outbound attempt to `recipient`: refused after it opted out (R-OUT-2, R-OUT-3), and a
+    /// free-form one refused before it ever wrote in (R-OUT-4).
+    pub fn outbound(&mut self, recipient: &str, opted_out: bool, template: bool, accepted: bool) {
+        if accepted && opted_out {
+            self.violate(
+                "R-OUT-2",
+                format!("outbound to {recipient} accepted after it opted out"),
+            );
+        }
+        if accepted && !template {
+            self.violate(
+                "R-OUT-4",
+                format!("free-form outbound to {recipient}, who never wrote in, accepted"),
+            );
+        }
+    }
+
     /// An agent came online with `capacity`.
     pub fn agent(&mut self, agent: AgentId, capacity: u32) {
         self.agents.entry(agent).or_default().capacity = capacity;
@@ -253,6 +270,19 @@ mod tests {
         h.offered(&work(4, 7, 13, 1));
         assert_eq!(h.violations()[0].rule, "R-ROUTE-2");
         h.session_closed(AgentId(7), SessionId(11));
+    }
+
+    #[test]
+    fn outbound_after_opt_out_or_free_form_outside_the_window_is_a_violation() {
+        let mut h = History::default();
+        h.outbound("r", false, true, true);
+        h.outbound("r", true, true, false);
+        h.outbound("r", false, false, false);
+        assert!(h.violations().is_empty());
+        h.outbound("r", true, true, true);
+        h.outbound("r", false, false, true);
+        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        assert_eq!(rules, ["R-OUT-2", "R-OUT-4"]);
     }
 
     #[test]

@@ -52,3 +52,20 @@ pub fn schedule(s: &Scenario, duration: Duration, seed: u64) -> Vec<Arrival> {
         });
     }
 }
+
+/// Offsets of a homogeneous Poisson process at `rate` per second over `duration`.
+pub fn poisson(rate: f64, duration: Duration, seed: u64) -> Vec<Duration> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let Ok(gap) = Exp::new(rate) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    loop {
+        t += gap.sample(&mut rng);
+        if t >= duration.as_secs_f64() {
+            return out;
+        }
+        out.push(Duration::from_secs_f64(t));
+    }
+}

@@ -91,6 +91,20 @@ impl Client {
         self.send(req).await
     }
 
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        let req = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body);
+        self.send(req).await
+    }
+
     pub async fn get<T: DeserializeOwned>(
         &self,
         token: &str,

@@ -29,6 +29,10 @@ pub struct Shared {
     /// Sessions that got their first offer: routing latency counts the first offer only; what
     /// re-offers add after a decline or a push timeout shows in speed to answer.
     pub routed: HashSet<SessionId>,
+    /// Recipients seen to opt out (sent STOP and got the confirmation).
+    pub opted_out: HashSet<String>,
+    /// Recipients that have written in: their service window is open.
+    pub wrote_in: HashSet<String>,
     /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.
     awaiting_ack: HashMap<SessionId, Vec<(&'static str, Instant)>>,
 }

@@ -78,7 +78,164 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
     }
 }
 
+/// Runs one outbound conversation: a template to `recipient`, then the recipient's answer.
+pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel: usize) {
+    let mut c = Customer {
+        rng: StdRng::seed_from_u64(ctx.seed ^ (index.wrapping_mul(0xA24B_AED4_963E_E407))),
+        address: format!("recipient-{recipient}"),
+        session: SessionId(0),
+        socket: None,
+        pmid: 0,
+        start: Instant::now(),
+        last_seen: None,
+        arrival: Arrival {
+            index: (1 << 40) + index,
+            at: Duration::ZERO,
+            channel,
+        },
+        ctx,
+    };
+    if let Err(code) = c.outbound_journey().await {
+        c.ctx.shared().recorder.error(code);
+    }
+}
+
 impl Customer {
+    /// The org messages a recipient first; it may answer, opt out, or stay silent.
+    async fn outbound_journey(&mut self) -> Result<(), String> {
+        let Some(def) = self.ctx.scenario.outbound.clone() else {
+            return Ok(());
+        };
+        let path = self.stream_path_live();
+        self.socket = Some(
+            self.ctx
+                .client
+                .socket(&self.ctx.world.token, &path)
+                .await
+                .map_err(|e| e.code())?,
+        );
+        let (opted_out, wrote_in) = {
+            let s = self.ctx.shared();
+            (
+                s.opted_out.contains(&self.address),
+                s.wrote_in.contains(&self.address),
+            )
+        };
+        let outbound = format!(
+            "/v1/orgs/{}/channels/{}/outbound",
+            self.ctx.world.org.0,
+            self.channel().id.0
+        );
+        if !wrote_in && !opted_out {
+            // Outside the service window a free-form message must be refused (R-OUT-4).
+            let req = TriggeredOutboundRequest {
+                address: self.address.clone(),
+                content: OutboundContent::Text {
+                    text: "Free-form hello".into(),
+                },
+            };
+            let r: Result<MessageAccepted, _> = self
+                .ctx
+                .client
+                .post(&self.ctx.world.token, &outbound, &req)
+                .await;
+            let accepted = r.is_ok();
+            self.ctx
+                .shared()
+                .history
+                .outbound(&self.address, false, false, accepted);
+            if accepted {
+                return Ok(());
+            }
+        }
+        let req = TriggeredOutboundRequest {
+            address: self.address.clone(),
+            content: OutboundContent::Template {
+                name: def.template.clone(),
+                text: "Your order has shipped.".into(),
+            },
+        };
+        let r: Result<MessageAccepted, _> = self
+            .ctx
+            .client
+            .post(&self.ctx.world.token, &outbound, &req)
+            .await;
+        {
+            let mut s = self.ctx.shared();
+            s.history
+                .outbound(&self.address, opted_out, true, r.is_ok());
+            match &r {
+                Ok(_) => s.recorder.counts.outbound_sent += 1,
+                Err(super::client::ClientError::Api(e))
+                    if e.code == ErrorCode::ConsentRequired && opted_out =>
+                {
+                    s.recorder.counts.outbound_refused += 1;
+                }
+                Err(super::client::ClientError::Api(e))
+                    if e.code == ErrorCode::SessionInProgress =>
+                {
+                    s.recorder.counts.outbound_skipped += 1;
+                }
+                Err(e) => s.recorder.error(e.code()),
+            }
+        }
+        let Ok(sent) = r else { return Ok(()) };
+        self.session = sent.session;
+        self.ctx.shared().recorder.counts.sessions_started += 1;
+        let outcome = async {
+            // The template arrives; then the recipient decides.
+            while self.message_from(Sender::System, None).await?.is_none() {}
+            let roll: f64 = self.rng.random();
+            if roll < def.opt_out_probability {
+                self.think().await;
+                let _ = self
+                    .inbound(InboundContent::Text {
+                        text: "STOP".into(),
+                    })
+                    .await;
+                // One confirmation, then no more outbound (R-OUT-3).
+                while self.message_from(Sender::System, None).await?.is_none() {}
+                {
+                    let mut s = self.ctx.shared();
+                    s.opted_out.insert(self.address.clone());
+                    s.recorder.counts.opt_outs += 1;
+                }
+                let _ = self.inbound(InboundContent::End).await;
+                loop {
+                    self.message_from(Sender::Agent, None).await?;
+                }
+            } else if roll < def.opt_out_probability + def.reply_probability {
+                let now = self.think().await;
+                self.start = now;
+                self.ctx.shared().wrote_in.insert(self.address.clone());
+                if self
+                    .say("Thanks, I have a question about it", now)
+                    .await
+                    .is_err()
+                {
+                    return Err(Ended::Gone);
+                }
+                self.ctx.shared().acked(self.session, now, Instant::now());
+                self.with_agent().await
+            } else {
+                Err(Ended::Gone)
+            }
+        }
+        .await;
+        self.finish(outcome);
+        Ok(())
+    }
+
+    /// The live-only stream of this customer (no replay).
+    fn stream_path_live(&self) -> String {
+        format!(
+            "/v1/orgs/{}/channels/{}/users/stream?address={}",
+            self.ctx.world.org.0,
+            self.channel().id.0,
+            self.address
+        )
+    }
+
     fn channel(&self) -> &super::setup::LiveChannel {
         &self.ctx.world.channels[self.arrival.channel]
     }

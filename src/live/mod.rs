@@ -18,6 +18,7 @@ use client::{Client, ClientError};
 use context::{RunCtx, Shared};
 use omnisim_protocol::{Agent, Presence, Queue};
 use omnisim_reference_server::server;
+use rand::SeedableRng;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
@@ -164,6 +165,33 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     let wall_origin = std::time::SystemTime::now();
     let sampler = tokio::spawn(sample(ctx.clone(), origin, options.progress, duration));
     let mut customers = tokio::task::JoinSet::new();
+    // Outbound conversations run on their own schedule beside the inbound arrivals.
+    if let Some(out) = ctx.scenario.outbound.clone() {
+        let channel = ctx
+            .world
+            .channels
+            .iter()
+            .position(|c| c.name == out.channel)
+            .expect("checked when loaded");
+        let schedule = arrivals::poisson(out.rate.0, duration, seed ^ 0x07b0);
+        let ctx = ctx.clone();
+        customers.spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed);
+            let mut recipients = tokio::task::JoinSet::new();
+            for (i, at) in schedule.into_iter().enumerate() {
+                tokio::time::sleep_until((origin + at).into()).await;
+                let recipient = rand::Rng::random_range(&mut rng, 0..out.recipients);
+                recipients.spawn(customer::run_recipient(
+                    ctx.clone(),
+                    i as u64,
+                    recipient,
+                    channel,
+                ));
+                while recipients.try_join_next().is_some() {}
+            }
+            while recipients.join_next().await.is_some() {}
+        });
+    }
     for arrival in schedule {
         tokio::time::sleep_until((origin + arrival.at).into()).await;
         customers.spawn(customer::run(ctx.clone(), arrival, origin));

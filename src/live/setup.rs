@@ -168,6 +168,24 @@ pub async fn create(
             bot,
         });
     }
+    if let Some(out) = &s.outbound {
+        let channel = channels
+            .iter()
+            .find(|c| c.name == out.channel)
+            .map(|c| c.id);
+        let channel = channel.expect("checked when the scenario was loaded");
+        for i in 0..out.recipients {
+            let req = ConsentRequest {
+                address: format!("recipient-{i}"),
+                consent: Consent::ExplicitlyOptedIn,
+            };
+            let path = format!("/v1/orgs/{o}/channels/{}/users/consent", channel.0);
+            let _: MessagingUser = client
+                .put(&token, &path, &req)
+                .await
+                .map_err(at("recording consent".into()))?;
+        }
+    }
     let mut agents = Vec::new();
     for (group, g) in s.agents.iter().enumerate() {
         for i in 0..g.count {

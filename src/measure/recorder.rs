@@ -60,6 +60,11 @@ pub struct Counts {
     pub comebacks: u64,
     /// Agent sockets dropped and resumed.
     pub agent_reconnects: u64,
+    /// Outbound templates accepted, refused (consent) and skipped (recipient busy).
+    pub outbound_sent: u64,
+    pub outbound_refused: u64,
+    pub outbound_skipped: u64,
+    pub opt_outs: u64,
 }
 
 /// One sample of the platform's state, taken about once a second.

@@ -74,6 +74,17 @@ pub struct Arrivals {
     pub dropped: u64,
 }
 
+/// Org-triggered outbound traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub sent: u64,
+    /// Refused for consent: recipients that had opted out.
+    pub refused: u64,
+    /// Not sent: the recipient had a conversation open.
+    pub skipped: u64,
+    pub opt_outs: u64,
+}
+
 /// Faults the harness injected.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Faults {
@@ -124,6 +135,7 @@ pub struct Summary {
     pub arrivals: Arrivals,
     pub routing: Routing,
     pub faults: Faults,
+    pub outbound: Outbound,
     /// Corrected latencies: measured from the intended (scheduled) time.
     pub latency_ms: BTreeMap<String, LatencyStats>,
     /// Routing and speed to answer measured from the server's acknowledgment of the request: what
@@ -201,6 +213,12 @@ impl Summary {
                 provider_retries: c.provider_retries,
                 customer_reconnects: c.customer_reconnects,
                 agent_reconnects: c.agent_reconnects,
+            },
+            outbound: Outbound {
+                sent: c.outbound_sent,
+                refused: c.outbound_refused,
+                skipped: c.outbound_skipped,
+                opt_outs: c.opt_outs,
             },
             routing: Routing {
                 handed_off: c.handed_off,

@@ -56,6 +56,9 @@ pub struct Scenario {
     pub customers: Customers,
     #[serde(default)]
     pub faults: Faults,
+    /// Org-triggered outbound conversations (templates to recipients with consent on record).
+    #[serde(default)]
+    pub outbound: Option<OutboundDef>,
     /// Metric → condition, e.g. `"routing_latency.p99" = "< 250ms"`.
     #[serde(default)]
     pub thresholds: BTreeMap<String, String>,
@@ -261,6 +264,27 @@ fn default_patience() -> Dist {
     Dist::Exp(Duration::from_secs(120))
 }
 
+/// Outbound traffic: templates sent by the org to recipients whose consent is on record; some
+/// reply (and are routed like any inbound), some opt out.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundDef {
+    /// Outbound conversations per second (Poisson).
+    pub rate: Rate,
+    /// The channel name they go out on.
+    pub channel: String,
+    /// Recipients with explicit consent on record, `recipient-0` ...
+    pub recipients: u32,
+    /// Template name; the text is a short notification.
+    pub template: String,
+    /// Chance a recipient answers (and is routed to an agent).
+    #[serde(default)]
+    pub reply_probability: f64,
+    /// Chance a recipient answers STOP: no outbound may reach it afterwards (R-OUT-2, R-OUT-3).
+    #[serde(default)]
+    pub opt_out_probability: f64,
+}
+
 /// Faults the harness injects to see the platform cope.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -441,6 +465,27 @@ impl Scenario {
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return err(format!("faults.{field}"), "must be a probability".into());
+            }
+        }
+        if let Some(o) = &self.outbound {
+            if !self.channels.iter().any(|c| c.name == o.channel) {
+                return err(
+                    "outbound.channel".into(),
+                    format!("unknown channel '{}'", o.channel),
+                );
+            }
+            let (r, s) = (o.reply_probability, o.opt_out_probability);
+            if !(0.0..=1.0).contains(&r) || !(0.0..=1.0).contains(&s) || r + s > 1.0 {
+                return err(
+                    "outbound".into(),
+                    "reply and opt-out probabilities must add up to at most 1".into(),
+                );
+            }
+            if o.recipients == 0 {
+                return err(
+                    "outbound.recipients".into(),
+                    "at least one recipient".into(),
+                );
             }
         }
         let a = &self.arrivals;
