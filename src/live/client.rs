@@ -77,18 +77,26 @@ impl Client {
         }
     }
 
+    async fn with_body<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let req = self.http.request(method, url).bearer_auth(token).json(body);
+        self.send(req).await
+    }
+
     pub async fn post<T: DeserializeOwned>(
         &self,
         token: &str,
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        let req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body);
-        self.send(req).await
+        self.with_body(reqwest::Method::POST, token, path, body)
+            .await
     }
 
     pub async fn put<T: DeserializeOwned>(
@@ -97,12 +105,8 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        let req = self
-            .http
-            .put(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body);
-        self.send(req).await
+        self.with_body(reqwest::Method::PUT, token, path, body)
+            .await
     }
 
     pub async fn get<T: DeserializeOwned>(

@@ -47,17 +47,9 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
         }
         s.recorder.counts.arrivals_started += 1;
     }
-    let mut c = Customer {
-        rng: StdRng::seed_from_u64(ctx.seed ^ (arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
-        address: format!("customer-{}", arrival.index),
-        session: SessionId(0),
-        socket: None,
-        pmid: 0,
-        start: intended,
-        last_seen: None,
-        arrival,
-        ctx,
-    };
+    let seed = ctx.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let address = format!("customer-{}", arrival.index);
+    let mut c = Customer::new(ctx, address, arrival, seed, intended);
     loop {
         if let Err(code) = c.journey().await {
             c.ctx.shared().recorder.error(code);
@@ -80,27 +72,60 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
 
 /// Runs one outbound conversation: a template to `recipient`, then the recipient's answer.
 pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel: usize) {
-    let mut c = Customer {
-        rng: StdRng::seed_from_u64(ctx.seed ^ (index.wrapping_mul(0xA24B_AED4_963E_E407))),
-        address: format!("recipient-{recipient}"),
-        session: SessionId(0),
-        socket: None,
-        pmid: 0,
-        start: Instant::now(),
-        last_seen: None,
-        arrival: Arrival {
-            index: (1 << 40) + index,
-            at: Duration::ZERO,
-            channel,
-        },
-        ctx,
+    let seed = ctx.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
+    let arrival = Arrival {
+        index: (1 << 40) + index,
+        at: Duration::ZERO,
+        channel,
     };
+    let address = format!("recipient-{recipient}");
+    let mut c = Customer::new(ctx, address, arrival, seed, Instant::now());
     if let Err(code) = c.outbound_journey().await {
         c.ctx.shared().recorder.error(code);
     }
 }
 
 impl Customer {
+    fn new(
+        ctx: Arc<RunCtx>,
+        address: String,
+        arrival: Arrival,
+        seed: u64,
+        start: Instant,
+    ) -> Customer {
+        Customer {
+            ctx,
+            rng: StdRng::seed_from_u64(seed),
+            arrival,
+            address,
+            session: SessionId(0),
+            socket: None,
+            pmid: 0,
+            start,
+            last_seen: None,
+        }
+    }
+
+    /// An org-triggered outbound message to this customer.
+    async fn send_outbound(
+        &self,
+        content: OutboundContent,
+    ) -> Result<MessageAccepted, super::client::ClientError> {
+        let path = format!(
+            "/v1/orgs/{}/channels/{}/outbound",
+            self.ctx.world.org.0,
+            self.channel().id.0
+        );
+        let req = TriggeredOutboundRequest {
+            address: self.address.clone(),
+            content,
+        };
+        self.ctx
+            .client
+            .post(&self.ctx.world.token, &path, &req)
+            .await
+    }
+
     /// The org messages a recipient first; it may answer, opt out, or stay silent.
     async fn outbound_journey(&mut self) -> Result<(), String> {
         let Some(def) = self.ctx.scenario.outbound.clone() else {
@@ -121,24 +146,10 @@ impl Customer {
                 s.wrote_in.contains(&self.address),
             )
         };
-        let outbound = format!(
-            "/v1/orgs/{}/channels/{}/outbound",
-            self.ctx.world.org.0,
-            self.channel().id.0
-        );
         if !wrote_in && !opted_out {
             // Outside the service window a free-form message must be refused (R-OUT-4).
-            let req = TriggeredOutboundRequest {
-                address: self.address.clone(),
-                content: OutboundContent::Text {
-                    text: "Free-form hello".into(),
-                },
-            };
-            let r: Result<MessageAccepted, _> = self
-                .ctx
-                .client
-                .post(&self.ctx.world.token, &outbound, &req)
-                .await;
+            let text = "Free-form hello".into();
+            let r = self.send_outbound(OutboundContent::Text { text }).await;
             let accepted = r.is_ok();
             self.ctx
                 .shared()
@@ -148,18 +159,11 @@ impl Customer {
                 return Ok(());
             }
         }
-        let req = TriggeredOutboundRequest {
-            address: self.address.clone(),
-            content: OutboundContent::Template {
-                name: def.template.clone(),
-                text: "Your order has shipped.".into(),
-            },
+        let template = OutboundContent::Template {
+            name: def.template.clone(),
+            text: "Your order has shipped.".into(),
         };
-        let r: Result<MessageAccepted, _> = self
-            .ctx
-            .client
-            .post(&self.ctx.world.token, &outbound, &req)
-            .await;
+        let r = self.send_outbound(template).await;
         {
             let mut s = self.ctx.shared();
             s.history

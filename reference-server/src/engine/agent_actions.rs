@@ -133,7 +133,7 @@ impl Org {
         let item = self.offered_work(agent, work)?;
         let (session, queue, assigned_at) = (item.session, item.queue, item.assigned_at);
         ctx.cancel(
-            assigned_at + self.queues[&queue].spec.push_timeout_ms,
+            self.push_deadline(queue, assigned_at),
             Timer::PushTimeout(work),
         );
         let item = self.work.get_mut(&work).expect("checked above");

@@ -182,7 +182,7 @@ impl Org {
     }
 
     /// When an offer made at `assigned_at` in `queue` times out.
-    fn push_deadline(&self, queue: QueueId, assigned_at: Timestamp) -> Timestamp {
+    pub(crate) fn push_deadline(&self, queue: QueueId, assigned_at: Timestamp) -> Timestamp {
         assigned_at + self.queues[&queue].spec.push_timeout_ms
     }
 
