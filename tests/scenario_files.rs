@@ -72,4 +72,17 @@ fn bad_input_names_the_field() {
     assert!(e.contains("fax"), "{e}");
     let e = error("[customers]\nintents = { billing = 1.0 }\n", None);
     assert!(e.contains("customers.intents.billing"), "{e}");
+    let e = error(
+        "",
+        Some((
+            "capacity = 1",
+            "capacity = 1\nshift = { start = \"5s\", end = \"2s\" }",
+        )),
+    );
+    assert!(e.contains("agents[0].shift.end"), "{e}");
+    let e = error(
+        "",
+        Some(("capacity = 1", "capacity = 1\ninactive_probability = 1.5")),
+    );
+    assert!(e.contains("agents[0].inactive_probability"), "{e}");
 }

@@ -32,8 +32,10 @@ pub struct History {
     /// Sessions a party saw end.
     ended: HashMap<(Party, SessionId), ()>,
     agents: HashMap<AgentId, AgentView>,
-    /// Each customer's user, latest session and conversation, from its inbound replies.
-    customers: HashMap<String, (UserId, SessionId, ConversationId)>,
+    /// Each customer's user and conversation, from its inbound replies.
+    customers: HashMap<String, (UserId, ConversationId)>,
+    /// The session each customer's stream delivered last.
+    streamed: HashMap<String, SessionId>,
 }
 
 /// Who observed something.
@@ -58,7 +60,19 @@ impl History {
     /// A party received message `seq` of `session`. A customer stream replays from seq 1, so it
     /// must see every seq once, in order; an agent sees later messages after the offer's
     /// transcript, in order (R-SESS-2). Nothing arrives after the party saw the end (R-SESS-5).
+    /// A customer's stream shows a new session only after the previous one ended (R-SESS-1).
     pub fn message(&mut self, party: Party, session: SessionId, seq: u32) {
+        if let Party::Customer(customer) = &party {
+            if let Some(open) = self.streamed.insert(customer.clone(), session) {
+                let ended = self.ended.contains_key(&(party.clone(), open));
+                if open != session && !ended {
+                    self.violate(
+                        "R-SESS-1",
+                        format!("{customer} got {session} while {open} was open"),
+                    );
+                }
+            }
+        }
         let key = (party.clone(), session);
         if self.ended.contains_key(&key) {
             self.violate(
@@ -95,12 +109,13 @@ impl History {
         self.ended.insert((party, session), ());
     }
 
-    /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one open
-    /// session at a time (R-SESS-1), one conversation across its sessions (R-SESS-5).
+    /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one
+    /// conversation across its sessions (R-SESS-5). Whether a new session in the reply was
+    /// right (R-SESS-1) depends on an end the customer may not have read yet: its stream, which
+    /// orders both, decides that.
     pub fn inbound(&mut self, customer: &str, accepted: &InboundAccepted) {
-        let (user, session, conversation) =
-            (accepted.user, accepted.session, accepted.conversation_id);
-        if let Some(&(u, open, c)) = self.customers.get(customer) {
+        let (user, conversation) = (accepted.user, accepted.conversation_id);
+        if let Some(&(u, c)) = self.customers.get(customer) {
             if u != user {
                 self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
             }
@@ -110,18 +125,9 @@ impl History {
                     format!("{customer} was in {c} and is now in {conversation}"),
                 );
             }
-            let ended = self
-                .ended
-                .contains_key(&(Party::Customer(customer.to_owned()), open));
-            if open != session && !ended {
-                self.violate(
-                    "R-SESS-1",
-                    format!("{customer} got {session} while {open} was open"),
-                );
-            }
         }
         self.customers
-            .insert(customer.to_owned(), (user, session, conversation));
+            .insert(customer.to_owned(), (user, conversation));
     }
 
     /// A provider retried a delivery: the retry must return the original's session and seq,
@@ -315,17 +321,22 @@ mod tests {
             seq: None,
             duplicate: false,
         };
+        let c = Party::Customer("c".into());
         let mut h = History::default();
         h.inbound("c", &accepted(1, 5, 9));
+        h.message(c.clone(), SessionId(5), 1);
         h.inbound("c", &accepted(1, 5, 9));
-        assert!(h.violations().is_empty());
-        h.ended(Party::Customer("c".into()), SessionId(5));
+        h.message(c.clone(), SessionId(5), 2);
+        // The reply names a new session before the stream showed the end: the stream decides.
         h.inbound("c", &accepted(1, 6, 9));
+        h.ended(c.clone(), SessionId(5));
+        h.message(c.clone(), SessionId(6), 1);
         assert!(
             h.violations().is_empty(),
             "a new session after the end, same conversation"
         );
         h.inbound("c", &accepted(1, 7, 9));
+        h.message(c, SessionId(7), 1);
         h.inbound("c", &accepted(2, 7, 10));
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-SESS-1", "R-CHAN-2", "R-SESS-5"]);

@@ -1,6 +1,7 @@
-//! A simulated agent: goes online, accepts (or declines, or ignores) offers after a delay, greets,
-//! answers each customer message after a reply time. Measures routing latency and speed to answer
-//! from the time the customer intended to ask.
+//! A simulated agent: goes online for its shift, accepts (or declines, or ignores) offers after a
+//! delay, greets, answers each customer message after a reply time, and may close a conversation
+//! itself (ending it or marking it inactive). Measures routing latency and speed to answer from the
+//! time the customer intended to ask.
 
 use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
@@ -22,6 +23,10 @@ enum Action {
     Transfer(SessionId),
     /// Drop the socket and resume from the server's hello (the agent-reconnect fault).
     Reconnect,
+    /// The shift starts or ends.
+    Presence(Presence),
+    /// The conversation has lasted long enough: close it once the pending reply is out.
+    Close(SessionId),
 }
 
 /// A request waiting for its reply.
@@ -31,6 +36,8 @@ enum Pending {
     Decline,
     Send,
     Transfer(SessionId),
+    /// Ending the session, or marking it inactive.
+    Close(SessionId),
 }
 
 /// An offer the agent saw, kept until it is accepted.
@@ -50,6 +57,8 @@ struct Held {
     replies: u32,
     /// A reply (or transfer) is scheduled and not yet sent.
     answering: bool,
+    /// The conversation length ran out while a reply was pending: close after sending it.
+    close_due: bool,
 }
 
 struct Agent {
@@ -69,8 +78,14 @@ struct Agent {
     sent: u64,
 }
 
-/// Runs one agent until the run stops. `ready` fires once it is online.
-pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>) {
+/// Runs one agent until the run stops. `ready` fires once it is online, or at once when its shift
+/// starts later; `origin` brings the time of the first arrival, which shifts count from.
+pub async fn run(
+    ctx: Arc<RunCtx>,
+    agent: LiveAgent,
+    ready: oneshot::Sender<()>,
+    origin: oneshot::Receiver<Instant>,
+) {
     let socket = match ctx.client.socket(&agent.token, "/v1/agent").await {
         Ok(s) => s,
         Err(e) => {
@@ -94,18 +109,34 @@ pub async fn run(ctx: Arc<RunCtx>, agent: LiveAgent, ready: oneshot::Sender<()>)
         sent: 0,
     };
     a.ctx.shared().history.agent(agent.id, a.def.capacity);
-    let presence = AgentRequest::SetPresence {
-        presence: Presence::Online,
-    };
-    if a.request(presence, Pending::Presence(Some(ready)))
-        .await
-        .is_err()
-    {
-        return;
+    let shift = a.def.shift;
+    if shift.start.0.is_zero() {
+        let presence = AgentRequest::SetPresence {
+            presence: Presence::Online,
+        };
+        if a.request(presence, Pending::Presence(Some(ready)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    } else {
+        let _ = ready.send(());
     }
     let mut stop = a.ctx.stop.clone();
+    let mut origin = std::pin::pin!(origin);
+    let mut shift_scheduled = false;
     loop {
         tokio::select! {
+            Ok(origin) = &mut origin, if !shift_scheduled => {
+                shift_scheduled = true;
+                if !shift.start.0.is_zero() {
+                    a.later_at(origin + shift.start.0, Action::Presence(Presence::Online));
+                }
+                if let Some(end) = shift.end {
+                    a.later_at(origin + end.0, Action::Presence(Presence::Offline));
+                }
+            }
             text = next_text(&mut a.socket) => match text {
                 Some(t) => a.on_frame(&t).await,
                 None => return,
@@ -132,9 +163,14 @@ impl Agent {
     /// Runs `action` after a delay drawn from `dist`.
     fn later(&mut self, dist: crate::scenario::dist::Dist, action: Action) {
         let delay = dist.sample(&mut self.rng);
+        self.later_at(Instant::now() + delay, action);
+    }
+
+    /// Runs `action` at `at`.
+    fn later_at(&self, at: Instant, action: Action) {
         let tx = self.later.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep_until(at.into()).await;
             let _ = tx.send(action);
         });
     }
@@ -165,14 +201,17 @@ impl Agent {
             }
             AgentPush::Event(Event::SessionChanged {
                 session,
-                status: SessionStatus::Ended | SessionStatus::Inactive,
+                status: status @ (SessionStatus::Ended | SessionStatus::Inactive),
                 ..
             }) => {
                 {
                     let mut s = self.ctx.shared();
                     s.history.session_closed(self.id, session);
-                    s.history
-                        .ended(crate::checker::Party::Agent(self.id), session);
+                    // An inactive session may come back to this agent; an ended one never does.
+                    if status == SessionStatus::Ended {
+                        s.history
+                            .ended(crate::checker::Party::Agent(self.id), session);
+                    }
                 }
                 if let Some(held) = self.held.remove(&session) {
                     let labels = Labels {
@@ -364,6 +403,7 @@ impl Agent {
                         queue: self.ctx.world.queue_name(o.work.queue).map(str::to_owned),
                         replies: 0,
                         answering: false,
+                        close_due: false,
                     });
                     let unanswered = o
                         .transcript
@@ -388,8 +428,9 @@ impl Agent {
                 self.offered.remove(&work);
                 self.ctx.shared().history.released(self.id, work);
             }
-            // Offers withdrawn in the meantime (timeout, customer gone) are part of the game.
-            if e.code != ErrorCode::WorkNotOffered {
+            // Offers withdrawn (timeout, customer gone) and sessions the customer ended while
+            // the agent was writing are part of the game.
+            if !matches!(e.code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded) {
                 self.ctx.shared().recorder.error(e.code.as_str());
             }
             return;
@@ -401,6 +442,13 @@ impl Agent {
                 }
             }
             Pending::Decline => self.ctx.shared().recorder.counts.declines += 1,
+            Pending::Close(session) => {
+                // Whoever writes next asks for an agent anew: the next offer measures from the
+                // customer's message, as its marker says.
+                let mut s = self.ctx.shared();
+                s.routed.remove(&session);
+                s.requested.remove(&session);
+            }
             Pending::Send => {
                 let mut s = self.ctx.shared();
                 s.recorder.counts.messages_sent += 1;
@@ -455,9 +503,13 @@ impl Agent {
                         queue: o.queue,
                         replies: 0,
                         answering: true,
+                        close_due: false,
                     },
                 );
                 self.later(self.def.reply_time, Action::Reply(o.session));
+                if let Some(length) = self.def.conversation_length {
+                    self.later(length, Action::Close(o.session));
+                }
                 if self.rng.random::<f64>() < self.ctx.scenario.faults.agent_reconnect {
                     let _ = self.later.send(Action::Reconnect);
                 }
@@ -489,12 +541,30 @@ impl Agent {
                 self.reconnect().await;
                 return;
             }
+            Action::Presence(presence) => (
+                AgentRequest::SetPresence { presence },
+                Pending::Presence(None),
+            ),
+            Action::Close(session) => {
+                let Some(held) = self.held.get_mut(&session) else {
+                    return;
+                };
+                if held.answering {
+                    held.close_due = true;
+                    return;
+                }
+                match self.close(session) {
+                    Some(close) => close,
+                    None => return,
+                }
+            }
             Action::Reply(session) => {
                 let Some(held) = self.held.get_mut(&session) else {
                     return;
                 };
                 held.replies += 1;
                 held.answering = false;
+                let close_after = std::mem::take(&mut held.close_due);
                 let n = held.replies;
                 self.sent += 1;
                 let now = Instant::now();
@@ -504,9 +574,35 @@ impl Agent {
                     client_message_id: format!("{}-{}", self.id.0, self.sent),
                     content: OutboundContent::Text { text },
                 };
-                (request, Pending::Send)
+                if self.request(request, Pending::Send).await.is_err() || !close_after {
+                    return;
+                }
+                match self.close(session) {
+                    Some(close) => close,
+                    None => return,
+                }
             }
         };
         let _ = self.request(request, pending).await;
+    }
+
+    /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
+    fn close(&mut self, session: SessionId) -> Option<(AgentRequest, Pending)> {
+        let held = self.held.get(&session)?;
+        let enhanced = held
+            .channel
+            .as_deref()
+            .and_then(|name| self.ctx.world.channels.iter().find(|c| c.name == name))
+            .is_some_and(|c| c.platform == Platform::Enhanced);
+        let inactive = enhanced && self.rng.random::<f64>() < self.def.inactive_probability;
+        let mut s = self.ctx.shared();
+        let request = if inactive {
+            s.recorder.counts.marked_inactive += 1;
+            AgentRequest::MarkInactive { session }
+        } else {
+            s.recorder.counts.ended_by_agent += 1;
+            AgentRequest::End { session }
+        };
+        Some((request, Pending::Close(session)))
     }
 }

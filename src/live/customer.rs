@@ -288,11 +288,22 @@ impl Customer {
         Ok(accepted)
     }
 
-    async fn say(&mut self, text: &str, intended: Instant) -> Result<(), String> {
+    /// Sends a message in the current session. If the agent ended that session while the
+    /// message was on its way, the message opened a new one (R-SESS-1): the customer, who meant
+    /// to talk in the old one, ends the new one and returns false.
+    async fn say(&mut self, text: &str, intended: Instant) -> Result<bool, String> {
         let marked = self.ctx.marked(text, intended, Instant::now());
-        self.inbound(InboundContent::Text { text: marked }).await?;
+        let accepted = self.inbound(InboundContent::Text { text: marked }).await?;
         self.ctx.shared().recorder.counts.messages_sent += 1;
-        Ok(())
+        if accepted.session == self.session {
+            return Ok(true);
+        }
+        self.inbound(InboundContent::End).await?;
+        let mut s = self.ctx.shared();
+        s.recorder.counts.sessions_started += 1;
+        s.recorder.counts.sessions_ended += 1;
+        s.recorder.counts.crossed += 1;
+        Ok(false)
     }
 
     async fn next(&mut self, deadline: Option<Instant>) -> Next {
@@ -386,6 +397,13 @@ impl Customer {
                 }) if session == self.session => {
                     return Err(Ended::By(ended_by));
                 }
+                // The agent let the conversation go inactive: no answer is coming; the
+                // customer's next message asks for an agent again (R-SESS-7).
+                Next::Event(Event::SessionChanged {
+                    status: SessionStatus::Inactive,
+                    session,
+                    ..
+                }) if session == self.session && from == Sender::Agent => return Ok(None),
                 Next::Event(_) => continue,
                 Next::Timeout => return Ok(None),
                 Next::Gone => return Err(Ended::Gone),
@@ -397,6 +415,18 @@ impl Customer {
         let d = self.ctx.scenario.customers.think_time.sample(&mut self.rng);
         tokio::time::sleep(d).await;
         Instant::now()
+    }
+
+    /// Thinks before the next message while reading the stream, as a customer watching the chat
+    /// would: a session the agent ends meanwhile ends the conversation. Returns when the customer
+    /// meant to write.
+    async fn think_watching(&mut self) -> Result<Instant, Ended> {
+        let d = self.ctx.scenario.customers.think_time.sample(&mut self.rng);
+        let deadline = Instant::now() + d;
+        while Instant::now() < deadline {
+            self.message_from(Sender::Agent, Some(deadline)).await?;
+        }
+        Ok(deadline)
     }
 
     async fn journey(&mut self) -> Result<(), String> {
@@ -582,13 +612,17 @@ impl Customer {
         }
         let messages = self.ctx.scenario.customers.messages.sample(&mut self.rng);
         for i in 0..messages {
-            let intended = self.think().await;
-            if self
+            let intended = self.think_watching().await?;
+            match self
                 .say(&format!("Message {} of {messages}", i + 1), intended)
                 .await
-                .is_err()
             {
-                return Err(Ended::Gone);
+                Ok(true) => {}
+                // The session ended meanwhile: its end is on the stream.
+                Ok(false) => loop {
+                    self.message_from(Sender::Agent, None).await?;
+                },
+                Err(_) => return Err(Ended::Gone),
             }
             if let Some(reply) = self.message_from(Sender::Agent, None).await? {
                 self.delivered(&reply, false);

@@ -146,13 +146,16 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         stop,
     });
 
-    // Agents online before the first arrival.
+    // Agents whose shift starts with the run are online before the first arrival.
     let mut agents = Vec::new();
     let mut ready = Vec::new();
+    let mut origins = Vec::new();
     for a in ctx.world.agents.clone() {
         let (tx, rx) = oneshot::channel();
-        agents.push(tokio::spawn(agent::run(ctx.clone(), a, tx)));
+        let (origin_tx, origin_rx) = oneshot::channel();
+        agents.push(tokio::spawn(agent::run(ctx.clone(), a, tx, origin_rx)));
         ready.push(rx);
+        origins.push(origin_tx);
     }
     for r in ready {
         let _ = r.await;
@@ -162,6 +165,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
+    for tx in origins {
+        let _ = tx.send(origin);
+    }
     let wall_origin = std::time::SystemTime::now();
     let sampler = tokio::spawn(sample(ctx.clone(), origin, options.progress, duration));
     let mut customers = tokio::task::JoinSet::new();

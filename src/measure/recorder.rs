@@ -44,6 +44,12 @@ pub struct Counts {
     pub abandoned: u64,
     pub bot_contained: u64,
     pub transferred: u64,
+    /// Conversations the agent ended itself, or marked inactive (R-SESS-7).
+    pub ended_by_agent: u64,
+    pub marked_inactive: u64,
+    /// Customer messages that crossed the agent's end and opened a new session, which the
+    /// customer then ended.
+    pub crossed: u64,
     /// Sessions that waited for an agent (queue entry or bot handoff).
     pub handed_off: u64,
     pub accepted: u64,

@@ -61,6 +61,15 @@ pub struct Sessions {
     pub abandoned: u64,
     pub bot_contained: u64,
     pub transferred: u64,
+    /// Conversations the agent ended itself, and ones it marked inactive (R-SESS-7).
+    #[serde(default)]
+    pub ended_by_agent: u64,
+    #[serde(default)]
+    pub marked_inactive: u64,
+    /// Customer messages that crossed the agent's end and opened a new session, which the
+    /// customer ended at once (counted in started and ended).
+    #[serde(default)]
+    pub crossed: u64,
     /// Sessions opened by customers coming back to the same conversation.
     pub comebacks: u64,
     /// Started and not seen to end when the run finished.
@@ -201,6 +210,9 @@ impl Summary {
                 abandoned: c.abandoned,
                 bot_contained: c.bot_contained,
                 transferred: c.transferred,
+                ended_by_agent: c.ended_by_agent,
+                marked_inactive: c.marked_inactive,
+                crossed: c.crossed,
                 comebacks: c.comebacks,
                 still_open,
             },

@@ -59,7 +59,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
     let _ = write!(
         h,
         "<h2>Counts</h2><table><tr><th>sessions started</th><th>ended</th><th>abandoned</th><th>bot-contained</th>\
-         <th>transferred</th><th>still open</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
+         <th>transferred</th><th>ended by agent</th><th>marked inactive</th><th>still open</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
          <table><tr><th>handed off</th><th>offers</th><th>accepted</th><th>declines</th><th>push timeouts</th><th>dropped arrivals</th></tr>\
          <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
          <table><tr><th>abandon rate</th><th>bot containment</th><th>service level ({:.0} s)</th><th>occupancy</th></tr>\
@@ -69,6 +69,8 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         ss.abandoned,
         ss.bot_contained,
         ss.transferred,
+        ss.ended_by_agent,
+        ss.marked_inactive,
         ss.still_open,
         r.handed_off,
         r.offers,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 
 /// A duration written like `250ms`, `30s`, `5m`, `1h`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Span(pub Duration);
 
 impl std::str::FromStr for Span {

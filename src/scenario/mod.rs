@@ -167,6 +167,29 @@ pub struct AgentGroup {
     /// answering it.
     #[serde(default)]
     pub transfer_probability: f64,
+    /// When the group is online, counted from the first arrival; absent: the whole run.
+    #[serde(default)]
+    pub shift: Shift,
+    /// How long after accepting the agent closes a conversation itself, if the customer has not
+    /// ended it first; absent: the customer always ends.
+    pub conversation_length: Option<Dist>,
+    /// When the agent closes a conversation on an enhanced channel, the chance it marks it
+    /// inactive (R-SESS-7) instead of ending it.
+    #[serde(default)]
+    pub inactive_probability: f64,
+}
+
+/// An agent group's working hours within the run. Going offline turns offers not yet accepted
+/// into unavailable work that is routed again; accepted conversations stay with the agent, who
+/// finishes them (R-ROUTE-7).
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    /// When the agents go online (default: before the first arrival).
+    #[serde(default)]
+    pub start: Span,
+    /// When they go offline (default: never).
+    pub end: Option<Span>,
 }
 
 fn default_accept_delay() -> Dist {
@@ -445,6 +468,7 @@ impl Scenario {
                 ("decline_probability", a.decline_probability),
                 ("no_answer_probability", a.no_answer_probability),
                 ("transfer_probability", a.transfer_probability),
+                ("inactive_probability", a.inactive_probability),
             ] {
                 if !(0.0..=1.0).contains(&p) {
                     return err(
@@ -452,6 +476,14 @@ impl Scenario {
                         format!("{p} is not a probability"),
                     );
                 }
+            }
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            if a.shift.end.is_some_and(|end| end.0 <= a.shift.start.0) {
+                return err(
+                    format!("agents[{i}].shift.end"),
+                    "the shift must end after it starts".into(),
+                );
             }
         }
         for (field, p) in [

@@ -1,0 +1,78 @@
+//! `omnisim run` end to end: agents' shifts and agents closing conversations themselves, against
+//! the embedded reference server.
+
+use omnisim::live::{self, RunOptions, Target};
+use omnisim::scenario::Scenario;
+
+/// Web chat on an enhanced channel; an early group leaves at 1 s, a late one arrives at 2.5 s,
+/// and every agent closes a conversation 300 ms after accepting it: half end it, half mark it
+/// inactive.
+const SCENARIO: &str = r#"
+name = "shifts"
+duration = "4s"
+drain = "20s"
+seed = 3
+
+[[queues]]
+name = "chat"
+
+[[channels]]
+name = "web"
+kind = "web"
+platform = "enhanced"
+entry = "queue:chat"
+
+[[agents]]
+name = "early"
+count = 2
+capacity = 2
+accept_delay = "20ms"
+reply_time = "50ms"
+conversation_length = "300ms"
+inactive_probability = 0.5
+shift = { end = "1s" }
+
+[[agents]]
+name = "late"
+count = 2
+capacity = 4
+accept_delay = "20ms"
+reply_time = "50ms"
+conversation_length = "300ms"
+inactive_probability = 0.5
+shift = { start = "2500ms" }
+
+[arrivals]
+rate = "5/s"
+
+[customers]
+messages = "3"
+think_time = "200ms"
+patience = "30s"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_keep_their_shifts_and_close_conversations_themselves() {
+    let scenario = Scenario::parse(SCENARIO, "shifts.toml").unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: None,
+        progress: None,
+    };
+    let s = live::run(scenario, options).await.unwrap().summary;
+
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert!(s.violations.is_empty(), "{:?}", s.violations);
+    assert_eq!(s.sessions.still_open, 0, "{:#?}", s.sessions);
+    assert_eq!(s.sessions.started, s.sessions.ended);
+    assert_eq!(s.sessions.abandoned, 0);
+    // Conversations outlast 300 ms, so agents close them: some ended, some left inactive and
+    // routed again when the customer wrote on.
+    assert!(s.sessions.ended_by_agent > 0, "{:#?}", s.sessions);
+    assert!(s.sessions.marked_inactive > 0, "{:#?}", s.sessions);
+    // Nobody is online from 1 s to 2.5 s: customers arriving then wait for the late shift.
+    let routing = &s.latency_ms["routing"];
+    assert!(routing.max >= 800.0, "{routing:?}");
+    assert!(routing.p50 < 800.0, "{routing:?}");
+}
