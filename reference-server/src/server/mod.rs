@@ -215,6 +215,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let timers = tokio::spawn(platform.clone().run_timers());
     let app = router(platform.clone());
     let mut stopping = stopped;
+    // Frames are small and each one matters on its own: without TCP_NODELAY a frame written
+    // right after another waits for the peer's delayed ACK (up to 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let http = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
