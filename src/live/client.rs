@@ -5,8 +5,6 @@ use omnisim_protocol::ApiError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// What went wrong talking to the server.
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +34,8 @@ pub struct Client {
     base: String,
 }
 
-pub type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// A protocol socket (customer stream, provider stream or agent connection).
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 impl Client {
     pub fn new(base: &str) -> Client {
@@ -55,13 +53,13 @@ impl Client {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let resp = req
-            .send()
+        // Boxed, here and for the socket handshake: these futures are large and short-lived,
+        // and inline they would size every customer's task, which mostly waits on its stream.
+        let resp = Box::pin(req.send())
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
+        let bytes = Box::pin(resp.bytes())
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         if status.is_success() {
@@ -123,23 +121,7 @@ impl Client {
 
     /// Opens a socket at `path` authenticated with `token`.
     pub async fn socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
-        let url = format!("{}{path}", self.base.replacen("http", "ws", 1));
-        let mut req = url
-            .into_client_request()
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let header = format!("Bearer {token}")
-            .parse()
-            .map_err(|_| ClientError::Transport("token is not a valid header".into()))?;
-        req.headers_mut().insert("authorization", header);
-        // Small buffers: a run holds a socket per simulated customer, and the library's 128 KiB
-        // default read buffer would make each cost more than everything else it holds.
-        let config = WebSocketConfig::default()
-            .read_buffer_size(4 * 1024)
-            .write_buffer_size(4 * 1024);
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true)
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Ok(socket)
+        Box::pin(super::handshake::connect(&self.base, token, path)).await
     }
 }
 

@@ -1,6 +1,6 @@
 //! The reference server in-process, on a runtime and thread of its own, so that the load it serves
 //! and the load the harness generates never compete for the same scheduler, and a server stall
-//! cannot stall the measurement.
+//! cannot stall the measurement. One thread is enough: the engine is serialized anyway.
 
 use omnisim_reference_server::server::{self, Freezer, ServerConfig, ServerError};
 use std::sync::mpsc;
@@ -23,8 +23,7 @@ impl Embedded {
         let thread = std::thread::Builder::new()
             .name("omnisim-server".into())
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
+                let runtime = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                 {

@@ -8,6 +8,7 @@ pub mod client;
 pub mod context;
 pub mod customer;
 pub mod embedded;
+mod handshake;
 pub mod setup;
 
 use crate::measure::Summary;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Memory per simulated customer in flight: the harness's RSS at the end of the arrivals of
+# bench/memory.toml, at two rates, against a reference server in a process of its own.
+#   bench/harness_memory.sh [LOW_RATE] [HIGH_RATE]      (default 500 1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+low=${1:-500}
+high=${2:-1000}
+bin=target/release/omnisim
+cargo build --release --quiet
+token=admin-token-123456789
+port=18089
+$bin serve --addr 127.0.0.1:$port --admin-token $token >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+sleep 1
+tmp=$(mktemp -d)
+rss_at_end() {
+    sed "s/RATE/$1/" bench/memory.toml >"$tmp/m.toml"
+    $bin run "$tmp/m.toml" --target http://127.0.0.1:$port --token $token --out "$tmp/out-$1" \
+        >/dev/null 2>&1 &
+    local pid=$!
+    # Agents come online first (well under a second), then 15 s of arrivals.
+    sleep 16
+    awk '/VmRSS/ {print $2}' "/proc/$pid/status"
+    wait $pid || true
+}
+a=$(rss_at_end "$low")
+b=$(rss_at_end "$high")
+customers=$(( (high - low) * 15 ))
+echo "RSS at the end of arrivals: ${a} KiB at ${low}/s, ${b} KiB at ${high}/s"
+awk -v a="$a" -v b="$b" -v n="$customers" \
+    'BEGIN { printf "memory per simulated customer in flight: %.2f KiB\n", (b - a) / n }'

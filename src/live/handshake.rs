@@ -1,0 +1,78 @@
+//! The WebSocket opening handshake (RFC 6455 §4.1), done here rather than by tungstenite's
+//! client so that each socket's read buffer is sized for this protocol's small frames. The
+//! library's client handshake reads into a 4 KiB buffer and hands that same allocation to the
+//! socket as its read buffer; a run holds one socket per simulated customer, and 4 KiB each was
+//! half of what a customer in flight cost.
+
+use super::client::{ClientError, Socket};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+/// Frames of this protocol are a few hundred bytes; larger ones grow the buffer as needed.
+const BUFFER: usize = 1024;
+/// A handshake response longer than this is not one this client expects.
+const MAX_RESPONSE: usize = 8 * 1024;
+
+fn transport(what: impl std::fmt::Display) -> ClientError {
+    ClientError::Transport(what.to_string())
+}
+
+/// Connects to `path` on the server at `base` (`http://host:port`) with a bearer `token`.
+pub async fn connect(base: &str, token: &str, path: &str) -> Result<Socket, ClientError> {
+    let authority = base
+        .strip_prefix("http://")
+        .ok_or_else(|| transport(format!("{base}: only http:// targets have sockets")))?
+        .trim_end_matches('/');
+    if token.contains(['\r', '\n']) {
+        return Err(transport("token is not a valid header"));
+    }
+    let mut tcp = TcpStream::connect(authority).await.map_err(transport)?;
+    tcp.set_nodelay(true).map_err(transport)?;
+    let key = generate_key();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.map_err(transport)?;
+
+    let mut read = Vec::with_capacity(512);
+    let (head_len, status, accept) = loop {
+        if read.len() >= MAX_RESPONSE {
+            return Err(transport("handshake response too long"));
+        }
+        let mut chunk = [0u8; 512];
+        let n = tcp.read(&mut chunk).await.map_err(transport)?;
+        if n == 0 {
+            return Err(transport("connection closed during the handshake"));
+        }
+        read.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        if let httparse::Status::Complete(len) = response.parse(&read).map_err(transport)? {
+            let accept = response
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("sec-websocket-accept"))
+                .map(|h| h.value.to_vec());
+            break (len, response.code.unwrap_or(0), accept);
+        }
+    };
+    if status != 101 {
+        return Err(transport(format!("HTTP error: {status}")));
+    }
+    if accept.as_deref() != Some(derive_accept_key(key.as_bytes()).as_bytes()) {
+        return Err(transport(
+            "the server's Sec-WebSocket-Accept does not match the key",
+        ));
+    }
+    // Frames the server sent right behind its response belong to the socket.
+    let tail = read.split_off(head_len);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(BUFFER)
+        .write_buffer_size(BUFFER);
+    Ok(WebSocketStream::from_partially_read(tcp, tail, Role::Client, Some(config)).await)
+}

@@ -1,0 +1,28 @@
+//! The harness's own socket handshake against the reference server: refusals come back as
+//! errors naming the HTTP status, and a target that is not http:// is refused up front.
+
+use omnisim::live::client::{Client, ClientError};
+use omnisim::live::embedded::Embedded;
+
+#[tokio::test]
+async fn refused_sockets_say_why() {
+    let server = Embedded::start().unwrap();
+    let client = Client::new(&server.url);
+
+    let refused = client.socket("not-a-token", "/v1/agent").await.err();
+    match refused {
+        Some(ClientError::Transport(m)) => assert!(m.contains("401"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // A route that is not a socket is refused too.
+    let not_found = client.socket(&server.admin_token, "/v1/nowhere").await;
+    assert!(not_found.is_err());
+
+    let tls = Client::new("https://example.invalid");
+    match tls.socket("t", "/v1/agent").await.err() {
+        Some(ClientError::Transport(m)) => assert!(m.contains("http://"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    server.stop();
+}
