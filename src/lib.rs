@@ -7,6 +7,7 @@
 pub mod checker;
 pub mod live;
 pub mod measure;
+pub mod plan;
 pub mod report;
 pub mod scenario;
 

@@ -1,0 +1,5 @@
+//! Capacity planning: the queueing models planners check staffing against.
+//!
+//! [`erlang`] holds Erlang B, C (M/M/N) and A (M/M/N+M), analytic and exact to floating point.
+
+pub mod erlang;
