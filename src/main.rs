@@ -19,11 +19,14 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Run the reference messaging server.
     Serve(commands::serve::ServeArgs),
+    /// Staff one queue: Erlang C/A beside a simulation of the same model.
+    Plan(commands::plan::PlanArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => commands::run::run(args),
         Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Plan(args) => commands::plan::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

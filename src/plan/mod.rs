@@ -3,3 +3,5 @@
 //! [`erlang`] holds Erlang B, C (M/M/N) and A (M/M/N+M), analytic and exact to floating point.
 
 pub mod erlang;
+pub mod simulate;
+pub mod sweep;

@@ -1,0 +1,156 @@
+//! A staffing sweep for one queue: for each agent count, the simulated figures with their
+//! confidence intervals beside the analytic ones, and the smallest staff meeting the target.
+
+use super::erlang::{self, ErlangError, Question, ServiceLevelDefinition};
+use super::simulate::{self, Estimates, Model};
+use serde::Serialize;
+
+/// The service goal: a share answered within a threshold, and optionally a ceiling on
+/// occupancy; shrinkage turns agents on the phones into agents on the roster.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Target {
+    pub service_level: f64,
+    pub threshold_s: f64,
+    pub max_occupancy: Option<f64>,
+    /// Share of paid time not available for contacts (breaks, training, absence).
+    pub shrinkage: f64,
+}
+
+/// What the analytic model says for one agent count, and which model that is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Analytic {
+    /// `erlang_c`, `erlang_a`, or `rule_of_thumb` (concurrency folded into the handle time).
+    pub model: &'static str,
+    pub p_wait: f64,
+    pub p_abandon: f64,
+    pub service_level: f64,
+    /// Null when the queue is saturated.
+    pub asa_s: Option<f64>,
+    /// Busy share of what the model counts as servers: agents, or chat slots when agents hold
+    /// several chats (compare with the simulated slot occupancy).
+    pub occupancy: f64,
+}
+
+/// One agent count.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub agents: u32,
+    pub simulated: Estimates,
+    pub analytic: Analytic,
+    /// Whether the simulated figures meet the target.
+    pub meets_target: bool,
+}
+
+/// The sweep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sweep {
+    pub arrival_rate_per_hour: f64,
+    pub aht_s: f64,
+    pub patience_s: Option<f64>,
+    pub speed: Vec<f64>,
+    pub offered_load_erlangs: f64,
+    pub service_level_definition: ServiceLevelDefinition,
+    pub service_level_definition_text: &'static str,
+    pub target: Target,
+    pub rows: Vec<Row>,
+    /// The smallest agent count meeting the target, and the roster it needs after shrinkage.
+    pub recommended_agents: Option<u32>,
+    pub recommended_roster: Option<u32>,
+}
+
+/// How thorough the simulation is.
+#[derive(Clone, Copy, Debug)]
+pub struct Effort {
+    pub replications: usize,
+    pub customers: u64,
+    pub seed: u64,
+}
+
+/// The analytic figures for `model` with `agents`. With concurrency, chats at full speed
+/// (speed j = j) make K·N independent servers, which Erlang models exactly; otherwise the
+/// planners' rule of thumb divides the handle time by the speed at full concurrency.
+pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
+    let k = model.concurrency();
+    let full_speed = model
+        .speed
+        .iter()
+        .enumerate()
+        .all(|(j, s)| (s - (j + 1) as f64).abs() < 1e-12);
+    let (servers, aht, exact) = if full_speed {
+        (agents * k as u32, model.aht, true)
+    } else {
+        (agents, model.aht / model.speed[k - 1], false)
+    };
+    let q = Question {
+        arrival_rate: model.arrival_rate,
+        aht,
+        agents: servers,
+        threshold: model.threshold,
+    };
+    Ok(match model.patience {
+        None => {
+            let c = erlang::erlang_c(&q)?;
+            Analytic {
+                model: if exact { "erlang_c" } else { "rule_of_thumb" },
+                p_wait: c.p_wait,
+                p_abandon: 0.0,
+                service_level: c.service_level,
+                asa_s: (!c.saturated).then_some(c.asa),
+                occupancy: c.occupancy,
+            }
+        }
+        Some(patience) => {
+            let a = erlang::erlang_a(&q, patience, model.definition)?;
+            Analytic {
+                model: if exact { "erlang_a" } else { "rule_of_thumb" },
+                p_wait: a.p_wait,
+                p_abandon: a.p_abandon,
+                service_level: a.service_level,
+                asa_s: Some(a.asa_all),
+                occupancy: a.occupancy,
+            }
+        }
+    })
+}
+
+/// Sweeps `agents` (inclusive range) for `model`.
+pub fn sweep(
+    model: &Model,
+    agents: std::ops::RangeInclusive<u32>,
+    target: Target,
+    effort: Effort,
+) -> Result<Sweep, ErlangError> {
+    let mut rows = Vec::new();
+    for n in agents {
+        let m = Model {
+            agents: n,
+            ..model.clone()
+        };
+        let simulated = simulate::replicate(&m, effort.customers, effort.replications, effort.seed);
+        let meets_target = simulated.service_level.mean >= target.service_level
+            && target
+                .max_occupancy
+                .is_none_or(|max| simulated.agent_occupancy.mean <= max);
+        rows.push(Row {
+            agents: n,
+            analytic: analytic(&m, n)?,
+            simulated,
+            meets_target,
+        });
+    }
+    let recommended_agents = rows.iter().find(|r| r.meets_target).map(|r| r.agents);
+    Ok(Sweep {
+        arrival_rate_per_hour: model.arrival_rate * 3600.0,
+        aht_s: model.aht,
+        patience_s: model.patience,
+        speed: model.speed.clone(),
+        offered_load_erlangs: model.arrival_rate * model.aht,
+        service_level_definition: model.definition,
+        service_level_definition_text: model.definition.describe(),
+        target,
+        recommended_roster: recommended_agents
+            .map(|n| (f64::from(n) / (1.0 - target.shrinkage)).ceil() as u32),
+        recommended_agents,
+        rows,
+    })
+}
