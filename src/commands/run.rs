@@ -117,9 +117,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = out.join("report.html");
     let html = omnisim::report::html::render(&summary, &outcome.percentiles);
     std::fs::write(&report, html).with_context(|| format!("writing {}", report.display()))?;
-    let org = out.join("target.json");
-    let json = serde_json::to_string_pretty(&outcome.org).context("serializing the target")?;
-    std::fs::write(&org, json).with_context(|| format!("writing {}", org.display()))?;
+    if let Some(org) = &outcome.org {
+        let path = out.join("target.json");
+        let json = serde_json::to_string_pretty(org).context("serializing the target")?;
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
     let hlog = out.join("latency.hlog");
     std::fs::write(&hlog, &outcome.interval_log)
         .with_context(|| format!("writing {}", hlog.display()))?;

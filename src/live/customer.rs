@@ -80,7 +80,7 @@ pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel
         at: Duration::ZERO,
         channel,
     };
-    let address = format!("recipient-{recipient}");
+    let address = crate::scenario::specs::recipient(recipient);
     let mut c = Customer::new(ctx, address, arrival, seed, Instant::now());
     if let Err(code) = c.outbound_journey().await {
         c.ctx.shared().recorder.error(code);

@@ -11,9 +11,9 @@ pub mod embedded;
 mod handshake;
 pub mod setup;
 
-use crate::measure::Summary;
+pub use crate::measure::{Outcome, RunOrg};
+use crate::measure::Finished;
 use crate::measure::recorder::Sample;
-use crate::measure::thresholds::Threshold;
 use crate::scenario::Scenario;
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
@@ -85,26 +85,6 @@ pub enum RunError {
         what: String,
         source: ClientError,
     },
-}
-
-/// What a run produced.
-pub struct Outcome {
-    /// Where the run's org lives, to read it back after the run.
-    pub org: RunOrg,
-    /// The summary, thresholds evaluated.
-    pub summary: Summary,
-    /// latency.hlog: the interval histograms as an HdrHistogram interval log.
-    pub interval_log: Vec<u8>,
-    /// Latency percentile curves for the report, per metric.
-    pub percentiles: std::collections::BTreeMap<String, Vec<(f64, f64)>>,
-}
-
-/// The org a run created on its target.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct RunOrg {
-    pub url: String,
-    pub org: omnisim_protocol::OrgId,
-    pub token: String,
 }
 
 /// Runs `scenario`.
@@ -219,51 +199,29 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     sampler.abort();
 
     let elapsed = origin.elapsed().as_secs_f64();
-    let (mut summary, interval_log, percentiles) = {
+    let outcome = {
         let mut shared = ctx.shared();
         shared.recorder.close_interval(origin.elapsed());
-        let interval_log = crate::measure::hlog::write(&shared.recorder.intervals, wall_origin)
-            .unwrap_or_default();
-        let percentiles = ["routing", "speed_to_answer", "first_response", "resolution"]
-            .iter()
-            .map(|m| ((*m).to_owned(), shared.recorder.percentile_curve(m)))
-            .filter(|(_, c)| !c.is_empty())
-            .collect();
-        let c = &shared.recorder.counts;
-        let still_open = c.sessions_started.saturating_sub(c.sessions_ended);
-        let sl = ctx.scenario.service_level_threshold.0.as_secs_f64();
-        let mut s = Summary::build(
-            &ctx.scenario.name,
+        let finished = Finished {
+            scenario: &ctx.scenario,
             seed,
-            &target_name,
-            elapsed,
-            sl,
-            &shared.recorder,
-            still_open,
-        );
-        s.violations = shared.history.violations().to_vec();
-        (s, interval_log, percentiles)
-    };
-    summary.thresholds = ctx
-        .scenario
-        .thresholds
-        .iter()
-        .filter_map(|(name, cond)| Threshold::parse(name, cond).ok())
-        .map(|t| t.evaluate(&summary))
-        .collect();
-    if let Some(server) = embedded {
-        server.stop();
-    }
-    Ok(Outcome {
-        org: RunOrg {
+            target: &target_name,
+            elapsed_s: elapsed,
+            wall_origin,
+            recorder: &shared.recorder,
+            history: &shared.history,
+        };
+        let org = RunOrg {
             url: ctx.client.base().to_owned(),
             org: ctx.world.org,
             token: ctx.world.token.clone(),
-        },
-        summary,
-        interval_log,
-        percentiles,
-    })
+        };
+        Outcome::conclude(finished, Some(org))
+    };
+    if let Some(server) = embedded {
+        server.stop();
+    }
+    Ok(outcome)
 }
 
 /// Samples queue depth and occupancy from the server once a second, and reports progress.

@@ -1,7 +1,7 @@
 //! Creates a scenario's org, queues, bots, channels and agents on the target.
 
 use super::client::{Client, ClientError};
-use crate::scenario::{EntryRef, Scenario, parse_skill};
+use crate::scenario::{EntryRef, Scenario, specs};
 use omnisim_protocol::*;
 use std::collections::BTreeMap;
 
@@ -45,14 +45,6 @@ impl World {
     }
 }
 
-fn requirements(skills: &[String]) -> Vec<SkillRequirement> {
-    skills
-        .iter()
-        .filter_map(|s| parse_skill(s).ok())
-        .map(|(skill, min_level)| SkillRequirement { skill, min_level })
-        .collect()
-}
-
 /// Creates everything; names in errors say which resource failed.
 pub async fn create(
     client: &Client,
@@ -73,18 +65,7 @@ pub async fn create(
     let (token, o) = (org.token.clone(), org.org.0);
     let mut queues = BTreeMap::new();
     for q in &s.queues {
-        let spec = QueueSpec {
-            name: q.name.clone(),
-            priority: q.priority,
-            routing_model: q.routing_model,
-            push_timeout_ms: Millis(q.push_timeout.0.as_millis() as u64),
-            capacity_weight: q.capacity_weight,
-            required_skills: requirements(&q.required_skills),
-            additional_skills: requirements(&q.additional_skills),
-            drop_additional_skills_after_ms: q
-                .drop_additional_skills_after
-                .map(|d| Millis(d.0.as_millis() as u64)),
-        };
+        let spec = specs::queue(q);
         let c: Created<QueueId> = client
             .post(&token, &format!("/v1/orgs/{o}/queues"), &spec)
             .await
@@ -93,40 +74,7 @@ pub async fn create(
     }
     let mut bots = BTreeMap::new();
     for b in &s.bots {
-        let intents = b
-            .intents
-            .iter()
-            .map(|i| Intent {
-                id: i.id.clone(),
-                label: i.label.clone(),
-                action: match (&i.resolve, &i.handoff) {
-                    (Some(reply), _) => IntentAction::Resolve {
-                        reply: reply.clone(),
-                    },
-                    (None, Some(q)) => IntentAction::Handoff {
-                        queue: queues[q],
-                        required_skills: Vec::new(),
-                    },
-                    (None, None) => unreachable!("checked when the scenario was loaded"),
-                },
-            })
-            .collect();
-        let spec = BotSpec {
-            name: b.name.clone(),
-            greeting: b.greeting.clone(),
-            question: b.question.clone(),
-            intents,
-            fields: b
-                .fields
-                .iter()
-                .map(|f| BotField {
-                    name: f.clone(),
-                    prompt: format!("What is your {f}?"),
-                })
-                .collect(),
-            fallback_text: b.fallback.clone(),
-            agent_queue: None,
-        };
+        let spec = specs::bot(b, &queues);
         let c: Created<BotId> = client
             .post(&token, &format!("/v1/orgs/{o}/bots"), &spec)
             .await
@@ -146,16 +94,7 @@ pub async fn create(
             ),
             EntryRef::Queue(q) => (Entry::Queue(queues[q]), Some(q.clone()), None),
         };
-        let spec = ChannelSpec {
-            name: c.name.clone(),
-            kind: c.kind,
-            platform: c.platform,
-            consent_level: c.consent_level,
-            entry,
-            service_window_ms: None,
-            inactivity_timeout_ms: None,
-            inactive_ttl_ms: None,
-        };
+        let spec = specs::channel(c, entry);
         let created: Channel = client
             .post(&token, &format!("/v1/orgs/{o}/channels"), &spec)
             .await
@@ -176,7 +115,7 @@ pub async fn create(
         let channel = channel.expect("checked when the scenario was loaded");
         for i in 0..out.recipients {
             let req = ConsentRequest {
-                address: format!("recipient-{i}"),
+                address: specs::recipient(i),
                 consent: Consent::ExplicitlyOptedIn,
             };
             let path = format!("/v1/orgs/{o}/channels/{}/users/consent", channel.0);
@@ -189,11 +128,7 @@ pub async fn create(
     let mut agents = Vec::new();
     for (group, g) in s.agents.iter().enumerate() {
         for i in 0..g.count {
-            let spec = AgentSpec {
-                name: format!("{}-{i}", g.name),
-                capacity: g.capacity,
-                skills: g.skills.clone(),
-            };
+            let spec = specs::agent(g, i);
             let c: AgentCreated = client
                 .post(&token, &format!("/v1/orgs/{o}/agents"), &spec)
                 .await

@@ -3,6 +3,7 @@
 //! counters and rates of a run; its summary and thresholds.
 
 pub mod hlog;
+pub mod outcome;
 pub mod recorder;
 pub mod summary;
 pub mod thresholds;
@@ -19,5 +20,6 @@ pub const LATENCIES: [&str; 8] = [
     "schedule_lag",
 ];
 
+pub use outcome::{Finished, Outcome, RunOrg};
 pub use recorder::Recorder;
 pub use summary::Summary;

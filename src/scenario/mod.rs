@@ -2,6 +2,7 @@
 //! work, and the thresholds that decide the exit code. TOML, documented in docs/scenarios.md.
 
 pub mod dist;
+pub mod specs;
 
 use dist::{Count, Dist, Rate, Span};
 use omnisim_protocol::{ChannelKind, ConsentLevel, Platform, RoutingModel};

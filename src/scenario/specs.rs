@@ -1,0 +1,102 @@
+//! A scenario's resources as protocol setup bodies: what a live run posts to its target and a
+//! virtual run applies to its engine, built in one place so that both set up the same world.
+
+use super::{AgentGroup, BotDef, ChannelDef, QueueDef, parse_skill};
+use omnisim_protocol::*;
+use std::collections::BTreeMap;
+
+fn requirements(skills: &[String]) -> Vec<SkillRequirement> {
+    skills
+        .iter()
+        .filter_map(|s| parse_skill(s).ok())
+        .map(|(skill, min_level)| SkillRequirement { skill, min_level })
+        .collect()
+}
+
+fn millis(d: std::time::Duration) -> Millis {
+    Millis(d.as_millis() as u64)
+}
+
+/// The queue's setup body.
+pub fn queue(q: &QueueDef) -> QueueSpec {
+    QueueSpec {
+        name: q.name.clone(),
+        priority: q.priority,
+        routing_model: q.routing_model,
+        push_timeout_ms: millis(q.push_timeout.0),
+        capacity_weight: q.capacity_weight,
+        required_skills: requirements(&q.required_skills),
+        additional_skills: requirements(&q.additional_skills),
+        drop_additional_skills_after_ms: q.drop_additional_skills_after.map(|d| millis(d.0)),
+    }
+}
+
+/// The bot's setup body; `queues` maps the scenario's queue names to the ids created.
+pub fn bot(b: &BotDef, queues: &BTreeMap<String, QueueId>) -> BotSpec {
+    let intents = b
+        .intents
+        .iter()
+        .filter_map(|i| {
+            let action = match (&i.resolve, &i.handoff) {
+                (Some(reply), _) => IntentAction::Resolve {
+                    reply: reply.clone(),
+                },
+                (None, Some(q)) => IntentAction::Handoff {
+                    queue: *queues.get(q)?,
+                    required_skills: Vec::new(),
+                },
+                // Loading the scenario rejects an intent with neither.
+                (None, None) => return None,
+            };
+            Some(Intent {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                action,
+            })
+        })
+        .collect();
+    BotSpec {
+        name: b.name.clone(),
+        greeting: b.greeting.clone(),
+        question: b.question.clone(),
+        intents,
+        fields: b
+            .fields
+            .iter()
+            .map(|f| BotField {
+                name: f.clone(),
+                prompt: format!("What is your {f}?"),
+            })
+            .collect(),
+        fallback_text: b.fallback.clone(),
+        agent_queue: None,
+    }
+}
+
+/// The channel's setup body, entering at `entry`.
+pub fn channel(c: &ChannelDef, entry: Entry) -> ChannelSpec {
+    ChannelSpec {
+        name: c.name.clone(),
+        kind: c.kind,
+        platform: c.platform,
+        consent_level: c.consent_level,
+        entry,
+        service_window_ms: None,
+        inactivity_timeout_ms: None,
+        inactive_ttl_ms: None,
+    }
+}
+
+/// The `i`th agent of a group.
+pub fn agent(g: &AgentGroup, i: u32) -> AgentSpec {
+    AgentSpec {
+        name: format!("{}-{i}", g.name),
+        capacity: g.capacity,
+        skills: g.skills.clone(),
+    }
+}
+
+/// The address of outbound recipient `i`, recorded with explicit consent before the run.
+pub fn recipient(i: u32) -> String {
+    format!("recipient-{i}")
+}
