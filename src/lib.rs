@@ -10,6 +10,7 @@ pub mod measure;
 pub mod plan;
 pub mod report;
 pub mod scenario;
+pub mod virtual_time;
 
 pub use omnisim_protocol as protocol;
 pub use omnisim_reference_server as reference_server;

@@ -146,3 +146,17 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
 }
+
+impl Message {
+    /// Whether this is a question with options as the customer meets it: structured on enhanced
+    /// channels, a numbered text menu (`"\n1. …"`) on standard ones (R-BOT-1).
+    pub fn is_question(&self) -> bool {
+        match &self.body {
+            MessageBody::Component {
+                component: Component::QuestionWithOptions { .. },
+            } => true,
+            MessageBody::Text { text } => text.contains("\n1. "),
+            _ => false,
+        }
+    }
+}

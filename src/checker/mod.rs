@@ -6,8 +6,8 @@
 use omnisim_protocol::{
     AgentId, ConversationId, InboundAccepted, SessionId, UserId, WorkId, WorkItem,
 };
+use omnisim_reference_server::fast_map::FastMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A rule broken, with what shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub struct Violation {
 #[derive(Default)]
 struct AgentView {
     capacity: u32,
-    live: HashMap<WorkId, (SessionId, u32)>,
+    live: FastMap<WorkId, (SessionId, u32)>,
 }
 
 /// Observations and the violations found so far.
@@ -28,14 +28,14 @@ struct AgentView {
 pub struct History {
     violations: Vec<Violation>,
     /// Last seq each party saw per session.
-    last_seq: HashMap<(Party, SessionId), u32>,
+    last_seq: FastMap<(Party, SessionId), u32>,
     /// Sessions a party saw end.
-    ended: HashMap<(Party, SessionId), ()>,
-    agents: HashMap<AgentId, AgentView>,
+    ended: FastMap<(Party, SessionId), ()>,
+    agents: FastMap<AgentId, AgentView>,
     /// Each customer's user and conversation, from its inbound replies.
-    customers: HashMap<String, (UserId, ConversationId)>,
+    customers: FastMap<String, (UserId, ConversationId)>,
     /// The session each customer's stream delivered last.
-    streamed: HashMap<String, SessionId>,
+    streamed: FastMap<String, SessionId>,
 }
 
 /// Who observed something.

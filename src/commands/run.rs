@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// Fail the run (exit 99) when the history checker finds a platform rule broken.
     #[arg(long)]
     strict: bool,
+    /// Run in virtual time: the reference engine and the simulated parties on a virtual clock in
+    /// one thread, no sockets; deterministic for a seed.
+    #[arg(long, conflicts_with = "target")]
+    r#virtual: bool,
 }
 
 /// Live progress: a bar on a terminal, a plain line a second otherwise (CI logs).
@@ -97,18 +101,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: Some(progress()),
     };
     let name = scenario.name.clone();
-    // One thread for the generator; the embedded server has a thread of its own. Two threads
-    // that never hand tasks to each other cost about a third less CPU per session than two
-    // work-stealing runtimes waking each other's workers (1,000 sessions/s: 103 % against 149 %).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let outcome = match runtime.block_on(live::run(scenario, options)) {
-        Ok(o) => o,
-        Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(exit::TARGET_UNREACHABLE));
+    let outcome = if args.r#virtual {
+        match omnisim::virtual_time::run(scenario, args.seed, args.duration.map(Into::into)) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.scenario.display());
+                return Ok(ExitCode::from(exit::BAD_SCENARIO));
+            }
+        }
+    } else {
+        match live_run(scenario, options)? {
+            Ok(o) => o,
+            Err(code) => return Ok(code),
         }
     };
     let out = args.out.unwrap_or_else(|| default_out(&name));
@@ -137,6 +141,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         exit::PASSED
     }))
+}
+
+/// A live run; a target that cannot be reached or set up gives its exit code.
+fn live_run(
+    scenario: Scenario,
+    options: RunOptions,
+) -> anyhow::Result<Result<omnisim::measure::Outcome, ExitCode>> {
+    // One thread for the generator; the embedded server has a thread of its own. Two threads
+    // that never hand tasks to each other cost about a third less CPU per session than two
+    // work-stealing runtimes waking each other's workers (1,000 sessions/s: 103 % against 149 %).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match runtime.block_on(live::run(scenario, options)) {
+        Ok(o) => Ok(Ok(o)),
+        Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
+            eprintln!("error: {e}");
+            Ok(Err(ExitCode::from(exit::TARGET_UNREACHABLE)))
+        }
+    }
 }
 
 fn default_out(scenario: &str) -> PathBuf {

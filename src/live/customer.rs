@@ -472,43 +472,11 @@ impl Customer {
             let Some(m) = self.message_from(Sender::Bot, None).await? else {
                 continue;
             };
-            let is_question = match &m.body {
-                MessageBody::Component {
-                    component: Component::QuestionWithOptions { .. },
-                } => true,
-                MessageBody::Text { text } => text.contains("\n1. "),
-                _ => false,
-            };
-            if is_question {
+            if m.is_question() {
                 break m;
             }
         };
-        let weights: Vec<f64> = def
-            .intents
-            .iter()
-            .map(|i| {
-                self.ctx
-                    .scenario
-                    .customers
-                    .intents
-                    .get(&i.id)
-                    .copied()
-                    .unwrap_or(0.0)
-            })
-            .collect();
-        let total: f64 = weights.iter().sum();
-        let index = if total > 0.0 {
-            let mut pick = self.rng.random::<f64>() * total;
-            weights
-                .iter()
-                .position(|w| {
-                    pick -= w;
-                    pick < 0.0
-                })
-                .unwrap_or(0)
-        } else {
-            self.rng.random_range(0..def.intents.len())
-        };
+        let index = self.ctx.scenario.draw_intent(&def, &mut self.rng);
         let intent = def.intents[index].clone();
         let handoff = intent.handoff.is_some();
         let mut answers: Vec<InboundContent> = vec![match self.channel().platform {

@@ -11,13 +11,12 @@ pub mod embedded;
 mod handshake;
 pub mod setup;
 
-pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::Finished;
-use crate::measure::recorder::Sample;
+pub use crate::measure::{Outcome, RunOrg};
 use crate::scenario::Scenario;
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
-use omnisim_protocol::{Agent, Presence, Queue};
+use omnisim_protocol::{Agent, Queue};
 use omnisim_reference_server::server;
 use rand::SeedableRng;
 use std::sync::{Arc, Mutex};
@@ -247,35 +246,16 @@ async fn sample(
         let (Ok(agents), Ok(queues)) = (agents, queues) else {
             continue;
         };
-        let online = agents.iter().filter(|a| a.presence == Presence::Online);
-        let (used, capacity) = online.fold((0u32, 0u32), |(u, c), a| {
-            (u + a.used_capacity, c + a.spec.capacity)
-        });
-        let depth: u64 = queues.iter().map(|q| u64::from(q.waiting)).sum();
         let mut s = ctx.shared();
-        let t_s = origin.elapsed().as_secs_f64();
         let r = &mut s.recorder;
-        let interval_p99 = r.close_interval(origin.elapsed());
-        let sample = Sample {
-            t_s,
-            queue_depth: depth,
-            occupancy: if capacity > 0 {
-                f64::from(used) / f64::from(capacity)
-            } else {
-                f64::NAN
-            },
-            arrivals: r.counts.arrivals_started,
-            abandoned: r.counts.abandoned,
-            routing_p99_ms: interval_p99.get("routing").copied(),
-        };
-        r.samples.push(sample);
+        let sample = r.sample(origin.elapsed(), &agents, &queues);
         if let Some(report) = &progress {
             let p99 = r
                 .histogram("routing")
                 .map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0);
             let sent = r.counts.messages_sent;
             let progress = Progress {
-                elapsed_s: t_s,
+                elapsed_s: sample.t_s,
                 total_s: duration.as_secs_f64(),
                 sessions: r.counts.sessions_started,
                 open: r
@@ -283,7 +263,7 @@ async fn sample(
                     .sessions_started
                     .saturating_sub(r.counts.sessions_ended),
                 messages_per_s: (sent - last_sent) as f64,
-                queue_depth: depth,
+                queue_depth: sample.queue_depth,
                 occupancy: sample.occupancy,
                 routing_p99_ms: p99,
             };

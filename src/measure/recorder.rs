@@ -178,6 +178,37 @@ impl Recorder {
         p99
     }
 
+    /// Samples the platform's state at `now` (time since the origin) from its agents and
+    /// queues as the protocol reads them back, and closes the latency interval there.
+    pub fn sample(
+        &mut self,
+        now: Duration,
+        agents: &[omnisim_protocol::Agent],
+        queues: &[omnisim_protocol::Queue],
+    ) -> Sample {
+        let online = agents
+            .iter()
+            .filter(|a| a.presence == omnisim_protocol::Presence::Online);
+        let (used, capacity) = online.fold((0u32, 0u32), |(u, c), a| {
+            (u + a.used_capacity, c + a.spec.capacity)
+        });
+        let interval_p99 = self.close_interval(now);
+        let sample = Sample {
+            t_s: now.as_secs_f64(),
+            queue_depth: queues.iter().map(|q| u64::from(q.waiting)).sum(),
+            occupancy: if capacity > 0 {
+                f64::from(used) / f64::from(capacity)
+            } else {
+                f64::NAN
+            },
+            arrivals: self.counts.arrivals_started,
+            abandoned: self.counts.abandoned,
+            routing_p99_ms: interval_p99.get("routing").copied(),
+        };
+        self.samples.push(sample);
+        sample
+    }
+
     /// Points of the latency percentile curve of `metric`: (-log10(1 - quantile), ms), the
     /// usual HdrHistogram plot, up to the 99.99th percentile.
     pub fn percentile_curve(&self, metric: &str) -> Vec<(f64, f64)> {

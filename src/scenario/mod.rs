@@ -386,6 +386,28 @@ pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
 }
 
 impl Scenario {
+    /// The intent a customer picks on `bot`'s question: by the `[customers] intents` weights,
+    /// uniformly when none of the bot's intents has one. Returns its index.
+    pub fn draw_intent(&self, bot: &BotDef, rng: &mut impl rand::Rng) -> usize {
+        let weights: Vec<f64> = bot
+            .intents
+            .iter()
+            .map(|i| self.customers.intents.get(&i.id).copied().unwrap_or(0.0))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return rng.random_range(0..bot.intents.len());
+        }
+        let mut pick = rng.random::<f64>() * total;
+        weights
+            .iter()
+            .position(|w| {
+                pick -= w;
+                pick < 0.0
+            })
+            .unwrap_or(0)
+    }
+
     /// Reads, parses and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();

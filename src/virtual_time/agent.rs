@@ -1,0 +1,368 @@
+//! A simulated agent in virtual time: the same behaviour as a live one (docs/scenarios.md): on
+//! shift it accepts, declines or ignores offers after its accept delay, greets, answers each
+//! customer message after its reply time or transfers the session, and may close a conversation
+//! itself after its length, ending it or marking it inactive.
+
+use super::{Micros, Sim, Wake, micros};
+use crate::checker::Party;
+use omnisim_protocol::*;
+use omnisim_reference_server::engine::Command;
+use omnisim_reference_server::fast_map::FastMap;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+
+/// Something the agent decided to do later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Act {
+    Accept(WorkId),
+    Decline(WorkId),
+    Reply(SessionId),
+    Transfer(SessionId),
+    Close(SessionId),
+    Presence(bool),
+}
+
+/// An offer the agent saw, kept until it accepts it.
+struct Offered {
+    session: SessionId,
+    intended: Option<Micros>,
+    channel: Option<usize>,
+    queue: QueueId,
+}
+
+/// A conversation the agent works on.
+struct Held {
+    accepted: Micros,
+    channel: Option<usize>,
+    queue: QueueId,
+    /// A reply (or transfer) is scheduled and not yet sent.
+    answering: bool,
+    /// The conversation length ran out while a reply was pending: close after sending it.
+    close_due: bool,
+}
+
+pub(super) struct SimAgent {
+    id: AgentId,
+    group: usize,
+    rng: SmallRng,
+    offered: FastMap<WorkId, Offered>,
+    held: FastMap<SessionId, Held>,
+    /// Messages sent so far: client message ids never repeat for one agent (R-SESS-3).
+    sent: u64,
+}
+
+impl Sim {
+    /// Every agent joins; those whose shift starts with the run go online now.
+    pub(super) fn start_agents(&mut self) {
+        for (i, a) in self.world.agents.clone().into_iter().enumerate() {
+            let def = &self.scenario.agents[a.group];
+            let seed = self.seed ^ a.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03);
+            self.agents.push(SimAgent {
+                id: a.id,
+                group: a.group,
+                rng: SmallRng::seed_from_u64(seed),
+                offered: FastMap::default(),
+                held: FastMap::default(),
+                sent: 0,
+            });
+            self.by_agent.insert(a.id, i);
+            self.history.agent(a.id, def.capacity);
+            let shift = def.shift;
+            let on = Wake::Agent {
+                agent: i,
+                act: Act::Presence(true),
+            };
+            if shift.start.0.is_zero() {
+                self.agent_act(i, Act::Presence(true));
+            } else {
+                self.schedule(micros(shift.start.0), on);
+            }
+            if let Some(end) = shift.end {
+                let off = Wake::Agent {
+                    agent: i,
+                    act: Act::Presence(false),
+                };
+                self.schedule(micros(end.0), off);
+            }
+        }
+    }
+
+    fn agent_request(&mut self, a: usize, request: AgentRequest) -> Result<(), ApiError> {
+        let agent = self.agents[a].id;
+        self.command(Command::Agent { agent, request }).map(|_| ())
+    }
+
+    fn later(&mut self, a: usize, delay: Duration, act: Act) {
+        self.after(delay, Wake::Agent { agent: a, act });
+    }
+
+    /// An event on the agent's connection.
+    pub(super) fn agent_event(&mut self, a: usize, event: &Event) {
+        let id = self.agents[a].id;
+        match event {
+            Event::WorkOffered(offer) if offer.work.agent == id => self.on_offer(a, offer),
+            Event::OfferRescinded { work, reason, .. } => {
+                self.agents[a].offered.remove(work);
+                self.history.released(id, *work);
+                if *reason == RescindReason::PushTimeout {
+                    self.recorder.counts.push_timeouts += 1;
+                }
+            }
+            Event::Message { message, .. } => {
+                self.history
+                    .message(Party::Agent(id), message.session, message.seq.0);
+                let held = self.agents[a].held.contains_key(&message.session);
+                if message.sender == Sender::EndUser && held {
+                    self.on_customer_message(a, message.session);
+                }
+            }
+            Event::SessionChanged {
+                session,
+                status: status @ (SessionStatus::Ended | SessionStatus::Inactive),
+                ..
+            } => {
+                self.history.session_closed(id, *session);
+                // An inactive session may come back to this agent; an ended one never does.
+                if *status == SessionStatus::Ended {
+                    self.history.ended(Party::Agent(id), *session);
+                }
+                if let Some(held) = self.agents[a].held.remove(session) {
+                    let labels = Sim::labels(&self.world, held.channel, Some(held.queue));
+                    let handle = Duration::from_micros(self.now - held.accepted);
+                    self.recorder.latency("handle", handle, None, labels);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_offer(&mut self, a: usize, offer: &Offer) {
+        let session = offer.session.id;
+        // When the customer meant to ask: noted when it asked; after an inactive spell, its
+        // last message.
+        let intended = self
+            .sessions
+            .get(&session)
+            .map(|n| n.requested.unwrap_or(n.last_message));
+        let channel = self.channel_index(offer.session.channel);
+        let queue = offer.work.queue;
+        self.history.offered(&offer.work);
+        if let Some(last) = offer.transcript.last() {
+            let party = Party::Agent(offer.work.agent);
+            self.history.seen(party, session, last.seq.0);
+        }
+        self.recorder.counts.offers += 1;
+        if let Some(intended) = intended.filter(|_| self.routed.insert(session)) {
+            let labels = Sim::labels(&self.world, channel, Some(queue));
+            let routing = Duration::from_micros(self.now - intended);
+            self.recorder
+                .latency("routing", routing, Some(routing), labels);
+        }
+        let agent = &mut self.agents[a];
+        agent.offered.insert(
+            offer.work.id,
+            Offered {
+                session,
+                intended,
+                channel,
+                queue,
+            },
+        );
+        let def = &self.scenario.agents[agent.group];
+        let roll: f64 = agent.rng.random();
+        if roll < def.no_answer_probability {
+            return;
+        }
+        let act = if roll < def.no_answer_probability + def.decline_probability {
+            Act::Decline(offer.work.id)
+        } else {
+            Act::Accept(offer.work.id)
+        };
+        let delay = def.accept_delay.sample(&mut agent.rng);
+        self.later(a, delay, act);
+    }
+
+    fn on_customer_message(&mut self, a: usize, session: SessionId) {
+        let held = &self.agents[a].held[&session];
+        let labels = Sim::labels(&self.world, held.channel, Some(held.queue));
+        self.recorder
+            .latency("delivery_to_agent", Duration::ZERO, None, labels);
+        let agent = &mut self.agents[a];
+        let def = &self.scenario.agents[agent.group];
+        let act = if agent.rng.random::<f64>() < def.transfer_probability {
+            Act::Transfer(session)
+        } else {
+            Act::Reply(session)
+        };
+        if let Some(h) = agent.held.get_mut(&session) {
+            h.answering = true;
+        }
+        let delay = def.reply_time.sample(&mut agent.rng);
+        self.later(a, delay, act);
+    }
+
+    pub(super) fn agent_act(&mut self, a: usize, act: Act) {
+        match act {
+            Act::Presence(online) => {
+                let presence = if online {
+                    Presence::Online
+                } else {
+                    Presence::Offline
+                };
+                if let Err(e) = self.agent_request(a, AgentRequest::SetPresence { presence }) {
+                    self.recorder.error(e.code.as_str());
+                }
+            }
+            Act::Accept(work) => self.accept(a, work),
+            Act::Decline(work) => {
+                self.agents[a].offered.remove(&work);
+                self.history.released(self.agents[a].id, work);
+                match self.agent_request(a, AgentRequest::Decline { work }) {
+                    Ok(()) => self.recorder.counts.declines += 1,
+                    Err(e) => self.benign_or_error(&e),
+                }
+            }
+            Act::Reply(session) => self.reply(a, session),
+            Act::Transfer(session) => self.transfer(a, session),
+            Act::Close(session) => {
+                let Some(held) = self.agents[a].held.get_mut(&session) else {
+                    return;
+                };
+                if held.answering {
+                    held.close_due = true;
+                } else {
+                    self.close(a, session);
+                }
+            }
+        }
+    }
+
+    /// Withdrawn offers and sessions the customer ended while the agent was busy are part of
+    /// the game; anything else is an error.
+    fn benign_or_error(&mut self, e: &ApiError) {
+        if !matches!(e.code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded) {
+            self.recorder.error(e.code.as_str());
+        }
+    }
+
+    fn accept(&mut self, a: usize, work: WorkId) {
+        let result = self.agent_request(a, AgentRequest::Accept { work });
+        let Some(o) = self.agents[a].offered.remove(&work) else {
+            return;
+        };
+        if let Err(e) = result {
+            self.history.released(self.agents[a].id, work);
+            self.benign_or_error(&e);
+            return;
+        }
+        self.recorder.counts.accepted += 1;
+        if let Some(intended) = o.intended {
+            let labels = Sim::labels(&self.world, o.channel, Some(o.queue));
+            let sta = Duration::from_micros(self.now - intended);
+            self.recorder
+                .latency("speed_to_answer", sta, Some(sta), labels);
+            if sta <= self.scenario.service_level_threshold.0 {
+                self.recorder.counts.accepted_within_service_level += 1;
+            }
+        }
+        let agent = &mut self.agents[a];
+        agent.held.insert(
+            o.session,
+            Held {
+                accepted: self.now,
+                channel: o.channel,
+                queue: o.queue,
+                answering: true,
+                close_due: false,
+            },
+        );
+        let def = &self.scenario.agents[agent.group];
+        let greet = def.reply_time.sample(&mut agent.rng);
+        let length = def.conversation_length.map(|d| d.sample(&mut agent.rng));
+        self.later(a, greet, Act::Reply(o.session));
+        if let Some(length) = length {
+            self.later(a, length, Act::Close(o.session));
+        }
+    }
+
+    fn reply(&mut self, a: usize, session: SessionId) {
+        let agent = &mut self.agents[a];
+        let Some(held) = agent.held.get_mut(&session) else {
+            return;
+        };
+        held.answering = false;
+        let close_after = std::mem::take(&mut held.close_due);
+        agent.sent += 1;
+        let request = AgentRequest::Send {
+            session,
+            client_message_id: format!("{}-{}", agent.id.0, agent.sent),
+            content: OutboundContent::Text {
+                text: "An answer".to_owned(),
+            },
+        };
+        match self.agent_request(a, request) {
+            Ok(()) => self.recorder.counts.messages_sent += 1,
+            Err(e) => {
+                self.benign_or_error(&e);
+                return;
+            }
+        }
+        if close_after {
+            self.close(a, session);
+        }
+    }
+
+    fn transfer(&mut self, a: usize, session: SessionId) {
+        if !self.agents[a].held.contains_key(&session) {
+            return;
+        }
+        let queues: Vec<QueueId> = self.world.queues.values().copied().collect();
+        let queue = queues[self.agents[a].rng.random_range(0..queues.len())];
+        let to = TransferTarget::Queue(queue);
+        if let Err(e) = self.agent_request(a, AgentRequest::Transfer { session, to }) {
+            self.benign_or_error(&e);
+            return;
+        }
+        // The session asks for an agent anew, from now (R-ROUTE-9).
+        if let Some(h) = self.agents[a].held.remove(&session) {
+            let labels = Sim::labels(&self.world, h.channel, Some(h.queue));
+            let handle = Duration::from_micros(self.now - h.accepted);
+            self.recorder.latency("handle", handle, None, labels);
+        }
+        self.recorder.counts.transferred += 1;
+        self.history.session_closed(self.agents[a].id, session);
+        self.routed.remove(&session);
+        if let Some(note) = self.sessions.get_mut(&session) {
+            note.requested = Some(self.now);
+        }
+    }
+
+    /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
+    fn close(&mut self, a: usize, session: SessionId) {
+        let Some(held) = self.agents[a].held.get(&session) else {
+            return;
+        };
+        let enhanced = held
+            .channel
+            .is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
+        let agent = &mut self.agents[a];
+        let p = self.scenario.agents[agent.group].inactive_probability;
+        let inactive = enhanced && agent.rng.random::<f64>() < p;
+        let request = if inactive {
+            AgentRequest::MarkInactive { session }
+        } else {
+            AgentRequest::End { session }
+        };
+        match self.agent_request(a, request) {
+            Ok(()) if inactive => self.recorder.counts.marked_inactive += 1,
+            Ok(()) => self.recorder.counts.ended_by_agent += 1,
+            Err(e) => return self.benign_or_error(&e),
+        }
+        // Whoever writes next asks for an agent anew, from that message.
+        self.routed.remove(&session);
+        if let Some(note) = self.sessions.get_mut(&session) {
+            note.requested = None;
+        }
+    }
+}

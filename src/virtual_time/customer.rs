@@ -1,0 +1,465 @@
+//! A simulated customer in virtual time: the same journey as a live one (docs/scenarios.md):
+//! writes in, answers the bot, waits for an agent as long as its patience lasts, talks, ends the
+//! session, and may come back later.
+
+use super::{Micros, SessionNote, Sim, Wake, micros};
+use crate::checker::Party;
+use omnisim_protocol::*;
+use omnisim_reference_server::engine::{OrgCommand, Reply};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Where a customer is in its journey.
+#[derive(Debug)]
+enum Phase {
+    /// Talking to the bot: waiting for its question (or the next field prompt) when `asked`
+    /// is false, then sending `answers` one by one.
+    Bot {
+        answers: VecDeque<InboundContent>,
+        handoff: bool,
+        prompted: bool,
+    },
+    /// Asked for an agent; none has accepted yet.
+    Waiting,
+    /// An agent accepted; the customer waits for its greeting.
+    Greeting,
+    /// Talking with the agent: `left` messages to send; `awaiting_reply` after each.
+    Talking {
+        left: u32,
+        awaiting_reply: bool,
+    },
+    /// Asked to end (or the bot is resolving): waits to see the end.
+    Closing,
+    Done,
+}
+
+pub(super) struct Customer {
+    index: u64,
+    address: String,
+    channel: usize,
+    rng: SmallRng,
+    session: SessionId,
+    /// When the customer meant to write first: resolution and first response start here.
+    start: Micros,
+    pmid: u32,
+    /// Moves on at every phase change, so that stale think and patience wake-ups are ignored.
+    generation: u32,
+    phase: Phase,
+}
+
+impl Sim {
+    /// The next scheduled customer arrives.
+    pub(super) fn arrive(&mut self, i: usize) {
+        let arrival = self.arrivals[i];
+        if let Some(next) = self.arrivals.get(i + 1) {
+            let at = micros(next.at);
+            self.schedule(at, Wake::Arrival(i + 1));
+        }
+        let c = &mut self.recorder.counts;
+        c.arrivals_started += 1;
+        // The virtual clock starts every arrival exactly on time.
+        self.recorder.latency(
+            "schedule_lag",
+            Duration::ZERO,
+            None,
+            super::Labels::default(),
+        );
+        let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.customers.push(Customer {
+            index: arrival.index,
+            address: format!("customer-{}", arrival.index),
+            channel: arrival.channel,
+            rng: SmallRng::seed_from_u64(seed),
+            session: SessionId(0),
+            start: self.now,
+            pmid: 0,
+            generation: 0,
+            phase: Phase::Done,
+        });
+        self.open += 1;
+        self.write_in(self.customers.len() - 1);
+    }
+
+    /// A customer that ended its session writes in again: a new session, same conversation.
+    pub(super) fn come_back(&mut self, c: usize) {
+        self.recorder.counts.comebacks += 1;
+        self.customers[c].start = self.now;
+        self.open += 1;
+        self.write_in(c);
+    }
+
+    /// Sends `content` as customer `c`, through the channel's inbound as a provider would; with
+    /// the provider-retry fault, delivers it twice and checks the retry is a duplicate.
+    fn inbound(&mut self, c: usize, content: InboundContent) -> Result<InboundAccepted, ApiError> {
+        let cust = &mut self.customers[c];
+        cust.pmid += 1;
+        let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
+        let req = InboundRequest {
+            address: cust.address.clone(),
+            provider_message_id: format!("{}-{}-{}", self.seed, cust.index, cust.pmid),
+            content,
+        };
+        let channel = self.world.channels[cust.channel].id;
+        let is_end = req.content == InboundContent::End;
+        let first = self.org_command(OrgCommand::Inbound(channel, req.clone()));
+        let Ok(Reply::Inbound(accepted)) = first else {
+            return Err(first.err().unwrap_or_else(|| {
+                ApiError::new(ErrorCode::Internal, "inbound replied with something else")
+            }));
+        };
+        if retry {
+            if let Ok(Reply::Inbound(again)) = self.org_command(OrgCommand::Inbound(channel, req)) {
+                let original = (accepted.session, accepted.seq.map(|q| q.0));
+                let repeat = (again.session, again.seq.map(|q| q.0), again.duplicate);
+                let address = &self.customers[c].address;
+                self.history.retried(address, original, repeat);
+            }
+            self.recorder.counts.provider_retries += 1;
+        }
+        if !is_end {
+            self.history.inbound(&self.customers[c].address, &accepted);
+            self.by_user.insert(accepted.user, c);
+        }
+        Ok(accepted)
+    }
+
+    fn set_phase(&mut self, c: usize, phase: Phase) {
+        let cust = &mut self.customers[c];
+        cust.generation += 1;
+        cust.phase = phase;
+    }
+
+    fn think(&mut self, c: usize) {
+        let cust = &mut self.customers[c];
+        let delay = self.scenario.customers.think_time.sample(&mut cust.rng);
+        let generation = cust.generation;
+        self.after(
+            delay,
+            Wake::Think {
+                customer: c,
+                generation,
+            },
+        );
+    }
+
+    /// The first message of a journey.
+    fn write_in(&mut self, c: usize) {
+        let accepted = match self.inbound(c, text("Hello, I need some help")) {
+            Ok(a) => a,
+            Err(e) => {
+                self.recorder.error(e.code.as_str());
+                self.open -= 1;
+                return;
+            }
+        };
+        let session = accepted.session;
+        self.customers[c].session = session;
+        self.recorder.counts.sessions_started += 1;
+        let channel = &self.world.channels[self.customers[c].channel];
+        let note = SessionNote {
+            requested: None,
+            last_message: self.now,
+        };
+        self.sessions.insert(session, note);
+        match channel.bot {
+            Some(_) => self.set_phase(
+                c,
+                Phase::Bot {
+                    answers: VecDeque::new(),
+                    handoff: false,
+                    prompted: false,
+                },
+            ),
+            // A queue entry asks for an agent with the first message.
+            None => self.ask_for_agent(c, self.customers[c].start),
+        }
+    }
+
+    fn ask_for_agent(&mut self, c: usize, intended: Micros) {
+        let session = self.customers[c].session;
+        if let Some(note) = self.sessions.get_mut(&session) {
+            note.requested = Some(intended);
+        }
+        self.recorder.counts.handed_off += 1;
+        self.set_phase(c, Phase::Waiting);
+        let cust = &mut self.customers[c];
+        let patience = self.scenario.customers.patience.sample(&mut cust.rng);
+        let generation = cust.generation;
+        self.schedule(
+            intended + micros(patience),
+            Wake::Patience {
+                customer: c,
+                generation,
+            },
+        );
+    }
+
+    /// The bot's intent question arrived: choose an intent and line up the answers.
+    fn answer_bot(&mut self, c: usize, question: &Message) {
+        let Some(bot) = self.world.channels[self.customers[c].channel].bot else {
+            return;
+        };
+        let def = &self.scenario.bots[bot];
+        let index = self.scenario.draw_intent(def, &mut self.customers[c].rng);
+        let intent = &def.intents[index];
+        let handoff = intent.handoff.is_some();
+        let mut answers = VecDeque::new();
+        answers.push_back(
+            match self.world.channels[self.customers[c].channel].platform {
+                Platform::Enhanced => InboundContent::ComponentResponse {
+                    in_reply_to: question.seq,
+                    answer_id: intent.id.clone(),
+                },
+                Platform::Standard => text(&(index + 1).to_string()),
+            },
+        );
+        if handoff {
+            answers.extend(def.fields.iter().map(|_| text("12345")));
+        }
+        self.set_phase(
+            c,
+            Phase::Bot {
+                answers,
+                handoff,
+                prompted: true,
+            },
+        );
+        self.think(c);
+    }
+
+    /// An event on the customer's stream.
+    pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
+        let party = Party::Customer(self.customers[c].address.clone());
+        match event {
+            Event::Message { message, .. } => {
+                self.history.message(party, message.session, message.seq.0);
+                if message.session != self.customers[c].session {
+                    return;
+                }
+                match message.sender {
+                    Sender::Bot => self.on_bot_message(c, message),
+                    Sender::Agent => self.on_agent_message(c),
+                    Sender::EndUser | Sender::System => {}
+                }
+            }
+            Event::SessionChanged {
+                session,
+                status,
+                handler,
+                ended_by,
+                ..
+            } if *session == self.customers[c].session => match status {
+                SessionStatus::Ended => {
+                    self.history.ended(party, *session);
+                    self.finish(c, *ended_by);
+                }
+                SessionStatus::Active if *handler != Handler::Bot => {
+                    if matches!(self.customers[c].phase, Phase::Waiting) {
+                        self.set_phase(c, Phase::Greeting);
+                    }
+                }
+                // The agent let the conversation go inactive: no answer is coming; the next
+                // message asks for an agent again (R-SESS-7).
+                SessionStatus::Inactive => {
+                    if let Phase::Talking {
+                        awaiting_reply: true,
+                        ..
+                    } = self.customers[c].phase
+                    {
+                        self.replied(c);
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn on_bot_message(&mut self, c: usize, message: &Message) {
+        let Phase::Bot {
+            answers, prompted, ..
+        } = &mut self.customers[c].phase
+        else {
+            return;
+        };
+        if answers.is_empty() && !*prompted {
+            if message.is_question() {
+                self.answer_bot(c, message);
+            }
+        } else if !*prompted && !answers.is_empty() {
+            // A field prompt: answer it after thinking.
+            *prompted = true;
+            self.think(c);
+        }
+    }
+
+    fn on_agent_message(&mut self, c: usize) {
+        let first = matches!(self.customers[c].phase, Phase::Waiting | Phase::Greeting);
+        let (channel, queue) = self.customer_labels(c);
+        let labels = Sim::labels(&self.world, channel, queue);
+        // Delivery within the engine is instantaneous.
+        self.recorder
+            .latency("delivery_to_customer", Duration::ZERO, None, labels);
+        if first {
+            let since = Duration::from_micros(self.now - self.customers[c].start);
+            self.recorder.latency("first_response", since, None, labels);
+            let messages = self
+                .scenario
+                .customers
+                .messages
+                .sample(&mut self.customers[c].rng);
+            if messages == 0 {
+                return self.end_session(c);
+            }
+            self.set_phase(
+                c,
+                Phase::Talking {
+                    left: messages,
+                    awaiting_reply: false,
+                },
+            );
+            self.think(c);
+        } else if let Phase::Talking {
+            awaiting_reply: true,
+            ..
+        } = self.customers[c].phase
+        {
+            self.replied(c);
+        }
+    }
+
+    /// The agent answered (or went quiet): think and write on, or end after the last message.
+    fn replied(&mut self, c: usize) {
+        let Phase::Talking { left, .. } = self.customers[c].phase else {
+            return;
+        };
+        if left == 0 {
+            self.end_session(c);
+        } else {
+            self.set_phase(
+                c,
+                Phase::Talking {
+                    left,
+                    awaiting_reply: false,
+                },
+            );
+            self.think(c);
+        }
+    }
+
+    fn end_session(&mut self, c: usize) {
+        self.set_phase(c, Phase::Closing);
+        match self.inbound(c, InboundContent::End) {
+            // The agent ended it in the same instant, after the message the customer answered
+            // (its end is on the way to the customer).
+            Err(e) if e.code == ErrorCode::SessionEnded => {}
+            Err(e) => self.recorder.error(e.code.as_str()),
+            Ok(_) => {}
+        }
+    }
+
+    pub(super) fn think_done(&mut self, c: usize, generation: u32) {
+        if self.customers[c].generation != generation {
+            return;
+        }
+        match &mut self.customers[c].phase {
+            Phase::Bot {
+                answers,
+                handoff,
+                prompted,
+            } => {
+                let Some(answer) = answers.pop_front() else {
+                    return;
+                };
+                *prompted = false;
+                let last = answers.is_empty();
+                let handoff = *handoff;
+                if let Err(e) = self.inbound(c, answer) {
+                    self.recorder.error(e.code.as_str());
+                    return;
+                }
+                if last && handoff {
+                    self.ask_for_agent(c, self.now);
+                } else if last {
+                    // Resolved by the bot: it ends the session.
+                    self.set_phase(c, Phase::Closing);
+                }
+            }
+            Phase::Talking {
+                left,
+                awaiting_reply: false,
+            } => {
+                let left = *left - 1;
+                self.set_phase(
+                    c,
+                    Phase::Talking {
+                        left,
+                        awaiting_reply: true,
+                    },
+                );
+                let session = self.customers[c].session;
+                if let Some(note) = self.sessions.get_mut(&session) {
+                    note.last_message = self.now;
+                }
+                match self.inbound(c, text("A question")) {
+                    Ok(_) => self.recorder.counts.messages_sent += 1,
+                    Err(e) => self.recorder.error(e.code.as_str()),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn patience_out(&mut self, c: usize, generation: u32) {
+        let cust = &self.customers[c];
+        if cust.generation != generation || !matches!(cust.phase, Phase::Waiting) {
+            return;
+        }
+        self.recorder.counts.abandoned += 1;
+        self.end_session(c);
+    }
+
+    fn customer_labels(&self, c: usize) -> (Option<usize>, Option<QueueId>) {
+        let cust = &self.customers[c];
+        let channel = &self.world.channels[cust.channel];
+        let queue = channel
+            .queue
+            .as_ref()
+            .and_then(|q| self.world.queues.get(q).copied());
+        (Some(cust.channel), queue)
+    }
+
+    /// The customer saw its session end.
+    fn finish(&mut self, c: usize, by: Option<EndedBy>) {
+        if matches!(self.customers[c].phase, Phase::Done) {
+            return;
+        }
+        self.set_phase(c, Phase::Done);
+        self.open -= 1;
+        let counts = &mut self.recorder.counts;
+        counts.sessions_ended += 1;
+        if by == Some(EndedBy::Bot) {
+            counts.bot_contained += 1;
+        }
+        let (channel, queue) = self.customer_labels(c);
+        let labels = Sim::labels(&self.world, channel, queue);
+        let resolution = Duration::from_micros(self.now - self.customers[c].start);
+        self.recorder
+            .latency("resolution", resolution, None, labels);
+        let session = self.customers[c].session;
+        self.sessions.remove(&session);
+        self.routed.remove(&session);
+        let customers = &self.scenario.customers;
+        let rng = &mut self.customers[c].rng;
+        if rng.random::<f64>() < customers.comeback_probability {
+            let delay = customers.comeback_delay.sample(rng);
+            self.after(delay, Wake::Comeback(c));
+        }
+    }
+}
+
+fn text(s: &str) -> InboundContent {
+    InboundContent::Text { text: s.to_owned() }
+}

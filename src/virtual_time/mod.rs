@@ -1,0 +1,379 @@
+//! Virtual-time runs (`omnisim run --virtual`): the same scenario, the same reference engine and
+//! the same simulated customers and agents as a live run, on a virtual clock in one thread — no
+//! sockets, no sleeps, a day of traffic in seconds, the same seed giving the same summary.
+//!
+//! A discrete-event loop ([`Sim`]) keeps one queue of wake-ups in time order (ties broken by
+//! the order they were scheduled) and the engine's own timers. Customers ([`customer`]) and
+//! agents ([`agent`]) are state machines: they react to the engine's events and schedule what
+//! they do next after their think, accept and reply times. Commands take effect at the virtual
+//! instant they are issued and their events reach every party at once, so latencies here are
+//! the platform's own: queueing, push timeouts and people, without a network.
+//!
+//! Faults that are about sockets (`customer_reconnect`, `agent_reconnect`) have nothing to act
+//! on here and are ignored; provider retries are simulated.
+
+mod agent;
+mod customer;
+
+use crate::checker::History;
+use crate::live::setup::{LiveAgent, LiveChannel, World};
+use crate::measure::recorder::Labels;
+use crate::measure::{Finished, Outcome, Recorder};
+use crate::scenario::{EntryRef, Scenario, specs};
+use agent::SimAgent;
+use customer::Customer;
+use omnisim_protocol::*;
+use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
+use omnisim_reference_server::fast_map::FastMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::time::{Duration, SystemTime};
+
+/// Why a virtual run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum VirtualError {
+    #[error("setting up {what} on the engine: {error}")]
+    Setup { what: String, error: ApiError },
+    #[error("virtual runs do not simulate [outbound] conversations yet; run it live")]
+    Outbound,
+}
+
+/// Microseconds since the run's origin.
+type Micros = u64;
+
+fn micros(d: Duration) -> Micros {
+    d.as_micros() as u64
+}
+
+/// Something a party scheduled for later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Wake {
+    /// The next scheduled arrival.
+    Arrival(usize),
+    /// A customer writes in again after its session ended.
+    Comeback(usize),
+    /// A customer finished thinking (stale when the generation moved on).
+    Think {
+        customer: usize,
+        generation: u32,
+    },
+    /// A customer's patience ran out.
+    Patience {
+        customer: usize,
+        generation: u32,
+    },
+    Agent {
+        agent: usize,
+        act: agent::Act,
+    },
+    /// Sample queue depth and occupancy, close the latency interval.
+    Sample,
+}
+
+/// What customers and agents know about a session between them: when the customer meant to
+/// ask for an agent, and when it last wrote.
+#[derive(Clone, Copy, Debug)]
+struct SessionNote {
+    requested: Option<Micros>,
+    last_message: Micros,
+}
+
+/// The whole simulation.
+pub struct Sim {
+    engine: Engine,
+    org: OrgId,
+    world: World,
+    scenario: Scenario,
+    seed: u64,
+    now: Micros,
+    wakes: BinaryHeap<Reverse<(Micros, u64, Wake)>>,
+    scheduled: u64,
+    /// Events the last commands produced, delivered once the party that caused them is done.
+    pending: VecDeque<Event>,
+    arrivals: Vec<crate::live::arrivals::Arrival>,
+    customers: Vec<Customer>,
+    by_user: FastMap<UserId, usize>,
+    agents: Vec<SimAgent>,
+    by_agent: FastMap<AgentId, usize>,
+    sessions: FastMap<SessionId, SessionNote>,
+    /// Sessions whose first offer was measured (routing latency counts first offers).
+    routed: HashSet<SessionId>,
+    recorder: Recorder,
+    history: History,
+    /// Customers not done yet.
+    open: usize,
+}
+
+fn engine_time(us: Micros) -> Timestamp {
+    Timestamp(us / 1000)
+}
+
+impl Sim {
+    fn schedule(&mut self, at: Micros, wake: Wake) {
+        self.scheduled += 1;
+        self.wakes.push(Reverse((at, self.scheduled, wake)));
+    }
+
+    fn after(&mut self, delay: Duration, wake: Wake) {
+        self.schedule(self.now + micros(delay), wake);
+    }
+
+    /// Applies a command now; its events are delivered after the caller is done.
+    fn command(&mut self, command: Command) -> Result<Reply, ApiError> {
+        let applied = self.engine.apply(engine_time(self.now), command)?;
+        self.pending.extend(applied.events);
+        Ok(applied.reply)
+    }
+
+    fn org_command(&mut self, command: OrgCommand) -> Result<Reply, ApiError> {
+        self.command(Command::Org {
+            org: self.org,
+            command,
+        })
+    }
+
+    /// Delivers pending events to the customers and agents they are for.
+    fn deliver(&mut self) {
+        while let Some(event) = self.pending.pop_front() {
+            for audience in event.audiences() {
+                match audience {
+                    Audience::User(user) => {
+                        if let Some(&c) = self.by_user.get(&user) {
+                            self.customer_event(c, &event);
+                        }
+                    }
+                    Audience::Agent(agent) => {
+                        if let Some(&a) = self.by_agent.get(&agent) {
+                            self.agent_event(a, &event);
+                        }
+                    }
+                    Audience::Org(_) | Audience::Channel(_) => {}
+                }
+            }
+        }
+    }
+
+    fn labels<'a>(world: &'a World, channel: Option<usize>, queue: Option<QueueId>) -> Labels<'a> {
+        Labels {
+            channel: channel.map(|c| world.channels[c].name.as_str()),
+            queue: queue.and_then(|q| world.queue_name(q)),
+        }
+    }
+
+    fn channel_index(&self, id: ChannelId) -> Option<usize> {
+        self.world.channels.iter().position(|c| c.id == id)
+    }
+
+    /// Queue depth and occupancy now, and the latency interval closed.
+    fn sample(&mut self) {
+        let agents = self.engine.agents(self.org).unwrap_or_default();
+        let queues = self.engine.queues(self.org).unwrap_or_default();
+        let now = Duration::from_micros(self.now);
+        self.recorder.sample(now, &agents, &queues);
+    }
+
+    fn wake(&mut self, wake: Wake) {
+        match wake {
+            Wake::Arrival(i) => self.arrive(i),
+            Wake::Comeback(c) => self.come_back(c),
+            Wake::Think {
+                customer,
+                generation,
+            } => self.think_done(customer, generation),
+            Wake::Patience {
+                customer,
+                generation,
+            } => self.patience_out(customer, generation),
+            Wake::Agent { agent, act } => self.agent_act(agent, act),
+            Wake::Sample => {
+                self.sample();
+                self.after(Duration::from_secs(1), Wake::Sample);
+            }
+        }
+    }
+}
+
+/// Creates the scenario's org and resources on `engine`.
+fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualError> {
+    let fail = |what: String| move |error| VirtualError::Setup { what, error };
+    let now = Timestamp(0);
+    let token = "virtual-org-token-0000".to_owned();
+    let created = engine
+        .apply(
+            now,
+            Command::CreateOrg {
+                name: s.name.clone(),
+                token: token.clone(),
+            },
+        )
+        .map_err(fail("the org".into()))?;
+    let Reply::OrgCreated(org) = created.reply else {
+        unreachable!("CreateOrg replies OrgCreated");
+    };
+    let org = org.org;
+    let mut apply = |what: String, command: OrgCommand| {
+        engine
+            .apply(now, Command::Org { org, command })
+            .map(|a| a.reply)
+            .map_err(fail(what))
+    };
+    let mut queues = std::collections::BTreeMap::new();
+    for q in &s.queues {
+        if let Reply::Queue(c) = apply(
+            format!("queue '{}'", q.name),
+            OrgCommand::CreateQueue(specs::queue(q)),
+        )? {
+            queues.insert(q.name.clone(), c.id);
+        }
+    }
+    let mut bots = std::collections::BTreeMap::new();
+    for b in &s.bots {
+        if let Reply::Bot(c) = apply(
+            format!("bot '{}'", b.name),
+            OrgCommand::CreateBot(specs::bot(b, &queues)),
+        )? {
+            bots.insert(b.name.clone(), c.id);
+        }
+    }
+    let mut channels = Vec::new();
+    for c in &s.channels {
+        let (entry, queue, bot) = match c.entry_ref() {
+            Ok(EntryRef::Bot(b)) => (
+                Entry::Bot(bots[&b]),
+                None,
+                s.bots.iter().position(|x| x.name == b),
+            ),
+            Ok(EntryRef::Queue(q)) => (Entry::Queue(queues[&q]), Some(q), None),
+            Err(m) => {
+                return Err(VirtualError::Setup {
+                    what: format!("channel '{}'", c.name),
+                    error: ApiError::new(ErrorCode::InvalidInput, m),
+                });
+            }
+        };
+        if let Reply::Channel(created) = apply(
+            format!("channel '{}'", c.name),
+            OrgCommand::CreateChannel(specs::channel(c, entry)),
+        )? {
+            channels.push(LiveChannel {
+                id: created.id,
+                name: c.name.clone(),
+                platform: c.platform,
+                queue,
+                bot,
+            });
+        }
+    }
+    let mut agents = Vec::new();
+    for (group, g) in s.agents.iter().enumerate() {
+        for i in 0..g.count {
+            let token = format!("virtual-agent-token-{group}-{i:08}");
+            if let Reply::AgentCreated(c) = apply(
+                format!("agent '{}-{i}'", g.name),
+                OrgCommand::CreateAgent {
+                    spec: specs::agent(g, i),
+                    token: token.clone(),
+                },
+            )? {
+                agents.push(LiveAgent {
+                    id: c.agent.id,
+                    token,
+                    group,
+                });
+            }
+        }
+    }
+    Ok((
+        org,
+        World {
+            org,
+            token,
+            queues,
+            channels,
+            agents,
+        },
+    ))
+}
+
+/// Runs `scenario` in virtual time.
+pub fn run(
+    scenario: Scenario,
+    seed: Option<u64>,
+    duration: Option<Duration>,
+) -> Result<Outcome, VirtualError> {
+    if scenario.outbound.is_some() {
+        return Err(VirtualError::Outbound);
+    }
+    let seed = seed.unwrap_or(scenario.seed);
+    let duration = duration.unwrap_or(scenario.duration.0);
+    let mut engine = Engine::new();
+    let (org, world) = setup(&mut engine, &scenario)?;
+    let arrivals = crate::live::arrivals::schedule(&scenario, duration, seed);
+    let mut sim = Sim {
+        engine,
+        org,
+        agents: Vec::new(),
+        by_agent: FastMap::default(),
+        world,
+        seed,
+        now: 0,
+        wakes: BinaryHeap::new(),
+        scheduled: 0,
+        pending: VecDeque::new(),
+        customers: Vec::new(),
+        by_user: FastMap::default(),
+        sessions: FastMap::default(),
+        routed: HashSet::new(),
+        recorder: Recorder::default(),
+        history: History::default(),
+        open: 0,
+        arrivals,
+        scenario,
+    };
+    sim.recorder.counts.arrivals_scheduled = sim.arrivals.len() as u64;
+    sim.start_agents();
+    sim.deliver();
+    if !sim.arrivals.is_empty() {
+        let at = micros(sim.arrivals[0].at);
+        sim.schedule(at, Wake::Arrival(0));
+    }
+    sim.after(Duration::from_secs(1), Wake::Sample);
+    let end_of_arrivals = micros(duration);
+    let drain_end = end_of_arrivals + micros(sim.scenario.drain.0);
+    loop {
+        let next_wake = sim.wakes.peek().map(|Reverse((t, _, _))| *t);
+        let next_timer = sim.engine.next_deadline().map(|t| t.0 * 1000);
+        let (at, timer) = match (next_wake, next_timer) {
+            (Some(w), Some(t)) if t <= w => (t, true),
+            (Some(w), _) => (w, false),
+            (None, Some(t)) => (t, true),
+            (None, None) => break,
+        };
+        let arrivals_done = sim.recorder.counts.arrivals_started as usize >= sim.arrivals.len();
+        if at > drain_end || (at > end_of_arrivals && arrivals_done && sim.open == 0) {
+            break;
+        }
+        sim.now = at;
+        if timer {
+            let events = sim.engine.fire_timers(engine_time(at));
+            sim.pending.extend(events);
+        } else if let Some(Reverse((_, _, wake))) = sim.wakes.pop() {
+            sim.wake(wake);
+        }
+        sim.deliver();
+    }
+    let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
+    sim.recorder.close_interval(elapsed);
+    let finished = Finished {
+        scenario: &sim.scenario,
+        seed,
+        target: "virtual",
+        elapsed_s: elapsed.as_secs_f64(),
+        // Virtual time has no wall clock: the log starts at the epoch, so that the same seed
+        // writes the same bytes.
+        wall_origin: SystemTime::UNIX_EPOCH,
+        recorder: &sim.recorder,
+        history: &sim.history,
+    };
+    Ok(Outcome::conclude(finished, None))
+}
