@@ -15,6 +15,7 @@ fn shipped_scenarios_run_green_in_virtual_time() {
         "skills-overflow",
         "transfer-storm",
         "reconnect-chaos",
+        "support-day",
     ] {
         let path = format!("scenarios/{name}.toml");
         let scenario = Scenario::load(Path::new(&path)).unwrap();

@@ -1,24 +1,35 @@
-//! `omnisim plan`: staffing for one queue, analytic (Erlang C or A) beside a simulation of the
-//! same model with confidence intervals, and the smallest staff meeting the target.
+//! `omnisim plan`: staffing. With a scenario, its agent group is sized in virtual time over
+//! replications; without one, the classic single-queue question is answered by Erlang C/A beside
+//! a simulation of the same model. Both print a table, write plan.json and plan.html, and
+//! recommend the smallest staff meeting the target.
 
 use anyhow::{Context, bail};
 use omnisim::plan::erlang::ServiceLevelDefinition;
+use omnisim::plan::intervals::{self, Goal, Table};
+use omnisim::plan::scenario_sweep::{self, ScenarioPlan};
 use omnisim::plan::simulate::{Estimate, Model};
 use omnisim::plan::sweep::{self, Effort, Sweep, Target};
+use omnisim::report::plan_html::{self, PlanPage, Point};
+use omnisim::scenario::Scenario;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
-    /// Arrivals per hour.
+    /// A scenario to staff (its [plan] section sets the goal); without it, the quick form
+    /// below answers the single-queue question.
+    scenario: Option<PathBuf>,
+    /// Arrivals per hour (quick form).
+    #[arg(long, required_unless_present = "scenario")]
+    arrival_rate: Option<f64>,
+    /// Mean handle time of one contact worked alone, in seconds (quick form).
+    #[arg(long, required_unless_present = "scenario")]
+    aht: Option<f64>,
+    /// Agent counts to try, e.g. 10..20 (inclusive) or 14. Default: 1..50, or for a scenario
+    /// half to one and a half times its group's size.
     #[arg(long)]
-    arrival_rate: f64,
-    /// Mean handle time of one contact worked alone, in seconds.
-    #[arg(long)]
-    aht: f64,
-    /// Agent counts to try, e.g. 10..20 (inclusive) or 14.
-    #[arg(long, default_value = "1..50")]
-    agents: String,
-    /// The target: share answered within a threshold, e.g. 0.8@20s.
+    agents: Option<String>,
+    /// The target: share answered within a threshold, e.g. 0.8@20s (quick form).
     #[arg(long, default_value = "0.8@20s")]
     target_sl: String,
     /// Mean patience of a waiting contact in seconds (Erlang A); without it nobody abandons.
@@ -40,10 +51,16 @@ pub struct PlanArgs {
     /// Share of paid time not spent on contacts (0..1): turns agents into a roster.
     #[arg(long, default_value_t = 0.0)]
     shrinkage: f64,
+    /// Staff a day in intervals of this length (quick form), with --interval-rates.
+    #[arg(long, default_value = "30m")]
+    interval: humantime::Duration,
+    /// Arrivals per hour in each interval, e.g. 120,180,240 (quick form).
+    #[arg(long, value_delimiter = ',')]
+    interval_rates: Vec<f64>,
     /// Independent replications per agent count.
     #[arg(long, default_value_t = 10)]
     replications: usize,
-    /// Contacts measured per replication.
+    /// Contacts measured per replication (quick form).
     #[arg(long, default_value_t = 20_000)]
     customers: u64,
     #[arg(long, default_value_t = 1)]
@@ -51,6 +68,9 @@ pub struct PlanArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Where plan.json and plan.html go; default reports/plan-<name>-<timestamp>/.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -117,14 +137,92 @@ fn probability(name: &str, p: f64) -> anyhow::Result<()> {
 }
 
 pub fn run(args: PlanArgs) -> anyhow::Result<()> {
-    let (sl, threshold) = parse_target(&args.target_sl)?;
-    let agents = parse_agents(&args.agents)?;
     probability("shrinkage", args.shrinkage)?;
     if let Some(max) = args.max_occupancy {
         if !(max > 0.0 && max <= 1.0) {
             bail!("--max-occupancy {max}: must be above 0 and at most 1");
         }
     }
+    if args.replications < 2 {
+        bail!("--replications must be at least 2: confidence intervals need two runs");
+    }
+    match &args.scenario {
+        Some(path) => plan_scenario(path, &args),
+        None => plan_quick(&args),
+    }
+}
+
+/// `omnisim plan SCENARIO`.
+fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
+    let scenario = Scenario::load(path)?;
+    let group = scenario
+        .plan
+        .group_index(&scenario.agents)
+        .context("the scenario has no agent group to size")?;
+    let count = scenario.agents[group].count;
+    let agents = match &args.agents {
+        Some(a) => parse_agents(a)?,
+        None => (count / 2).max(1)..=(count + count / 2).max(2),
+    };
+    let plan = scenario_sweep::plan(&scenario, agents, args.replications, args.seed)
+        .with_context(|| format!("planning {}", path.display()))?;
+    let text = scenario_table(&plan);
+    let page = PlanPage {
+        title: &plan.scenario,
+        facts: vec![
+            format!(
+                "Group '{}' sized in virtual time, {} replications per size; goal {:.0}% within {:.0} s ({}).",
+                plan.group,
+                plan.replications,
+                plan.goal.service_level * 100.0,
+                plan.goal.threshold_s,
+                plan.service_level_definition
+            ),
+            if plan.analytic_fits {
+                "Analytic: Erlang C (A with exponential patience) from the contacts per hour that \
+                 reached an agent queue and the handle time measured, each agent counting as its \
+                 capacity in servers."
+            } else {
+                "Analytic: not shown for the whole run; Erlang needs one pool of agents (no skills) \
+                 and a steady arrival rate (with intervals, see the interval tables)."
+            }
+            .to_owned(),
+        ],
+        points: plan
+            .rows
+            .iter()
+            .map(|r| Point {
+                agents: r.agents,
+                simulated: [r.service_level, r.asa_s, r.abandon_rate, r.occupancy],
+                analytic: r.analytic.as_ref().map(|a| {
+                    [
+                        a.service_level,
+                        a.asa_answered_s.unwrap_or(f64::NAN),
+                        a.p_abandon,
+                        a.occupancy,
+                    ]
+                }),
+                meets_target: r.meets_target,
+            })
+            .collect(),
+        recommendation: recommendation(
+            plan.recommended_agents,
+            plan.recommended_roster,
+            plan.goal.shrinkage,
+            plan.rows.first().map(|r| r.agents),
+        ),
+        intervals: &plan.intervals,
+    };
+    finish(args, &plan.scenario, &plan, &page, &text)
+}
+
+/// The quick form: one queue, Erlang beside simulation.
+fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
+    let (sl, threshold) = parse_target(&args.target_sl)?;
+    let agents = parse_agents(args.agents.as_deref().unwrap_or("1..50"))?;
+    let (Some(rate), Some(aht)) = (args.arrival_rate, args.aht) else {
+        bail!("give a scenario, or --arrival-rate and --aht");
+    };
     let speed = if args.speed.is_empty() {
         if args.concurrency == 0 {
             bail!("--concurrency must be at least 1");
@@ -136,12 +234,12 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         }
         args.speed.clone()
     };
-    if args.replications < 2 || args.customers < 100 {
-        bail!("--replications must be at least 2 and --customers at least 100");
+    if args.customers < 100 {
+        bail!("--customers must be at least 100");
     }
     let model = Model {
-        arrival_rate: args.arrival_rate / 3600.0,
-        aht: args.aht,
+        arrival_rate: rate / 3600.0,
+        aht,
         agents: *agents.start(),
         speed,
         patience: args.patience,
@@ -160,12 +258,261 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let result = sweep::sweep(&model, agents, target, effort).context("planning")?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+    let tables = if args.interval_rates.is_empty() {
+        Vec::new()
     } else {
-        print!("{}", table(&result));
+        let length = std::time::Duration::from(args.interval).as_secs_f64();
+        let day: Vec<(f64, f64)> = args.interval_rates.iter().map(|r| (length, *r)).collect();
+        let goal = Goal {
+            service_level: sl,
+            threshold_s: threshold,
+            max_occupancy: args.max_occupancy,
+            shrinkage: args.shrinkage,
+            patience_s: args.patience,
+            concurrency: model.concurrency() as u32,
+            definition: model.definition,
+        };
+        intervals::WHAT_IFS
+            .iter()
+            .map(|f| intervals::staff(&day, aht, &goal, *f))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let mut text = table(&result);
+    for t in &tables {
+        text.push_str(&interval_table(t));
+    }
+    let k = result.speed.len();
+    let page = PlanPage {
+        title: "single queue",
+        facts: vec![
+            format!(
+                "{:.0}/h, AHT {:.0} s, {:.2} Erlangs offered; target {:.0}% within {:.0} s ({}).",
+                result.arrival_rate_per_hour,
+                result.aht_s,
+                result.offered_load_erlangs,
+                sl * 100.0,
+                threshold,
+                result.service_level_definition_text
+            ),
+            format!(
+                "Simulated: mean ± 95% CI over {} replications. Analytic: {}.{}",
+                args.replications,
+                result.rows.first().map_or("", |r| r.analytic.model),
+                if k > 1 {
+                    " Occupancy is of chat slots."
+                } else {
+                    ""
+                }
+            ),
+        ],
+        points: result
+            .rows
+            .iter()
+            .map(|r| Point {
+                agents: r.agents,
+                simulated: [
+                    r.simulated.service_level,
+                    r.simulated.asa_all,
+                    r.simulated.p_abandon,
+                    if k > 1 {
+                        r.simulated.slot_occupancy
+                    } else {
+                        r.simulated.agent_occupancy
+                    },
+                ],
+                analytic: Some([
+                    r.analytic.service_level,
+                    r.analytic.asa_s.unwrap_or(f64::NAN),
+                    r.analytic.p_abandon,
+                    r.analytic.occupancy,
+                ]),
+                meets_target: r.meets_target,
+            })
+            .collect(),
+        recommendation: recommendation(
+            result.recommended_agents,
+            result.recommended_roster,
+            args.shrinkage,
+            result.rows.first().map(|r| r.agents),
+        ),
+        intervals: &tables,
+    };
+    #[derive(serde::Serialize)]
+    struct Quick<'a> {
+        #[serde(flatten)]
+        sweep: &'a Sweep,
+        intervals: &'a [Table],
+    }
+    let json = Quick {
+        sweep: &result,
+        intervals: &tables,
+    };
+    finish(args, "single-queue", &json, &page, &text)
+}
+
+/// Writes plan.json and plan.html, and prints the table or the JSON.
+fn finish(
+    args: &PlanArgs,
+    name: &str,
+    json: &impl serde::Serialize,
+    page: &PlanPage,
+    text: &str,
+) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(json)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+            .to_string()
+            .replace([':', '-'], "");
+        PathBuf::from("reports").join(format!("plan-{name}-{stamp}"))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join("plan.json");
+    std::fs::write(&path, &json).with_context(|| format!("writing {}", path.display()))?;
+    let html = out.join("plan.html");
+    std::fs::write(&html, plan_html::render(page))
+        .with_context(|| format!("writing {}", html.display()))?;
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{text}");
+        println!("report: {}", html.display());
     }
     Ok(())
+}
+
+/// The recommendation line; `smallest` is the first count tried, since meeting the target there
+/// says only that fewer might do too.
+fn recommendation(
+    agents: Option<u32>,
+    roster: Option<u32>,
+    shrinkage: f64,
+    smallest: Option<u32>,
+) -> String {
+    match (agents, roster) {
+        (Some(n), Some(r)) => format!(
+            "recommended: {n} agents on contacts; {r} on the roster at {:.0}% shrinkage{}",
+            shrinkage * 100.0,
+            if Some(n) == smallest {
+                " (the smallest count tried: fewer may do; try a lower --agents range)"
+            } else {
+                ""
+            }
+        ),
+        _ => "no agent count in the range meets the target".to_owned(),
+    }
+}
+
+/// The terminal form of a scenario plan.
+fn scenario_table(p: &ScenarioPlan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: group '{}' sized in virtual time, {} replications each; goal {:.0}% within {:.0} s ({})",
+        p.scenario,
+        p.group,
+        p.replications,
+        p.goal.service_level * 100.0,
+        p.goal.threshold_s,
+        p.service_level_definition
+    );
+    let _ = writeln!(
+        out,
+        "analytic: {}\n\n{:>6}  {:>12} {:>7}  {:>12} {:>8}  {:>12} {:>7}  {:>12} {:>7}  {:>9}",
+        if p.analytic_fits {
+            "Erlang from the measured contacts/h and handle time"
+        } else {
+            "none for the whole run (skills, or arrivals that are not steady)"
+        },
+        "agents",
+        "SL %",
+        "theory",
+        "ASA s",
+        "theory",
+        "abandon %",
+        "theory",
+        "occ %",
+        "theory",
+        "handle s"
+    );
+    for r in &p.rows {
+        let a = r.analytic.as_ref();
+        let _ = writeln!(
+            out,
+            "{:>6}  {:>12} {:>7}  {:>12} {:>8}  {:>12} {:>7}  {:>12} {:>7}  {:>9.1}  {}",
+            r.agents,
+            est(&r.service_level, 100.0),
+            a.map_or("-".into(), |a| format!("{:.1}", a.service_level * 100.0)),
+            est(&r.asa_s, 1.0),
+            a.and_then(|a| a.asa_answered_s)
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            est(&r.abandon_rate, 100.0),
+            a.map_or("-".into(), |a| format!("{:.2}", a.p_abandon * 100.0)),
+            est(&r.occupancy, 100.0),
+            a.map_or("-".into(), |a| format!("{:.1}", a.occupancy * 100.0)),
+            r.handle_s.mean,
+            if r.meets_target { "meets target" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        recommendation(
+            p.recommended_agents,
+            p.recommended_roster,
+            p.goal.shrinkage,
+            p.rows.first().map(|r| r.agents)
+        )
+    );
+    for t in &p.intervals {
+        out.push_str(&interval_table(t));
+    }
+    out
+}
+
+/// One interval staffing table.
+fn interval_table(t: &Table) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nintervals at {:.0}% of the forecast: {:.1} agent-hours on contacts, {:.1} rostered\n{:>5} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6} {:>7} {:>7} {:>9} {:>6}",
+        t.load_factor * 100.0,
+        t.agent_hours,
+        t.rostered_hours,
+        "start",
+        "volume",
+        "AHT s",
+        "load",
+        "agents",
+        "rostered",
+        "SL %",
+        "ASA s",
+        "Pwait %",
+        "Pabandon %",
+        "occ %"
+    );
+    for r in &t.rows {
+        let _ = writeln!(
+            out,
+            "{:>5} {:>8.0} {:>6.0} {:>8.2} {:>6} {:>8} {:>6.1} {:>7.1} {:>7.1} {:>9.2} {:>6.1}{}",
+            plan_html::clock(r.start_s),
+            r.volume,
+            r.aht_s,
+            r.offered_load_erlangs,
+            r.agents,
+            r.rostered,
+            r.service_level * 100.0,
+            r.asa_s,
+            r.p_wait * 100.0,
+            r.p_abandon * 100.0,
+            r.occupancy * 100.0,
+            if r.high_occupancy {
+                "  warning: above 90% occupancy"
+            } else {
+                ""
+            }
+        );
+    }
+    out
 }
 
 fn est(e: &Estimate, scale: f64) -> String {
@@ -227,26 +574,28 @@ fn table(s: &Sweep) -> String {
             if r.meets_target { "meets target" } else { "" }
         );
     }
-    match (s.recommended_agents, s.recommended_roster) {
-        (Some(n), Some(roster)) => {
-            let _ = writeln!(
-                out,
-                "\nrecommended: {n} agents on contacts; {roster} on the roster at {:.0}% shrinkage",
-                s.target.shrinkage * 100.0
-            );
-            if let Some(row) = s.rows.iter().find(|r| r.agents == n) {
-                if row.simulated.agent_occupancy.mean > 0.9 {
-                    let _ = writeln!(
-                        out,
-                        "warning: occupancy {:.0}% is above 90%: little slack for peaks",
-                        row.simulated.agent_occupancy.mean * 100.0
-                    );
-                }
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "\nno agent count in the range meets the target");
-        }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        recommendation(
+            s.recommended_agents,
+            s.recommended_roster,
+            s.target.shrinkage,
+            s.rows.first().map(|r| r.agents)
+        )
+    );
+    let chosen = s
+        .rows
+        .iter()
+        .find(|r| Some(r.agents) == s.recommended_agents);
+    if let Some(row) =
+        chosen.filter(|r| r.simulated.agent_occupancy.mean > intervals::HIGH_OCCUPANCY)
+    {
+        let _ = writeln!(
+            out,
+            "warning: occupancy {:.0}% is above 90%: little slack for peaks",
+            row.simulated.agent_occupancy.mean * 100.0
+        );
     }
     out
 }

@@ -185,7 +185,7 @@ pub fn erlang_a(
         .enumerate()
         .map(|(i, w)| (i + 1) as f64 * w / z)
         .sum();
-    let p_abandon = theta * mean_queue / lambda;
+    let p_abandon = (theta * mean_queue / lambda).clamp(0.0, 1.0);
     // From place j the front advances at Nμ + jθ (service or abandonment ahead); the caller's
     // own patience runs alongside, so it reaches an agent with probability Π r/(r + θ).
     let advance = |j: usize| n * mu + j as f64 * theta;

@@ -3,5 +3,7 @@
 //! [`erlang`] holds Erlang B, C (M/M/N) and A (M/M/N+M), analytic and exact to floating point.
 
 pub mod erlang;
+pub mod intervals;
+pub mod scenario_sweep;
 pub mod simulate;
 pub mod sweep;

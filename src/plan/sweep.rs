@@ -24,8 +24,10 @@ pub struct Analytic {
     pub p_wait: f64,
     pub p_abandon: f64,
     pub service_level: f64,
-    /// Null when the queue is saturated.
+    /// Mean time in queue over all arrivals; null when the queue is saturated.
     pub asa_s: Option<f64>,
+    /// Mean wait of answered contacts.
+    pub asa_answered_s: Option<f64>,
     /// Busy share of what the model counts as servers: agents, or chat slots when agents hold
     /// several chats (compare with the simulated slot occupancy).
     pub occupancy: f64,
@@ -96,6 +98,7 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
                 p_abandon: 0.0,
                 service_level: c.service_level,
                 asa_s: (!c.saturated).then_some(c.asa),
+                asa_answered_s: (!c.saturated).then_some(c.asa),
                 occupancy: c.occupancy,
             }
         }
@@ -107,6 +110,7 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
                 p_abandon: a.p_abandon,
                 service_level: a.service_level,
                 asa_s: Some(a.asa_all),
+                asa_answered_s: Some(a.asa_answered),
                 occupancy: a.occupancy,
             }
         }

@@ -16,6 +16,13 @@ const COLORS: [RGBColor; 5] = [
     RGBColor(148, 103, 189),
 ];
 
+/// A shaded range around a line, drawn in that line's colour: (x, low, high) points.
+pub struct Band {
+    /// The index of the line in the chart it belongs to.
+    pub line: usize,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
 /// A line chart as an SVG string; `log_x` plots x on a log10 scale.
 pub fn lines(
     title: &str,
@@ -24,13 +31,31 @@ pub fn lines(
     lines: &[Line],
     log_x: bool,
 ) -> Result<String, String> {
+    lines_with_bands(title, x_label, y_label, lines, &[], log_x)
+}
+
+/// A line chart with shaded ranges (confidence intervals) behind some of its lines.
+pub fn lines_with_bands(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    bands: &[Band],
+    log_x: bool,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let all = lines.iter().flat_map(|l| l.points.iter());
         let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
-        for &(x, y) in all {
+        let band_tops = bands
+            .iter()
+            .flat_map(|b| b.points.iter().map(|p| (p.0, p.2)));
+        for (x, y) in all.copied().chain(band_tops) {
+            if !(x.is_finite() && y.is_finite()) {
+                continue;
+            }
             x0 = x0.min(x);
             x1 = x1.max(x);
             y1 = y1.max(y);
@@ -62,11 +87,29 @@ pub fn lines(
             })
             .draw()
             .map_err(|e| e.to_string())?;
+        for band in bands {
+            let color = COLORS[band.line % COLORS.len()];
+            let upper = band.points.iter().map(|p| (p.0, p.2));
+            let lower = band.points.iter().rev().map(|p| (p.0, p.1));
+            let outline: Vec<(f64, f64)> = upper
+                .chain(lower)
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    color.mix(0.2).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
         for (i, line) in lines.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             chart
                 .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
+                    line.points
+                        .iter()
+                        .copied()
+                        .filter(|(x, y)| x.is_finite() && y.is_finite()),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| e.to_string())?

@@ -5,7 +5,7 @@ use crate::measure::Summary;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -15,16 +15,18 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("–".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// The style every report page shares.
+pub const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}\
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
+.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{background:#fff8c5;padding:8px}";
+
 /// The page for a finished run; `percentiles` are the latency percentile curves per metric.
 pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {name}</title><style>\
-         body{{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}\
-         th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
-         .pass{{color:#1a7f37;font-weight:bold}}.fail{{color:#cf222e;font-weight:bold}}.warn{{background:#fff8c5;padding:8px}}\
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {name}</title><style>{STYLE}\
          </style></head><body><h1>{name}</h1><p>seed {seed} · target {target} · {dur:.1} s</p>",
         name = esc(&s.scenario),
         seed = s.seed,

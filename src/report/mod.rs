@@ -1,3 +1,4 @@
 //! Reports people read: the HTML page and its charts.
 pub mod charts;
 pub mod html;
+pub mod plan_html;

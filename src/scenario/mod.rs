@@ -63,6 +63,49 @@ pub struct Scenario {
     /// Metric → condition, e.g. `"routing_latency.p99" = "< 250ms"`.
     #[serde(default)]
     pub thresholds: BTreeMap<String, String>,
+    /// What `omnisim plan` staffs for.
+    #[serde(default)]
+    pub plan: PlanDef,
+}
+
+/// The staffing goal of `omnisim plan SCENARIO`: the share of contacts to answer within the
+/// scenario's `service_level_threshold`, an occupancy ceiling, shrinkage, and which agent group
+/// the sweep sizes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDef {
+    #[serde(default = "default_target")]
+    pub service_level: f64,
+    pub max_occupancy: Option<f64>,
+    #[serde(default)]
+    pub shrinkage: f64,
+    /// The agent group whose size is swept (default: the first).
+    pub group: Option<String>,
+}
+
+fn default_target() -> f64 {
+    0.8
+}
+
+impl Default for PlanDef {
+    fn default() -> Self {
+        PlanDef {
+            service_level: default_target(),
+            max_occupancy: None,
+            shrinkage: 0.0,
+            group: None,
+        }
+    }
+}
+
+impl PlanDef {
+    /// The index of the swept group in `groups`.
+    pub fn group_index(&self, groups: &[AgentGroup]) -> Option<usize> {
+        match &self.group {
+            Some(name) => groups.iter().position(|g| &g.name == name),
+            None => (!groups.is_empty()).then_some(0),
+        }
+    }
 }
 
 fn default_drain() -> Span {
@@ -568,6 +611,33 @@ impl Scenario {
                 return err(
                     format!("customers.intents.{intent}"),
                     "weights are non-negative numbers".into(),
+                );
+            }
+        }
+        let p = &self.plan;
+        if !(p.service_level > 0.0 && p.service_level <= 1.0) {
+            return err(
+                "plan.service_level".into(),
+                "a share above 0, at most 1".into(),
+            );
+        }
+        if !(0.0..1.0).contains(&p.shrinkage) {
+            return err(
+                "plan.shrinkage".into(),
+                "a share from 0 up to (not) 1".into(),
+            );
+        }
+        if p.max_occupancy.is_some_and(|m| !(m > 0.0 && m <= 1.0)) {
+            return err(
+                "plan.max_occupancy".into(),
+                "a share above 0, at most 1".into(),
+            );
+        }
+        if let Some(g) = &p.group {
+            if p.group_index(&self.agents).is_none() {
+                return err(
+                    "plan.group".into(),
+                    format!("no agent group is called '{g}'"),
                 );
             }
         }

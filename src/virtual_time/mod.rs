@@ -102,6 +102,14 @@ pub struct Sim {
     history: History,
     /// Customers not done yet.
     open: usize,
+    /// How often the platform is sampled and the latency interval closed.
+    sample_every: Duration,
+}
+
+/// A second for runs up to about a quarter of an hour, then longer so that a run has about a
+/// thousand samples and intervals: a day is sampled every 86 s.
+fn sample_every(duration: Duration) -> Duration {
+    Duration::from_secs((duration.as_secs() / 1000).max(1))
 }
 
 fn engine_time(us: Micros) -> Timestamp {
@@ -187,7 +195,7 @@ impl Sim {
             Wake::Agent { agent, act } => self.agent_act(agent, act),
             Wake::Sample => {
                 self.sample();
-                self.after(Duration::from_secs(1), Wake::Sample);
+                self.after(self.sample_every, Wake::Sample);
             }
         }
     }
@@ -327,6 +335,7 @@ pub fn run(
         recorder: Recorder::default(),
         history: History::default(),
         open: 0,
+        sample_every: sample_every(duration),
         arrivals,
         scenario,
     };
@@ -337,7 +346,7 @@ pub fn run(
         let at = micros(sim.arrivals[0].at);
         sim.schedule(at, Wake::Arrival(0));
     }
-    sim.after(Duration::from_secs(1), Wake::Sample);
+    sim.after(sim.sample_every, Wake::Sample);
     let end_of_arrivals = micros(duration);
     let drain_end = end_of_arrivals + micros(sim.scenario.drain.0);
     loop {

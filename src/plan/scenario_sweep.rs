@@ -1,0 +1,190 @@
+//! Staffing a whole scenario: its swept agent group at each size, run in virtual time over
+//! several replications, with the Erlang figures beside where the model fits, and the interval
+//! staffing table of the day when the arrival profile has intervals.
+
+use super::erlang::ServiceLevelDefinition;
+use super::intervals::{self, Goal, Table};
+use super::simulate::Estimate;
+use super::sweep::{self, Analytic};
+use crate::scenario::Scenario;
+use crate::scenario::dist::Dist;
+use crate::virtual_time::{self, VirtualError};
+use serde::Serialize;
+
+/// Why a scenario could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("the scenario has no agent group to size")]
+    NoGroup,
+    #[error(transparent)]
+    Virtual(#[from] VirtualError),
+    #[error(transparent)]
+    Erlang(#[from] super::erlang::ErlangError),
+}
+
+/// One size of the swept group.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioRow {
+    pub agents: u32,
+    pub service_level: Estimate,
+    /// Mean speed to answer of answered contacts, seconds.
+    pub asa_s: Estimate,
+    pub abandon_rate: Estimate,
+    pub occupancy: Estimate,
+    /// Mean handle time the runs measured, seconds: what the analytic column assumes.
+    pub handle_s: Estimate,
+    /// Erlang C (or A with exponential patience), from the contacts per hour that reached the
+    /// queues and the handle time measured, each agent counting as `capacity` servers.
+    pub analytic: Option<Analytic>,
+    pub meets_target: bool,
+}
+
+/// The whole plan of a scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioPlan {
+    pub scenario: String,
+    pub group: String,
+    pub replications: usize,
+    pub service_level_definition: &'static str,
+    /// Whether the Erlang model fits the whole run: no skills split the agents into pools and
+    /// arrivals come at one steady rate.
+    pub analytic_fits: bool,
+    pub goal: Goal,
+    pub rows: Vec<ScenarioRow>,
+    pub recommended_agents: Option<u32>,
+    pub recommended_roster: Option<u32>,
+    /// Per interval, under each load what-if, when the arrivals come in intervals.
+    pub intervals: Vec<Table>,
+}
+
+/// Sweeps the plan group's size over `agents`, `replications` virtual runs each.
+pub fn plan(
+    scenario: &Scenario,
+    agents: std::ops::RangeInclusive<u32>,
+    replications: usize,
+    seed: u64,
+) -> Result<ScenarioPlan, PlanError> {
+    let group = scenario
+        .plan
+        .group_index(&scenario.agents)
+        .ok_or(PlanError::NoGroup)?;
+    let capacity = scenario.agents[group].capacity;
+    let others: u32 = scenario
+        .agents
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != group)
+        .map(|(_, g)| g.count * g.capacity)
+        .sum();
+    let patience_s = match scenario.customers.patience {
+        Dist::Exp(mean) => Some(mean.as_secs_f64()),
+        _ => None,
+    };
+    let goal = Goal {
+        service_level: scenario.plan.service_level,
+        threshold_s: scenario.service_level_threshold.0.as_secs_f64(),
+        max_occupancy: scenario.plan.max_occupancy,
+        shrinkage: scenario.plan.shrinkage,
+        patience_s,
+        concurrency: capacity,
+        // What the summary's service level counts: accepted within T over accepted + abandoned.
+        definition: ServiceLevelDefinition::AnsweredOverArrivals,
+    };
+    // Erlang pools every agent behind one queue: with skills deciding who may take what, its
+    // figures would describe another contact centre, so they are left out.
+    let fits = scenario
+        .queues
+        .iter()
+        .all(|q| q.required_skills.is_empty() && q.additional_skills.is_empty());
+    // Over a whole run Erlang needs a steady arrival rate; ramps and intervals get their
+    // figures per interval instead.
+    let steady = fits && scenario.arrivals.rate.is_some();
+    let mut rows = Vec::new();
+    let mut offered_share = Vec::new();
+    for n in agents {
+        let mut s = scenario.clone();
+        s.agents[group].count = n;
+        let mut runs = Vec::new();
+        for r in 0..replications as u64 {
+            let outcome = virtual_time::run(s.clone(), Some(seed.wrapping_add(r)), None)?;
+            runs.push(outcome.summary);
+        }
+        let of = |f: &dyn Fn(&crate::measure::Summary) -> Option<f64>| {
+            Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        let service_level = of(&|s| s.service_level.value);
+        let asa_s = of(&|s| s.latency_ms.get("speed_to_answer").map(|l| l.mean / 1000.0));
+        let abandon_rate = of(&|s| s.abandon_rate);
+        let occupancy = of(&|s| s.occupancy);
+        let handle_s = of(&|s| s.latency_ms.get("handle").map(|l| l.mean / 1000.0));
+        let per_hour = of(&|s| Some(s.routing.handed_off as f64 / s.duration_s * 3600.0));
+        offered_share.extend(
+            runs.iter()
+                .map(|s| s.routing.handed_off as f64 / s.arrivals.started.max(1) as f64),
+        );
+        let analytic = (steady && handle_s.mean.is_finite() && per_hour.mean > 0.0)
+            .then(|| {
+                let model = super::simulate::Model {
+                    arrival_rate: per_hour.mean / 3600.0,
+                    aht: handle_s.mean,
+                    agents: n,
+                    speed: vec![1.0],
+                    patience: patience_s,
+                    threshold: goal.threshold_s,
+                    definition: goal.definition,
+                };
+                sweep::analytic(&model, n * capacity + others)
+            })
+            .transpose()?;
+        let meets_target = service_level.mean >= goal.service_level
+            && goal.max_occupancy.is_none_or(|m| occupancy.mean <= m);
+        rows.push(ScenarioRow {
+            agents: n,
+            service_level,
+            asa_s,
+            abandon_rate,
+            occupancy,
+            handle_s,
+            analytic,
+            meets_target,
+        });
+    }
+    let recommended_agents = rows.iter().find(|r| r.meets_target).map(|r| r.agents);
+    // The day's intervals, staffed with the handle time measured at the recommended size (or
+    // the largest tried) and the share of arrivals that reach an agent.
+    let mut tables = Vec::new();
+    let a = &scenario.arrivals;
+    if fits && !a.intervals.is_empty() {
+        let basis = recommended_agents
+            .and_then(|n| rows.iter().find(|r| r.agents == n))
+            .or(rows.last());
+        let share = Estimate::of(&offered_share).mean;
+        if let Some(aht) = basis.map(|r| r.handle_s.mean).filter(|h| h.is_finite()) {
+            let day: Vec<(f64, f64)> = a
+                .intervals
+                .iter()
+                .map(|i| (i.length.0.as_secs_f64(), i.rate.0 * 3600.0 * share))
+                .collect();
+            let goal = Goal {
+                concurrency: capacity,
+                ..goal
+            };
+            for factor in intervals::WHAT_IFS {
+                tables.push(intervals::staff(&day, aht, &goal, factor)?);
+            }
+        }
+    }
+    Ok(ScenarioPlan {
+        scenario: scenario.name.clone(),
+        group: scenario.agents[group].name.clone(),
+        replications,
+        service_level_definition: goal.definition.describe(),
+        analytic_fits: steady,
+        goal,
+        recommended_roster: recommended_agents
+            .map(|n| (f64::from(n) / (1.0 - goal.shrinkage)).ceil() as u32),
+        recommended_agents,
+        rows,
+        intervals: tables,
+    })
+}

@@ -1,0 +1,199 @@
+//! The planning report: the staffing table and charts of service level, speed of answer,
+//! abandonment and occupancy against staff — simulated with its confidence band, analytic beside.
+
+use super::charts::{Band, Line, lines_with_bands};
+use super::html::{STYLE, esc};
+use crate::plan::intervals::Table;
+use crate::plan::simulate::Estimate;
+use std::fmt::Write;
+
+/// One staff size: the simulated figures (service level, ASA in seconds, abandonment,
+/// occupancy) and the analytic ones where a model fits.
+pub struct Point {
+    pub agents: u32,
+    pub simulated: [Estimate; 4],
+    pub analytic: Option<[f64; 4]>,
+    pub meets_target: bool,
+}
+
+/// What the page shows.
+pub struct PlanPage<'a> {
+    pub title: &'a str,
+    /// Lines under the title: the question, the model, the definitions.
+    pub facts: Vec<String>,
+    pub points: Vec<Point>,
+    pub recommendation: String,
+    pub intervals: &'a [Table],
+}
+
+const METRICS: [(&str, &str, f64); 4] = [
+    ("Service level", "%", 100.0),
+    ("Average speed of answer", "s", 1.0),
+    ("Abandoned", "%", 100.0),
+    ("Occupancy", "%", 100.0),
+];
+
+/// Renders the page.
+pub fn render(p: &PlanPage) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim plan: {t}</title>\
+         <style>{STYLE}</style></head><body><h1>Staffing: {t}</h1>",
+        t = esc(p.title)
+    );
+    for f in &p.facts {
+        let _ = write!(h, "<p>{}</p>", esc(f));
+    }
+    let _ = write!(h, "<p><b>{}</b></p>", esc(&p.recommendation));
+    h.push_str(
+        "<table><tr><th>agents</th><th>service level</th><th>analytic</th><th>ASA (s)</th>\
+         <th>analytic</th><th>abandoned</th><th>analytic</th><th>occupancy</th><th>analytic</th>\
+         <th></th></tr>",
+    );
+    for pt in &p.points {
+        let _ = write!(h, "<tr><td>{}</td>", pt.agents);
+        for (i, (_, _, scale)) in METRICS.iter().enumerate() {
+            let e = &pt.simulated[i];
+            let _ = write!(
+                h,
+                "<td>{:.1} ± {:.1}</td><td>{}</td>",
+                e.mean * scale,
+                e.half_width * scale,
+                pt.analytic
+                    .map_or("–".to_owned(), |a| format!("{:.1}", a[i] * scale))
+            );
+        }
+        let _ = write!(
+            h,
+            "<td>{}</td></tr>",
+            if pt.meets_target {
+                "<span class=\"pass\">meets target</span>"
+            } else {
+                ""
+            }
+        );
+    }
+    h.push_str("</table>");
+    for (i, (name, unit, scale)) in METRICS.iter().enumerate() {
+        let x = |pt: &Point| f64::from(pt.agents);
+        let simulated = Line {
+            name: "simulated (95% CI)",
+            points: p
+                .points
+                .iter()
+                .map(|pt| (x(pt), pt.simulated[i].mean * scale))
+                .collect(),
+        };
+        let analytic = Line {
+            name: "analytic",
+            points: p
+                .points
+                .iter()
+                .filter_map(|pt| pt.analytic.map(|a| (x(pt), a[i] * scale)))
+                .collect(),
+        };
+        let band = Band {
+            line: 0,
+            points: p
+                .points
+                .iter()
+                .map(|pt| {
+                    let e = &pt.simulated[i];
+                    (
+                        x(pt),
+                        (e.mean - e.half_width) * scale,
+                        (e.mean + e.half_width) * scale,
+                    )
+                })
+                .collect(),
+        };
+        if let Ok(svg) =
+            lines_with_bands(name, "agents", unit, &[simulated, analytic], &[band], false)
+        {
+            h.push_str(&svg);
+        }
+    }
+    for t in p.intervals {
+        let _ = write!(
+            h,
+            "<h2>Intervals at {:.0}% of the forecast</h2><p>{:.1} agent-hours on contacts, {:.1} rostered</p>\
+             <table><tr><th>start</th><th>volume</th><th>AHT (s)</th><th>load (Erl)</th><th>agents</th>\
+             <th>rostered</th><th>SL</th><th>ASA (s)</th><th>P(wait)</th><th>P(abandon)</th><th>occupancy</th></tr>",
+            t.load_factor * 100.0,
+            t.agent_hours,
+            t.rostered_hours
+        );
+        for r in &t.rows {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.2}</td><td>{}</td><td>{}</td>\
+                 <td>{:.1}%</td><td>{:.1}</td><td>{:.1}%</td><td>{:.2}%</td><td{}>{:.1}%</td></tr>",
+                clock(r.start_s),
+                r.volume,
+                r.aht_s,
+                r.offered_load_erlangs,
+                r.agents,
+                r.rostered,
+                r.service_level * 100.0,
+                r.asa_s,
+                r.p_wait * 100.0,
+                r.p_abandon * 100.0,
+                if r.high_occupancy {
+                    " class=\"warn\""
+                } else {
+                    ""
+                },
+                r.occupancy * 100.0
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// `hh:mm` from seconds (`hh:mm:ss` off the minute).
+pub fn clock(s: f64) -> String {
+    let s = s.round() as u64;
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    if sec == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_has_the_table_a_chart_per_metric_and_the_recommendation() {
+        let e = |m| Estimate {
+            mean: m,
+            half_width: 0.01,
+        };
+        let points = (10..13)
+            .map(|n| Point {
+                agents: n,
+                simulated: [e(0.7 + f64::from(n - 10) * 0.1), e(5.0), e(0.02), e(0.8)],
+                analytic: Some([0.75, 4.0, 0.02, 0.8]),
+                meets_target: n >= 11,
+            })
+            .collect();
+        let page = PlanPage {
+            title: "q <1>",
+            facts: vec!["200/h".into()],
+            points,
+            recommendation: "recommended: 11 agents".into(),
+            intervals: &[],
+        };
+        let html = render(&page);
+        assert!(html.contains("q &lt;1&gt;") && html.contains("recommended: 11 agents"));
+        assert_eq!(html.matches("<svg").count(), 4);
+        assert_eq!(html.matches("meets target").count(), 2);
+        assert_eq!(clock(5400.0), "01:30");
+        assert_eq!(clock(610.0), "00:10:10");
+    }
+}

@@ -1,0 +1,103 @@
+//! `omnisim plan SCENARIO`: a scenario's agent group sized in virtual time, Erlang beside it
+//! where the model fits, and the interval table of the day when arrivals come in intervals.
+
+use omnisim::plan::scenario_sweep;
+use omnisim::scenario::Scenario;
+
+const STEADY: &str = r#"
+name = "steady"
+duration = "2000s"
+drain = "10m"
+seed = 2
+service_level_threshold = "5s"
+
+[[queues]]
+name = "q"
+push_timeout = "1h"
+
+[[channels]]
+name = "web"
+kind = "web"
+platform = "standard"
+entry = "queue:q"
+
+[[agents]]
+name = "team"
+count = 4
+capacity = 1
+accept_delay = "0s"
+reply_time = "exp(20s)"
+
+[arrivals]
+rate = "600/h"
+
+[customers]
+messages = "0"
+patience = "exp(2m)"
+
+[plan]
+service_level = 0.8
+shrinkage = 0.25
+"#;
+
+#[test]
+fn more_agents_answer_more_and_erlang_a_stands_beside_the_simulation() {
+    let scenario = Scenario::parse(STEADY, "steady.toml").unwrap();
+    // 600/h at 20 s is 3.3 Erlangs.
+    let plan = scenario_sweep::plan(&scenario, 3..=6, 3, 1).unwrap();
+    assert!(plan.analytic_fits);
+    assert_eq!(plan.rows.len(), 4);
+    let sl: Vec<f64> = plan.rows.iter().map(|r| r.service_level.mean).collect();
+    assert!(sl.windows(2).all(|w| w[0] < w[1] + 0.02), "{sl:?}");
+    for r in &plan.rows {
+        let a = r
+            .analytic
+            .as_ref()
+            .expect("a steady single pool fits Erlang A");
+        assert_eq!(a.model, "erlang_a");
+        assert!(
+            (a.service_level - r.service_level.mean).abs() < 0.1,
+            "{r:?}"
+        );
+        assert!((a.p_abandon - r.abandon_rate.mean).abs() < 0.05, "{r:?}");
+    }
+    let n = plan
+        .recommended_agents
+        .expect("6 agents on 3.3 Erlangs meet 80%");
+    let row = plan.rows.iter().find(|r| r.agents == n).unwrap();
+    assert!(row.service_level.mean >= 0.8);
+    assert_eq!(
+        plan.recommended_roster,
+        Some((f64::from(n) / 0.75).ceil() as u32)
+    );
+    assert!(plan.intervals.is_empty(), "a steady rate has no intervals");
+}
+
+#[test]
+fn a_day_in_intervals_gets_a_staffing_table_per_load_what_if() {
+    let text = STEADY.replace(
+        "rate = \"600/h\"",
+        "intervals = [{ length = \"10m\", rate = \"300/h\" }, { length = \"10m\", rate = \"900/h\" }]",
+    );
+    let scenario = Scenario::parse(&text, "day.toml").unwrap();
+    let plan = scenario_sweep::plan(&scenario, 4..=5, 2, 1).unwrap();
+    assert!(
+        !plan.analytic_fits,
+        "a whole-run Erlang figure would average the peak away"
+    );
+    assert!(plan.rows.iter().all(|r| r.analytic.is_none()));
+    let factors: Vec<f64> = plan.intervals.iter().map(|t| t.load_factor).collect();
+    assert_eq!(factors, [0.8, 1.0, 1.25, 1.5]);
+    let forecast = &plan.intervals[1];
+    assert_eq!(forecast.rows.len(), 2);
+    assert!(forecast.rows[1].agents > forecast.rows[0].agents);
+    assert!(forecast.rows.iter().all(|r| r.service_level >= 0.8));
+    assert_eq!(forecast.rows[1].start_s, 600.0);
+}
+
+#[test]
+fn a_plan_group_that_does_not_exist_is_a_scenario_error() {
+    let text = STEADY.replace("shrinkage = 0.25", "shrinkage = 0.25\ngroup = \"nobody\"");
+    let e = Scenario::parse(&text, "t.toml").unwrap_err().to_string();
+    assert!(e.contains("plan.group") && e.contains("nobody"), "{e}");
+}
