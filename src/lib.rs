@@ -5,6 +5,7 @@
 //! and [`measure`] records and summarizes what the run saw.
 
 pub mod checker;
+pub mod conform;
 pub mod live;
 pub mod measure;
 pub mod plan;

@@ -21,6 +21,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Staff one queue: Erlang C/A beside a simulation of the same model.
     Plan(commands::plan::PlanArgs),
+    /// Check a server against the platform rules, case by case.
+    Conform(commands::conform::ConformArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -28,5 +30,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Run(args) => commands::run::run(args),
         Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Plan(args) => commands::plan::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Conform(args) => commands::conform::run(args),
     }
 }

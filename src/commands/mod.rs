@@ -1,5 +1,6 @@
 //! One module per `omnisim` subcommand.
 
+pub mod conform;
 pub mod plan;
 pub mod run;
 pub mod serve;

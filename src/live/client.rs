@@ -119,6 +119,32 @@ impl Client {
         self.send(req).await
     }
 
+    /// Any request, answered as it came: the status and the body. For checking the protocol
+    /// itself (status codes, error bodies), where [`Client::post`] and friends would interpret.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, String), ClientError> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = Box::pin(req.send())
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let text = Box::pin(resp.text())
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok((status, text))
+    }
+
     /// Opens a socket at `path` authenticated with `token`.
     pub async fn socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
         Box::pin(super::handshake::connect(&self.base, token, path)).await

@@ -1,0 +1,112 @@
+//! `omnisim conform`: the conformance suite against a server (the embedded reference server by
+//! default), with a terminal table, conformance.json, conformance.html and JUnit XML.
+
+use anyhow::{Context, bail};
+use omnisim::conform::{self, Selection, cases, report};
+use omnisim::live::embedded::Embedded;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct ConformArgs {
+    /// Base URL of a server speaking protocol v1; without it the reference server runs in-process.
+    #[arg(long)]
+    target: Option<String>,
+    /// The target's admin token (each case creates its own org).
+    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Run only cases whose id or name matches (glob, repeatable): `routing/*`, `*decline*`.
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Leave out matching cases (glob, repeatable); needs --reason, which the report carries.
+    #[arg(long, requires = "reason")]
+    exclude: Vec<String>,
+    /// Why the excluded cases are left out.
+    #[arg(long)]
+    reason: Option<String>,
+    /// List the selected cases and their rules without running them.
+    #[arg(long)]
+    list: bool,
+    /// Cases run at once.
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
+    /// Also write JUnit XML here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Where conformance.json and conformance.html go; default reports/conformance-<timestamp>/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Exit code: 0 when every case run passed, 1 on any failure or error.
+pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
+    let selection = Selection {
+        filter: args.filter.clone(),
+        exclude: args.exclude.clone(),
+        reason: args.reason.clone().unwrap_or_default(),
+    };
+    if args.list {
+        for case in cases::catalog() {
+            if let Some(runs) = selection.pick(&case) {
+                let note = if runs { "" } else { "  (excluded)" };
+                println!(
+                    "{:<14} {:<52} {}{note}",
+                    case.id,
+                    case.name,
+                    case.rules.join(" ")
+                );
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut embedded = None;
+    let (url, admin, target) = match &args.target {
+        Some(url) => {
+            let Some(token) = args.admin_token.clone() else {
+                bail!("--target needs --admin-token (or OMNISIM_ADMIN_TOKEN)");
+            };
+            (url.clone(), token, url.clone())
+        }
+        None => {
+            let server = Embedded::start().context("starting the embedded reference server")?;
+            let found = (
+                server.url.clone(),
+                server.admin_token.clone(),
+                "embedded".to_owned(),
+            );
+            embedded = Some(server);
+            found
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let reports = runtime.block_on(conform::run(&url, &admin, &selection, args.jobs));
+    if let Some(server) = embedded {
+        server.stop();
+    }
+    print!("{}", report::table(&reports));
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+            .to_string()
+            .replace([':', '-'], "");
+        PathBuf::from("reports").join(format!("conformance-{stamp}"))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let json = serde_json::json!({ "target": target, "cases": reports });
+    let path = out.join("conformance.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let page = out.join("conformance.html");
+    std::fs::write(&page, report::html(&target, &reports))
+        .with_context(|| format!("writing {}", page.display()))?;
+    if let Some(junit) = &args.junit {
+        std::fs::write(junit, report::junit(&reports))
+            .with_context(|| format!("writing {}", junit.display()))?;
+    }
+    println!("report: {}", page.display());
+    let [_, fail, error, _] = report::counts(&reports);
+    Ok(if fail + error > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

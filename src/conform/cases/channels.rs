@@ -1,0 +1,101 @@
+//! Channels and users: R-CHAN-1, R-CHAN-2, R-CHAN-3.
+
+use crate::conform::ctx::*;
+use omnisim_protocol::*;
+use reqwest::Method;
+
+/// channels/1.1: changing a channel's platform is refused (409) and changes nothing.
+pub async fn platform_is_immutable(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let update = ChannelUpdate {
+        platform: Some(Platform::Enhanced),
+        ..Default::default()
+    };
+    let (status, reply) = ctx
+        .call::<Channel>(
+            Method::PATCH,
+            &format!("/channels/{}", ch.id.0),
+            Some(&update),
+        )
+        .await?;
+    let code = reply.as_ref().err().map(|e| e.code);
+    check(
+        "R-CHAN-1",
+        status == 409 && code == Some(ErrorCode::ChannelTypeImmutable),
+        "409 channel_type_immutable",
+        || format!("{status} {code:?}"),
+    )?;
+    let now: Channel = ctx
+        .ok(Method::GET, &format!("/channels/{}", ch.id.0), None::<&()>)
+        .await?;
+    check(
+        "R-CHAN-1",
+        now.platform == Platform::Standard,
+        "still standard",
+        || format!("{:?}", now.platform),
+    )
+}
+
+/// channels/2.1: one user per (channel, address); the same address elsewhere is another user.
+pub async fn one_user_per_channel_and_address(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let web = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let sms = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let a = ctx.say(web.id, "+1555", "w1", "hi").await?;
+    let b = ctx.say(web.id, "+1555", "w2", "hi again").await?;
+    let c = ctx.say(sms.id, "+1555", "s1", "hi").await?;
+    check(
+        "R-CHAN-2",
+        a.user == b.user,
+        "the same user on the same channel",
+        || format!("{} then {}", a.user, b.user),
+    )?;
+    check(
+        "R-CHAN-2",
+        c.user != a.user,
+        "another user on another channel",
+        || format!("{} on both", c.user),
+    )
+}
+
+/// channels/3.1: a component sent on a standard channel is refused with 422.
+pub async fn components_refused_on_standard(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    ctx.say(ch.id, "+1555", "p1", "hi").await?;
+    let req = TriggeredOutboundRequest {
+        address: "+1555".into(),
+        content: OutboundContent::Component {
+            component: Component::QuestionWithOptions {
+                text: "Pick one".into(),
+                options: vec![Choice {
+                    id: "a".into(),
+                    label: "A".into(),
+                }],
+            },
+        },
+    };
+    let (status, reply) = ctx
+        .call::<MessageAccepted>(
+            Method::POST,
+            &format!("/channels/{}/outbound", ch.id.0),
+            Some(&req),
+        )
+        .await?;
+    let code = reply.as_ref().err().map(|e| e.code);
+    check(
+        "R-CHAN-3",
+        status == 422 && code == Some(ErrorCode::ComponentsUnsupported),
+        "422 components_unsupported",
+        || format!("{status} {code:?}"),
+    )
+}

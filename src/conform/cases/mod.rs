@@ -1,0 +1,100 @@
+//! The catalog: every case, numbered by rule area like h2spec (`routing/5.1`: area, rule 5,
+//! first case), named for what it proves, tied to the rules it checks.
+
+pub mod channels;
+pub mod routing;
+pub mod security;
+pub mod sessions;
+
+use super::Case;
+use super::ctx::{CaseResult, Ctx};
+use futures_util::future::BoxFuture;
+
+macro_rules! case {
+    ($id:literal, $name:literal, [$($rule:literal),+], $f:path) => {
+        Case {
+            id: $id,
+            name: $name,
+            rules: &[$($rule),+],
+            run: |ctx: Ctx| -> BoxFuture<'static, CaseResult> { Box::pin($f(ctx)) },
+        }
+    };
+}
+
+/// Every case, in catalog order.
+pub fn catalog() -> Vec<Case> {
+    vec![
+        case!(
+            "channels/1.1",
+            "channels.platform_is_immutable",
+            ["R-CHAN-1"],
+            channels::platform_is_immutable
+        ),
+        case!(
+            "channels/2.1",
+            "channels.one_user_per_channel_and_address",
+            ["R-CHAN-2"],
+            channels::one_user_per_channel_and_address
+        ),
+        case!(
+            "channels/3.1",
+            "channels.components_refused_on_standard",
+            ["R-CHAN-3"],
+            channels::components_refused_on_standard
+        ),
+        case!(
+            "sessions/1.1",
+            "sessions.inbound_opens_then_appends",
+            ["R-SESS-1"],
+            sessions::inbound_opens_then_appends
+        ),
+        case!(
+            "sessions/2.1",
+            "sessions.seq_starts_at_one_and_rises_by_one",
+            ["R-SESS-2"],
+            sessions::seq_starts_at_one_and_rises_by_one
+        ),
+        case!(
+            "sessions/3.1",
+            "sessions.duplicate_provider_id_returns_the_original",
+            ["R-SESS-3"],
+            sessions::duplicate_provider_id_returns_the_original
+        ),
+        case!(
+            "sessions/5.1",
+            "sessions.ended_is_terminal",
+            ["R-SESS-5"],
+            sessions::ended_is_terminal
+        ),
+        case!(
+            "routing/2.1",
+            "routing.capacity.never_exceeded",
+            ["R-ROUTE-2", "R-ROUTE-12"],
+            routing::capacity_is_never_exceeded
+        ),
+        case!(
+            "routing/5.1",
+            "routing.push_timeout.reroutes_to_other_agent",
+            ["R-ROUTE-5"],
+            routing::push_timeout_reroutes_to_other_agent
+        ),
+        case!(
+            "routing/6.1",
+            "routing.decline.goes_to_another_agent",
+            ["R-ROUTE-6"],
+            routing::declined_work_goes_to_another_agent
+        ),
+        case!(
+            "security/1.1",
+            "security.tokens_and_org_isolation",
+            ["R-SEC-1"],
+            security::tokens_and_org_isolation
+        ),
+        case!(
+            "security/4.1",
+            "security.malformed_input_is_refused",
+            ["R-SEC-4"],
+            security::malformed_input_is_refused
+        ),
+    ]
+}

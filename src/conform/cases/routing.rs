@@ -1,0 +1,138 @@
+//! Routing: R-ROUTE-1, R-ROUTE-2, R-ROUTE-5, R-ROUTE-6. Timing cases configure short push
+//! timeouts and check order and bounds, never exact milliseconds.
+
+use crate::conform::ctx::*;
+use omnisim_protocol::*;
+use std::time::Duration;
+
+async fn queue_channel(ctx: &mut Ctx, push_timeout_ms: u64) -> Result<ChannelId, Problem> {
+    let q = ctx.queue("q", push_timeout_ms).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    Ok(ch.id)
+}
+
+/// routing/2.1: an agent of capacity 2 gets two sessions and no third while both are held;
+/// the third waits, and is offered once one closes.
+pub async fn capacity_is_never_exceeded(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut agent = ctx.agent("a", 2).await?;
+    for (i, who) in ["+1", "+2", "+3"].iter().enumerate() {
+        ctx.say(ch, who, &format!("p{i}"), "hello").await?;
+    }
+    let mut offered = Vec::new();
+    while let Some(o) = agent.offer(PROMPT).await? {
+        offered.push(o);
+        if offered.len() == 2 {
+            break;
+        }
+    }
+    // A third offer would come at once with the others; half a second is plenty to see one.
+    if let Some(o) = agent.offer(Duration::from_millis(500)).await? {
+        offered.push(o);
+    }
+    check(
+        "R-ROUTE-2",
+        offered.len() == 2,
+        "two offers to a capacity-2 agent",
+        || format!("{} offers", offered.len()),
+    )?;
+    // Ending one of the held sessions frees a unit: the waiting one is offered (R-ROUTE-12).
+    let first = offered[0].session.id;
+    agent
+        .request(AgentRequest::Accept {
+            work: offered[0].work.id,
+        })
+        .await?
+        .map_err(|e| error(format!("accept refused: {e}")))?;
+    agent
+        .request(AgentRequest::End { session: first })
+        .await?
+        .map_err(|e| error(format!("end refused: {e}")))?;
+    let third = agent.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-12",
+        third.is_some(),
+        "the waiting session offered once capacity frees",
+        || "no offer".into(),
+    )
+}
+
+/// routing/5.1: an offer not accepted within the push timeout is rescinded (push_timeout) and
+/// the session is offered to the other agent.
+pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 300).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let mut b = ctx.agent("b", 1).await?;
+    ctx.say(ch, "+1", "p1", "hello").await?;
+    // Whoever gets it first lets it time out.
+    let first = tokio::select! {
+        o = a.offer(PROMPT) => o?.map(|o| (o, 0)),
+        o = b.offer(PROMPT) => o?.map(|o| (o, 1)),
+    };
+    let Some((offer, who)) = first else {
+        return Err(fail("R-ROUTE-1", "an offer to an online agent", "no offer"));
+    };
+    let (holder, other) = if who == 0 {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
+    let work = offer.work.id;
+    let rescinded = holder
+        .event(Duration::from_secs(5), |e| match e {
+            Event::OfferRescinded {
+                work: w, reason, ..
+            } if *w == work => Some(*reason),
+            _ => None,
+        })
+        .await?;
+    check(
+        "R-ROUTE-5",
+        rescinded == Some(RescindReason::PushTimeout),
+        "offer_rescinded with reason push_timeout",
+        || format!("{rescinded:?}"),
+    )?;
+    let next = other.offer(Duration::from_secs(5)).await?;
+    check(
+        "R-ROUTE-5",
+        next.as_ref()
+            .is_some_and(|o| o.session.id == offer.session.id),
+        "the session offered to the other agent",
+        || format!("{:?}", next.map(|o| o.work.agent)),
+    )
+}
+
+/// routing/6.1: a declined session is not offered again to the decliner while another eligible
+/// agent exists.
+pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    ctx.say(ch, "+1", "p1", "hello").await?;
+    let offer = a
+        .offer(PROMPT)
+        .await?
+        .ok_or_else(|| fail("R-ROUTE-1", "an offer to the online agent", "no offer"))?;
+    // A second agent comes online only now, so the first offer went to `a`.
+    let mut b = ctx.agent("b", 1).await?;
+    a.request(AgentRequest::Decline {
+        work: offer.work.id,
+    })
+    .await?
+    .map_err(|e| error(format!("decline refused: {e}")))?;
+    let again = a.offer(Duration::from_millis(500)).await?;
+    check(
+        "R-ROUTE-6",
+        again.is_none(),
+        "no new offer to the agent that declined",
+        || format!("offered again: {:?}", again.map(|o| o.work.id)),
+    )?;
+    let to_b = b.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-6",
+        to_b.is_some_and(|o| o.session.id == offer.session.id),
+        "the declined session offered to the other agent",
+        || "no offer".into(),
+    )
+}

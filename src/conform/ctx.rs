@@ -1,0 +1,380 @@
+//! What a conformance case works with: its own org on the target, setup helpers, agent
+//! connections that wait for replies and events with deadlines, and the failures a case reports.
+
+use crate::live::client::{Client, ClientError, Socket, next_text, send_json};
+use omnisim_protocol::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Why a case did not pass.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Problem {
+    /// A rule was broken: what it expects, what was seen, and the exchange that shows it.
+    Fail {
+        rule: String,
+        expected: String,
+        seen: String,
+        evidence: Vec<String>,
+    },
+    /// The server misbehaved at the protocol level: a bad status, a body that is not the
+    /// protocol, a timeout, a closed socket.
+    Error { what: String, evidence: Vec<String> },
+}
+
+/// A case's result before timing: pass, or the problem.
+pub type CaseResult = Result<(), Problem>;
+
+/// A failed expectation about `rule`.
+pub fn fail(rule: &str, expected: impl Into<String>, seen: impl Into<String>) -> Problem {
+    Problem::Fail {
+        rule: rule.to_owned(),
+        expected: expected.into(),
+        seen: seen.into(),
+        evidence: Vec::new(),
+    }
+}
+
+/// A protocol-level error.
+pub fn error(what: impl Into<String>) -> Problem {
+    Problem::Error {
+        what: what.into(),
+        evidence: Vec::new(),
+    }
+}
+
+impl From<ClientError> for Problem {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Api(api) => error(format!("unexpected rejection: {api}")),
+            ClientError::Transport(t) => error(t),
+        }
+    }
+}
+
+/// Checks `cond` about `rule`.
+pub fn check(
+    rule: &str,
+    cond: bool,
+    expected: impl Into<String>,
+    seen: impl FnOnce() -> String,
+) -> CaseResult {
+    if cond {
+        Ok(())
+    } else {
+        Err(fail(rule, expected, seen()))
+    }
+}
+
+/// How long to wait for something that should happen at once (an event after a request).
+pub const PROMPT: Duration = Duration::from_secs(3);
+
+/// One case's own org on the target, and the exchanges so far (evidence for a failure).
+pub struct Ctx {
+    pub client: Client,
+    admin_token: String,
+    pub org: OrgId,
+    pub token: String,
+    /// Shared with the runner, which attaches it to a failure after the case has ended.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Ctx {
+    /// Creates a fresh org for one case.
+    pub async fn new(client: Client, admin_token: &str, case: &str) -> Result<Ctx, Problem> {
+        let created: OrgCreated = client
+            .post(
+                admin_token,
+                "/v1/orgs",
+                &CreateOrg {
+                    name: format!("conform {case}"),
+                },
+            )
+            .await?;
+        Ok(Ctx {
+            client,
+            admin_token: admin_token.to_owned(),
+            org: created.org,
+            token: created.token,
+            log: Default::default(),
+        })
+    }
+
+    /// Another org on the same target: its id and token (isolation cases).
+    pub async fn admin_org(&mut self, name: &str) -> Result<(OrgId, String), Problem> {
+        let created: OrgCreated = self
+            .client
+            .post(
+                &self.admin_token,
+                "/v1/orgs",
+                &CreateOrg {
+                    name: name.to_owned(),
+                },
+            )
+            .await?;
+        Ok((created.org, created.token))
+    }
+
+    /// The exchanges the case makes, as the runner will read them.
+    pub fn log(&self) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+        self.log.clone()
+    }
+
+    /// Records an exchange as evidence.
+    pub fn note(&mut self, line: impl Into<String>) {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(line.into());
+        }
+    }
+
+    /// `/v1/orgs/{org}` + `rest`.
+    pub fn path(&self, rest: &str) -> String {
+        format!("/v1/orgs/{}{rest}", self.org.0)
+    }
+
+    /// A JSON request with the org token, recorded; the status and the parsed reply or error.
+    pub async fn call<T: DeserializeOwned>(
+        &mut self,
+        method: reqwest::Method,
+        rest: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<(u16, Result<T, ApiError>), Problem> {
+        let path = self.path(rest);
+        let body = body
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| error(e.to_string()))?;
+        let shown = format!("{method} {path} {}", body.as_deref().unwrap_or(""));
+        let (status, text) = self
+            .client
+            .raw(method, Some(&self.token), &path, body)
+            .await?;
+        self.note(format!("{shown} → {status} {text}"));
+        let parsed = if (200..300).contains(&status) {
+            Ok(serde_json::from_str::<T>(&text).map_err(|e| {
+                error(format!(
+                    "{shown}: a {status} body that is not the reply ({e}): {text}"
+                ))
+            })?)
+        } else {
+            Err(serde_json::from_str::<ApiError>(&text).map_err(|_| {
+                error(format!(
+                    "{shown}: {status} without a {{code, message}} body: {text}"
+                ))
+            })?)
+        };
+        Ok((status, parsed))
+    }
+
+    /// A request that must succeed.
+    pub async fn ok<T: DeserializeOwned>(
+        &mut self,
+        method: reqwest::Method,
+        rest: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, Problem> {
+        match self.call(method, rest, body).await? {
+            (_, Ok(v)) => Ok(v),
+            (status, Err(e)) => Err(error(format!("{rest}: refused with {status} {e}"))),
+        }
+    }
+
+    pub async fn queue(&mut self, name: &str, push_timeout_ms: u64) -> Result<QueueId, Problem> {
+        let spec = QueueSpec {
+            name: name.to_owned(),
+            priority: 1,
+            routing_model: RoutingModel::LeastActive,
+            push_timeout_ms: Millis(push_timeout_ms),
+            capacity_weight: 1,
+            required_skills: Vec::new(),
+            additional_skills: Vec::new(),
+            drop_additional_skills_after_ms: None,
+        };
+        let c: Created<QueueId> = self
+            .ok(reqwest::Method::POST, "/queues", Some(&spec))
+            .await?;
+        Ok(c.id)
+    }
+
+    pub async fn channel(
+        &mut self,
+        kind: ChannelKind,
+        platform: Platform,
+        entry: Entry,
+    ) -> Result<Channel, Problem> {
+        let spec = ChannelSpec {
+            name: format!("{kind:?} {platform:?}"),
+            kind,
+            platform,
+            consent_level: ConsentLevel::Implicit,
+            entry,
+            service_window_ms: None,
+            inactivity_timeout_ms: None,
+            inactive_ttl_ms: None,
+        };
+        self.ok(reqwest::Method::POST, "/channels", Some(&spec))
+            .await
+    }
+
+    /// An agent with `capacity`, connected and online.
+    pub async fn agent(&mut self, name: &str, capacity: u32) -> Result<AgentConn, Problem> {
+        let spec = AgentSpec {
+            name: name.to_owned(),
+            capacity,
+            skills: Default::default(),
+        };
+        let created: AgentCreated = self
+            .ok(reqwest::Method::POST, "/agents", Some(&spec))
+            .await?;
+        let socket = self.client.socket(&created.token, "/v1/agent").await?;
+        let mut conn = AgentConn {
+            id: created.agent.id,
+            socket,
+            next_id: 0,
+            events: VecDeque::new(),
+        };
+        match conn.frame(PROMPT).await? {
+            AgentPush::Hello(_) => {}
+            other => {
+                return Err(error(format!(
+                    "{name}: the first frame is not a hello: {other:?}"
+                )));
+            }
+        }
+        conn.request(AgentRequest::SetPresence {
+            presence: Presence::Online,
+        })
+        .await?
+        .map_err(|e| error(format!("{name}: going online refused: {e}")))?;
+        Ok(conn)
+    }
+
+    /// A provider delivery of `content` from `address`.
+    pub async fn inbound(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        provider_message_id: &str,
+        content: InboundContent,
+    ) -> Result<(u16, Result<InboundAccepted, ApiError>), Problem> {
+        let req = InboundRequest {
+            address: address.to_owned(),
+            provider_message_id: provider_message_id.to_owned(),
+            content,
+        };
+        self.call(
+            reqwest::Method::POST,
+            &format!("/channels/{}/inbound", channel.0),
+            Some(&req),
+        )
+        .await
+    }
+
+    /// A text inbound that must be accepted.
+    pub async fn say(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        pmid: &str,
+        text: &str,
+    ) -> Result<InboundAccepted, Problem> {
+        let content = InboundContent::Text {
+            text: text.to_owned(),
+        };
+        match self.inbound(channel, address, pmid, content).await? {
+            (_, Ok(a)) => Ok(a),
+            (status, Err(e)) => Err(error(format!(
+                "inbound from {address} refused: {status} {e}"
+            ))),
+        }
+    }
+}
+
+/// One agent's socket: requests answered by id, events kept in order until a case asks.
+pub struct AgentConn {
+    pub id: AgentId,
+    socket: Socket,
+    next_id: u64,
+    events: VecDeque<Event>,
+}
+
+impl AgentConn {
+    async fn frame(&mut self, within: Duration) -> Result<AgentPush, Problem> {
+        let text = tokio::time::timeout(within, next_text(&mut self.socket))
+            .await
+            .map_err(|_| {
+                error(format!(
+                    "{}: nothing on the agent socket within {within:?}",
+                    self.id
+                ))
+            })?
+            .ok_or_else(|| error(format!("{}: the agent socket closed", self.id)))?;
+        AgentPush::parse(&text)
+            .map_err(|e| error(format!("a frame that is not the protocol ({e}): {text}")))
+    }
+
+    /// Sends `request` and waits for its reply; events before it are kept.
+    pub async fn request(
+        &mut self,
+        request: AgentRequest,
+    ) -> Result<Result<AgentReply, ApiError>, Problem> {
+        self.next_id += 1;
+        let id = self.next_id;
+        send_json(&mut self.socket, &AgentFrame { id, request }).await?;
+        loop {
+            match self.frame(PROMPT).await? {
+                AgentPush::Reply(r) if r.id == id => {
+                    return Ok(match r.error.clone() {
+                        Some(e) => Err(e),
+                        None => Ok(r),
+                    });
+                }
+                AgentPush::Event(e) => self.events.push_back(e),
+                _ => {}
+            }
+        }
+    }
+
+    /// The first event (kept or arriving within `within`) that `pick` accepts; the ones
+    /// before it are dropped.
+    pub async fn event<T>(
+        &mut self,
+        within: Duration,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Result<Option<T>, Problem> {
+        while let Some(e) = self.events.pop_front() {
+            if let Some(t) = pick(&e) {
+                return Ok(Some(t));
+            }
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            let text = match tokio::time::timeout(left, next_text(&mut self.socket)).await {
+                Err(_) => return Ok(None),
+                Ok(None) => return Err(error(format!("{}: the agent socket closed", self.id))),
+                Ok(Some(t)) => t,
+            };
+            if let Ok(AgentPush::Event(e)) = AgentPush::parse(&text) {
+                if let Some(t) = pick(&e) {
+                    return Ok(Some(t));
+                }
+            }
+        }
+    }
+
+    /// The next offer made to this agent within `within`.
+    pub async fn offer(&mut self, within: Duration) -> Result<Option<Offer>, Problem> {
+        let me = self.id;
+        self.event(within, |e| match e {
+            Event::WorkOffered(o) if o.work.agent == me => Some((**o).clone()),
+            _ => None,
+        })
+        .await
+    }
+}

@@ -1,0 +1,183 @@
+//! The conformance suite (`omnisim conform`): named cases, each tied to the rules of RULES.md it
+//! checks, run against a server speaking the protocol — each in an org of its own, so cases are
+//! isolated and run concurrently — with a verdict and the evidence for every failure.
+
+pub mod cases;
+pub mod ctx;
+pub mod report;
+
+use crate::live::client::Client;
+use ctx::{CaseResult, Ctx, Problem};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// One case of the catalog.
+pub struct Case {
+    /// Numbered by rule area: `routing/5.1`.
+    pub id: &'static str,
+    /// What it proves: `routing.push_timeout.reroutes_to_other_agent`.
+    pub name: &'static str,
+    pub rules: &'static [&'static str],
+    pub run: fn(Ctx) -> BoxFuture<'static, CaseResult>,
+}
+
+/// A case's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail {
+        rule: String,
+        expected: String,
+        seen: String,
+        evidence: Vec<String>,
+    },
+    /// The server misbehaved at the protocol level.
+    Error {
+        what: String,
+        evidence: Vec<String>,
+    },
+    /// Left out by the user, with the reason they gave.
+    Excluded {
+        reason: String,
+    },
+}
+
+/// What one case gave.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseReport {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub rules: &'static [&'static str],
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub duration_ms: f64,
+}
+
+/// Which cases to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Globs over ids and names (`routing/*`, `*push_timeout*`); none: all.
+    pub filter: Vec<String>,
+    /// Globs excluded, with the written reason carried into the report.
+    pub exclude: Vec<String>,
+    pub reason: String,
+}
+
+impl Selection {
+    fn matches(globs: &[String], case: &Case) -> bool {
+        globs.iter().any(|g| glob(g, case.id) || glob(g, case.name))
+    }
+
+    /// Whether `case` runs, is excluded, or is not selected at all.
+    pub fn pick(&self, case: &Case) -> Option<bool> {
+        if !self.filter.is_empty() && !Self::matches(&self.filter, case) {
+            return None;
+        }
+        Some(!Self::matches(&self.exclude, case))
+    }
+}
+
+/// `*` matches any run of characters, `?` one.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &t[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    go(&p, &t)
+}
+
+/// How long one case may take before it counts as an error.
+pub const CASE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs the selected cases against `url`, `jobs` at a time, in catalog order in the report.
+pub async fn run(
+    url: &str,
+    admin_token: &str,
+    selection: &Selection,
+    jobs: usize,
+) -> Vec<CaseReport> {
+    let client = Client::new(url);
+    let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let mut tasks = Vec::new();
+    for case in cases::catalog() {
+        let Some(runs) = selection.pick(&case) else {
+            continue;
+        };
+        if !runs {
+            tasks.push(tokio::spawn(std::future::ready(CaseReport {
+                id: case.id,
+                name: case.name,
+                rules: case.rules,
+                verdict: Verdict::Excluded {
+                    reason: selection.reason.clone(),
+                },
+                duration_ms: 0.0,
+            })));
+            continue;
+        }
+        let (client, admin, semaphore) =
+            (client.clone(), admin_token.to_owned(), semaphore.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let start = Instant::now();
+            let verdict = match Ctx::new(client, &admin, case.id).await {
+                Err(p) => verdict(Err(p), Vec::new()),
+                Ok(ctx) => {
+                    let log = ctx.log();
+                    let result = tokio::time::timeout(CASE_TIMEOUT, (case.run)(ctx))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(ctx::error(format!(
+                                "the case did not finish within {CASE_TIMEOUT:?}"
+                            )))
+                        });
+                    let evidence = log.lock().map(|l| l.clone()).unwrap_or_default();
+                    verdict(result, evidence)
+                }
+            };
+            CaseReport {
+                id: case.id,
+                name: case.name,
+                rules: case.rules,
+                verdict,
+                duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+            }
+        }));
+    }
+    let mut reports = Vec::new();
+    for t in tasks {
+        if let Ok(r) = t.await {
+            reports.push(r);
+        }
+    }
+    reports
+}
+
+fn verdict(result: CaseResult, evidence: Vec<String>) -> Verdict {
+    match result {
+        Ok(()) => Verdict::Pass,
+        Err(Problem::Fail {
+            rule,
+            expected,
+            seen,
+            evidence: e,
+        }) => Verdict::Fail {
+            rule,
+            expected,
+            seen,
+            evidence: if e.is_empty() { evidence } else { e },
+        },
+        Err(Problem::Error { what, evidence: e }) => Verdict::Error {
+            what,
+            evidence: if e.is_empty() { evidence } else { e },
+        },
+    }
+}

@@ -1,0 +1,177 @@
+//! The suite's outputs: a terminal table, conformance.json, JUnit XML for CI, and an HTML page
+//! in the manner of Autobahn's (a row per case, a verdict colour, details on click).
+
+use super::{CaseReport, Verdict};
+use crate::report::html::{STYLE, esc};
+use std::fmt::Write;
+
+/// Counts by verdict: pass, fail, error, excluded.
+pub fn counts(reports: &[CaseReport]) -> [usize; 4] {
+    let mut c = [0; 4];
+    for r in reports {
+        c[match r.verdict {
+            Verdict::Pass => 0,
+            Verdict::Fail { .. } => 1,
+            Verdict::Error { .. } => 2,
+            Verdict::Excluded { .. } => 3,
+        }] += 1;
+    }
+    c
+}
+
+fn label(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail { .. } => "FAIL",
+        Verdict::Error { .. } => "ERROR",
+        Verdict::Excluded { .. } => "excluded",
+    }
+}
+
+/// One line a case, then each failure's detail.
+pub fn table(reports: &[CaseReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{:<9} {:<14} {:<52} {:>7.0} ms  {}",
+            label(&r.verdict),
+            r.id,
+            r.name,
+            r.duration_ms,
+            r.rules.join(" ")
+        );
+        match &r.verdict {
+            Verdict::Fail {
+                rule,
+                expected,
+                seen,
+                ..
+            } => {
+                let _ = writeln!(out, "          {rule}: expected {expected}; saw {seen}");
+            }
+            Verdict::Error { what, .. } => {
+                let _ = writeln!(out, "          {what}");
+            }
+            Verdict::Excluded { reason } => {
+                let _ = writeln!(out, "          excluded: {reason}");
+            }
+            Verdict::Pass => {}
+        }
+    }
+    let [pass, fail, error, excluded] = counts(reports);
+    let _ = writeln!(
+        out,
+        "\n{} cases: {pass} passed, {fail} failed, {error} errors, {excluded} excluded",
+        reports.len()
+    );
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one testsuite, a testcase per case (classname the rule area).
+pub fn junit(reports: &[CaseReport]) -> String {
+    let [_, fail, error, excluded] = counts(reports);
+    let total_s: f64 = reports.iter().map(|r| r.duration_ms).sum::<f64>() / 1000.0;
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"omnisim conformance\" tests=\"{}\" failures=\"{fail}\" errors=\"{error}\" skipped=\"{excluded}\" time=\"{total_s:.3}\">\n",
+        reports.len()
+    );
+    for r in reports {
+        let area = r.id.split('/').next().unwrap_or("");
+        let _ = write!(
+            out,
+            "  <testcase classname=\"{}\" name=\"{} {}\" time=\"{:.3}\">",
+            xml(area),
+            xml(r.id),
+            xml(r.name),
+            r.duration_ms / 1000.0
+        );
+        match &r.verdict {
+            Verdict::Pass => {}
+            Verdict::Fail {
+                rule,
+                expected,
+                seen,
+                evidence,
+            } => {
+                let _ = write!(
+                    out,
+                    "<failure message=\"{}: expected {}; saw {}\">{}</failure>",
+                    xml(rule),
+                    xml(expected),
+                    xml(seen),
+                    xml(&evidence.join("\n"))
+                );
+            }
+            Verdict::Error { what, evidence } => {
+                let _ = write!(
+                    out,
+                    "<error message=\"{}\">{}</error>",
+                    xml(what),
+                    xml(&evidence.join("\n"))
+                );
+            }
+            Verdict::Excluded { reason } => {
+                let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
+            }
+        }
+        out.push_str("</testcase>\n");
+    }
+    out.push_str("</testsuite>\n");
+    out
+}
+
+/// The HTML page: a row per case coloured by verdict, details unfolding on click.
+pub fn html(target: &str, reports: &[CaseReport]) -> String {
+    let [pass, fail, error, excluded] = counts(reports);
+    let mut h = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim conformance</title>\
+         <style>{STYLE}.v-pass{{background:#dafbe1}}.v-FAIL{{background:#ffebe9}}.v-ERROR{{background:#fff1c2}}\
+         .v-excluded{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}</style></head><body>\
+         <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded</p>\
+         <table><tr><th>case</th><th>name</th><th>rules</th><th>verdict</th><th>ms</th></tr>",
+        esc(target)
+    );
+    for r in reports {
+        let l = label(&r.verdict);
+        let detail = match &r.verdict {
+            Verdict::Pass => String::new(),
+            Verdict::Fail {
+                rule,
+                expected,
+                seen,
+                evidence,
+            } => format!(
+                "{rule}: expected {expected}; saw {seen}\n\n{}",
+                evidence.join("\n")
+            ),
+            Verdict::Error { what, evidence } => format!("{what}\n\n{}", evidence.join("\n")),
+            Verdict::Excluded { reason } => format!("excluded: {reason}"),
+        };
+        let verdict = if detail.is_empty() {
+            l.to_owned()
+        } else {
+            format!(
+                "<details><summary>{l}</summary><pre>{}</pre></details>",
+                esc(&detail)
+            )
+        };
+        let _ = write!(
+            h,
+            "<tr class=\"v-{l}\"><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td><td>{:.0}</td></tr>",
+            esc(r.id),
+            esc(r.name),
+            esc(&r.rules.join(" ")),
+            r.duration_ms
+        );
+    }
+    h.push_str("</table></body></html>\n");
+    h
+}

@@ -1,0 +1,75 @@
+//! `omnisim conform` against the embedded reference server: every case passes, selections and
+//! exclusions behave, and the JUnit XML says what happened.
+
+use omnisim::conform::{self, Selection, Verdict, glob, report};
+use omnisim::live::embedded::Embedded;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_passes_every_case() {
+    let server = Embedded::start().unwrap();
+    let reports = conform::run(&server.url, &server.admin_token, &Selection::default(), 8).await;
+    assert_eq!(reports.len(), conform::cases::catalog().len());
+    for r in &reports {
+        assert_eq!(
+            r.verdict,
+            Verdict::Pass,
+            "{} {}: {:?}",
+            r.id,
+            r.name,
+            r.verdict
+        );
+    }
+    let junit = report::junit(&reports);
+    assert!(junit.contains(&format!(
+        "tests=\"{}\" failures=\"0\" errors=\"0\"",
+        reports.len()
+    )));
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exclusions_carry_their_reason_and_filters_select() {
+    let server = Embedded::start().unwrap();
+    let selection = Selection {
+        filter: vec!["sessions/*".into()],
+        exclude: vec!["*duplicate*".into()],
+        reason: "provider ids are not kept on this target".into(),
+    };
+    let reports = conform::run(&server.url, &server.admin_token, &selection, 2).await;
+    assert!(reports.iter().all(|r| r.id.starts_with("sessions/")));
+    let excluded: Vec<_> = reports
+        .iter()
+        .filter(|r| matches!(&r.verdict, Verdict::Excluded { reason } if reason.contains("provider ids")))
+        .collect();
+    assert_eq!(excluded.len(), 1);
+    assert!(report::junit(&reports).contains("<skipped message=\"provider ids are not kept"));
+    server.stop();
+}
+
+#[test]
+fn globs_match_ids_and_names() {
+    assert!(glob("routing/*", "routing/5.1"));
+    assert!(glob(
+        "*push_timeout*",
+        "routing.push_timeout.reroutes_to_other_agent"
+    ));
+    assert!(glob("routing/5.?", "routing/5.1"));
+    assert!(!glob("routing/*", "sessions/1.1"));
+}
+
+#[test]
+fn every_case_has_a_unique_id_and_name_and_names_real_rules() {
+    let rules = std::fs::read_to_string("../shared/RULES.md")
+        .expect("../shared/RULES.md beside the project");
+    let catalog = conform::cases::catalog();
+    let mut ids: Vec<_> = catalog.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), catalog.len());
+    for c in &catalog {
+        assert!(!c.rules.is_empty(), "{}", c.id);
+        for r in c.rules {
+            assert!(rules.contains(&format!("{r} ")), "{}: {r}", c.id);
+        }
+    }
+}
