@@ -84,12 +84,10 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         server.stop();
     }
     print!("{}", report::table(&reports));
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-            .to_string()
-            .replace([':', '-'], "");
-        PathBuf::from("reports").join(format!("conformance-{stamp}"))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| super::default_out("conformance"));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let json = serde_json::json!({ "target": target, "cases": reports });
     let path = out.join("conformance.json");

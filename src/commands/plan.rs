@@ -359,12 +359,10 @@ fn finish(
     text: &str,
 ) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(json)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-            .to_string()
-            .replace([':', '-'], "");
-        PathBuf::from("reports").join(format!("plan-{name}-{stamp}"))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| super::default_out(&format!("plan-{name}")));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let path = out.join("plan.json");
     std::fs::write(&path, &json).with_context(|| format!("writing {}", path.display()))?;

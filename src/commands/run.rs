@@ -115,7 +115,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Err(code) => return Ok(code),
         }
     };
-    let out = args.out.unwrap_or_else(|| default_out(&name));
+    let out = args.out.unwrap_or_else(|| super::default_out(&name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let summary = outcome.summary;
     let report = out.join("report.html");
@@ -162,13 +162,6 @@ fn live_run(
             Ok(Err(ExitCode::from(exit::TARGET_UNREACHABLE)))
         }
     }
-}
-
-fn default_out(scenario: &str) -> PathBuf {
-    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-        .to_string()
-        .replace([':', '-'], "");
-    PathBuf::from("reports").join(format!("{scenario}-{stamp}"))
 }
 
 /// The end-of-run table.

@@ -181,6 +181,12 @@ impl Ctx {
         }
     }
 
+    /// A session with its transcript, read back.
+    pub async fn transcript(&mut self, session: SessionId) -> Result<SessionTranscript, Problem> {
+        let rest = format!("/sessions/{}", session.0);
+        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
     pub async fn queue(&mut self, name: &str, push_timeout_ms: u64) -> Result<QueueId, Problem> {
         let spec = QueueSpec {
             name: name.to_owned(),

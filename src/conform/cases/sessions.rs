@@ -2,7 +2,6 @@
 
 use crate::conform::ctx::*;
 use omnisim_protocol::*;
-use reqwest::Method;
 
 async fn queue_channel(ctx: &mut Ctx) -> Result<ChannelId, Problem> {
     let q = ctx.queue("q", 30_000).await?;
@@ -23,13 +22,7 @@ pub async fn inbound_opens_then_appends(mut ctx: Ctx) -> CaseResult {
         "the second inbound in the open session",
         || format!("{} then {}", a.session, b.session),
     )?;
-    let t: SessionTranscript = ctx
-        .ok(
-            Method::GET,
-            &format!("/sessions/{}", a.session.0),
-            None::<&()>,
-        )
-        .await?;
+    let t = ctx.transcript(a.session).await?;
     check(
         "R-SESS-1",
         t.session.origin == Origin::InboundInitiated,
@@ -64,13 +57,7 @@ pub async fn duplicate_provider_id_returns_the_original(mut ctx: Ctx) -> CaseRes
         format!("duplicate: true with seq {:?}", first.seq),
         || format!("duplicate: {} with seq {:?}", again.duplicate, again.seq),
     )?;
-    let t: SessionTranscript = ctx
-        .ok(
-            Method::GET,
-            &format!("/sessions/{}", first.session.0),
-            None::<&()>,
-        )
-        .await?;
+    let t = ctx.transcript(first.session).await?;
     check(
         "R-SESS-3",
         t.messages.len() == 1,
@@ -86,13 +73,7 @@ pub async fn ended_is_terminal(mut ctx: Ctx) -> CaseResult {
     let first = ctx.say(ch, "+1555", "p1", "hello").await?;
     let (_, ended) = ctx.inbound(ch, "+1555", "p2", InboundContent::End).await?;
     ended.map_err(|e| error(format!("ending refused: {e}")))?;
-    let t: SessionTranscript = ctx
-        .ok(
-            Method::GET,
-            &format!("/sessions/{}", first.session.0),
-            None::<&()>,
-        )
-        .await?;
+    let t = ctx.transcript(first.session).await?;
     check(
         "R-SESS-5",
         t.session.status == SessionStatus::Ended,
