@@ -224,6 +224,43 @@ impl Ctx {
             .await
     }
 
+    /// A bot with a resolve intent (`hours`) and a handoff intent (`agent`, to `queue`).
+    pub async fn bot(&mut self, queue: QueueId) -> Result<BotId, Problem> {
+        let spec = BotSpec {
+            name: "bot".into(),
+            greeting: "Hello".into(),
+            question: "What about?".into(),
+            intents: vec![
+                Intent {
+                    id: "hours".into(),
+                    label: "Opening hours".into(),
+                    action: IntentAction::Resolve {
+                        reply: "9 to 5".into(),
+                    },
+                },
+                Intent {
+                    id: "agent".into(),
+                    label: "An agent".into(),
+                    action: IntentAction::Handoff {
+                        queue,
+                        required_skills: Vec::new(),
+                    },
+                },
+            ],
+            fields: Vec::new(),
+            fallback_text: "Please wait".into(),
+            agent_queue: None,
+        };
+        let c: Created<BotId> = self.ok(reqwest::Method::POST, "/bots", Some(&spec)).await?;
+        Ok(c.id)
+    }
+
+    /// The session's work items, oldest first.
+    pub async fn work(&mut self, session: SessionId) -> Result<Vec<WorkItem>, Problem> {
+        let rest = format!("/sessions/{}/work", session.0);
+        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
     /// An agent with `capacity`, connected and online.
     pub async fn agent(&mut self, name: &str, capacity: u32) -> Result<AgentConn, Problem> {
         let spec = AgentSpec {
@@ -372,6 +409,35 @@ impl AgentConn {
                 }
             }
         }
+    }
+
+    /// A request that must be accepted; `what` names it in the error.
+    pub async fn must(&mut self, what: &str, request: AgentRequest) -> Result<AgentReply, Problem> {
+        self.request(request)
+            .await?
+            .map_err(|e| error(format!("{what} refused: {e}")))
+    }
+
+    /// An offer that must come promptly (the case made this agent the one to get it).
+    pub async fn must_offer(&mut self) -> Result<Offer, Problem> {
+        self.offer(PROMPT)
+            .await?
+            .ok_or_else(|| error(format!("{}: no offer within {PROMPT:?}", self.id)))
+    }
+
+    /// Why `work` was taken back from this agent, if it was within `within`.
+    pub async fn rescinded(
+        &mut self,
+        work: WorkId,
+        within: Duration,
+    ) -> Result<Option<RescindReason>, Problem> {
+        self.event(within, |e| match e {
+            Event::OfferRescinded {
+                work: w, reason, ..
+            } if *w == work => Some(*reason),
+            _ => None,
+        })
+        .await
     }
 
     /// The next offer made to this agent within `within`.

@@ -1,6 +1,7 @@
 //! The catalog: every case, numbered by rule area like h2spec (`routing/5.1`: area, rule 5,
 //! first case), named for what it proves, tied to the rules it checks.
 
+pub mod bots;
 pub mod channels;
 pub mod routing;
 pub mod security;
@@ -61,10 +62,22 @@ pub fn catalog() -> Vec<Case> {
             sessions::duplicate_provider_id_returns_the_original
         ),
         case!(
+            "sessions/4.1",
+            "sessions.entry_sets_the_first_status",
+            ["R-SESS-4"],
+            sessions::entry_sets_the_first_status
+        ),
+        case!(
             "sessions/5.1",
             "sessions.ended_is_terminal",
             ["R-SESS-5"],
             sessions::ended_is_terminal
+        ),
+        case!(
+            "sessions/8.1",
+            "sessions.customer_end_cancels_offered_work",
+            ["R-SESS-8"],
+            sessions::customer_end_cancels_offered_work
         ),
         case!(
             "routing/2.1",
@@ -85,10 +98,40 @@ pub fn catalog() -> Vec<Case> {
             routing::declined_work_goes_to_another_agent
         ),
         case!(
+            "routing/7.1",
+            "routing.offline.offer_becomes_unavailable",
+            ["R-ROUTE-7"],
+            routing::offline_agent_loses_its_offer
+        ),
+        case!(
+            "routing/11.1",
+            "routing.times_are_ordered",
+            ["R-ROUTE-11", "R-SESS-6"],
+            routing::times_are_ordered
+        ),
+        case!(
+            "bots/1.1",
+            "bots.intent_question_fits_the_channel",
+            ["R-BOT-1"],
+            bots::intent_question_fits_the_channel
+        ),
+        case!(
+            "bots/4.1",
+            "bots.resolve_ends_without_work",
+            ["R-BOT-4"],
+            bots::resolve_ends_without_work
+        ),
+        case!(
             "security/1.1",
             "security.tokens_and_org_isolation",
             ["R-SEC-1"],
             security::tokens_and_org_isolation
+        ),
+        case!(
+            "security/2.1",
+            "security.agents_act_only_on_their_sessions",
+            ["R-SEC-2"],
+            security::agents_act_only_on_their_sessions
         ),
         case!(
             "security/4.1",

@@ -41,15 +41,16 @@ pub async fn capacity_is_never_exceeded(mut ctx: Ctx) -> CaseResult {
     // Ending one of the held sessions frees a unit: the waiting one is offered (R-ROUTE-12).
     let first = offered[0].session.id;
     agent
-        .request(AgentRequest::Accept {
-            work: offered[0].work.id,
-        })
-        .await?
-        .map_err(|e| error(format!("accept refused: {e}")))?;
+        .must(
+            "accept",
+            AgentRequest::Accept {
+                work: offered[0].work.id,
+            },
+        )
+        .await?;
     agent
-        .request(AgentRequest::End { session: first })
-        .await?
-        .map_err(|e| error(format!("end refused: {e}")))?;
+        .must("end", AgentRequest::End { session: first })
+        .await?;
     let third = agent.offer(PROMPT).await?;
     check(
         "R-ROUTE-12",
@@ -80,14 +81,7 @@ pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
         (&mut b, &mut a)
     };
     let work = offer.work.id;
-    let rescinded = holder
-        .event(Duration::from_secs(5), |e| match e {
-            Event::OfferRescinded {
-                work: w, reason, ..
-            } if *w == work => Some(*reason),
-            _ => None,
-        })
-        .await?;
+    let rescinded = holder.rescinded(work, Duration::from_secs(5)).await?;
     check(
         "R-ROUTE-5",
         rescinded == Some(RescindReason::PushTimeout),
@@ -116,11 +110,13 @@ pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
         .ok_or_else(|| fail("R-ROUTE-1", "an offer to the online agent", "no offer"))?;
     // A second agent comes online only now, so the first offer went to `a`.
     let mut b = ctx.agent("b", 1).await?;
-    a.request(AgentRequest::Decline {
-        work: offer.work.id,
-    })
-    .await?
-    .map_err(|e| error(format!("decline refused: {e}")))?;
+    a.must(
+        "decline",
+        AgentRequest::Decline {
+            work: offer.work.id,
+        },
+    )
+    .await?;
     let again = a.offer(Duration::from_millis(500)).await?;
     check(
         "R-ROUTE-6",
@@ -134,5 +130,80 @@ pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
         to_b.is_some_and(|o| o.session.id == offer.session.id),
         "the declined session offered to the other agent",
         || "no offer".into(),
+    )
+}
+
+/// routing/7.1: an agent going offline turns its offer into unavailable work, offered again
+/// to another agent.
+pub async fn offline_agent_loses_its_offer(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?;
+    a.must_offer().await?;
+    let mut b = ctx.agent("b", 1).await?;
+    a.must(
+        "going offline",
+        AgentRequest::SetPresence {
+            presence: Presence::Offline,
+        },
+    )
+    .await?;
+    let to_b = b.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-7",
+        to_b.is_some_and(|o| o.session.id == first.session),
+        "the session offered to the online agent",
+        || "no offer".into(),
+    )?;
+    let items = ctx.work(first.session).await?;
+    let first_status = items.first().map(|w| w.status);
+    check(
+        "R-ROUTE-7",
+        first_status == Some(WorkStatus::Unavailable),
+        "the first work item unavailable",
+        || format!("{first_status:?}"),
+    )
+}
+
+/// routing/11.1: work and session times are ordered: requested ≤ assigned ≤ accepted ≤ closed,
+/// started ≤ accepted ≤ ended.
+pub async fn times_are_ordered(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
+    let offer = a.must_offer().await?;
+    a.must(
+        "accept",
+        AgentRequest::Accept {
+            work: offer.work.id,
+        },
+    )
+    .await?;
+    a.must("end", AgentRequest::End { session: s.session })
+        .await?;
+    let w = ctx
+        .work(s.session)
+        .await?
+        .pop()
+        .ok_or_else(|| error("no work item read back"))?;
+    let ordered = w.accepted_at.zip(w.closed_at).is_some_and(|(acc, closed)| {
+        w.requested_at <= w.assigned_at && w.assigned_at <= acc && acc <= closed
+    });
+    check(
+        "R-ROUTE-11",
+        ordered,
+        "requested ≤ assigned ≤ accepted ≤ closed",
+        || format!("{w:?}"),
+    )?;
+    let t = ctx.transcript(s.session).await?.session;
+    let ordered = t
+        .accepted_at
+        .zip(t.ended_at)
+        .is_some_and(|(acc, end)| t.started_at <= acc && acc <= end);
+    check(
+        "R-SESS-6",
+        ordered,
+        "started ≤ accepted ≤ ended, both set",
+        || format!("{t:?}"),
     )
 }

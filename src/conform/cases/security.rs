@@ -78,3 +78,48 @@ pub async fn malformed_input_is_refused(mut ctx: Ctx) -> CaseResult {
         format!("{} sessions", sessions.len())
     })
 }
+
+/// security/2.1: an agent cannot send to, transfer or end a session whose work it has not opened.
+pub async fn agents_act_only_on_their_sessions(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    a.must_offer().await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let requests = [
+        AgentRequest::Send {
+            session: s.session,
+            client_message_id: "b-1".into(),
+            content: OutboundContent::Text { text: "hi".into() },
+        },
+        AgentRequest::End { session: s.session },
+    ];
+    for request in requests {
+        let shown = format!("{request:?}");
+        let reply = b.request(request).await?;
+        let code = reply.as_ref().err().map(|e| e.code);
+        check(
+            "R-SEC-2",
+            code == Some(ErrorCode::Forbidden),
+            "refused with forbidden",
+            || format!("{shown}: {code:?}"),
+        )?;
+    }
+    // Not even the agent it is offered to may send before accepting.
+    let reply = a
+        .request(AgentRequest::Send {
+            session: s.session,
+            client_message_id: "a-1".into(),
+            content: OutboundContent::Text { text: "hi".into() },
+        })
+        .await?;
+    check(
+        "R-SEC-2",
+        reply.is_err(),
+        "send before accepting refused",
+        || format!("{reply:?}"),
+    )
+}

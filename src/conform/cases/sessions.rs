@@ -93,3 +93,67 @@ pub async fn ended_is_terminal(mut ctx: Ctx) -> CaseResult {
         },
     )
 }
+
+/// sessions/4.1: a bot entry starts the session active with the bot; a queue entry, waiting.
+pub async fn entry_sets_the_first_status(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let bot = ctx.bot(q).await?;
+    let via_bot = ctx
+        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Bot(bot))
+        .await?;
+    let via_queue = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let a = ctx.say(via_bot.id, "+1", "b1", "hi").await?;
+    let b = ctx.say(via_queue.id, "+1", "q1", "hi").await?;
+    let ta = ctx.transcript(a.session).await?.session;
+    let tb = ctx.transcript(b.session).await?.session;
+    check(
+        "R-SESS-4",
+        ta.status == SessionStatus::Active && ta.handler == Handler::Bot,
+        "bot entry: active, handler bot",
+        || format!("{:?}, {:?}", ta.status, ta.handler),
+    )?;
+    check(
+        "R-SESS-4",
+        tb.status == SessionStatus::Waiting,
+        "queue entry: waiting",
+        || format!("{:?}", tb.status),
+    )
+}
+
+/// sessions/8.1: the customer ending a session that is offered to an agent cancels the work
+/// (an abandonment), rescinds the offer and frees the agent.
+pub async fn customer_end_cancels_offered_work(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx).await?;
+    let mut agent = ctx.agent("a", 1).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?;
+    let offer = agent.must_offer().await?;
+    let (_, ended) = ctx.inbound(ch, "+1", "p2", InboundContent::End).await?;
+    ended.map_err(|e| error(format!("ending refused: {e}")))?;
+    let work = offer.work.id;
+    let rescinded = agent.rescinded(work, PROMPT).await?;
+    check(
+        "R-SESS-8",
+        rescinded == Some(RescindReason::Canceled),
+        "offer_rescinded with reason canceled",
+        || format!("{rescinded:?}"),
+    )?;
+    let items = ctx.work(first.session).await?;
+    let status = items.last().map(|w| w.status);
+    check(
+        "R-SESS-8",
+        status == Some(WorkStatus::Canceled),
+        "work canceled",
+        || format!("{status:?}"),
+    )?;
+    // The freed unit takes the next session.
+    ctx.say(ch, "+2", "p3", "hello").await?;
+    let next = agent.offer(PROMPT).await?;
+    check(
+        "R-SESS-8",
+        next.is_some(),
+        "the agent's capacity freed for the next session",
+        || "no offer".into(),
+    )
+}

@@ -1,0 +1,63 @@
+//! Bots: R-BOT-1, R-BOT-4.
+
+use crate::conform::ctx::*;
+use omnisim_protocol::*;
+
+/// bots/1.1: on a standard channel the intent question is a numbered text menu after the
+/// greeting; on an enhanced one, a question_with_options.
+pub async fn intent_question_fits_the_channel(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let bot = ctx.bot(q).await?;
+    for (platform, kind) in [
+        (Platform::Standard, ChannelKind::Sms),
+        (Platform::Enhanced, ChannelKind::Web),
+    ] {
+        let ch = ctx.channel(kind, platform, Entry::Bot(bot)).await?;
+        let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
+        let t = ctx.transcript(s.session).await?;
+        let bot_msgs: Vec<&MessageBody> = t
+            .messages
+            .iter()
+            .filter(|m| m.sender == Sender::Bot)
+            .map(|m| &m.body)
+            .collect();
+        let shape_ok = match (platform, bot_msgs.get(1)) {
+            (Platform::Standard, Some(MessageBody::Text { text })) => {
+                text.contains("\n1. ") && text.contains("\n2. ")
+            }
+            (Platform::Enhanced, Some(MessageBody::Component { component })) => {
+                matches!(component, Component::QuestionWithOptions { options, .. } if options.len() == 2)
+            }
+            _ => false,
+        };
+        check(
+            "R-BOT-1",
+            bot_msgs.len() >= 2 && shape_ok,
+            format!("greeting, then the question as {platform:?} shows it"),
+            || format!("{bot_msgs:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// bots/4.1: a resolve intent ends the session by the bot, with no work item.
+pub async fn resolve_ends_without_work(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let bot = ctx.bot(q).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot))
+        .await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
+    ctx.say(ch.id, "+1", "p2", "1").await?;
+    let t = ctx.transcript(s.session).await?.session;
+    check(
+        "R-BOT-4",
+        t.status == SessionStatus::Ended && t.ended_by == Some(EndedBy::Bot),
+        "ended by the bot",
+        || format!("{:?} by {:?}", t.status, t.ended_by),
+    )?;
+    let items = ctx.work(s.session).await?;
+    check("R-BOT-4", items.is_empty(), "no work item", || {
+        format!("{items:?}")
+    })
+}
