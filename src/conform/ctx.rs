@@ -188,16 +188,10 @@ impl Ctx {
     }
 
     pub async fn queue(&mut self, name: &str, push_timeout_ms: u64) -> Result<QueueId, Problem> {
-        let spec = QueueSpec {
-            name: name.to_owned(),
-            priority: 1,
-            routing_model: RoutingModel::LeastActive,
-            push_timeout_ms: Millis(push_timeout_ms),
-            capacity_weight: 1,
-            required_skills: Vec::new(),
-            additional_skills: Vec::new(),
-            drop_additional_skills_after_ms: None,
-        };
+        self.queue_spec(plain_queue(name, push_timeout_ms)).await
+    }
+
+    pub async fn queue_spec(&mut self, spec: QueueSpec) -> Result<QueueId, Problem> {
         let c: Created<QueueId> = self
             .ok(reqwest::Method::POST, "/queues", Some(&spec))
             .await?;
@@ -263,10 +257,20 @@ impl Ctx {
 
     /// An agent with `capacity`, connected and online.
     pub async fn agent(&mut self, name: &str, capacity: u32) -> Result<AgentConn, Problem> {
+        self.skilled_agent(name, capacity, &[]).await
+    }
+
+    /// An agent with `capacity` and `skills`, connected and online.
+    pub async fn skilled_agent(
+        &mut self,
+        name: &str,
+        capacity: u32,
+        skills: &[(&str, u8)],
+    ) -> Result<AgentConn, Problem> {
         let spec = AgentSpec {
             name: name.to_owned(),
             capacity,
-            skills: Default::default(),
+            skills: skills.iter().map(|(s, l)| ((*s).to_owned(), *l)).collect(),
         };
         let created: AgentCreated = self
             .ok(reqwest::Method::POST, "/agents", Some(&spec))
@@ -332,6 +336,20 @@ impl Ctx {
                 "inbound from {address} refused: {status} {e}"
             ))),
         }
+    }
+}
+
+/// A queue with priority 1, least_active routing, weight 1 and no skills.
+pub fn plain_queue(name: &str, push_timeout_ms: u64) -> QueueSpec {
+    QueueSpec {
+        name: name.to_owned(),
+        priority: 1,
+        routing_model: RoutingModel::LeastActive,
+        push_timeout_ms: Millis(push_timeout_ms),
+        capacity_weight: 1,
+        required_skills: Vec::new(),
+        additional_skills: Vec::new(),
+        drop_additional_skills_after_ms: None,
     }
 }
 

@@ -61,3 +61,36 @@ pub async fn resolve_ends_without_work(mut ctx: Ctx) -> CaseResult {
         format!("{items:?}")
     })
 }
+
+/// bots/3.1: a handoff with no eligible agent online gets the fallback text and still waits.
+pub async fn handoff_without_agents_falls_back_and_waits(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let bot = ctx.bot(q).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot))
+        .await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
+    ctx.say(ch.id, "+1", "p2", "2").await?;
+    let t = ctx.transcript(s.session).await?;
+    let fallback = t.messages.iter().any(|m| {
+        m.sender == Sender::Bot
+            && matches!(&m.body, MessageBody::Text { text } if text == "Please wait")
+    });
+    check("R-BOT-3", fallback, "the bot's fallback text", || {
+        format!("{:?}", t.messages)
+    })?;
+    check(
+        "R-BOT-2",
+        t.session.status == SessionStatus::Waiting && t.session.handler == Handler::BotToAgent,
+        "waiting, handler bot_to_agent",
+        || format!("{:?}, {:?}", t.session.status, t.session.handler),
+    )?;
+    let mut agent = ctx.agent("late", 1).await?;
+    let o = agent.must_offer().await?;
+    check(
+        "R-BOT-2",
+        o.context.intent.as_deref() == Some("agent") && o.transcript.len() >= 3,
+        "the offer carries the intent and the transcript",
+        || format!("{:?}, {} messages", o.context, o.transcript.len()),
+    )
+}

@@ -99,3 +99,55 @@ pub async fn components_refused_on_standard(mut ctx: Ctx) -> CaseResult {
         || format!("{status} {code:?}"),
     )
 }
+
+/// channels/4.1: a component response must name a component sent earlier in the session and
+/// one of its options; otherwise 422 invalid_component_response and nothing is stored.
+pub async fn component_responses_must_match_a_question(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let bot = ctx.bot(q).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Bot(bot))
+        .await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
+    let before = ctx.transcript(s.session).await?.messages;
+    let question = before
+        .iter()
+        .find(|m| m.is_question())
+        .map(|m| m.seq)
+        .ok_or_else(|| error("the bot asked no question (see bots/1.1)"))?;
+    let greeting = before
+        .iter()
+        .find(|m| m.sender == Sender::Bot && !m.is_question())
+        .map(|m| m.seq)
+        .unwrap_or(Seq(1));
+    for (pmid, in_reply_to, answer_id, what) in [
+        (
+            "x1",
+            question,
+            "no-such-option",
+            "an option the question does not have",
+        ),
+        ("x2", greeting, "hours", "a message that is not a question"),
+        ("x3", Seq(999), "hours", "a seq that does not exist"),
+    ] {
+        let content = InboundContent::ComponentResponse {
+            in_reply_to,
+            answer_id: answer_id.into(),
+        };
+        let (status, reply) = ctx.inbound(ch.id, "+1", pmid, content).await?;
+        let code = reply.as_ref().err().map(|e| e.code);
+        check(
+            "R-CHAN-4",
+            status == 422 && code == Some(ErrorCode::InvalidComponentResponse),
+            format!("422 invalid_component_response for {what}"),
+            || format!("{status} {code:?}"),
+        )?;
+    }
+    let after = ctx.transcript(s.session).await?.messages;
+    check(
+        "R-CHAN-4",
+        after.len() == before.len(),
+        "nothing stored",
+        || format!("{} messages, {} before", after.len(), before.len()),
+    )
+}

@@ -3,6 +3,7 @@
 
 pub mod bots;
 pub mod channels;
+pub mod outbound;
 pub mod routing;
 pub mod security;
 pub mod sessions;
@@ -44,6 +45,12 @@ pub fn catalog() -> Vec<Case> {
             channels::components_refused_on_standard
         ),
         case!(
+            "channels/4.1",
+            "channels.component_responses_must_match_a_question",
+            ["R-CHAN-4"],
+            channels::component_responses_must_match_a_question
+        ),
+        case!(
             "sessions/1.1",
             "sessions.inbound_opens_then_appends",
             ["R-SESS-1"],
@@ -80,10 +87,22 @@ pub fn catalog() -> Vec<Case> {
             sessions::customer_end_cancels_offered_work
         ),
         case!(
+            "routing/1.1",
+            "routing.skills.decide_who_is_offered",
+            ["R-ROUTE-1", "R-ROUTE-12"],
+            routing::required_skills_decide_who_is_offered
+        ),
+        case!(
             "routing/2.1",
             "routing.capacity.never_exceeded",
             ["R-ROUTE-2", "R-ROUTE-12"],
             routing::capacity_is_never_exceeded
+        ),
+        case!(
+            "routing/3.1",
+            "routing.order.priority_then_age",
+            ["R-ROUTE-3"],
+            routing::priority_then_age
         ),
         case!(
             "routing/5.1",
@@ -110,6 +129,12 @@ pub fn catalog() -> Vec<Case> {
             routing::times_are_ordered
         ),
         case!(
+            "routing/9.1",
+            "routing.transfer.carries_context",
+            ["R-ROUTE-9"],
+            routing::transfer_carries_context
+        ),
+        case!(
             "bots/1.1",
             "bots.intent_question_fits_the_channel",
             ["R-BOT-1"],
@@ -120,6 +145,24 @@ pub fn catalog() -> Vec<Case> {
             "bots.resolve_ends_without_work",
             ["R-BOT-4"],
             bots::resolve_ends_without_work
+        ),
+        case!(
+            "bots/3.1",
+            "bots.handoff_without_agents_falls_back_and_waits",
+            ["R-BOT-2", "R-BOT-3"],
+            bots::handoff_without_agents_falls_back_and_waits
+        ),
+        case!(
+            "outbound/2.1",
+            "outbound.needs_consent",
+            ["R-OUT-2"],
+            outbound::outbound_needs_consent
+        ),
+        case!(
+            "outbound/3.1",
+            "outbound.stop_opts_out_and_start_opts_back_in",
+            ["R-OUT-2", "R-OUT-3"],
+            outbound::stop_opts_out_and_start_opts_back_in
         ),
         case!(
             "security/1.1",

@@ -207,3 +207,126 @@ pub async fn times_are_ordered(mut ctx: Ctx) -> CaseResult {
         || format!("{t:?}"),
     )
 }
+
+/// routing/1.1: work needing a skill at a level goes only to an agent with that skill at or
+/// above it.
+pub async fn required_skills_decide_who_is_offered(mut ctx: Ctx) -> CaseResult {
+    let mut spec = plain_queue("spanish", 60_000);
+    spec.required_skills = vec![SkillRequirement {
+        skill: "spanish".into(),
+        min_level: 3,
+    }];
+    let q = ctx.queue_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let mut none = ctx.skilled_agent("none", 2, &[]).await?;
+    let mut low = ctx.skilled_agent("low", 2, &[("spanish", 2)]).await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hola").await?;
+    let wrong = none.offer(std::time::Duration::from_millis(300)).await?;
+    let wrong = wrong.or(low.offer(std::time::Duration::from_millis(300)).await?);
+    check(
+        "R-ROUTE-1",
+        wrong.is_none(),
+        "no offer to agents lacking the skill level",
+        || format!("{:?}", wrong.map(|o| o.work.agent)),
+    )?;
+    let mut fluent = ctx.skilled_agent("fluent", 2, &[("spanish", 3)]).await?;
+    let right = fluent.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-1",
+        right.is_some_and(|o| o.session.id == s.session),
+        "an offer to the agent with spanish ≥ 3 once online (R-ROUTE-12)",
+        || "no offer".into(),
+    )
+}
+
+/// routing/3.1: an agent gets the lower priority number first, and within one priority the
+/// oldest request first.
+pub async fn priority_then_age(mut ctx: Ctx) -> CaseResult {
+    let mut low = plain_queue("later", 60_000);
+    low.priority = 2;
+    let later = ctx.queue_spec(low).await?;
+    let first = ctx.queue_spec(plain_queue("first", 60_000)).await?;
+    let to_later = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(later))
+        .await?;
+    let to_first = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(first))
+        .await?;
+    let l = ctx.say(to_later.id, "+1", "p1", "waiting longest").await?;
+    let old = ctx.say(to_first.id, "+2", "p2", "older").await?;
+    let young = ctx.say(to_first.id, "+3", "p3", "younger").await?;
+    let mut agent = ctx.agent("a", 1).await?;
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let o = agent.must_offer().await?;
+        order.push(o.session.id);
+        agent
+            .must("accept", AgentRequest::Accept { work: o.work.id })
+            .await?;
+        agent
+            .must(
+                "end",
+                AgentRequest::End {
+                    session: o.session.id,
+                },
+            )
+            .await?;
+    }
+    let expected = vec![old.session, young.session, l.session];
+    check(
+        "R-ROUTE-3",
+        order == expected,
+        "priority 1 oldest first, then priority 2",
+        || format!("offered {order:?}, expected {expected:?}"),
+    )
+}
+
+/// routing/9.1: a transfer to a queue closes the agent's work as transferred, frees it, and
+/// offers the session from the target queue with the transcript and where it came from.
+pub async fn transfer_carries_context(mut ctx: Ctx) -> CaseResult {
+    let from = ctx.queue("from", 60_000).await?;
+    let to = ctx.queue("to", 60_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(from))
+        .await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    let o = a.must_offer().await?;
+    a.must("accept", AgentRequest::Accept { work: o.work.id })
+        .await?;
+    let mut b = ctx.agent("b", 1).await?;
+    a.must(
+        "transfer",
+        AgentRequest::Transfer {
+            session: s.session,
+            to: TransferTarget::Queue(to),
+        },
+    )
+    .await?;
+    let next = b.must_offer().await?;
+    check(
+        "R-ROUTE-9",
+        next.work.queue == to
+            && next.context.transferred_from == Some(from)
+            && !next.transcript.is_empty(),
+        "an offer from the target queue, transferred_from set, transcript carried",
+        || {
+            format!(
+                "queue {}, context {:?}, {} messages",
+                next.work.queue,
+                next.context,
+                next.transcript.len()
+            )
+        },
+    )?;
+    let items = ctx.work(s.session).await?;
+    let first = items.first().map(|w| w.status);
+    check(
+        "R-ROUTE-9",
+        first == Some(WorkStatus::Transferred),
+        "the first work transferred",
+        || format!("{first:?}"),
+    )
+}
