@@ -73,3 +73,30 @@ fn every_case_has_a_unique_id_and_name_and_names_real_rules() {
         }
     }
 }
+
+/// The proof that the suite catches bugs: every fault switch of the reference server makes at
+/// least one case fail, and that case names the rule the fault breaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_is_caught_by_a_case_naming_its_rule() {
+    use omnisim::reference_server::faults::{Fault, Faults};
+    for fault in Fault::ALL {
+        let server = Embedded::with_faults(Faults::NONE.with(fault)).unwrap();
+        let reports =
+            conform::run(&server.url, &server.admin_token, &Selection::default(), 8).await;
+        server.stop();
+        let catchers: Vec<&str> = reports
+            .iter()
+            .filter(|r| matches!(&r.verdict, Verdict::Fail { rule, .. } if rule == fault.rule()))
+            .map(|r| r.id)
+            .collect();
+        assert!(
+            !catchers.is_empty(),
+            "{fault} ({}) went unnoticed: {:?}",
+            fault.rule(),
+            reports
+                .iter()
+                .map(|r| (r.id, &r.verdict))
+                .collect::<Vec<_>>()
+        );
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod fast_map;
+pub mod faults;
 pub mod routing;
 pub mod server;
 

@@ -158,6 +158,7 @@ impl App {
             Settings {
                 admin_token: ADMIN.into(),
                 socket_queue: 16,
+                faults: Default::default(),
             },
             stopped,
         );

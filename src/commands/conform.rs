@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use omnisim::conform::{self, Selection, cases, report};
 use omnisim::live::embedded::Embedded;
+use omnisim::reference_server::faults::Fault;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,6 +37,10 @@ pub struct ConformArgs {
     /// Where conformance.json and conformance.html go; default reports/conformance-<timestamp>/.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Switch a deliberate bug on in the embedded server (repeatable; `omnisim serve
+    /// --list-faults` lists them), to see which cases catch it.
+    #[arg(long = "fault", value_name = "NAME", value_parser = super::serve::parse_fault, conflicts_with = "target")]
+    faults: Vec<Fault>,
 }
 
 /// Exit code: 0 when every case run passed, 1 on any failure or error.
@@ -68,7 +73,9 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
             (url.clone(), token, url.clone())
         }
         None => {
-            let server = Embedded::start().context("starting the embedded reference server")?;
+            let faults = args.faults.iter().copied().collect();
+            let server =
+                Embedded::with_faults(faults).context("starting the embedded reference server")?;
             let found = (
                 server.url.clone(),
                 server.admin_token.clone(),

@@ -1,6 +1,7 @@
 //! `omnisim serve`: the reference server on a socket until SIGINT or SIGTERM.
 
 use anyhow::Context;
+use omnisim::reference_server::faults::Fault;
 use omnisim::reference_server::server::{self, ServerConfig};
 use std::net::SocketAddr;
 
@@ -15,23 +16,49 @@ pub struct ServeArgs {
     /// Frames a WebSocket may have queued before it is closed as too slow.
     #[arg(long, default_value_t = 4096)]
     socket_queue: usize,
+    /// Switch on a deliberate bug (repeatable), to see the conformance suite catch it.
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    faults: Vec<Fault>,
+    /// List the faults --fault takes, with the rule each breaks.
+    #[arg(long)]
+    list_faults: bool,
+}
+
+pub fn parse_fault(name: &str) -> Result<Fault, String> {
+    Fault::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!(
+            "unknown fault '{name}'; --list-faults shows them: {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// Starts the server, prints where it listens and its admin token, and shuts down gracefully on
 /// SIGINT or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.list_faults {
+        for f in Fault::ALL {
+            println!("{:<28} breaks {}", f.name(), f.rule());
+        }
+        return Ok(());
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let config = ServerConfig {
             addr: args.addr,
             admin_token: args.admin_token,
             socket_queue: args.socket_queue,
+            faults: args.faults.iter().copied().collect(),
         };
         let running = server::start(config)
             .await
             .context("starting the reference server")?;
         println!("omnisim reference server listening on {}", running.url());
         println!("admin token: {}", running.admin_token);
+        for f in &args.faults {
+            println!("fault switched on: {f} (breaks {})", f.rule());
+        }
         wait_for_signal().await?;
         println!("shutting down");
         running.shutdown().await.context("shutting down")

@@ -2,6 +2,7 @@
 //! and the load the harness generates never compete for the same scheduler, and a server stall
 //! cannot stall the measurement. One thread is enough: the engine is serialized anyway.
 
+use omnisim_reference_server::faults::Faults;
 use omnisim_reference_server::server::{self, Freezer, ServerConfig, ServerError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -18,6 +19,11 @@ pub struct Embedded {
 impl Embedded {
     /// Starts the reference server on a free loopback port.
     pub fn start() -> Result<Embedded, ServerError> {
+        Embedded::with_faults(Faults::NONE)
+    }
+
+    /// Starts the reference server with deliberate bugs switched on (conformance testing).
+    pub fn with_faults(faults: Faults) -> Result<Embedded, ServerError> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -36,6 +42,7 @@ impl Embedded {
                 runtime.block_on(async move {
                     let config = ServerConfig {
                         addr: "127.0.0.1:0".parse().expect("literal address"),
+                        faults,
                         ..ServerConfig::default()
                     };
                     match server::start(config).await {

@@ -82,7 +82,9 @@ impl Org {
             agent,
             presence,
         });
-        if presence == Presence::Offline {
+        if presence == Presence::Offline
+            && !self.faults.has(crate::faults::Fault::OfflineKeepsOffers)
+        {
             let offered: Vec<WorkItem> = self.agents[&agent]
                 .live
                 .iter()
@@ -174,7 +176,7 @@ impl Org {
         let opened = s.live_work.is_some_and(|w| {
             self.work[&w].agent == agent && self.work[&w].status == WorkStatus::Opened
         });
-        if !opened {
+        if !opened && !self.faults.has(crate::faults::Fault::AgentSendUnchecked) {
             return Err(error(
                 ErrorCode::Forbidden,
                 format!("{agent} has not accepted {session}'s work"),
@@ -239,7 +241,8 @@ impl Org {
         self.finish_work(ctx, work, WorkStatus::Transferred);
         match to {
             TransferTarget::Queue(queue) => {
-                self.session_mut(session).context.transferred_from = from;
+                let lost = self.faults.has(crate::faults::Fault::TransferLosesContext);
+                self.session_mut(session).context.transferred_from = from.filter(|_| !lost);
                 // The transferring agent is tried last, like a decliner (R-ROUTE-6).
                 self.request_routing(ctx, session, queue, Vec::new(), vec![agent], None);
             }

@@ -6,6 +6,7 @@ use super::ctx::Ctx;
 use super::org::Org;
 use super::state::Routing;
 use super::timers::Timer;
+use crate::faults::Fault;
 use crate::routing::{PoolKey, ReqId, SkillLevels, skills::merge};
 use omnisim_protocol::{
     AgentId, Event, Offer, Presence, QueueId, SessionId, SessionStatus, Timestamp, WorkId,
@@ -22,7 +23,11 @@ impl Org {
     ) -> ReqId {
         let q = &self.queues[&queue];
         let additional: &[_] = if dropped { &[] } else { &q.additional };
-        let needs = merge(q.required.iter().chain(extra).chain(additional).copied());
+        let needs = if self.faults.has(Fault::SkillsIgnored) {
+            merge(std::iter::empty())
+        } else {
+            merge(q.required.iter().chain(extra).chain(additional).copied())
+        };
         self.intern_requirements(needs)
     }
 
@@ -44,8 +49,9 @@ impl Org {
             .get_mut(&queue)
             .expect("routing targets an existing queue");
         q.waiting += 1;
+        let priority_ignored = self.faults.has(Fault::PriorityIgnored);
         let pool = PoolKey {
-            priority: q.spec.priority,
+            priority: if priority_ignored { 1 } else { q.spec.priority },
             queue,
             req,
         };
@@ -59,6 +65,12 @@ impl Org {
         if !declined_by.is_empty() {
             self.declined.insert(session);
         }
+        // fifo_broken: later requests sort first.
+        let requested_at = if self.faults.has(Fault::FifoBroken) {
+            Timestamp(u64::MAX / 2 - ctx.now.0)
+        } else {
+            ctx.now
+        };
         let s = self.session_mut(session);
         debug_assert!(s.routing.is_none(), "R-ROUTE-8: one routing per session");
         s.info.queue = Some(queue);
@@ -66,14 +78,14 @@ impl Org {
         s.routing = Some(Routing {
             queue,
             pool,
-            requested_at: ctx.now,
+            requested_at,
             extra,
             drop_at,
             declined_by,
             preferred,
             offered: false,
         });
-        self.router.enqueue(pool, ctx.now, session);
+        self.router.enqueue(pool, requested_at, session);
         self.set_status(ctx, session, SessionStatus::Waiting, None);
         self.route_session(ctx, session);
     }
@@ -86,7 +98,11 @@ impl Org {
             return;
         }
         let preferred = r.preferred.take();
-        let (pool, declined) = (r.pool, r.declined_by.clone());
+        let mut declined = r.declined_by.clone();
+        let pool = r.pool;
+        if self.faults.has(Fault::DeclineReoffered) {
+            declined.clear();
+        }
         let q = &self.queues[&pool.queue];
         let weight = q.spec.capacity_weight;
         let can_take = |a: AgentId| {
@@ -118,7 +134,9 @@ impl Org {
                         .routing
                         .as_ref()
                         .map_or(&[][..], |r| &r.declined_by[..]);
-                    declined.contains(&agent) && self.router.has_undeclined_agent(req, declined)
+                    declined.contains(&agent)
+                        && self.router.has_undeclined_agent(req, declined)
+                        && !self.faults.has(Fault::DeclineReoffered)
                 },
             );
             match pick {
@@ -295,6 +313,10 @@ impl Org {
         let (session, agent) = (item.session, item.agent);
         // The timer fired, so it is no longer scheduled; finish_work's cancel is a no-op.
         self.finish_work(ctx, work, WorkStatus::DeclinedOnPushTimeout);
+        if self.faults.has(Fault::PushTimeoutKeepsCapacity) {
+            let weight = self.work[&work].capacity_weight;
+            self.with_agent(agent, |a| a.info.used_capacity += weight);
+        }
         ctx.emit(Event::OfferRescinded {
             org: self.id,
             agent,

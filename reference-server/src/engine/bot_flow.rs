@@ -190,7 +190,8 @@ impl Org {
     fn handoff(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId, handoff: Handoff) {
         let extra = self.skills.requirements(&handoff.skills);
         let req = self.requirements_for(handoff.queue, &extra, false);
-        if self.router.agents(req).online_count() == 0 {
+        let silent = self.faults.has(crate::faults::Fault::NoFallback);
+        if self.router.agents(req).online_count() == 0 && !silent {
             let text = self.bots[&bot].spec.fallback_text.clone();
             self.bot_say(ctx, session, MessageBody::Text { text });
         }

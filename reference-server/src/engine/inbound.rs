@@ -8,6 +8,7 @@ use super::org::Org;
 use super::session_flow::Author;
 use super::state::{Delivery, SessionState};
 use super::validate;
+use crate::faults::Fault;
 use omnisim_protocol::{
     ApiError, ChannelId, Consent, EndedBy, Entry, ErrorCode, Event, Handler, InboundAccepted,
     InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId, SessionStatus,
@@ -53,8 +54,11 @@ impl Org {
         let ch = self.channel(channel)?;
         validate::name("address", &req.address)?;
         validate::name("provider_message_id", &req.provider_message_id)?;
+        let stores_again = self.faults.has(Fault::DuplicateInboundStored);
         if let Some(d) = ch.deliveries.get(req.provider_message_id.as_str()) {
-            return Ok(self.accepted(*d, true));
+            if !stores_again {
+                return Ok(self.accepted(*d, true));
+            }
         }
         let user = ch.users.get(&req.address).copied();
         let open = user.and_then(|u| self.users[&u].open_session);
@@ -64,7 +68,9 @@ impl Org {
                 in_reply_to,
                 answer_id,
             } => {
-                if ch.info.platform == Platform::Standard {
+                if ch.info.platform == Platform::Standard
+                    && !self.faults.has(Fault::ComponentsOnStandard)
+                {
                     return Err(error(
                         ErrorCode::ComponentsUnsupported,
                         format!("{channel} is a standard channel: it carries no components"),
@@ -101,7 +107,7 @@ impl Org {
             InboundContent::Text { text } => {
                 let opted_out = self.users[&user].consent == Consent::OptedOut;
                 match consent::keyword(&text) {
-                    Some(Keyword::OptOut) => {
+                    Some(Keyword::OptOut) if !self.faults.has(Fault::OptOutIgnored) => {
                         self.keyword(ctx, user, open, Keyword::OptOut, text, &pmid)
                     }
                     Some(Keyword::OptIn) if opted_out => {

@@ -61,12 +61,22 @@ pub struct Engine {
     org_tokens: FastMap<String, OrgId>,
     agent_tokens: FastMap<String, AgentId>,
     agent_orgs: FastMap<AgentId, OrgId>,
+    /// Deliberate bugs every new org gets (conformance testing); none normally.
+    faults: crate::faults::Faults,
 }
 
 impl Engine {
     /// An engine with no orgs.
     pub fn new() -> Engine {
         Engine::default()
+    }
+
+    /// An engine with deliberate bugs switched on, to prove the conformance suite catches them.
+    pub fn with_faults(faults: crate::faults::Faults) -> Engine {
+        Engine {
+            faults,
+            ..Engine::default()
+        }
     }
 
     /// The latest time the engine has seen.
@@ -175,7 +185,9 @@ impl Engine {
         validate::name("name", &name)?;
         self.check_new_token(&token)?;
         let id = OrgId(self.ids.next());
-        self.orgs.insert(id, Org::new(id, name.clone()));
+        let mut org = Org::new(id, name.clone());
+        org.faults = self.faults;
+        self.orgs.insert(id, org);
         self.org_tokens.insert(token.clone(), id);
         Ok(Reply::OrgCreated(OrgCreated {
             org: id,

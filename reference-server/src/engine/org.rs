@@ -29,6 +29,8 @@ pub struct Org {
     pub router: Router,
     /// Waiting sessions some agent declined: re-checked when an agent leaves (R-ROUTE-6).
     pub declined: BTreeSet<SessionId>,
+    /// Deliberate bugs switched on for conformance testing; none normally.
+    pub faults: crate::faults::Faults,
 }
 
 impl Org {
@@ -48,6 +50,7 @@ impl Org {
             work: FastMap::default(),
             router: Router::default(),
             declined: BTreeSet::new(),
+            faults: crate::faults::Faults::NONE,
         }
     }
 
@@ -89,16 +92,17 @@ impl Org {
     /// Changes an agent while keeping the routing indexes in step with its presence, skills and
     /// load (R-ROUTE-1, R-ROUTE-4).
     pub(crate) fn with_agent<R>(&mut self, id: AgentId, f: impl FnOnce(&mut AgentState) -> R) -> R {
+        let faults = self.faults;
         let agent = self
             .agents
             .get_mut(&id)
             .expect("agent ids held in engine state exist");
         if agent.info.presence == Presence::Online {
-            self.router.unindex_agent(&agent.skills, agent.rank());
+            self.router.unindex_agent(&agent.skills, agent.rank(faults));
         }
         let result = f(agent);
         if agent.info.presence == Presence::Online {
-            self.router.index_agent(&agent.skills, agent.rank());
+            self.router.index_agent(&agent.skills, agent.rank(faults));
         }
         result
     }
@@ -109,7 +113,7 @@ impl Org {
             .agents
             .values()
             .filter(|a| a.info.presence == Presence::Online)
-            .map(|a| (&a.skills, a.rank()));
+            .map(|a| (&a.skills, a.rank(self.faults)));
         self.router.intern(needs, online)
     }
 }

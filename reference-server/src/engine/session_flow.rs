@@ -163,6 +163,7 @@ impl Org {
         author: Author,
         body: MessageBody,
     ) -> Seq {
+        let seq_gap = self.faults.has(crate::faults::Fault::SeqGap);
         let s = self
             .sessions
             .get_mut(&session)
@@ -171,7 +172,10 @@ impl Org {
             .channels
             .get_mut(&s.info.channel)
             .expect("sessions belong to existing channels");
-        let seq = s.next_seq();
+        let seq = match s.next_seq() {
+            Seq(n) if seq_gap && n > 1 => Seq(n + 1),
+            seq => seq,
+        };
         channel.log.push((session, seq));
         let channel_seq = channel.log.len() as u64;
         let (rendered_as, rendered_text) = match &body {
@@ -233,7 +237,8 @@ impl Org {
         let (agent, live) = (s.info.agent, s.live_work);
         self.clear_routing(ctx, session);
         if let Some(work) = live {
-            if self.work[&work].status == WorkStatus::Assigned {
+            let keep = self.faults.has(crate::faults::Fault::CancelKeepsOffer);
+            if self.work[&work].status == WorkStatus::Assigned && !keep {
                 self.finish_work(ctx, work, WorkStatus::Canceled);
                 if let Some(agent) = agent {
                     ctx.emit(Event::OfferRescinded {

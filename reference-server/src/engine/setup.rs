@@ -85,7 +85,8 @@ impl Org {
         u: ChannelUpdate,
     ) -> Result<Channel, ApiError> {
         let current = &self.channel(id)?.info;
-        if u.platform.is_some_and(|p| p != current.platform) {
+        let mutable = self.faults.has(crate::faults::Fault::PlatformMutable);
+        if u.platform.is_some_and(|p| p != current.platform) && !mutable {
             return Err(error(
                 ErrorCode::ChannelTypeImmutable,
                 format!(

@@ -57,11 +57,13 @@ impl AgentState {
             .saturating_sub(self.info.used_capacity)
     }
 
-    /// How routing ranks this agent now.
-    pub fn rank(&self) -> AgentRank {
+    /// How routing ranks this agent now (with the capacity_off_by_one fault, one unit of
+    /// capacity too many).
+    pub fn rank(&self, faults: crate::faults::Faults) -> AgentRank {
+        let extra = u32::from(faults.has(crate::faults::Fault::CapacityOffByOne));
         AgentRank {
             id: self.info.id,
-            free: self.free(),
+            free: self.free() + extra,
             open_work: self.info.open_work,
             last_assigned: self.info.last_assigned_at,
         }

@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Frames a socket may have queued before it is dropped as too slow.
     pub socket_queue: usize,
+    /// Deliberate bugs for conformance testing (`--fault`); none by default.
+    pub faults: crate::faults::Faults,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +44,7 @@ impl Default for ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_token: None,
             socket_queue: 4096,
+            faults: crate::faults::Faults::NONE,
         }
     }
 }
@@ -210,6 +213,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let settings = Settings {
         admin_token: admin_token.clone(),
         socket_queue: config.socket_queue,
+        faults: config.faults,
     };
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());

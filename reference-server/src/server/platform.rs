@@ -48,6 +48,8 @@ pub struct Settings {
     pub admin_token: String,
     /// Frames a socket may have queued before it is dropped as too slow.
     pub socket_queue: usize,
+    /// Deliberate bugs for conformance testing; none normally.
+    pub faults: crate::faults::Faults,
 }
 
 /// The shared server state: cheap to clone, one per server.
@@ -70,7 +72,7 @@ impl Platform {
         Platform {
             inner: Arc::new(Inner {
                 core: Mutex::new(Core {
-                    engine: Engine::new(),
+                    engine: Engine::with_faults(settings.faults),
                     hub: Hub::default(),
                     metrics: Metrics::default(),
                 }),

@@ -37,6 +37,7 @@ impl TestServer {
             addr: "127.0.0.1:0".parse().unwrap(),
             admin_token: Some(ADMIN.into()),
             socket_queue,
+            ..ServerConfig::default()
         };
         TestServer {
             server: server::start(config).await.expect("server starts"),

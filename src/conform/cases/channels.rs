@@ -95,7 +95,19 @@ pub async fn components_refused_on_standard(mut ctx: Ctx) -> CaseResult {
     check(
         "R-CHAN-3",
         status == 422 && code == Some(ErrorCode::ComponentsUnsupported),
-        "422 components_unsupported",
+        "422 components_unsupported for an outbound component",
+        || format!("{status} {code:?}"),
+    )?;
+    let content = InboundContent::ComponentResponse {
+        in_reply_to: Seq(1),
+        answer_id: "a".into(),
+    };
+    let (status, reply) = ctx.inbound(ch.id, "+1555", "p2", content).await?;
+    let code = reply.as_ref().err().map(|e| e.code);
+    check(
+        "R-CHAN-3",
+        status == 422 && code == Some(ErrorCode::ComponentsUnsupported),
+        "422 components_unsupported for a component response",
         || format!("{status} {code:?}"),
     )
 }

@@ -111,6 +111,12 @@ pub fn catalog() -> Vec<Case> {
             routing::push_timeout_reroutes_to_other_agent
         ),
         case!(
+            "routing/5.2",
+            "routing.push_timeout.frees_capacity",
+            ["R-ROUTE-5"],
+            routing::push_timeout_frees_capacity
+        ),
+        case!(
             "routing/6.1",
             "routing.decline.goes_to_another_agent",
             ["R-ROUTE-6"],

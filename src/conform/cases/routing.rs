@@ -99,17 +99,19 @@ pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
 }
 
 /// routing/6.1: a declined session is not offered again to the decliner while another eligible
-/// agent exists.
+/// agent exists — even when the decliner would otherwise rank first (least_active: it holds less).
 pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
     let ch = queue_channel(&mut ctx, 60_000).await?;
+    // `busy` holds one accepted session with room for another, so least_active ranks the
+    // idle `a` first for the next one.
+    let mut busy = ctx.agent("busy", 2).await?;
+    ctx.say(ch, "+1", "p1", "first").await?;
+    let o = busy.must_offer().await?;
+    busy.must("accept", AgentRequest::Accept { work: o.work.id })
+        .await?;
     let mut a = ctx.agent("a", 1).await?;
-    ctx.say(ch, "+1", "p1", "hello").await?;
-    let offer = a
-        .offer(PROMPT)
-        .await?
-        .ok_or_else(|| fail("R-ROUTE-1", "an offer to the online agent", "no offer"))?;
-    // A second agent comes online only now, so the first offer went to `a`.
-    let mut b = ctx.agent("b", 1).await?;
+    let s = ctx.say(ch, "+2", "p2", "second").await?;
+    let offer = a.must_offer().await?;
     a.must(
         "decline",
         AgentRequest::Decline {
@@ -124,12 +126,35 @@ pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
         "no new offer to the agent that declined",
         || format!("offered again: {:?}", again.map(|o| o.work.id)),
     )?;
-    let to_b = b.offer(PROMPT).await?;
+    let to_busy = busy.offer(PROMPT).await?;
     check(
         "R-ROUTE-6",
-        to_b.is_some_and(|o| o.session.id == offer.session.id),
-        "the declined session offered to the other agent",
+        to_busy.is_some_and(|o| o.session.id == s.session),
+        "the declined session offered to the other eligible agent",
         || "no offer".into(),
+    )
+}
+
+/// routing/5.2: a timed-out offer frees the agent's capacity: the only agent is offered the
+/// session again (everyone eligible has let it lapse).
+pub async fn push_timeout_frees_capacity(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 300).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
+    let first = a.must_offer().await?;
+    let reason = a.rescinded(first.work.id, Duration::from_secs(5)).await?;
+    check(
+        "R-ROUTE-5",
+        reason == Some(RescindReason::PushTimeout),
+        "rescinded on push timeout",
+        || format!("{reason:?}"),
+    )?;
+    let again = a.offer(Duration::from_secs(5)).await?;
+    check(
+        "R-ROUTE-5",
+        again.is_some_and(|o| o.session.id == s.session && o.work.id != first.work.id),
+        "a new offer of the session to the agent, its capacity freed",
+        || "no new offer".into(),
     )
 }
 
@@ -256,6 +281,8 @@ pub async fn priority_then_age(mut ctx: Ctx) -> CaseResult {
         .await?;
     let l = ctx.say(to_later.id, "+1", "p1", "waiting longest").await?;
     let old = ctx.say(to_first.id, "+2", "p2", "older").await?;
+    // Request times are kept in milliseconds: leave a few between the two so that age decides.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let young = ctx.say(to_first.id, "+3", "p3", "younger").await?;
     let mut agent = ctx.agent("a", 1).await?;
     let mut order = Vec::new();
