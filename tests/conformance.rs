@@ -58,6 +58,26 @@ fn globs_match_ids_and_names() {
 }
 
 #[test]
+fn every_rule_of_rules_md_has_a_case() {
+    let rules = std::fs::read_to_string("../shared/RULES.md")
+        .expect("../shared/RULES.md beside the project");
+    let named: Vec<&str> = conform::cases::catalog()
+        .iter()
+        .flat_map(|c| c.rules.iter().copied())
+        .collect();
+    let ids: Vec<&str> = rules
+        .lines()
+        .filter_map(|l| l.strip_prefix("- R-"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(ids.len() >= 38, "read only {} rule ids", ids.len());
+    for id in ids {
+        let rule = format!("R-{id}");
+        assert!(named.contains(&rule.as_str()), "no case checks {rule}");
+    }
+}
+
+#[test]
 fn every_case_has_a_unique_id_and_name_and_names_real_rules() {
     let rules = std::fs::read_to_string("../shared/RULES.md")
         .expect("../shared/RULES.md beside the project");

@@ -81,6 +81,12 @@ pub fn catalog() -> Vec<Case> {
             sessions::ended_is_terminal
         ),
         case!(
+            "sessions/7.1",
+            "sessions.inactive_frees_the_agent_until_the_customer_writes",
+            ["R-SESS-7"],
+            sessions::inactive_frees_the_agent_until_the_customer_writes
+        ),
+        case!(
             "sessions/8.1",
             "sessions.customer_end_cancels_offered_work",
             ["R-SESS-8"],
@@ -93,6 +99,12 @@ pub fn catalog() -> Vec<Case> {
             routing::required_skills_decide_who_is_offered
         ),
         case!(
+            "sessions/9.1",
+            "sessions.transcripts_read_back_and_resume",
+            ["R-SESS-9"],
+            sessions::transcripts_read_back_and_resume
+        ),
+        case!(
             "routing/2.1",
             "routing.capacity.never_exceeded",
             ["R-ROUTE-2", "R-ROUTE-12"],
@@ -103,6 +115,12 @@ pub fn catalog() -> Vec<Case> {
             "routing.order.priority_then_age",
             ["R-ROUTE-3"],
             routing::priority_then_age
+        ),
+        case!(
+            "routing/4.1",
+            "routing.models.pick_as_named",
+            ["R-ROUTE-4"],
+            routing::routing_models_pick_as_named
         ),
         case!(
             "routing/5.1",
@@ -129,10 +147,22 @@ pub fn catalog() -> Vec<Case> {
             routing::offline_agent_loses_its_offer
         ),
         case!(
+            "routing/10.1",
+            "routing.additional_skills.dropped_in_time",
+            ["R-ROUTE-10"],
+            routing::additional_skills_are_dropped_in_time
+        ),
+        case!(
             "routing/11.1",
             "routing.times_are_ordered",
             ["R-ROUTE-11", "R-SESS-6"],
             routing::times_are_ordered
+        ),
+        case!(
+            "routing/8.1",
+            "routing.one_live_work_item_per_session",
+            ["R-ROUTE-8"],
+            routing::one_live_work_item_per_session
         ),
         case!(
             "routing/9.1",
@@ -159,6 +189,12 @@ pub fn catalog() -> Vec<Case> {
             bots::handoff_without_agents_falls_back_and_waits
         ),
         case!(
+            "outbound/1.1",
+            "outbound.agent_outbound_waits_for_the_reply",
+            ["R-OUT-1"],
+            outbound::agent_outbound_waits_for_the_reply
+        ),
+        case!(
             "outbound/2.1",
             "outbound.needs_consent",
             ["R-OUT-2"],
@@ -171,6 +207,18 @@ pub fn catalog() -> Vec<Case> {
             outbound::stop_opts_out_and_start_opts_back_in
         ),
         case!(
+            "outbound/4.1",
+            "outbound.service_window_limits_free_form",
+            ["R-OUT-4"],
+            outbound::service_window_limits_free_form
+        ),
+        case!(
+            "outbound/5.1",
+            "outbound.to_another_agents_customer_is_refused",
+            ["R-OUT-5"],
+            outbound::outbound_to_another_agents_customer_is_refused
+        ),
+        case!(
             "security/1.1",
             "security.tokens_and_org_isolation",
             ["R-SEC-1"],
@@ -181,6 +229,12 @@ pub fn catalog() -> Vec<Case> {
             "security.agents_act_only_on_their_sessions",
             ["R-SEC-2"],
             security::agents_act_only_on_their_sessions
+        ),
+        case!(
+            "security/3.1",
+            "security.streams_carry_only_their_party",
+            ["R-SEC-3"],
+            security::streams_carry_only_their_party
         ),
         case!(
             "security/4.1",

@@ -131,3 +131,171 @@ pub async fn stop_opts_out_and_start_opts_back_in(mut ctx: Ctx) -> CaseResult {
         || format!("{:?}", user.consent),
     )
 }
+
+/// outbound/1.1: an agent's outbound opens a `new` agent_initiated session holding no capacity;
+/// the reply offers it to that agent first.
+pub async fn agent_outbound_waits_for_the_reply(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?
+        .id;
+    let consent = ConsentRequest {
+        address: "+1".into(),
+        consent: Consent::ExplicitlyOptedIn,
+    };
+    let _: MessagingUser = ctx
+        .ok(
+            Method::PUT,
+            &format!("/channels/{}/users/consent", ch.0),
+            Some(&consent),
+        )
+        .await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let reply = a
+        .must(
+            "start_outbound",
+            AgentRequest::StartOutbound {
+                channel: ch,
+                address: "+1".into(),
+                queue: q,
+                client_message_id: "o-1".into(),
+                content: OutboundContent::Template {
+                    name: "shipped".into(),
+                    text: "Your order shipped".into(),
+                },
+            },
+        )
+        .await?;
+    let session = reply
+        .message
+        .map(|m| m.session)
+        .ok_or_else(|| error("start_outbound replied without a message"))?;
+    let t = ctx.transcript(session).await?.session;
+    check(
+        "R-OUT-1",
+        t.status == SessionStatus::New && t.origin == Origin::AgentInitiated,
+        "status new, origin agent_initiated",
+        || format!("{:?}, {:?}", t.status, t.origin),
+    )?;
+    // The agent has capacity 1: an offer of another customer proves the outbound holds none.
+    let other = ctx.say(ch, "+2", "p1", "hello").await?;
+    let o = a.offer(PROMPT).await?;
+    check(
+        "R-OUT-1",
+        o.as_ref().is_some_and(|o| o.session.id == other.session),
+        "the initiating agent still free for other work",
+        || "no offer".into(),
+    )?;
+    if let Some(o) = o {
+        a.must("accept", AgentRequest::Accept { work: o.work.id })
+            .await?;
+        a.must(
+            "end",
+            AgentRequest::End {
+                session: other.session,
+            },
+        )
+        .await?;
+    }
+    let mut b = ctx.agent("b", 1).await?;
+    ctx.say(ch, "+1", "r1", "thanks!").await?;
+    let back = a.offer(PROMPT).await?;
+    let to_b = b.offer(std::time::Duration::from_millis(200)).await?;
+    check(
+        "R-OUT-1",
+        back.is_some_and(|o| o.session.id == session) && to_b.is_none(),
+        "the reply offered to the initiating agent first",
+        || format!("offered to b: {:?}", to_b.map(|o| o.session.id)),
+    )
+}
+
+/// outbound/4.1: with a service window, free-form outbound to a user who never wrote in is 409
+/// outside_service_window; a template is allowed.
+pub async fn service_window_limits_free_form(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let created = ctx
+        .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
+        .await?;
+    let update = ChannelUpdate {
+        service_window_ms: Some(Millis(60_000)),
+        ..Default::default()
+    };
+    let ch: Channel = ctx
+        .ok(
+            Method::PATCH,
+            &format!("/channels/{}", created.id.0),
+            Some(&update),
+        )
+        .await?;
+    let consent = ConsentRequest {
+        address: "+9".into(),
+        consent: Consent::ExplicitlyOptedIn,
+    };
+    let _: MessagingUser = ctx
+        .ok(
+            Method::PUT,
+            &format!("/channels/{}/users/consent", ch.id.0),
+            Some(&consent),
+        )
+        .await?;
+    let free_form = TriggeredOutboundRequest {
+        address: "+9".into(),
+        content: OutboundContent::Text { text: "hi".into() },
+    };
+    let (status, reply) = ctx
+        .call::<MessageAccepted>(
+            Method::POST,
+            &format!("/channels/{}/outbound", ch.id.0),
+            Some(&free_form),
+        )
+        .await?;
+    let code = reply.err().map(|e| e.code);
+    check(
+        "R-OUT-4",
+        status == 409 && code == Some(ErrorCode::OutsideServiceWindow),
+        "409 outside_service_window for free-form to a user who never wrote in",
+        || format!("{status} {code:?}"),
+    )?;
+    let (status, code) = send(&mut ctx, ch.id, "+9").await?;
+    check(
+        "R-OUT-4",
+        (200..300).contains(&status),
+        "a template accepted",
+        || format!("{status} {code:?}"),
+    )
+}
+
+/// outbound/5.1: an agent's outbound to a user whose session another agent holds is 409
+/// session_owned_by_other_agent.
+pub async fn outbound_to_another_agents_customer_is_refused(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?
+        .id;
+    let mut a = ctx.agent("a", 1).await?;
+    ctx.say(ch, "+1", "p1", "hello").await?;
+    let o = a.must_offer().await?;
+    a.must("accept", AgentRequest::Accept { work: o.work.id })
+        .await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let reply = b
+        .request(AgentRequest::StartOutbound {
+            channel: ch,
+            address: "+1".into(),
+            queue: q,
+            client_message_id: "b-1".into(),
+            content: OutboundContent::Text {
+                text: "Hi from b".into(),
+            },
+        })
+        .await?;
+    let code = reply.err().map(|e| e.code);
+    check(
+        "R-OUT-5",
+        code == Some(ErrorCode::SessionOwnedByOtherAgent),
+        "409 session_owned_by_other_agent",
+        || format!("{code:?}"),
+    )
+}

@@ -357,3 +357,112 @@ pub async fn transfer_carries_context(mut ctx: Ctx) -> CaseResult {
         || format!("{first:?}"),
     )
 }
+
+/// routing/8.1: through declines and re-offers a session never has two live work items.
+pub async fn one_live_work_item_per_session(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
+    for _ in 0..3 {
+        let offer = tokio::select! {
+            o = a.offer(PROMPT) => o?,
+            o = b.offer(PROMPT) => o?,
+        }
+        .ok_or_else(|| error("no offer"))?;
+        let items = ctx.work(s.session).await?;
+        let live = items
+            .iter()
+            .filter(|w| matches!(w.status, WorkStatus::Assigned | WorkStatus::Opened))
+            .count();
+        check("R-ROUTE-8", live == 1, "exactly one live work item", || {
+            format!("{live} live: {items:?}")
+        })?;
+        let holder = if offer.work.agent == a.id {
+            &mut a
+        } else {
+            &mut b
+        };
+        holder
+            .must(
+                "decline",
+                AgentRequest::Decline {
+                    work: offer.work.id,
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// routing/4.1: most_available picks the agent with the most free capacity; least_active the one
+/// with the least open work.
+pub async fn routing_models_pick_as_named(mut ctx: Ctx) -> CaseResult {
+    let mut most = plain_queue("most", 60_000);
+    most.routing_model = RoutingModel::MostAvailable;
+    let most = ctx.queue_spec(most).await?;
+    let least = ctx.queue_spec(plain_queue("least", 60_000)).await?;
+    let to_most = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(most))
+        .await?
+        .id;
+    let to_least = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(least))
+        .await?
+        .id;
+    // `big` (capacity 4) takes a first session alone; then `small` (capacity 2) joins:
+    // big has 3 free and 1 open, small 2 free and 0 open.
+    let mut big = ctx.agent("big", 4).await?;
+    ctx.say(to_least, "+1", "p1", "first").await?;
+    let o = big.must_offer().await?;
+    big.must("accept", AgentRequest::Accept { work: o.work.id })
+        .await?;
+    let mut small = ctx.agent("small", 2).await?;
+    let s2 = ctx.say(to_most, "+2", "p2", "most available").await?;
+    let to_big = big.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-4",
+        to_big.as_ref().is_some_and(|o| o.session.id == s2.session),
+        "most_available: the agent with 3 free over the one with 2",
+        || "not offered to the agent with the most free capacity".into(),
+    )?;
+    let s3 = ctx.say(to_least, "+3", "p3", "least active").await?;
+    let to_small = small.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-4",
+        to_small.is_some_and(|o| o.session.id == s3.session),
+        "least_active: the agent with no open work",
+        || "not offered to the least active agent".into(),
+    )
+}
+
+/// routing/10.1: work needing an additional skill waits for an agent with it until the skill is
+/// dropped, then goes to one without it.
+pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
+    let mut spec = plain_queue("vip", 60_000);
+    spec.additional_skills = vec![SkillRequirement {
+        skill: "vip".into(),
+        min_level: 1,
+    }];
+    spec.drop_additional_skills_after_ms = Some(Millis(400));
+    let q = ctx.queue_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let mut plain = ctx.agent("plain", 1).await?;
+    let s = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    let early = plain.offer(Duration::from_millis(100)).await?;
+    check(
+        "R-ROUTE-10",
+        early.is_none(),
+        "no offer before the skill is dropped",
+        || "offered at once to an agent without the skill".into(),
+    )?;
+    let later = plain.offer(Duration::from_secs(5)).await?;
+    check(
+        "R-ROUTE-10",
+        later.is_some_and(|o| o.session.id == s.session),
+        "offered to the agent without the skill once it is dropped",
+        || "no offer".into(),
+    )
+}

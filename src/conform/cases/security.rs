@@ -1,8 +1,10 @@
 //! Access and input: R-SEC-1, R-SEC-4.
 
 use crate::conform::ctx::*;
+use crate::live::client::next_text;
 use omnisim_protocol::*;
 use reqwest::Method;
+use std::time::Duration;
 
 /// security/1.1: a wrong token is 401; another org's session is 404, like an absent one.
 pub async fn tokens_and_org_isolation(mut ctx: Ctx) -> CaseResult {
@@ -121,5 +123,67 @@ pub async fn agents_act_only_on_their_sessions(mut ctx: Ctx) -> CaseResult {
         reply.is_err(),
         "send before accepting refused",
         || format!("{reply:?}"),
+    )
+}
+
+/// security/3.1: a customer stream carries only that user's messages; a channel stream only
+/// that channel's.
+pub async fn streams_carry_only_their_party(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let web = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let sms = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let mine = ctx.say(web.id, "+1", "p1", "mine").await?;
+    let path = ctx.path(&format!(
+        "/channels/{}/users/stream?address=%2B1&session={}&after_seq=0",
+        web.id.0, mine.session.0
+    ));
+    let mut user_stream = ctx.client.socket(&ctx.token.clone(), &path).await?;
+    let path = ctx.path(&format!("/channels/{}/stream?after=0", web.id.0));
+    let mut channel_stream = ctx.client.socket(&ctx.token.clone(), &path).await?;
+    ctx.say(web.id, "+2", "p2", "someone else on web").await?;
+    ctx.say(sms.id, "+1", "p3", "the same address on sms")
+        .await?;
+    ctx.say(web.id, "+1", "p4", "mine again").await?;
+    let mut seen = Vec::new();
+    for (name, stream, allowed) in [
+        ("customer", &mut user_stream, Some(mine.user)),
+        ("channel", &mut channel_stream, None),
+    ] {
+        let mut messages = Vec::new();
+        while let Ok(Some(text)) =
+            tokio::time::timeout(Duration::from_millis(300), next_text(stream)).await
+        {
+            if let Ok(Event::Message {
+                user,
+                channel,
+                message,
+                ..
+            }) = serde_json::from_str(&text)
+            {
+                messages.push((user, channel, message.seq.0));
+            }
+        }
+        let foreign: Vec<_> = messages
+            .iter()
+            .filter(|(user, channel, _)| allowed.is_some_and(|u| *user != u) || *channel != web.id)
+            .collect();
+        check(
+            "R-SEC-3",
+            foreign.is_empty(),
+            format!("the {name} stream: only its own messages"),
+            || format!("{foreign:?}"),
+        )?;
+        seen.push(messages.len());
+    }
+    // The customer saw its two web messages; the channel all three web messages.
+    check(
+        "R-SEC-3",
+        seen == [2, 3],
+        "2 messages on the customer stream, 3 on the channel's",
+        || format!("{seen:?}"),
     )
 }

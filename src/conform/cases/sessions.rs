@@ -157,3 +157,114 @@ pub async fn customer_end_cancels_offered_work(mut ctx: Ctx) -> CaseResult {
         || "no offer".into(),
     )
 }
+
+/// sessions/7.1: marking inactive is refused on a standard channel; on an enhanced one it closes
+/// the work and frees the agent, and the customer's next message routes the session again.
+pub async fn inactive_frees_the_agent_until_the_customer_writes(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let standard = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let enhanced = ctx
+        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Queue(q))
+        .await?;
+    let mut a = ctx.agent("a", 1).await?;
+    for (ch, who, inactive_ok) in [(standard.id, "+1", false), (enhanced.id, "+2", true)] {
+        let s = ctx.say(ch, who, &format!("{who}-1"), "hello").await?;
+        let o = a.must_offer().await?;
+        a.must("accept", AgentRequest::Accept { work: o.work.id })
+            .await?;
+        let reply = a
+            .request(AgentRequest::MarkInactive { session: s.session })
+            .await?;
+        if !inactive_ok {
+            let code = reply.as_ref().err().map(|e| e.code);
+            check(
+                "R-SESS-7",
+                code == Some(ErrorCode::InactiveUnsupported),
+                "409 inactive_unsupported on a standard channel",
+                || format!("{code:?}"),
+            )?;
+            a.must("end", AgentRequest::End { session: s.session })
+                .await?;
+            continue;
+        }
+        reply.map_err(|e| error(format!("mark_inactive refused on an enhanced channel: {e}")))?;
+        let t = ctx.transcript(s.session).await?.session;
+        check(
+            "R-SESS-7",
+            t.status == SessionStatus::Inactive,
+            "status inactive",
+            || format!("{:?}", t.status),
+        )?;
+        // The agent's unit is free: a new customer is offered to it.
+        let other = ctx.say(ch, "+3", "+3-1", "me too").await?;
+        let o = a.must_offer().await?;
+        check(
+            "R-SESS-7",
+            o.session.id == other.session,
+            "the freed agent gets the next session",
+            || format!("{}", o.session.id),
+        )?;
+        a.must("accept", AgentRequest::Accept { work: o.work.id })
+            .await?;
+        a.must(
+            "end",
+            AgentRequest::End {
+                session: other.session,
+            },
+        )
+        .await?;
+        ctx.say(ch, who, &format!("{who}-2"), "still there?")
+            .await?;
+        let back = a.must_offer().await?;
+        check(
+            "R-SESS-7",
+            back.session.id == s.session,
+            "the inactive session routed again when the customer writes",
+            || format!("{}", back.session.id),
+        )?;
+    }
+    Ok(())
+}
+
+/// sessions/9.1: a transcript reads back whole, and `messages?after=N` returns exactly the
+/// messages after N.
+pub async fn transcripts_read_back_and_resume(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx).await?;
+    let mut last = None;
+    for i in 1..=4 {
+        last = Some(
+            ctx.say(ch, "+1", &format!("p{i}"), &format!("message {i}"))
+                .await?,
+        );
+    }
+    let s = last.ok_or_else(|| error("no message sent"))?.session;
+    let t = ctx.transcript(s).await?;
+    let texts: Vec<String> = t
+        .messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            MessageBody::Text { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<String> = (1..=4).map(|i| format!("message {i}")).collect();
+    check(
+        "R-SESS-9",
+        texts == expected,
+        "the four messages in order",
+        || format!("{texts:?}"),
+    )?;
+    let after: Vec<Message> = ctx
+        .ok(
+            reqwest::Method::GET,
+            &format!("/sessions/{}/messages?after=2", s.0),
+            None::<&()>,
+        )
+        .await?;
+    let seqs: Vec<u32> = after.iter().map(|m| m.seq.0).collect();
+    check("R-SESS-9", seqs == [3, 4], "seqs 3 and 4 after 2", || {
+        format!("{seqs:?}")
+    })
+}
