@@ -249,6 +249,32 @@ impl Ctx {
         Ok(c.id)
     }
 
+    /// Records `consent` for `address` on `channel`.
+    pub async fn consent(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        consent: Consent,
+    ) -> Result<MessagingUser, Problem> {
+        let req = ConsentRequest {
+            address: address.to_owned(),
+            consent,
+        };
+        let rest = format!("/channels/{}/users/consent", channel.0);
+        self.ok(reqwest::Method::PUT, &rest, Some(&req)).await
+    }
+
+    /// The messaging user of (`channel`, `address`).
+    pub async fn user(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+    ) -> Result<MessagingUser, Problem> {
+        let address = address.replace('+', "%2B");
+        let rest = format!("/channels/{}/users?address={address}", channel.0);
+        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
     /// The session's work items, oldest first.
     pub async fn work(&mut self, session: SessionId) -> Result<Vec<WorkItem>, Problem> {
         let rest = format!("/sessions/{}/work", session.0);

@@ -55,17 +55,7 @@ pub async fn outbound_needs_consent(mut ctx: Ctx) -> CaseResult {
         "403 consent_required without explicit consent",
         || format!("{status} {code:?}"),
     )?;
-    let consent = ConsentRequest {
-        address: "+1".into(),
-        consent: Consent::ExplicitlyOptedIn,
-    };
-    let _: MessagingUser = ctx
-        .ok(
-            Method::PUT,
-            &format!("/channels/{}/users/consent", ch.0),
-            Some(&consent),
-        )
-        .await?;
+    ctx.consent(ch, "+1", Consent::ExplicitlyOptedIn).await?;
     let (status, code) = send(&mut ctx, ch, "+1").await?;
     check(
         "R-OUT-2",
@@ -84,13 +74,7 @@ pub async fn stop_opts_out_and_start_opts_back_in(mut ctx: Ctx) -> CaseResult {
         .await?
         .id;
     let s = ctx.say(ch, "+1", "p1", "stop").await?;
-    let user: MessagingUser = ctx
-        .ok(
-            Method::GET,
-            &format!("/channels/{}/users?address=%2B1", ch.0),
-            None::<&()>,
-        )
-        .await?;
+    let user = ctx.user(ch, "+1").await?;
     check(
         "R-OUT-3",
         user.consent == Consent::OptedOut,
@@ -117,13 +101,7 @@ pub async fn stop_opts_out_and_start_opts_back_in(mut ctx: Ctx) -> CaseResult {
         || format!("{status} {code:?}"),
     )?;
     ctx.say(ch, "+1", "p2", "START").await?;
-    let user: MessagingUser = ctx
-        .ok(
-            Method::GET,
-            &format!("/channels/{}/users?address=%2B1", ch.0),
-            None::<&()>,
-        )
-        .await?;
+    let user = ctx.user(ch, "+1").await?;
     check(
         "R-OUT-3",
         user.consent == Consent::ExplicitlyOptedIn,
@@ -140,17 +118,7 @@ pub async fn agent_outbound_waits_for_the_reply(mut ctx: Ctx) -> CaseResult {
         .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
         .await?
         .id;
-    let consent = ConsentRequest {
-        address: "+1".into(),
-        consent: Consent::ExplicitlyOptedIn,
-    };
-    let _: MessagingUser = ctx
-        .ok(
-            Method::PUT,
-            &format!("/channels/{}/users/consent", ch.0),
-            Some(&consent),
-        )
-        .await?;
+    ctx.consent(ch, "+1", Consent::ExplicitlyOptedIn).await?;
     let mut a = ctx.agent("a", 1).await?;
     let reply = a
         .must(
@@ -228,17 +196,7 @@ pub async fn service_window_limits_free_form(mut ctx: Ctx) -> CaseResult {
             Some(&update),
         )
         .await?;
-    let consent = ConsentRequest {
-        address: "+9".into(),
-        consent: Consent::ExplicitlyOptedIn,
-    };
-    let _: MessagingUser = ctx
-        .ok(
-            Method::PUT,
-            &format!("/channels/{}/users/consent", ch.id.0),
-            Some(&consent),
-        )
-        .await?;
+    ctx.consent(ch.id, "+9", Consent::ExplicitlyOptedIn).await?;
     let free_form = TriggeredOutboundRequest {
         address: "+9".into(),
         content: OutboundContent::Text { text: "hi".into() },
