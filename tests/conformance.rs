@@ -120,3 +120,54 @@ async fn every_fault_is_caught_by_a_case_naming_its_rule() {
         );
     }
 }
+
+/// A server that declares it lacks outbound gets those cases skipped, not failed. The stand-in
+/// answers only `/v1/capabilities`; everything else is 404, so the other cases error.
+#[tokio::test]
+async fn cases_of_a_capability_the_server_lacks_are_skipped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = tcp.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                let (status, body) = if head.starts_with("GET /v1/capabilities ") {
+                    ("200 OK", r#"{"lacks": ["outbound"]}"#)
+                } else {
+                    (
+                        "404 Not Found",
+                        r#"{"code": "route_not_found", "message": "no"}"#,
+                    )
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tcp.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    let reports = conform::run(&url, "admin-token-0000000000", &Selection::default(), 4).await;
+    for r in &reports {
+        let needs_outbound = conform::cases::catalog().iter().any(|c| {
+            c.id == r.id
+                && c.requires
+                    .contains(&omnisim::protocol::Capability::Outbound)
+        });
+        match &r.verdict {
+            Verdict::Skipped { capability } => {
+                assert!(needs_outbound && *capability == omnisim::protocol::Capability::Outbound)
+            }
+            Verdict::Error { .. } => assert!(!needs_outbound, "{} should be skipped", r.id),
+            other => panic!("{}: {other:?} from a server that answers nothing", r.id),
+        }
+    }
+    assert!(
+        reports
+            .iter()
+            .any(|r| matches!(r.verdict, Verdict::Skipped { .. }))
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod bot;
+pub mod capabilities;
 pub mod channel;
 pub mod error;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod work;
 
 pub use agent::{Agent, AgentCreated, AgentSpec, Presence};
 pub use bot::{Bot, BotField, BotSpec, Intent, IntentAction};
+pub use capabilities::{Capabilities, Capability};
 pub use channel::{
     Channel, ChannelKind, ChannelSpec, ChannelUpdate, ConsentLevel, Entry, Platform,
 };

@@ -9,6 +9,7 @@ pub mod report;
 use crate::live::client::Client;
 use ctx::{CaseResult, Ctx, Problem};
 use futures_util::future::BoxFuture;
+use omnisim_protocol::{Capabilities, Capability};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ pub struct Case {
     /// What it proves: `routing.push_timeout.reroutes_to_other_agent`.
     pub name: &'static str,
     pub rules: &'static [&'static str],
+    /// Optional capabilities the case needs; skipped on a server that declares it lacks one.
+    pub requires: &'static [Capability],
     pub run: fn(Ctx) -> BoxFuture<'static, CaseResult>,
 }
 
@@ -41,6 +44,10 @@ pub enum Verdict {
     /// Left out by the user, with the reason they gave.
     Excluded {
         reason: String,
+    },
+    /// The server declares it lacks an optional capability the case needs.
+    Skipped {
+        capability: Capability,
     },
 }
 
@@ -105,20 +112,27 @@ pub async fn run(
     jobs: usize,
 ) -> Vec<CaseReport> {
     let client = Client::new(url);
+    let lacks = capabilities(&client).await.lacks;
     let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut tasks = Vec::new();
     for case in cases::catalog() {
         let Some(runs) = selection.pick(&case) else {
             continue;
         };
-        if !runs {
+        let missing = case.requires.iter().find(|c| lacks.contains(c)).copied();
+        let not_run = match (runs, missing) {
+            (false, _) => Some(Verdict::Excluded {
+                reason: selection.reason.clone(),
+            }),
+            (true, Some(capability)) => Some(Verdict::Skipped { capability }),
+            (true, None) => None,
+        };
+        if let Some(verdict) = not_run {
             tasks.push(tokio::spawn(std::future::ready(CaseReport {
                 id: case.id,
                 name: case.name,
                 rules: case.rules,
-                verdict: Verdict::Excluded {
-                    reason: selection.reason.clone(),
-                },
+                verdict,
                 duration_ms: 0.0,
             })));
             continue;
@@ -159,6 +173,18 @@ pub async fn run(
         }
     }
     reports
+}
+
+/// What the server declares it lacks: `GET /v1/capabilities`; a server without the route (or
+/// with an unreadable answer) lacks nothing, so every case runs.
+async fn capabilities(client: &Client) -> Capabilities {
+    match client
+        .raw(reqwest::Method::GET, None, "/v1/capabilities", None)
+        .await
+    {
+        Ok((200, body)) => serde_json::from_str(&body).unwrap_or_default(),
+        _ => Capabilities::default(),
+    }
 }
 
 fn verdict(result: CaseResult, evidence: Vec<String>) -> Verdict {

@@ -5,15 +5,16 @@ use super::{CaseReport, Verdict};
 use crate::report::html::{STYLE, esc};
 use std::fmt::Write;
 
-/// Counts by verdict: pass, fail, error, excluded.
-pub fn counts(reports: &[CaseReport]) -> [usize; 4] {
-    let mut c = [0; 4];
+/// Counts by verdict: pass, fail, error, excluded, skipped.
+pub fn counts(reports: &[CaseReport]) -> [usize; 5] {
+    let mut c = [0; 5];
     for r in reports {
         c[match r.verdict {
             Verdict::Pass => 0,
             Verdict::Fail { .. } => 1,
             Verdict::Error { .. } => 2,
             Verdict::Excluded { .. } => 3,
+            Verdict::Skipped { .. } => 4,
         }] += 1;
     }
     c
@@ -25,6 +26,7 @@ fn label(v: &Verdict) -> &'static str {
         Verdict::Fail { .. } => "FAIL",
         Verdict::Error { .. } => "ERROR",
         Verdict::Excluded { .. } => "excluded",
+        Verdict::Skipped { .. } => "skipped",
     }
 }
 
@@ -56,13 +58,16 @@ pub fn table(reports: &[CaseReport]) -> String {
             Verdict::Excluded { reason } => {
                 let _ = writeln!(out, "          excluded: {reason}");
             }
+            Verdict::Skipped { capability } => {
+                let _ = writeln!(out, "          skipped: the server lacks {capability:?}");
+            }
             Verdict::Pass => {}
         }
     }
-    let [pass, fail, error, excluded] = counts(reports);
+    let [pass, fail, error, excluded, skipped] = counts(reports);
     let _ = writeln!(
         out,
-        "\n{} cases: {pass} passed, {fail} failed, {error} errors, {excluded} excluded",
+        "\n{} cases: {pass} passed, {fail} failed, {error} errors, {excluded} excluded, {skipped} skipped",
         reports.len()
     );
     out
@@ -77,10 +82,11 @@ fn xml(s: &str) -> String {
 
 /// JUnit XML: one testsuite, a testcase per case (classname the rule area).
 pub fn junit(reports: &[CaseReport]) -> String {
-    let [_, fail, error, excluded] = counts(reports);
+    let [_, fail, error, excluded, skipped] = counts(reports);
+    let not_run = excluded + skipped;
     let total_s: f64 = reports.iter().map(|r| r.duration_ms).sum::<f64>() / 1000.0;
     let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"omnisim conformance\" tests=\"{}\" failures=\"{fail}\" errors=\"{error}\" skipped=\"{excluded}\" time=\"{total_s:.3}\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"omnisim conformance\" tests=\"{}\" failures=\"{fail}\" errors=\"{error}\" skipped=\"{not_run}\" time=\"{total_s:.3}\">\n",
         reports.len()
     );
     for r in reports {
@@ -121,6 +127,12 @@ pub fn junit(reports: &[CaseReport]) -> String {
             Verdict::Excluded { reason } => {
                 let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
             }
+            Verdict::Skipped { capability } => {
+                let _ = write!(
+                    out,
+                    "<skipped message=\"the server lacks {capability:?}\"/>"
+                );
+            }
         }
         out.push_str("</testcase>\n");
     }
@@ -130,12 +142,12 @@ pub fn junit(reports: &[CaseReport]) -> String {
 
 /// The HTML page: a row per case coloured by verdict, details unfolding on click.
 pub fn html(target: &str, reports: &[CaseReport]) -> String {
-    let [pass, fail, error, excluded] = counts(reports);
+    let [pass, fail, error, excluded, skipped] = counts(reports);
     let mut h = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim conformance</title>\
          <style>{STYLE}.v-pass{{background:#dafbe1}}.v-FAIL{{background:#ffebe9}}.v-ERROR{{background:#fff1c2}}\
-         .v-excluded{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}</style></head><body>\
-         <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded</p>\
+         .v-excluded,.v-skipped{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}</style></head><body>\
+         <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded, {skipped} skipped</p>\
          <table><tr><th>case</th><th>name</th><th>rules</th><th>verdict</th><th>ms</th></tr>",
         esc(target)
     );
@@ -154,6 +166,7 @@ pub fn html(target: &str, reports: &[CaseReport]) -> String {
             ),
             Verdict::Error { what, evidence } => format!("{what}\n\n{}", evidence.join("\n")),
             Verdict::Excluded { reason } => format!("excluded: {reason}"),
+            Verdict::Skipped { capability } => format!("the server lacks {capability:?}"),
         };
         let verdict = if detail.is_empty() {
             l.to_owned()

@@ -124,6 +124,7 @@ pub fn router(platform: Platform) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/v1/capabilities", get(ops::capabilities))
         .route("/v1/orgs", post(setup::create_org))
         .route(
             &format!("{org}/channels"),

@@ -11,13 +11,18 @@ pub mod sessions;
 use super::Case;
 use super::ctx::{CaseResult, Ctx};
 use futures_util::future::BoxFuture;
+use omnisim_protocol::Capability;
 
 macro_rules! case {
     ($id:literal, $name:literal, [$($rule:literal),+], $f:path) => {
+        case!($id, $name, [$($rule),+], $f, requires [])
+    };
+    ($id:literal, $name:literal, [$($rule:literal),+], $f:path, requires [$($cap:ident),*]) => {
         Case {
             id: $id,
             name: $name,
             rules: &[$($rule),+],
+            requires: &[$(Capability::$cap),*],
             run: |ctx: Ctx| -> BoxFuture<'static, CaseResult> { Box::pin($f(ctx)) },
         }
     };
@@ -42,13 +47,15 @@ pub fn catalog() -> Vec<Case> {
             "channels/3.1",
             "channels.components_refused_on_standard",
             ["R-CHAN-3"],
-            channels::components_refused_on_standard
+            channels::components_refused_on_standard,
+            requires[Outbound]
         ),
         case!(
             "channels/4.1",
             "channels.component_responses_must_match_a_question",
             ["R-CHAN-4"],
-            channels::component_responses_must_match_a_question
+            channels::component_responses_must_match_a_question,
+            requires[EnhancedChannels]
         ),
         case!(
             "sessions/1.1",
@@ -72,7 +79,8 @@ pub fn catalog() -> Vec<Case> {
             "sessions/4.1",
             "sessions.entry_sets_the_first_status",
             ["R-SESS-4"],
-            sessions::entry_sets_the_first_status
+            sessions::entry_sets_the_first_status,
+            requires[EnhancedChannels]
         ),
         case!(
             "sessions/5.1",
@@ -84,7 +92,7 @@ pub fn catalog() -> Vec<Case> {
             "sessions/7.1",
             "sessions.inactive_frees_the_agent_until_the_customer_writes",
             ["R-SESS-7"],
-            sessions::inactive_frees_the_agent_until_the_customer_writes
+            sessions::inactive_frees_the_agent_until_the_customer_writes, requires [Inactive, EnhancedChannels]
         ),
         case!(
             "sessions/8.1",
@@ -174,7 +182,8 @@ pub fn catalog() -> Vec<Case> {
             "bots/1.1",
             "bots.intent_question_fits_the_channel",
             ["R-BOT-1"],
-            bots::intent_question_fits_the_channel
+            bots::intent_question_fits_the_channel,
+            requires[EnhancedChannels]
         ),
         case!(
             "bots/4.1",
@@ -192,31 +201,34 @@ pub fn catalog() -> Vec<Case> {
             "outbound/1.1",
             "outbound.agent_outbound_waits_for_the_reply",
             ["R-OUT-1"],
-            outbound::agent_outbound_waits_for_the_reply
+            outbound::agent_outbound_waits_for_the_reply,
+            requires[Outbound]
         ),
         case!(
             "outbound/2.1",
             "outbound.needs_consent",
             ["R-OUT-2"],
-            outbound::outbound_needs_consent
+            outbound::outbound_needs_consent, requires [Outbound, EnhancedChannels]
         ),
         case!(
             "outbound/3.1",
             "outbound.stop_opts_out_and_start_opts_back_in",
             ["R-OUT-2", "R-OUT-3"],
-            outbound::stop_opts_out_and_start_opts_back_in
+            outbound::stop_opts_out_and_start_opts_back_in,
+            requires[Outbound]
         ),
         case!(
             "outbound/4.1",
             "outbound.service_window_limits_free_form",
             ["R-OUT-4"],
-            outbound::service_window_limits_free_form
+            outbound::service_window_limits_free_form, requires [Outbound, EnhancedChannels]
         ),
         case!(
             "outbound/5.1",
             "outbound.to_another_agents_customer_is_refused",
             ["R-OUT-5"],
-            outbound::outbound_to_another_agents_customer_is_refused
+            outbound::outbound_to_another_agents_customer_is_refused,
+            requires[Outbound]
         ),
         case!(
             "security/1.1",

@@ -11,6 +11,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// `GET /v1/capabilities`: the reference server implements every optional capability.
+pub async fn capabilities() -> axum::Json<omnisim_protocol::Capabilities> {
+    axum::Json(omnisim_protocol::Capabilities::default())
+}
+
 /// `GET /metrics`: sessions by status, queue depth, agents by presence, open sockets, routing
 /// counters and the routing latency histogram, in Prometheus text format.
 pub async fn metrics(State(p): State<Platform>) -> impl IntoResponse {

@@ -1,0 +1,24 @@
+//! What a server declares about optional parts of the protocol, so that a conformance run skips
+//! the cases of a capability the server says it lacks instead of failing them.
+
+use serde::{Deserialize, Serialize};
+
+/// An optional part of protocol v1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// Enhanced channels: components, structured bot questions (R-CHAN-3, R-CHAN-4, R-BOT-1).
+    EnhancedChannels,
+    /// The inactive status (R-SESS-7).
+    Inactive,
+    /// Outbound from agents and the org, consent and service windows (R-OUT-1..5).
+    Outbound,
+}
+
+/// `GET /v1/capabilities`: the optional capabilities this server lacks. A server without the
+/// route lacks none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub lacks: Vec<Capability>,
+}
