@@ -101,6 +101,12 @@ pub fn catalog() -> Vec<Case> {
             sessions::customer_end_cancels_offered_work
         ),
         case!(
+            "sessions/9.2",
+            "sessions.customer_stream_resumes_mid_conversation",
+            ["R-SESS-9", "R-SESS-2"],
+            sessions::customer_stream_resumes_mid_conversation
+        ),
+        case!(
             "routing/1.1",
             "routing.skills.decide_who_is_offered",
             ["R-ROUTE-1", "R-ROUTE-12"],
@@ -131,6 +137,12 @@ pub fn catalog() -> Vec<Case> {
             routing::routing_models_pick_as_named
         ),
         case!(
+            "routing/4.2",
+            "routing.ties_go_to_the_longest_idle",
+            ["R-ROUTE-4"],
+            routing::ties_go_to_the_longest_idle
+        ),
+        case!(
             "routing/5.1",
             "routing.push_timeout.reroutes_to_other_agent",
             ["R-ROUTE-5"],
@@ -147,6 +159,12 @@ pub fn catalog() -> Vec<Case> {
             "routing.decline.goes_to_another_agent",
             ["R-ROUTE-6"],
             routing::declined_work_goes_to_another_agent
+        ),
+        case!(
+            "routing/6.2",
+            "routing.decline.all_declined_is_eligible_again",
+            ["R-ROUTE-6"],
+            routing::all_declined_is_eligible_again
         ),
         case!(
             "routing/7.1",
@@ -223,6 +241,7 @@ pub fn catalog() -> Vec<Case> {
             ["R-OUT-4"],
             outbound::service_window_limits_free_form, requires [Outbound, EnhancedChannels]
         ),
+        case!("outbound/4.2", "outbound.service_window.inside_and_outside", ["R-OUT-4"], outbound::service_window_inside_and_outside, requires [Outbound, EnhancedChannels]),
         case!(
             "outbound/5.1",
             "outbound.to_another_agents_customer_is_refused",

@@ -257,3 +257,62 @@ pub async fn outbound_to_another_agents_customer_is_refused(mut ctx: Ctx) -> Cas
         || format!("{code:?}"),
     )
 }
+
+/// outbound/4.2: a free-form message well inside the service window since the user's last
+/// inbound is accepted; well after it, refused with 409 outside_service_window.
+pub async fn service_window_inside_and_outside(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let created = ctx
+        .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
+        .await?;
+    let update = ChannelUpdate {
+        service_window_ms: Some(Millis(800)),
+        ..Default::default()
+    };
+    let ch: Channel = ctx
+        .ok(
+            Method::PATCH,
+            &format!("/channels/{}", created.id.0),
+            Some(&update),
+        )
+        .await?;
+    ctx.say(ch.id, "+1", "p1", "hi").await?;
+    let (_, ended) = ctx.inbound(ch.id, "+1", "p2", InboundContent::End).await?;
+    ended.map_err(|e| error(format!("ending refused: {e}")))?;
+    let free_form = TriggeredOutboundRequest {
+        address: "+1".into(),
+        content: OutboundContent::Text {
+            text: "still there?".into(),
+        },
+    };
+    let path = format!("/channels/{}/outbound", ch.id.0);
+    let (status, reply) = ctx
+        .call::<MessageAccepted>(Method::POST, &path, Some(&free_form))
+        .await?;
+    check(
+        "R-OUT-4",
+        (200..300).contains(&status),
+        "accepted inside the window",
+        || format!("{status} {:?}", reply.err()),
+    )?;
+    // The reply opened a session; end it so the next attempt is only about the window.
+    let (_, ended) = ctx.inbound(ch.id, "+1", "p3", InboundContent::End).await?;
+    ended.map_err(|e| error(format!("ending the outbound session refused: {e}")))?;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let free_form = TriggeredOutboundRequest {
+        address: "+1".into(),
+        content: OutboundContent::Text {
+            text: "hello again".into(),
+        },
+    };
+    let (status, reply) = ctx
+        .call::<MessageAccepted>(Method::POST, &path, Some(&free_form))
+        .await?;
+    let code = reply.err().map(|e| e.code);
+    check(
+        "R-OUT-4",
+        status == 409 && code == Some(ErrorCode::OutsideServiceWindow),
+        "409 outside_service_window well after the window",
+        || format!("{status} {code:?}"),
+    )
+}

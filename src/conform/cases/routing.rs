@@ -466,3 +466,55 @@ pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
         || "no offer".into(),
     )
 }
+
+/// routing/6.2: when every eligible agent has declined, the session is eligible for all again.
+pub async fn all_declined_is_eligible_again(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
+    let first = a.must_offer().await?;
+    a.must(
+        "decline",
+        AgentRequest::Decline {
+            work: first.work.id,
+        },
+    )
+    .await?;
+    let again = a.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-6",
+        again.is_some_and(|o| o.session.id == s.session),
+        "offered again to the only agent, which has declined it",
+        || "no offer".into(),
+    )
+}
+
+/// routing/4.2: between equally ranked agents, the one whose last assignment is oldest wins.
+pub async fn ties_go_to_the_longest_idle(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let mut order = Vec::new();
+    for i in 0..3 {
+        let s = ctx
+            .say(ch, &format!("+{i}"), &format!("p{i}"), "hello")
+            .await?;
+        let (o, holder) = tokio::select! {
+            o = a.offer(PROMPT) => (o?, 0),
+            o = b.offer(PROMPT) => (o?, 1),
+        };
+        let o = o.ok_or_else(|| error("no offer"))?;
+        order.push(holder);
+        let conn = if holder == 0 { &mut a } else { &mut b };
+        conn.must("accept", AgentRequest::Accept { work: o.work.id })
+            .await?;
+        conn.must("end", AgentRequest::End { session: s.session })
+            .await?;
+    }
+    check(
+        "R-ROUTE-4",
+        order[0] != order[1] && order[1] != order[2],
+        "equally idle agents take turns: the last assignment oldest first",
+        || format!("agents in turn: {order:?}"),
+    )
+}

@@ -268,3 +268,55 @@ pub async fn transcripts_read_back_and_resume(mut ctx: Ctx) -> CaseResult {
         format!("{seqs:?}")
     })
 }
+
+/// The seqs of the message events a stream delivers within `quiet` of each other.
+async fn stream_seqs(
+    stream: &mut crate::live::client::Socket,
+    quiet: std::time::Duration,
+) -> Vec<u32> {
+    let mut seqs = Vec::new();
+    while let Ok(Some(text)) =
+        tokio::time::timeout(quiet, crate::live::client::next_text(stream)).await
+    {
+        if let Ok(Event::Message { message, .. }) = serde_json::from_str(&text) {
+            seqs.push(message.seq.0);
+        }
+    }
+    seqs
+}
+
+/// sessions/9.2: a customer stream that drops mid-conversation and reconnects after the last
+/// seq it saw gets the rest, without loss or repeat.
+pub async fn customer_stream_resumes_mid_conversation(mut ctx: Ctx) -> CaseResult {
+    let ch = queue_channel(&mut ctx).await?;
+    let first = ctx.say(ch, "+1", "p1", "one").await?;
+    ctx.say(ch, "+1", "p2", "two").await?;
+    let path = |after: u32| {
+        format!(
+            "/channels/{}/users/stream?address=%2B1&session={}&after_seq={after}",
+            ch.0, first.session.0
+        )
+    };
+    let quiet = std::time::Duration::from_millis(300);
+    let token = ctx.token.clone();
+    let mut stream = ctx.client.socket(&token, &ctx.path(&path(0))).await?;
+    let before = stream_seqs(&mut stream, quiet).await;
+    check(
+        "R-SESS-9",
+        before == [1, 2],
+        "replay of seqs 1 and 2",
+        || format!("{before:?}"),
+    )?;
+    drop(stream);
+    ctx.say(ch, "+1", "p3", "three").await?;
+    ctx.say(ch, "+1", "p4", "four").await?;
+    let mut resumed = ctx.client.socket(&token, &ctx.path(&path(2))).await?;
+    ctx.say(ch, "+1", "p5", "five").await?;
+    let after = stream_seqs(&mut resumed, quiet).await;
+    check(
+        "R-SESS-9",
+        after == [3, 4, 5],
+        "seqs 3, 4 (missed while away) and 5 (live), once each",
+        || format!("{after:?}"),
+    )
+}
