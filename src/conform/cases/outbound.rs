@@ -26,6 +26,24 @@ async fn send(
     Ok((status, reply.err().map(|e| e.code)))
 }
 
+/// A WhatsApp channel with a service window of `window_ms`, entering a queue.
+async fn window_channel(ctx: &mut Ctx, window_ms: u64) -> Result<Channel, Problem> {
+    let q = ctx.queue("q", 30_000).await?;
+    let created = ctx
+        .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
+        .await?;
+    let update = ChannelUpdate {
+        service_window_ms: Some(Millis(window_ms)),
+        ..Default::default()
+    };
+    ctx.ok(
+        Method::PATCH,
+        &format!("/channels/{}", created.id.0),
+        Some(&update),
+    )
+    .await
+}
+
 /// outbound/2.1: on an explicit-consent channel, outbound needs explicit consent on record.
 pub async fn outbound_needs_consent(mut ctx: Ctx) -> CaseResult {
     let q = ctx.queue("q", 30_000).await?;
@@ -181,21 +199,7 @@ pub async fn agent_outbound_waits_for_the_reply(mut ctx: Ctx) -> CaseResult {
 /// outbound/4.1: with a service window, free-form outbound to a user who never wrote in is 409
 /// outside_service_window; a template is allowed.
 pub async fn service_window_limits_free_form(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let created = ctx
-        .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
-        .await?;
-    let update = ChannelUpdate {
-        service_window_ms: Some(Millis(60_000)),
-        ..Default::default()
-    };
-    let ch: Channel = ctx
-        .ok(
-            Method::PATCH,
-            &format!("/channels/{}", created.id.0),
-            Some(&update),
-        )
-        .await?;
+    let ch = window_channel(&mut ctx, 60_000).await?;
     ctx.consent(ch.id, "+9", Consent::ExplicitlyOptedIn).await?;
     let free_form = TriggeredOutboundRequest {
         address: "+9".into(),
@@ -261,21 +265,7 @@ pub async fn outbound_to_another_agents_customer_is_refused(mut ctx: Ctx) -> Cas
 /// outbound/4.2: a free-form message well inside the service window since the user's last
 /// inbound is accepted; well after it, refused with 409 outside_service_window.
 pub async fn service_window_inside_and_outside(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let created = ctx
-        .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
-        .await?;
-    let update = ChannelUpdate {
-        service_window_ms: Some(Millis(800)),
-        ..Default::default()
-    };
-    let ch: Channel = ctx
-        .ok(
-            Method::PATCH,
-            &format!("/channels/{}", created.id.0),
-            Some(&update),
-        )
-        .await?;
+    let ch = window_channel(&mut ctx, 800).await?;
     ctx.say(ch.id, "+1", "p1", "hi").await?;
     let (_, ended) = ctx.inbound(ch.id, "+1", "p2", InboundContent::End).await?;
     ended.map_err(|e| error(format!("ending refused: {e}")))?;
