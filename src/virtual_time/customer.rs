@@ -30,6 +30,10 @@ enum Phase {
         left: u32,
         awaiting_reply: bool,
     },
+    /// An outbound recipient about to answer STOP.
+    OptingOut,
+    /// An outbound recipient about to answer the template.
+    Replying,
     /// Asked to end (or the bot is resolving): waits to see the end.
     Closing,
     Done,
@@ -37,6 +41,9 @@ enum Phase {
 
 pub(super) struct Customer {
     index: u64,
+    /// An org-triggered outbound recipient: it answers, opts out or stays silent, and never
+    /// comes back on its own.
+    recipient: bool,
     address: String,
     channel: usize,
     rng: SmallRng,
@@ -68,6 +75,7 @@ impl Sim {
         );
         let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         self.customers.push(Customer {
+            recipient: false,
             index: arrival.index,
             address: format!("customer-{}", arrival.index),
             channel: arrival.channel,
@@ -408,8 +416,137 @@ impl Sim {
                     Err(e) => self.recorder.error(e.code.as_str()),
                 }
             }
+            Phase::OptingOut => {
+                let address = self.customers[c].address.clone();
+                if let Err(e) = self.inbound(c, text("STOP")) {
+                    self.recorder.error(e.code.as_str());
+                }
+                self.opted_out.insert(address);
+                self.recorder.counts.opt_outs += 1;
+                self.end_session(c);
+            }
+            Phase::Replying => {
+                let address = self.customers[c].address.clone();
+                self.wrote_in.insert(address);
+                self.customers[c].start = self.now;
+                let session = self.customers[c].session;
+                if let Some(note) = self.sessions.get_mut(&session) {
+                    note.last_message = self.now;
+                }
+                match self.inbound(c, text("Thanks, I have a question about it")) {
+                    Ok(_) => {
+                        self.recorder.counts.messages_sent += 1;
+                        self.ask_for_agent(c, self.now);
+                    }
+                    Err(e) => self.recorder.error(e.code.as_str()),
+                }
+            }
             _ => {}
         }
+    }
+
+    /// An org-triggered outbound conversation: a free-form message to a recipient that never
+    /// wrote in (which must be refused, R-OUT-4), then the template; the recipient answers,
+    /// opts out, or stays silent (docs/scenarios.md, `[outbound]`).
+    pub(super) fn outbound(&mut self, i: usize) {
+        let Some(def) = self.scenario.outbound.clone() else {
+            return;
+        };
+        if let Some(next) = self.outbound_at.get(i + 1) {
+            let at = micros(*next);
+            self.schedule(at, Wake::Outbound(i + 1));
+        }
+        let recipient = self.recipients.random_range(0..def.recipients);
+        let address = crate::scenario::specs::recipient(recipient);
+        let Some(channel) = self
+            .world
+            .channels
+            .iter()
+            .position(|ch| ch.name == def.channel)
+        else {
+            return;
+        };
+        let channel_id = self.world.channels[channel].id;
+        let opted_out = self.opted_out.contains(&address);
+        let send = |sim: &mut Sim, content: OutboundContent| {
+            let req = TriggeredOutboundRequest {
+                address: address.clone(),
+                content,
+            };
+            sim.org_command(OrgCommand::TriggeredOutbound(channel_id, req))
+        };
+        if !self.wrote_in.contains(&address) && !opted_out {
+            let free_form = OutboundContent::Text {
+                text: "Free-form hello".into(),
+            };
+            let accepted = send(self, free_form).is_ok();
+            self.history.outbound(&address, false, false, accepted);
+            if accepted {
+                return;
+            }
+        }
+        let template = OutboundContent::Template {
+            name: def.template.clone(),
+            text: "Your order has shipped.".into(),
+        };
+        let result = send(self, template);
+        self.history
+            .outbound(&address, opted_out, true, result.is_ok());
+        let counts = &mut self.recorder.counts;
+        let session = match result {
+            Ok(Reply::Message(m)) => {
+                counts.outbound_sent += 1;
+                m.session
+            }
+            Err(e) if e.code == ErrorCode::ConsentRequired && opted_out => {
+                counts.outbound_refused += 1;
+                return;
+            }
+            Err(e) if e.code == ErrorCode::SessionInProgress => {
+                counts.outbound_skipped += 1;
+                return;
+            }
+            Err(e) => return self.recorder.error(e.code.as_str()),
+            Ok(_) => return self.recorder.error("unexpected_reply"),
+        };
+        counts.sessions_started += 1;
+        let index = (1 << 40) + i as u64;
+        let seed = self.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
+        self.customers.push(Customer {
+            recipient: true,
+            index,
+            address,
+            channel,
+            rng: SmallRng::seed_from_u64(seed),
+            session,
+            start: self.now,
+            pmid: 0,
+            generation: 0,
+            phase: Phase::Done,
+        });
+        let c = self.customers.len() - 1;
+        self.sessions.insert(
+            session,
+            SessionNote {
+                requested: None,
+                last_message: self.now,
+            },
+        );
+        if let Ok(user) = self.engine.session(self.org, session).map(|s| s.user) {
+            self.by_user.insert(user, c);
+        }
+        let roll: f64 = self.customers[c].rng.random();
+        let phase = if roll < def.opt_out_probability {
+            Phase::OptingOut
+        } else if roll < def.opt_out_probability + def.reply_probability {
+            Phase::Replying
+        } else {
+            // Silent: the session stays new, counted as still open.
+            return;
+        };
+        self.open += 1;
+        self.set_phase(c, phase);
+        self.think(c);
     }
 
     pub(super) fn patience_out(&mut self, c: usize, generation: u32) {
@@ -452,8 +589,9 @@ impl Sim {
         self.sessions.remove(&session);
         self.routed.remove(&session);
         let customers = &self.scenario.customers;
+        let recipient = self.customers[c].recipient;
         let rng = &mut self.customers[c].rng;
-        if rng.random::<f64>() < customers.comeback_probability {
+        if !recipient && rng.random::<f64>() < customers.comeback_probability {
             let delay = customers.comeback_delay.sample(rng);
             self.after(delay, Wake::Comeback(c));
         }

@@ -34,8 +34,6 @@ use std::time::{Duration, SystemTime};
 pub enum VirtualError {
     #[error("setting up {what} on the engine: {error}")]
     Setup { what: String, error: ApiError },
-    #[error("virtual runs do not simulate [outbound] conversations yet; run it live")]
-    Outbound,
 }
 
 /// Microseconds since the run's origin.
@@ -50,6 +48,8 @@ fn micros(d: Duration) -> Micros {
 enum Wake {
     /// The next scheduled arrival.
     Arrival(usize),
+    /// The next org-triggered outbound conversation.
+    Outbound(usize),
     /// A customer writes in again after its session ended.
     Comeback(usize),
     /// A customer finished thinking (stale when the generation moved on).
@@ -91,6 +91,12 @@ pub struct Sim {
     /// Events the last commands produced, delivered once the party that caused them is done.
     pending: VecDeque<Event>,
     arrivals: Vec<crate::live::arrivals::Arrival>,
+    /// When org-triggered outbound conversations start, and the draw of their recipients.
+    outbound_at: Vec<Duration>,
+    recipients: rand::rngs::SmallRng,
+    /// Recipients seen to opt out, and recipients that have written in (their window is open).
+    opted_out: HashSet<String>,
+    wrote_in: HashSet<String>,
     customers: Vec<Customer>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,
@@ -183,6 +189,7 @@ impl Sim {
     fn wake(&mut self, wake: Wake) {
         match wake {
             Wake::Arrival(i) => self.arrive(i),
+            Wake::Outbound(i) => self.outbound(i),
             Wake::Comeback(c) => self.come_back(c),
             Wake::Think {
                 customer,
@@ -272,6 +279,26 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
             });
         }
     }
+    if let Some(out) = &s.outbound {
+        let channel = channels
+            .iter()
+            .find(|c| c.name == out.channel)
+            .map(|c| c.id)
+            .ok_or_else(|| VirtualError::Setup {
+                what: format!("outbound channel '{}'", out.channel),
+                error: ApiError::new(ErrorCode::InvalidInput, "no such channel"),
+            })?;
+        for i in 0..out.recipients {
+            let req = ConsentRequest {
+                address: specs::recipient(i),
+                consent: Consent::ExplicitlyOptedIn,
+            };
+            apply(
+                "recording consent".into(),
+                OrgCommand::SetConsent(channel, req),
+            )?;
+        }
+    }
     let mut agents = Vec::new();
     for (group, g) in s.agents.iter().enumerate() {
         for i in 0..g.count {
@@ -309,14 +336,14 @@ pub fn run(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Outcome, VirtualError> {
-    if scenario.outbound.is_some() {
-        return Err(VirtualError::Outbound);
-    }
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
     let mut engine = Engine::new();
     let (org, world) = setup(&mut engine, &scenario)?;
     let arrivals = crate::live::arrivals::schedule(&scenario, duration, seed);
+    let outbound_at = scenario.outbound.as_ref().map_or_else(Vec::new, |o| {
+        crate::live::arrivals::poisson(o.rate.0, duration, seed ^ 0x07b0)
+    });
     let mut sim = Sim {
         engine,
         org,
@@ -335,6 +362,10 @@ pub fn run(
         recorder: Recorder::default(),
         history: History::default(),
         open: 0,
+        outbound_at,
+        recipients: rand::SeedableRng::seed_from_u64(seed ^ 0x5eed),
+        opted_out: HashSet::new(),
+        wrote_in: HashSet::new(),
         sample_every: sample_every(duration),
         arrivals,
         scenario,
@@ -345,6 +376,10 @@ pub fn run(
     if !sim.arrivals.is_empty() {
         let at = micros(sim.arrivals[0].at);
         sim.schedule(at, Wake::Arrival(0));
+    }
+    if let Some(first) = sim.outbound_at.first() {
+        let at = micros(*first);
+        sim.schedule(at, Wake::Outbound(0));
     }
     sim.after(sim.sample_every, Wake::Sample);
     let end_of_arrivals = micros(duration);
