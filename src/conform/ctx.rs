@@ -304,6 +304,7 @@ impl Ctx {
         let socket = self.client.socket(&created.token, "/v1/agent").await?;
         let mut conn = AgentConn {
             id: created.agent.id,
+            log: self.log.clone(),
             socket,
             next_id: 0,
             events: VecDeque::new(),
@@ -382,22 +383,45 @@ pub fn plain_queue(name: &str, push_timeout_ms: u64) -> QueueSpec {
 /// One agent's socket: requests answered by id, events kept in order until a case asks.
 pub struct AgentConn {
     pub id: AgentId,
+    /// The case's evidence log: frames sent and received go there too.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     socket: Socket,
     next_id: u64,
     events: VecDeque<Event>,
 }
 
+/// Frames longer than this are cut in the evidence (offers carry whole transcripts).
+const FRAME_EVIDENCE: usize = 400;
+
 impl AgentConn {
+    /// Records a frame as evidence: `dir` is `→` for sent, `←` for received.
+    fn note(&self, dir: &str, text: &str) {
+        let shown: String = text.chars().take(FRAME_EVIDENCE).collect();
+        let cut = if shown.len() < text.len() { " …" } else { "" };
+        if let Ok(mut log) = self.log.lock() {
+            log.push(format!("{} {dir} {shown}{cut}", self.id));
+        }
+    }
+
+    /// The next text frame within `within`, recorded; `None` when none came in time.
+    async fn next(&mut self, within: Duration) -> Result<Option<String>, Problem> {
+        match tokio::time::timeout(within, next_text(&mut self.socket)).await {
+            Err(_) => Ok(None),
+            Ok(None) => Err(error(format!("{}: the agent socket closed", self.id))),
+            Ok(Some(text)) => {
+                self.note("←", &text);
+                Ok(Some(text))
+            }
+        }
+    }
+
     async fn frame(&mut self, within: Duration) -> Result<AgentPush, Problem> {
-        let text = tokio::time::timeout(within, next_text(&mut self.socket))
-            .await
-            .map_err(|_| {
-                error(format!(
-                    "{}: nothing on the agent socket within {within:?}",
-                    self.id
-                ))
-            })?
-            .ok_or_else(|| error(format!("{}: the agent socket closed", self.id)))?;
+        let text = self.next(within).await?.ok_or_else(|| {
+            error(format!(
+                "{}: nothing on the agent socket within {within:?}",
+                self.id
+            ))
+        })?;
         AgentPush::parse(&text)
             .map_err(|e| error(format!("a frame that is not the protocol ({e}): {text}")))
     }
@@ -409,7 +433,11 @@ impl AgentConn {
     ) -> Result<Result<AgentReply, ApiError>, Problem> {
         self.next_id += 1;
         let id = self.next_id;
-        send_json(&mut self.socket, &AgentFrame { id, request }).await?;
+        let frame = AgentFrame { id, request };
+        if let Ok(text) = serde_json::to_string(&frame) {
+            self.note("→", &text);
+        }
+        send_json(&mut self.socket, &frame).await?;
         loop {
             match self.frame(PROMPT).await? {
                 AgentPush::Reply(r) if r.id == id => {
@@ -442,10 +470,8 @@ impl AgentConn {
             if left.is_zero() {
                 return Ok(None);
             }
-            let text = match tokio::time::timeout(left, next_text(&mut self.socket)).await {
-                Err(_) => return Ok(None),
-                Ok(None) => return Err(error(format!("{}: the agent socket closed", self.id))),
-                Ok(Some(t)) => t,
+            let Some(text) = self.next(left).await? else {
+                return Ok(None);
             };
             if let Ok(AgentPush::Event(e)) = AgentPush::parse(&text) {
                 if let Some(t) = pick(&e) {
