@@ -8,6 +8,7 @@ use omnisim_protocol::{
 };
 use omnisim_reference_server::fast_map::FastMap;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A rule broken, with what shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,13 +36,14 @@ pub struct History {
     /// Each customer's user and conversation, from its inbound replies.
     customers: FastMap<String, (UserId, ConversationId)>,
     /// The session each customer's stream delivered last.
-    streamed: FastMap<String, SessionId>,
+    streamed: FastMap<Arc<str>, SessionId>,
 }
 
 /// Who observed something.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Party {
-    Customer(String),
+    /// By address; shared, since every message a customer sees is recorded under it.
+    Customer(Arc<str>),
     Agent(AgentId),
 }
 

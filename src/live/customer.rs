@@ -361,7 +361,7 @@ impl Customer {
 
     /// Hands what the stream delivered to the history checker.
     fn observe(&self, e: &Event) {
-        let party = crate::checker::Party::Customer(self.address.clone());
+        let party = crate::checker::Party::Customer(self.address.as_str().into());
         match e {
             Event::Message { message, .. } => {
                 self.ctx

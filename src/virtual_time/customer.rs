@@ -45,6 +45,8 @@ pub(super) struct Customer {
     /// comes back on its own.
     recipient: bool,
     address: String,
+    /// The address as the history checker keys it.
+    party: Party,
     channel: usize,
     rng: SmallRng,
     session: SessionId,
@@ -77,6 +79,7 @@ impl Sim {
         self.customers.push(Customer {
             recipient: false,
             index: arrival.index,
+            party: Party::Customer(format!("customer-{}", arrival.index).into()),
             address: format!("customer-{}", arrival.index),
             channel: arrival.channel,
             rng: SmallRng::seed_from_u64(seed),
@@ -239,7 +242,7 @@ impl Sim {
 
     /// An event on the customer's stream.
     pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
-        let party = Party::Customer(self.customers[c].address.clone());
+        let party = self.customers[c].party.clone();
         match event {
             Event::Message { message, .. } => {
                 self.history.message(party, message.session, message.seq.0);
@@ -515,6 +518,7 @@ impl Sim {
         self.customers.push(Customer {
             recipient: true,
             index,
+            party: Party::Customer(address.as_str().into()),
             address,
             channel,
             rng: SmallRng::seed_from_u64(seed),
