@@ -8,20 +8,18 @@ use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Why a case did not pass.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
+/// Why a case did not pass. The evidence (the case's exchanges) is attached by the runner.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Problem {
-    /// A rule was broken: what it expects, what was seen, and the exchange that shows it.
+    /// A rule was broken: what it expects and what was seen.
     Fail {
         rule: String,
         expected: String,
         seen: String,
-        evidence: Vec<String>,
     },
     /// The server misbehaved at the protocol level: a bad status, a body that is not the
     /// protocol, a timeout, a closed socket.
-    Error { what: String, evidence: Vec<String> },
+    Error { what: String },
 }
 
 /// A case's result before timing: pass, or the problem.
@@ -33,16 +31,12 @@ pub fn fail(rule: &str, expected: impl Into<String>, seen: impl Into<String>) ->
         rule: rule.to_owned(),
         expected: expected.into(),
         seen: seen.into(),
-        evidence: Vec::new(),
     }
 }
 
 /// A protocol-level error.
 pub fn error(what: impl Into<String>) -> Problem {
-    Problem::Error {
-        what: what.into(),
-        evidence: Vec::new(),
-    }
+    Problem::Error { what: what.into() }
 }
 
 impl From<ClientError> for Problem {

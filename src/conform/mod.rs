@@ -194,16 +194,12 @@ fn verdict(result: CaseResult, evidence: Vec<String>) -> Verdict {
             rule,
             expected,
             seen,
-            evidence: e,
         }) => Verdict::Fail {
             rule,
             expected,
             seen,
-            evidence: if e.is_empty() { evidence } else { e },
+            evidence,
         },
-        Err(Problem::Error { what, evidence: e }) => Verdict::Error {
-            what,
-            evidence: if e.is_empty() { evidence } else { e },
-        },
+        Err(Problem::Error { what }) => Verdict::Error { what, evidence },
     }
 }

@@ -15,6 +15,13 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
+/// Whether an agent's request was refused only because another party got there first: the offer
+/// was withdrawn (timeout, customer gone) or the customer ended the session while the agent was
+/// writing. Part of the game, not an error; both drivers count the rest.
+pub fn lost_race(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded)
+}
+
 /// Something the agent decided to do later.
 enum Action {
     Accept(WorkId),
@@ -428,9 +435,7 @@ impl Agent {
                 self.offered.remove(&work);
                 self.ctx.shared().history.released(self.id, work);
             }
-            // Offers withdrawn (timeout, customer gone) and sessions the customer ended while
-            // the agent was writing are part of the game.
-            if !matches!(e.code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded) {
+            if !lost_race(e.code) {
                 self.ctx.shared().recorder.error(e.code.as_str());
             }
             return;

@@ -17,6 +17,55 @@ pub struct LiveChannel {
     pub bot: Option<usize>,
 }
 
+/// A channel about to be created: what the run will know of it once it has an id.
+pub struct PendingChannel {
+    name: String,
+    platform: Platform,
+    queue: Option<String>,
+    bot: Option<usize>,
+}
+
+impl PendingChannel {
+    pub fn created(self, id: ChannelId) -> LiveChannel {
+        LiveChannel {
+            id,
+            name: self.name,
+            platform: self.platform,
+            queue: self.queue,
+            bot: self.bot,
+        }
+    }
+}
+
+/// Where channel `c` enters (a created bot or queue), and the channel as the run will see it.
+pub fn channel_entry(
+    s: &Scenario,
+    c: &crate::scenario::ChannelDef,
+    queues: &BTreeMap<String, QueueId>,
+    bots: &BTreeMap<String, BotId>,
+) -> Result<(Entry, PendingChannel), String> {
+    let missing = |what: &str, name: &str| format!("{what} '{name}' was not created");
+    let (entry, queue, bot) = match c.entry_ref()? {
+        EntryRef::Bot(b) => (
+            Entry::Bot(*bots.get(&b).ok_or_else(|| missing("bot", &b))?),
+            None,
+            s.bots.iter().position(|x| x.name == b),
+        ),
+        EntryRef::Queue(q) => (
+            Entry::Queue(*queues.get(&q).ok_or_else(|| missing("queue", &q))?),
+            Some(q),
+            None,
+        ),
+    };
+    let pending = PendingChannel {
+        name: c.name.clone(),
+        platform: c.platform,
+        queue,
+        bot,
+    };
+    Ok((entry, pending))
+}
+
 /// An agent as the run uses it.
 #[derive(Clone, Debug)]
 pub struct LiveAgent {
@@ -83,29 +132,14 @@ pub async fn create(
     }
     let mut channels = Vec::new();
     for c in &s.channels {
-        let entry_ref = c
-            .entry_ref()
+        let (entry, pending) = channel_entry(s, c, &queues, &bots)
             .map_err(|m| ("channel entry".to_owned(), ClientError::Transport(m)))?;
-        let (entry, queue, bot) = match &entry_ref {
-            EntryRef::Bot(b) => (
-                Entry::Bot(bots[b]),
-                None,
-                s.bots.iter().position(|x| &x.name == b),
-            ),
-            EntryRef::Queue(q) => (Entry::Queue(queues[q]), Some(q.clone()), None),
-        };
         let spec = specs::channel(c, entry);
         let created: Channel = client
             .post(&token, &format!("/v1/orgs/{o}/channels"), &spec)
             .await
             .map_err(at(format!("creating channel '{}'", c.name)))?;
-        channels.push(LiveChannel {
-            id: created.id,
-            name: c.name.clone(),
-            platform: c.platform,
-            queue,
-            bot,
-        });
+        channels.push(pending.created(created.id));
     }
     if let Some(out) = &s.outbound {
         let channel = channels

@@ -238,10 +238,9 @@ impl Sim {
         }
     }
 
-    /// Withdrawn offers and sessions the customer ended while the agent was busy are part of
-    /// the game; anything else is an error.
+    /// Counts `e` unless it only lost a race (see [`crate::live::agent::lost_race`]).
     fn benign_or_error(&mut self, e: &ApiError) {
-        if !matches!(e.code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded) {
+        if !crate::live::agent::lost_race(e.code) {
             self.recorder.error(e.code.as_str());
         }
     }

@@ -9,6 +9,7 @@ use omnisim_reference_server::engine::{OrgCommand, Reply};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where a customer is in its journey.
@@ -44,9 +45,8 @@ pub(super) struct Customer {
     /// An org-triggered outbound recipient: it answers, opts out or stays silent, and never
     /// comes back on its own.
     recipient: bool,
-    address: String,
-    /// The address as the history checker keys it.
-    party: Party,
+    /// Shared with the history checker, which keys every message this customer sees by it.
+    address: Arc<str>,
     channel: usize,
     rng: SmallRng,
     session: SessionId,
@@ -79,8 +79,7 @@ impl Sim {
         self.customers.push(Customer {
             recipient: false,
             index: arrival.index,
-            party: Party::Customer(format!("customer-{}", arrival.index).into()),
-            address: format!("customer-{}", arrival.index),
+            address: format!("customer-{}", arrival.index).into(),
             channel: arrival.channel,
             rng: SmallRng::seed_from_u64(seed),
             session: SessionId(0),
@@ -108,7 +107,7 @@ impl Sim {
         cust.pmid += 1;
         let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
-            address: cust.address.clone(),
+            address: cust.address.to_string(),
             provider_message_id: format!("{}-{}-{}", self.seed, cust.index, cust.pmid),
             content,
         };
@@ -242,7 +241,7 @@ impl Sim {
 
     /// An event on the customer's stream.
     pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
-        let party = self.customers[c].party.clone();
+        let party = Party::Customer(self.customers[c].address.clone());
         match event {
             Event::Message { message, .. } => {
                 self.history.message(party, message.session, message.seq.0);
@@ -420,7 +419,7 @@ impl Sim {
                 }
             }
             Phase::OptingOut => {
-                let address = self.customers[c].address.clone();
+                let address = self.customers[c].address.to_string();
                 if let Err(e) = self.inbound(c, text("STOP")) {
                     self.recorder.error(e.code.as_str());
                 }
@@ -429,7 +428,7 @@ impl Sim {
                 self.end_session(c);
             }
             Phase::Replying => {
-                let address = self.customers[c].address.clone();
+                let address = self.customers[c].address.to_string();
                 self.wrote_in.insert(address);
                 self.customers[c].start = self.now;
                 let session = self.customers[c].session;
@@ -518,8 +517,7 @@ impl Sim {
         self.customers.push(Customer {
             recipient: true,
             index,
-            party: Party::Customer(address.as_str().into()),
-            address,
+            address: address.into(),
             channel,
             rng: SmallRng::seed_from_u64(seed),
             session,

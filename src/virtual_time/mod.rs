@@ -16,10 +16,10 @@ mod agent;
 mod customer;
 
 use crate::checker::History;
-use crate::live::setup::{LiveAgent, LiveChannel, World};
+use crate::live::setup::{LiveAgent, World};
 use crate::measure::recorder::Labels;
 use crate::measure::{Finished, Outcome, Recorder};
-use crate::scenario::{EntryRef, Scenario, specs};
+use crate::scenario::{Scenario, specs};
 use agent::SimAgent;
 use customer::Customer;
 use omnisim_protocol::*;
@@ -79,7 +79,7 @@ struct SessionNote {
 }
 
 /// The whole simulation.
-pub struct Sim {
+pub(crate) struct Sim {
     engine: Engine,
     org: OrgId,
     world: World,
@@ -252,31 +252,18 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
     }
     let mut channels = Vec::new();
     for c in &s.channels {
-        let (entry, queue, bot) = match c.entry_ref() {
-            Ok(EntryRef::Bot(b)) => (
-                Entry::Bot(bots[&b]),
-                None,
-                s.bots.iter().position(|x| x.name == b),
-            ),
-            Ok(EntryRef::Queue(q)) => (Entry::Queue(queues[&q]), Some(q), None),
-            Err(m) => {
-                return Err(VirtualError::Setup {
+        let (entry, pending) =
+            crate::live::setup::channel_entry(s, c, &queues, &bots).map_err(|m| {
+                VirtualError::Setup {
                     what: format!("channel '{}'", c.name),
                     error: ApiError::new(ErrorCode::InvalidInput, m),
-                });
-            }
-        };
+                }
+            })?;
         if let Reply::Channel(created) = apply(
             format!("channel '{}'", c.name),
             OrgCommand::CreateChannel(specs::channel(c, entry)),
         )? {
-            channels.push(LiveChannel {
-                id: created.id,
-                name: c.name.clone(),
-                platform: c.platform,
-                queue,
-                bot,
-            });
+            channels.push(pending.created(created.id));
         }
     }
     if let Some(out) = &s.outbound {
