@@ -17,6 +17,7 @@ use crate::scenario::Scenario;
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
 use omnisim_protocol::{Agent, Queue};
+use omnisim_reference_server::engine::Load;
 use omnisim_reference_server::server;
 use rand::SeedableRng;
 use std::sync::{Arc, Mutex};
@@ -248,7 +249,8 @@ async fn sample(
         };
         let mut s = ctx.shared();
         let r = &mut s.recorder;
-        let sample = r.sample(origin.elapsed(), &agents, &queues);
+        let load = Load::of(&agents, queues.iter().map(|q| q.waiting));
+        let sample = r.sample(origin.elapsed(), load);
         if let Some(report) = &progress {
             let p99 = r
                 .histogram("routing")

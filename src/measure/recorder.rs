@@ -3,6 +3,7 @@
 
 use super::summary::LatencyStats;
 use hdrhistogram::Histogram;
+use omnisim_reference_server::engine::Load;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub struct IntervalRecord {
     pub metric: &'static str,
     pub start: Duration,
     pub length: Duration,
+    /// The interval's largest value, for the log line.
+    pub max_micros: u64,
     pub encoded: Vec<u8>,
 }
 
@@ -86,13 +89,27 @@ pub struct Sample {
     pub routing_p99_ms: Option<f64>,
 }
 
+/// Histograms per label (a channel or queue name), then per metric.
+type Breakdown = BTreeMap<String, BTreeMap<&'static str, Histogram<u64>>>;
+
+/// The histogram of `metric` under `label`, the label copied only the first time it is seen.
+fn labelled<'a>(b: &'a mut Breakdown, label: &str, metric: &'static str) -> &'a mut Histogram<u64> {
+    if !b.contains_key(label) {
+        b.insert(label.to_owned(), BTreeMap::new());
+    }
+    b.get_mut(label)
+        .expect("inserted above")
+        .entry(metric)
+        .or_insert_with(histogram)
+}
+
 /// Histograms, counters and series of one run.
 #[derive(Default)]
 pub struct Recorder {
     corrected: BTreeMap<&'static str, Histogram<u64>>,
     uncorrected: BTreeMap<&'static str, Histogram<u64>>,
-    by_channel: BTreeMap<(String, &'static str), Histogram<u64>>,
-    by_queue: BTreeMap<(String, &'static str), Histogram<u64>>,
+    by_channel: Breakdown,
+    by_queue: Breakdown,
     pub counts: Counts,
     pub errors: BTreeMap<String, u64>,
     pub samples: Vec<Sample>,
@@ -101,6 +118,7 @@ pub struct Recorder {
     interval_start: Duration,
     /// Closed intervals, compressed.
     pub intervals: Vec<IntervalRecord>,
+    encoder: super::hlog::Encoder,
 }
 
 /// Where a latency was observed, for the per-channel and per-queue breakdowns.
@@ -132,20 +150,10 @@ impl Recorder {
             record(self.uncorrected.entry(metric).or_insert_with(histogram), u);
         }
         if let Some(c) = labels.channel {
-            record(
-                self.by_channel
-                    .entry((c.to_owned(), metric))
-                    .or_insert_with(histogram),
-                corrected,
-            );
+            record(labelled(&mut self.by_channel, c, metric), corrected);
         }
         if let Some(q) = labels.queue {
-            record(
-                self.by_queue
-                    .entry((q.to_owned(), metric))
-                    .or_insert_with(histogram),
-                corrected,
-            );
+            record(labelled(&mut self.by_queue, q, metric), corrected);
         }
     }
 
@@ -155,55 +163,48 @@ impl Recorder {
     }
 
     /// Closes the current interval at `now` (time since the run's origin), compressing each
-    /// metric's interval histogram for the interval log. Returns each metric's p99 in the
-    /// interval, in milliseconds.
-    pub fn close_interval(&mut self, now: Duration) -> BTreeMap<&'static str, f64> {
-        let mut p99 = BTreeMap::new();
-        use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
-        let mut serializer = V2DeflateSerializer::new();
+    /// metric's interval histogram for the interval log. The histograms are cleared, not
+    /// dropped: they keep the size they grew to, instead of growing again every interval.
+    pub fn close_interval(&mut self, now: Duration) {
         let length = now.saturating_sub(self.interval_start);
-        for (metric, h) in std::mem::take(&mut self.interval) {
-            p99.insert(metric, h.value_at_quantile(0.99) as f64 / 1000.0);
-            let mut encoded = Vec::new();
-            if serializer.serialize(&h, &mut encoded).is_ok() {
+        for (&metric, h) in &mut self.interval {
+            if h.is_empty() {
+                continue;
+            }
+            if let Ok(encoded) = self.encoder.encode(h) {
                 self.intervals.push(IntervalRecord {
                     metric,
                     start: self.interval_start,
                     length,
+                    max_micros: h.max(),
                     encoded,
                 });
             }
+            h.reset();
         }
         self.interval_start = now;
-        p99
     }
 
-    /// Samples the platform's state at `now` (time since the origin) from its agents and
-    /// queues as the protocol reads them back, and closes the latency interval there.
-    pub fn sample(
-        &mut self,
-        now: Duration,
-        agents: &[omnisim_protocol::Agent],
-        queues: &[omnisim_protocol::Queue],
-    ) -> Sample {
-        let online = agents
-            .iter()
-            .filter(|a| a.presence == omnisim_protocol::Presence::Online);
-        let (used, capacity) = online.fold((0u32, 0u32), |(u, c), a| {
-            (u + a.used_capacity, c + a.spec.capacity)
-        });
-        let interval_p99 = self.close_interval(now);
+    /// Samples the platform's `load` at `now` (time since the origin), and closes the latency
+    /// interval there.
+    pub fn sample(&mut self, now: Duration, load: Load) -> Sample {
+        let routing_p99_ms = self
+            .interval
+            .get("routing")
+            .filter(|h| !h.is_empty())
+            .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0);
+        self.close_interval(now);
         let sample = Sample {
             t_s: now.as_secs_f64(),
-            queue_depth: queues.iter().map(|q| u64::from(q.waiting)).sum(),
-            occupancy: if capacity > 0 {
-                f64::from(used) / f64::from(capacity)
+            queue_depth: load.waiting,
+            occupancy: if load.online_capacity > 0 {
+                load.used_capacity as f64 / load.online_capacity as f64
             } else {
                 f64::NAN
             },
             arrivals: self.counts.arrivals_started,
             abandoned: self.counts.abandoned,
-            routing_p99_ms: interval_p99.get("routing").copied(),
+            routing_p99_ms,
         };
         self.samples.push(sample);
         sample
@@ -249,13 +250,10 @@ impl Recorder {
         } else {
             &self.by_channel
         };
-        let mut out: BTreeMap<String, BTreeMap<String, LatencyStats>> = BTreeMap::new();
-        for ((label, metric), h) in source {
-            out.entry(label.clone())
-                .or_default()
-                .insert((*metric).to_owned(), LatencyStats::of(h));
-        }
-        out
+        source
+            .iter()
+            .map(|(label, metrics)| (label.clone(), stats(metrics)))
+            .collect()
     }
 
     /// The corrected histogram of `metric`, if recorded.

@@ -180,10 +180,8 @@ impl Sim {
 
     /// Queue depth and occupancy now, and the latency interval closed.
     fn sample(&mut self) {
-        let agents = self.engine.agents(self.org).unwrap_or_default();
-        let queues = self.engine.queues(self.org).unwrap_or_default();
-        let now = Duration::from_micros(self.now);
-        self.recorder.sample(now, &agents, &queues);
+        let load = self.engine.load(self.org).unwrap_or_default();
+        self.recorder.sample(Duration::from_micros(self.now), load);
     }
 
     fn wake(&mut self, wake: Wake) {

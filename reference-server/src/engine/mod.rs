@@ -30,7 +30,7 @@ mod validate;
 pub use bot_flow::NOT_UNDERSTOOD;
 pub use command::{Command, OrgCommand, Reply};
 pub use consent::{OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION};
-pub use queries::Stats;
+pub use queries::{Load, Stats};
 pub use timers::Timer;
 
 use crate::fast_map::FastMap;

@@ -44,6 +44,14 @@ impl Engine {
         o.queues.keys().map(|q| self.queue(org, *q)).collect()
     }
 
+    /// Capacity used and offered by the org's online agents, and the sessions waiting in its
+    /// queues: what a sampler reads every interval, computed without copying any resource.
+    pub fn load(&self, org: OrgId) -> Result<Load, ApiError> {
+        let o = self.org(org)?;
+        let agents = o.agents.values().map(|a| &a.info);
+        Ok(Load::of(agents, o.queues.values().map(|q| q.waiting)))
+    }
+
     pub fn bot(&self, org: OrgId, id: BotId) -> Result<Bot, ApiError> {
         Ok(self.org(org)?.bot(id)?.clone())
     }
@@ -198,6 +206,36 @@ impl Engine {
         let mut v = self.work_items(org)?;
         v.retain(|w| w.session == session);
         Ok(v)
+    }
+}
+
+/// One org's load at an instant (see [`Engine::load`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Load {
+    pub used_capacity: u64,
+    pub online_capacity: u64,
+    /// Sessions waiting in the org's queues, offered ones included.
+    pub waiting: u64,
+}
+
+impl Load {
+    /// The load of `agents` (as the protocol reads them back) and of queues with `waiting`
+    /// sessions each.
+    pub fn of<'a>(
+        agents: impl IntoIterator<Item = &'a Agent>,
+        waiting: impl IntoIterator<Item = u32>,
+    ) -> Load {
+        let online = agents
+            .into_iter()
+            .filter(|a| a.presence == Presence::Online);
+        let (used, capacity) = online.fold((0, 0), |(u, c), a| {
+            (u + u64::from(a.used_capacity), c + u64::from(a.spec.capacity))
+        });
+        Load {
+            used_capacity: used,
+            online_capacity: capacity,
+            waiting: waiting.into_iter().map(u64::from).sum(),
+        }
     }
 }
 
