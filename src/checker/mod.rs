@@ -24,14 +24,19 @@ struct AgentView {
     live: FastMap<WorkId, (SessionId, u32)>,
 }
 
+/// What one party saw of one session.
+#[derive(Clone, Copy, Default)]
+struct View {
+    last_seq: u32,
+    ended: bool,
+}
+
 /// Observations and the violations found so far.
 #[derive(Default)]
 pub struct History {
     violations: Vec<Violation>,
-    /// Last seq each party saw per session.
-    last_seq: FastMap<(Party, SessionId), u32>,
-    /// Sessions a party saw end.
-    ended: FastMap<(Party, SessionId), ()>,
+    /// What each party saw of each session.
+    views: FastMap<(Party, SessionId), View>,
     agents: FastMap<AgentId, AgentView>,
     /// Each customer's user and conversation, from its inbound replies.
     customers: FastMap<String, (UserId, ConversationId)>,
@@ -65,50 +70,55 @@ impl History {
     /// A customer's stream shows a new session only after the previous one ended (R-SESS-1).
     pub fn message(&mut self, party: Party, session: SessionId, seq: u32) {
         if let Party::Customer(customer) = &party {
-            if let Some(open) = self.streamed.insert(customer.clone(), session) {
-                let ended = self.ended.contains_key(&(party.clone(), open));
-                if open != session && !ended {
+            match self.streamed.insert(customer.clone(), session) {
+                Some(open) if open != session && !self.saw_end(&party, open) => {
                     self.violate(
                         "R-SESS-1",
                         format!("{customer} got {session} while {open} was open"),
                     );
                 }
+                _ => {}
             }
         }
-        let key = (party.clone(), session);
-        if self.ended.contains_key(&key) {
+        let expected_next = matches!(party, Party::Customer(_));
+        let view = self.views.entry((party.clone(), session)).or_default();
+        let View { last_seq, ended } = *view;
+        view.last_seq = last_seq.max(seq);
+        let in_order = if expected_next {
+            seq == last_seq + 1
+        } else {
+            seq > last_seq
+        };
+        if ended {
             self.violate(
                 "R-SESS-5",
                 format!("{party:?} got seq {seq} of {session} after it ended"),
             );
         }
-        let last = self.last_seq.entry(key).or_insert(0);
-        let expected_next = matches!(party, Party::Customer(_));
-        let ok = if expected_next {
-            seq == *last + 1
-        } else {
-            seq > *last
-        };
-        let previous = *last;
-        *last = (*last).max(seq);
-        if !ok {
+        if !in_order {
             self.violate(
                 "R-SESS-2",
-                format!("{party:?} got seq {seq} of {session} after seq {previous}"),
+                format!("{party:?} got seq {seq} of {session} after seq {last_seq}"),
             );
         }
+    }
+
+    fn saw_end(&self, party: &Party, session: SessionId) -> bool {
+        self.views
+            .get(&(party.clone(), session))
+            .is_some_and(|v| v.ended)
     }
 
     /// A party was handed `session`'s transcript up to `seq` (an offer, a hello): later messages
     /// must come after it. Nothing is checked; a transcript may repeat what was seen.
     pub fn seen(&mut self, party: Party, session: SessionId, seq: u32) {
-        let last = self.last_seq.entry((party, session)).or_insert(0);
-        *last = (*last).max(seq);
+        let view = self.views.entry((party, session)).or_default();
+        view.last_seq = view.last_seq.max(seq);
     }
 
     /// A party saw `session` end.
     pub fn ended(&mut self, party: Party, session: SessionId) {
-        self.ended.insert((party, session), ());
+        self.views.entry((party, session)).or_default().ended = true;
     }
 
     /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one
@@ -117,19 +127,21 @@ impl History {
     /// orders both, decides that.
     pub fn inbound(&mut self, customer: &str, accepted: &InboundAccepted) {
         let (user, conversation) = (accepted.user, accepted.conversation_id);
-        if let Some(&(u, c)) = self.customers.get(customer) {
-            if u != user {
-                self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
-            }
-            if c != conversation {
-                self.violate(
-                    "R-SESS-5",
-                    format!("{customer} was in {c} and is now in {conversation}"),
-                );
-            }
+        let Some(seen) = self.customers.get_mut(customer) else {
+            self.customers
+                .insert(customer.to_owned(), (user, conversation));
+            return;
+        };
+        let (u, c) = std::mem::replace(seen, (user, conversation));
+        if u != user {
+            self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
         }
-        self.customers
-            .insert(customer.to_owned(), (user, conversation));
+        if c != conversation {
+            self.violate(
+                "R-SESS-5",
+                format!("{customer} was in {c} and is now in {conversation}"),
+            );
+        }
     }
 
     /// A provider retried a delivery: the retry must return the original's session and seq,

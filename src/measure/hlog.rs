@@ -153,14 +153,20 @@ mod tests {
     #[test]
     fn the_encoder_writes_what_hdrhistogram_writes() {
         let mut encoder = Encoder::default();
-        for values in [&[][..], &[1, 2, 3][..], &[5, 86_400_000_000, 17, 17, 1_000][..]] {
+        for values in [
+            &[][..],
+            &[1, 2, 3][..],
+            &[5, 86_400_000_000, 17, 17, 1_000][..],
+        ] {
             let mut h = Histogram::<u64>::new(3).unwrap();
             h.auto(true);
             for &v in values {
                 h.record(v).unwrap();
             }
             let mut theirs = Vec::new();
-            V2DeflateSerializer::new().serialize(&h, &mut theirs).unwrap();
+            V2DeflateSerializer::new()
+                .serialize(&h, &mut theirs)
+                .unwrap();
             assert_eq!(encoder.encode(&h).unwrap(), theirs);
         }
     }

@@ -113,13 +113,14 @@ impl Sim {
         };
         let channel = self.world.channels[cust.channel].id;
         let is_end = req.content == InboundContent::End;
-        let first = self.org_command(OrgCommand::Inbound(channel, req.clone()));
+        let again = retry.then(|| req.clone());
+        let first = self.org_command(OrgCommand::Inbound(channel, req));
         let Ok(Reply::Inbound(accepted)) = first else {
             return Err(first.err().unwrap_or_else(|| {
                 ApiError::new(ErrorCode::Internal, "inbound replied with something else")
             }));
         };
-        if retry {
+        if let Some(req) = again {
             if let Ok(Reply::Inbound(again)) = self.org_command(OrgCommand::Inbound(channel, req)) {
                 let original = (accepted.session, accepted.seq.map(|q| q.0));
                 let repeat = (again.session, again.seq.map(|q| q.0), again.duplicate);

@@ -89,21 +89,18 @@ impl Org {
             .expect("session ids held in engine state exist")
     }
 
-    /// Changes an agent while keeping the routing indexes in step with its presence, skills and
-    /// load (R-ROUTE-1, R-ROUTE-4).
+    /// Changes an agent's load or presence (never its skills: see `update_agent`) while keeping
+    /// the routing indexes in step (R-ROUTE-1, R-ROUTE-4).
     pub(crate) fn with_agent<R>(&mut self, id: AgentId, f: impl FnOnce(&mut AgentState) -> R) -> R {
         let faults = self.faults;
         let agent = self
             .agents
             .get_mut(&id)
             .expect("agent ids held in engine state exist");
-        if agent.info.presence == Presence::Online {
-            self.router.unindex_agent(&agent.skills, agent.rank(faults));
-        }
+        let before = agent.routable(faults);
         let result = f(agent);
-        if agent.info.presence == Presence::Online {
-            self.router.index_agent(&agent.skills, agent.rank(faults));
-        }
+        let after = agent.routable(faults);
+        self.router.reindex_agent(&agent.skills, before, after);
         result
     }
 

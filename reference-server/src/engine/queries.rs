@@ -229,7 +229,10 @@ impl Load {
             .into_iter()
             .filter(|a| a.presence == Presence::Online);
         let (used, capacity) = online.fold((0, 0), |(u, c), a| {
-            (u + u64::from(a.used_capacity), c + u64::from(a.spec.capacity))
+            (
+                u + u64::from(a.used_capacity),
+                c + u64::from(a.spec.capacity),
+            )
         });
         Load {
             used_capacity: used,

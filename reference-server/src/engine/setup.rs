@@ -248,11 +248,18 @@ impl Org {
             )));
         }
         let skills = self.skills.levels(&spec.skills);
-        let info = self.with_agent(id, |a| {
-            a.skills = skills;
-            a.info.spec = spec;
-            a.info.clone()
-        });
+        let a = self
+            .agents
+            .get_mut(&id)
+            .expect("checked above that the agent exists");
+        // The skills decide which pools hold the agent: out of the old ones, into the new.
+        let rank = a.routable(self.faults);
+        self.router.reindex_agent(&a.skills, rank, None);
+        a.skills = skills;
+        a.info.spec = spec;
+        let rank = a.routable(self.faults);
+        self.router.reindex_agent(&a.skills, None, rank);
+        let info = a.info.clone();
         self.fill_agent(ctx, id);
         Ok(info)
     }

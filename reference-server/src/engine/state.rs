@@ -57,6 +57,11 @@ impl AgentState {
             .saturating_sub(self.info.used_capacity)
     }
 
+    /// How routing ranks this agent now if it is online, else none.
+    pub fn routable(&self, faults: crate::faults::Faults) -> Option<AgentRank> {
+        (self.info.presence == omnisim_protocol::Presence::Online).then(|| self.rank(faults))
+    }
+
     /// How routing ranks this agent now (with the capacity_off_by_one fault, one unit of
     /// capacity too many).
     pub fn rank(&self, faults: crate::faults::Faults) -> AgentRank {

@@ -35,6 +35,23 @@ impl AgentIndex {
     /// Adds an online agent.
     pub fn insert(&mut self, r: AgentRank) {
         self.online.insert(r.id);
+        self.rank(r);
+    }
+
+    /// Removes an agent inserted with exactly `r`.
+    pub fn remove(&mut self, r: AgentRank) {
+        self.online.remove(&r.id);
+        self.unrank(r);
+    }
+
+    /// Moves an agent inserted with exactly `old` to `new` (same agent): it stays online.
+    pub fn update(&mut self, old: AgentRank, new: AgentRank) {
+        debug_assert_eq!(old.id, new.id);
+        self.unrank(old);
+        self.rank(new);
+    }
+
+    fn rank(&mut self, r: AgentRank) {
         if r.free > 0 {
             let b = self.by_free.entry(r.free).or_default();
             b.by_load.insert((r.open_work, r.last_assigned, r.id));
@@ -42,9 +59,7 @@ impl AgentIndex {
         }
     }
 
-    /// Removes an agent inserted with exactly `r`.
-    pub fn remove(&mut self, r: AgentRank) {
-        self.online.remove(&r.id);
+    fn unrank(&mut self, r: AgentRank) {
         if let Some(b) = self.by_free.get_mut(&r.free) {
             b.by_load.remove(&(r.open_work, r.last_assigned, r.id));
             b.by_idle.remove(&(r.last_assigned, r.id));
@@ -131,9 +146,14 @@ mod tests {
             Some(AgentId(2))
         );
         ix.remove(rank(2, 3, 0, None));
+        ix.update(rank(3, 1, 0, None), rank(3, 2, 1, Some(40)));
         assert_eq!(
             ix.best(RoutingModel::MostAvailable, 1, |_| false),
             Some(AgentId(1))
+        );
+        assert_eq!(
+            ix.best(RoutingModel::LeastActive, 2, |a| a == AgentId(1)),
+            Some(AgentId(3))
         );
         assert_eq!(ix.online_count(), 2);
         assert!(!ix.contains(AgentId(2)));

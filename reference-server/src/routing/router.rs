@@ -77,20 +77,25 @@ impl Router {
         &self.reqs[req.0 as usize].agents
     }
 
-    /// Makes an online agent with `skills` routable under `rank`.
-    pub fn index_agent(&mut self, skills: &SkillLevels, rank: AgentRank) {
-        for pool in &mut self.reqs {
-            if satisfies(skills, &pool.needs) {
-                pool.agents.insert(rank);
-            }
+    /// Moves an agent with `skills` from one rank to another, `None` meaning not routable
+    /// (offline): what a change of its load or presence needs.
+    pub fn reindex_agent(
+        &mut self,
+        skills: &SkillLevels,
+        before: Option<AgentRank>,
+        after: Option<AgentRank>,
+    ) {
+        if before == after {
+            return;
         }
-    }
-
-    /// Undoes [`Router::index_agent`] made with the same arguments.
-    pub fn unindex_agent(&mut self, skills: &SkillLevels, rank: AgentRank) {
         for pool in &mut self.reqs {
             if satisfies(skills, &pool.needs) {
-                pool.agents.remove(rank);
+                match (before, after) {
+                    (Some(b), Some(a)) => pool.agents.update(b, a),
+                    (Some(b), None) => pool.agents.remove(b),
+                    (None, Some(a)) => pool.agents.insert(a),
+                    (None, None) => {}
+                }
             }
         }
     }
