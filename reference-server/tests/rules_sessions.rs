@@ -367,6 +367,21 @@ fn r_sess_9_transcript_read_back_and_resume_from_last_seen_seq() {
             .unwrap()
             .is_empty()
     );
+    // Ended, it still reads back whole, from every view.
+    w.customer_end(web, "u").unwrap();
+    let t = w.engine.transcript(w.org, s).unwrap();
+    assert_eq!(t.session.status, SessionStatus::Ended);
+    assert_eq!(t.messages.len(), 5);
+    assert_eq!(w.engine.messages_after(w.org, s, Seq(3)).unwrap().len(), 2);
+    assert_eq!(
+        w.engine
+            .channel_messages_after(w.org, web, 0)
+            .unwrap()
+            .len(),
+        5
+    );
+    let listed = w.engine.sessions(w.org).unwrap();
+    assert_eq!(listed.iter().map(|l| l.id).collect::<Vec<_>>(), vec![s]);
 }
 
 #[test]

@@ -22,7 +22,12 @@ pub struct Org {
     pub bots: BTreeMap<BotId, Bot>,
     pub agents: BTreeMap<AgentId, AgentState>,
     pub users: FastMap<UserId, MessagingUser>,
+    /// Open sessions (any status but ended): the only ones a command can change.
     pub sessions: FastMap<SessionId, SessionState>,
+    /// Ended sessions, read-only from the moment they end (R-SESS-5) and still read back in
+    /// full (R-SESS-9). Kept apart so that the map every command touches holds only the open
+    /// sessions, however long the platform has run.
+    pub ended: FastMap<SessionId, Box<SessionState>>,
     /// Each user's sessions, oldest first: a customer stream resumes across them (R-SESS-9).
     pub user_sessions: FastMap<UserId, Vec<SessionId>>,
     pub work: FastMap<WorkId, WorkItem>,
@@ -46,6 +51,7 @@ impl Org {
             agents: BTreeMap::new(),
             users: FastMap::default(),
             sessions: FastMap::default(),
+            ended: FastMap::default(),
             user_sessions: FastMap::default(),
             work: FastMap::default(),
             router: Router::default(),
@@ -74,15 +80,30 @@ impl Org {
         self.users.get(&id).ok_or_else(|| not_found(id))
     }
 
+    /// A session, open or ended.
     pub fn session(&self, id: SessionId) -> Result<&SessionState, ApiError> {
-        self.sessions.get(&id).ok_or_else(|| not_found(id))
+        match self.sessions.get(&id) {
+            Some(s) => Ok(s),
+            None => self
+                .ended
+                .get(&id)
+                .map(|s| &**s)
+                .ok_or_else(|| not_found(id)),
+        }
+    }
+
+    /// Every session, open and ended, in no particular order.
+    pub fn all_sessions(&self) -> impl Iterator<Item = &SessionState> {
+        self.sessions
+            .values()
+            .chain(self.ended.values().map(|s| &**s))
     }
 
     pub fn work_item(&self, id: WorkId) -> Result<&WorkItem, ApiError> {
         self.work.get(&id).ok_or_else(|| not_found(id))
     }
 
-    /// A session the engine itself holds the id of.
+    /// An open session the engine itself holds the id of.
     pub(crate) fn session_mut(&mut self, id: SessionId) -> &mut SessionState {
         self.sessions
             .get_mut(&id)

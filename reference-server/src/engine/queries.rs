@@ -97,8 +97,7 @@ impl Engine {
     pub fn sessions(&self, org: OrgId) -> Result<Vec<Session>, ApiError> {
         let mut v: Vec<Session> = self
             .org(org)?
-            .sessions
-            .values()
+            .all_sessions()
             .map(|s| s.info.clone())
             .collect();
         v.sort_unstable_by_key(|s| s.id);
@@ -136,10 +135,10 @@ impl Engine {
         let o = self.org(org)?;
         let log = &o.channel(channel)?.log;
         let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
-        Ok(log[start..]
+        log[start..]
             .iter()
-            .map(|(s, seq)| o.sessions[s].messages[seq.0 as usize - 1].clone())
-            .collect())
+            .map(|(s, seq)| Ok(o.session(*s)?.messages[seq.0 as usize - 1].clone()))
+            .collect()
     }
 
     /// A user's messages after message `after` of `session`, across the user's later sessions
@@ -157,7 +156,7 @@ impl Engine {
         let sessions = o.user_sessions.get(&user).map_or(&[][..], |v| &v[..]);
         let mut out = Vec::new();
         for s in sessions.iter().filter(|s| **s >= session) {
-            let messages = &o.sessions[s].messages;
+            let messages = &o.session(*s)?.messages;
             let skip = if *s == session {
                 (after.0 as usize).min(messages.len())
             } else {
@@ -268,7 +267,7 @@ impl Engine {
         let mut orgs: Vec<&Org> = self.orgs.values().collect();
         orgs.sort_unstable_by_key(|o| o.id);
         for o in orgs {
-            for s in o.sessions.values() {
+            for s in o.all_sessions() {
                 if let Some(e) = stats.sessions.iter_mut().find(|e| e.0 == s.info.status) {
                     e.1 += 1;
                 }

@@ -268,6 +268,10 @@ impl Org {
         if let Some(u) = self.users.get_mut(&user) {
             u.open_session = None;
         }
+        if let Some(mut s) = self.sessions.remove(&session) {
+            s.messages.shrink_to_fit();
+            self.ended.insert(session, Box::new(s));
+        }
         if let Some(agent) = agent {
             self.fill_agent(ctx, agent);
         }
