@@ -472,7 +472,7 @@ fn interval_table(t: &Table) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nintervals at {:.0}% of the forecast: {:.1} agent-hours on contacts, {:.1} rostered\n{:>5} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6} {:>7} {:>7} {:>9} {:>6}",
+        "\nintervals at {:.0}% of the forecast: {:.1} agent-hours on contacts, {:.1} rostered\n{:>5} {:>8} {:>6} {:>8} {:>6} {:>8} {:>6} {:>7} {:>7} {:>9} {:>6}{}",
         t.load_factor * 100.0,
         t.agent_hours,
         t.rostered_hours,
@@ -486,12 +486,17 @@ fn interval_table(t: &Table) -> String {
         "ASA s",
         "Pwait %",
         "Pabandon %",
-        "occ %"
+        "occ %",
+        if t.rows.iter().any(|r| r.simulated.is_some()) {
+            "   simulated day: SL %, abandoned %"
+        } else {
+            ""
+        }
     );
     for r in &t.rows {
         let _ = writeln!(
             out,
-            "{:>5} {:>8.0} {:>6.0} {:>8.2} {:>6} {:>8} {:>6.1} {:>7.1} {:>7.1} {:>9.2} {:>6.1}{}",
+            "{:>5} {:>8.0} {:>6.0} {:>8.2} {:>6} {:>8} {:>6.1} {:>7.1} {:>7.1} {:>9.2} {:>6.1}{}{}",
             plan_html::clock(r.start_s),
             r.volume,
             r.aht_s,
@@ -503,6 +508,11 @@ fn interval_table(t: &Table) -> String {
             r.p_wait * 100.0,
             r.p_abandon * 100.0,
             r.occupancy * 100.0,
+            r.simulated.map_or(String::new(), |sim| format!(
+                "   {} {}",
+                plan_html::percent_ci(sim.service_level),
+                plan_html::percent_ci(sim.abandon_rate)
+            )),
             if r.high_occupancy {
                 "  warning: above 90% occupancy"
             } else {

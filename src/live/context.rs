@@ -33,11 +33,19 @@ pub struct Shared {
     pub opted_out: HashSet<String>,
     /// Recipients that have written in: their service window is open.
     pub wrote_in: HashSet<String>,
+    /// When arrivals began: the time the per-interval outcomes count from.
+    pub origin: Option<Instant>,
     /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.
     awaiting_ack: HashMap<SessionId, Vec<(&'static str, Instant)>>,
 }
 
 impl Shared {
+    /// Time since arrivals began (zero before).
+    pub fn since_origin(&self, at: Instant) -> Duration {
+        self.origin
+            .map_or(Duration::ZERO, |o| at.saturating_duration_since(o))
+    }
+
     /// The uncorrected view of `metric` for `session`, ending at `at`: measured from when the
     /// server acknowledged the request, as a tool that starts its clock once its call returned
     /// would. Recorded now if the acknowledgment is known, else when it arrives.

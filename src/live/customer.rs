@@ -530,9 +530,13 @@ impl Customer {
         let intended = {
             let mut s = self.ctx.shared();
             s.recorder.counts.handed_off += 1;
-            s.requested
+            let intended = s
+                .requested
                 .get(&self.session)
-                .map_or(self.start, |r| r.intended)
+                .map_or(self.start, |r| r.intended);
+            let asked = s.since_origin(intended);
+            s.recorder.periods.offered(asked);
+            intended
         };
         let patience = self.ctx.scenario.customers.patience.sample(&mut self.rng);
         let deadline = intended + patience;
@@ -559,7 +563,12 @@ impl Customer {
                 }
                 Next::Event(_) => {}
                 Next::Timeout => {
-                    self.ctx.shared().recorder.counts.abandoned += 1;
+                    {
+                        let mut s = self.ctx.shared();
+                        s.recorder.counts.abandoned += 1;
+                        let asked = s.since_origin(intended);
+                        s.recorder.periods.abandoned(asked);
+                    }
                     let _ = self.inbound(InboundContent::End).await;
                     loop {
                         self.message_from(Sender::Agent, None).await?;

@@ -146,6 +146,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
+    {
+        let mut shared = ctx.shared();
+        shared.origin = Some(origin);
+        shared.recorder.periods = ctx.scenario.arrivals.periods();
+    }
     for tx in origins {
         let _ = tx.send(origin);
     }

@@ -4,6 +4,7 @@
 
 pub mod hlog;
 pub mod outcome;
+pub mod periods;
 pub mod recorder;
 pub mod summary;
 pub mod thresholds;

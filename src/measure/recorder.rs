@@ -113,6 +113,8 @@ pub struct Recorder {
     pub counts: Counts,
     pub errors: BTreeMap<String, u64>,
     pub samples: Vec<Sample>,
+    /// Outcomes per arrival interval (none unless the driver sets the intervals).
+    pub periods: super::periods::Periods,
     /// The current interval's corrected histograms, per metric.
     interval: BTreeMap<&'static str, Histogram<u64>>,
     interval_start: Duration,

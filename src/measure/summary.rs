@@ -158,6 +158,10 @@ pub struct Summary {
     pub service_level: ServiceLevel,
     pub occupancy: Option<f64>,
     pub series: Vec<Point>,
+    /// Per arrival interval, when the scenario's arrivals come in intervals: what became of the
+    /// contacts that asked for an agent in each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_interval: Vec<super::periods::IntervalOutcome>,
     pub errors: BTreeMap<String, u64>,
     /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
     pub violations: Vec<crate::checker::Violation>,
@@ -266,6 +270,7 @@ impl Summary {
                 })
                 .collect(),
             errors: r.errors.clone(),
+            by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),
             generator_warning,

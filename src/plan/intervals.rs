@@ -44,6 +44,10 @@ pub struct IntervalRow {
     pub p_abandon: f64,
     pub occupancy: f64,
     pub high_occupancy: bool,
+    /// What a simulated day with these agents measured for the interval's contacts (the
+    /// forecast table of a scenario plan; see `day_check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulated: Option<super::day_check::SimulatedInterval>,
 }
 
 /// A staffing table under one load multiplier.
@@ -145,6 +149,7 @@ fn staff_interval(
         p_abandon: 0.0,
         occupancy: 0.0,
         high_occupancy: false,
+        simulated: None,
     };
     if rate_per_s <= 0.0 {
         return Ok(row);

@@ -2,6 +2,7 @@
 //!
 //! [`erlang`] holds Erlang B, C (M/M/N) and A (M/M/N+M), analytic and exact to floating point.
 
+pub mod day_check;
 pub mod erlang;
 pub mod intervals;
 pub mod scenario_sweep;

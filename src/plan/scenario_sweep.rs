@@ -2,6 +2,7 @@
 //! several replications, with the Erlang figures beside where the model fits, and the interval
 //! staffing table of the day when the arrival profile has intervals.
 
+use super::day_check;
 use super::erlang::ServiceLevelDefinition;
 use super::intervals::{self, Goal, Table};
 use super::simulate::Estimate;
@@ -170,7 +171,11 @@ pub fn plan(
                 ..goal
             };
             for factor in intervals::WHAT_IFS {
-                tables.push(intervals::staff(&day, aht, &goal, factor)?);
+                let mut table = intervals::staff(&day, aht, &goal, factor)?;
+                if factor == 1.0 {
+                    day_check::check(scenario, group, &mut table, replications, seed)?;
+                }
+                tables.push(table);
             }
         }
     }

@@ -7,6 +7,16 @@ use crate::plan::intervals::Table;
 use crate::plan::simulate::Estimate;
 use std::fmt::Write;
 
+/// An estimated share as a percentage with its 95% half-width; a dash when nothing was
+/// measured.
+pub fn percent_ci(e: Estimate) -> String {
+    if e.mean.is_nan() {
+        "-".to_owned()
+    } else {
+        format!("{:.1}±{:.1}%", e.mean * 100.0, e.half_width * 100.0)
+    }
+}
+
 /// One staff size: the simulated figures (service level, ASA in seconds, abandonment,
 /// occupancy) and the analytic ones where a model fits.
 pub struct Point {
@@ -119,16 +129,21 @@ pub fn render(p: &PlanPage) -> String {
             h,
             "<h2>Intervals at {:.0}% of the forecast</h2><p>{:.1} agent-hours on contacts, {:.1} rostered</p>\
              <table><tr><th>start</th><th>volume</th><th>AHT (s)</th><th>load (Erl)</th><th>agents</th>\
-             <th>rostered</th><th>SL</th><th>ASA (s)</th><th>P(wait)</th><th>P(abandon)</th><th>occupancy</th></tr>",
+             <th>rostered</th><th>SL</th><th>ASA (s)</th><th>P(wait)</th><th>P(abandon)</th><th>occupancy</th>{}</tr>",
             t.load_factor * 100.0,
             t.agent_hours,
-            t.rostered_hours
+            t.rostered_hours,
+            if t.rows.iter().any(|r| r.simulated.is_some()) {
+                "<th>simulated day: SL</th><th>abandoned</th>"
+            } else {
+                ""
+            }
         );
         for r in &t.rows {
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.2}</td><td>{}</td><td>{}</td>\
-                 <td>{:.1}%</td><td>{:.1}</td><td>{:.1}%</td><td>{:.2}%</td><td{}>{:.1}%</td></tr>",
+                 <td>{:.1}%</td><td>{:.1}</td><td>{:.1}%</td><td>{:.2}%</td><td{}>{:.1}%</td>{}</tr>",
                 clock(r.start_s),
                 r.volume,
                 r.aht_s,
@@ -144,7 +159,12 @@ pub fn render(p: &PlanPage) -> String {
                 } else {
                     ""
                 },
-                r.occupancy * 100.0
+                r.occupancy * 100.0,
+                r.simulated.map_or(String::new(), |sim| format!(
+                    "<td>{}</td><td>{}</td>",
+                    percent_ci(sim.service_level),
+                    percent_ci(sim.abandon_rate)
+                ))
             );
         }
         h.push_str("</table>");

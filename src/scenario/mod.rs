@@ -378,6 +378,11 @@ pub enum EntryRef {
 }
 
 impl Arrivals {
+    /// Outcome counters for the intervals (none without intervals).
+    pub fn periods(&self) -> crate::measure::periods::Periods {
+        crate::measure::periods::Periods::new(self.intervals.iter().map(|i| i.length.0))
+    }
+
     /// The arrival rate per second at `t` into a run of length `total`.
     pub fn rate_at(&self, t: Duration, total: Duration) -> f64 {
         if let Some(r) = self.rate {

@@ -261,9 +261,10 @@ impl Sim {
             let sta = Duration::from_micros(self.now - intended);
             self.recorder
                 .latency("speed_to_answer", sta, Some(sta), labels);
-            if sta <= self.scenario.service_level_threshold.0 {
-                self.recorder.counts.accepted_within_service_level += 1;
-            }
+            let within = sta <= self.scenario.service_level_threshold.0;
+            self.recorder.counts.accepted_within_service_level += u64::from(within);
+            let asked = Duration::from_micros(intended);
+            self.recorder.periods.answered(asked, sta, within);
         }
         let agent = &mut self.agents[a];
         agent.held.insert(

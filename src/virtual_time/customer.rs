@@ -194,6 +194,9 @@ impl Sim {
             note.requested = Some(intended);
         }
         self.recorder.counts.handed_off += 1;
+        self.recorder
+            .periods
+            .offered(Duration::from_micros(intended));
         self.set_phase(c, Phase::Waiting);
         let cust = &mut self.customers[c];
         let patience = self.scenario.customers.patience.sample(&mut cust.rng);
@@ -558,6 +561,12 @@ impl Sim {
             return;
         }
         self.recorder.counts.abandoned += 1;
+        let session = self.customers[c].session;
+        if let Some(asked) = self.sessions.get(&session).and_then(|n| n.requested) {
+            self.recorder
+                .periods
+                .abandoned(Duration::from_micros(asked));
+        }
         self.end_session(c);
     }
 

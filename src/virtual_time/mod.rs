@@ -356,6 +356,7 @@ pub fn run(
         scenario,
     };
     sim.recorder.counts.arrivals_scheduled = sim.arrivals.len() as u64;
+    sim.recorder.periods = sim.scenario.arrivals.periods();
     sim.start_agents();
     sim.deliver();
     if !sim.arrivals.is_empty() {

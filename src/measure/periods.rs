@@ -1,0 +1,154 @@
+//! What became of the contacts that asked for an agent, by the arrival interval they asked in
+//! (the scenario's `[arrivals] intervals`): what a run says about each half hour of a day, and
+//! what each row of a staffing table is checked against.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Counts of one interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Counts {
+    offered: u64,
+    answered: u64,
+    answered_within: u64,
+    abandoned: u64,
+    wait: Duration,
+}
+
+/// Outcomes per arrival interval, while a run goes.
+#[derive(Clone, Debug, Default)]
+pub struct Periods {
+    /// Where each interval ends, from the run's origin.
+    ends: Vec<Duration>,
+    counts: Vec<Counts>,
+}
+
+/// One interval's outcomes, as the summary reports them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntervalOutcome {
+    pub start_s: f64,
+    pub length_s: f64,
+    /// Contacts that asked for an agent in the interval.
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    /// Answered within the threshold over answered + abandoned, as the run's own service level.
+    pub service_level: Option<f64>,
+    /// Abandoned over answered + abandoned.
+    pub abandon_rate: Option<f64>,
+    /// Mean wait of the answered ones, seconds.
+    pub asa_s: Option<f64>,
+}
+
+impl Periods {
+    /// Intervals of these lengths, one after the other from the origin; none counts nothing.
+    pub fn new(lengths: impl IntoIterator<Item = Duration>) -> Periods {
+        let ends: Vec<Duration> = lengths
+            .into_iter()
+            .scan(Duration::ZERO, |end, length| {
+                *end += length;
+                Some(*end)
+            })
+            .collect();
+        Periods {
+            counts: vec![Counts::default(); ends.len()],
+            ends,
+        }
+    }
+
+    /// The interval a contact that asked at `at` counts in; after the last, the last (the drain
+    /// belongs to the day's end).
+    fn at(&mut self, at: Duration) -> Option<&mut Counts> {
+        let i = self.ends.partition_point(|end| *end <= at);
+        let last = self.counts.len().checked_sub(1)?;
+        self.counts.get_mut(i.min(last))
+    }
+
+    /// A contact asked for an agent at `asked`.
+    pub fn offered(&mut self, asked: Duration) {
+        if let Some(c) = self.at(asked) {
+            c.offered += 1;
+        }
+    }
+
+    /// A contact that asked at `asked` was answered after `wait`, `within` the threshold or not.
+    pub fn answered(&mut self, asked: Duration, wait: Duration, within: bool) {
+        if let Some(c) = self.at(asked) {
+            c.answered += 1;
+            c.answered_within += u64::from(within);
+            c.wait += wait;
+        }
+    }
+
+    /// A contact that asked at `asked` gave up waiting.
+    pub fn abandoned(&mut self, asked: Duration) {
+        if let Some(c) = self.at(asked) {
+            c.abandoned += 1;
+        }
+    }
+
+    /// Every interval's outcomes.
+    pub fn outcomes(&self) -> Vec<IntervalOutcome> {
+        let starts = std::iter::once(Duration::ZERO).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .zip(&self.counts)
+            .map(|((start, end), c)| {
+                let ended = c.answered + c.abandoned;
+                let ratio = |n: u64| (ended > 0).then(|| n as f64 / ended as f64);
+                IntervalOutcome {
+                    start_s: start.as_secs_f64(),
+                    length_s: (*end - start).as_secs_f64(),
+                    offered: c.offered,
+                    answered: c.answered,
+                    abandoned: c.abandoned,
+                    service_level: ratio(c.answered_within),
+                    abandon_rate: ratio(c.abandoned),
+                    asa_s: (c.answered > 0).then(|| c.wait.as_secs_f64() / c.answered as f64),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mins(m: u64) -> Duration {
+        Duration::from_secs(60 * m)
+    }
+
+    #[test]
+    fn contacts_count_in_the_interval_they_asked_in() {
+        let mut p = Periods::new([mins(30), mins(30)]);
+        p.offered(mins(0));
+        p.answered(mins(0), Duration::from_secs(10), true);
+        p.offered(mins(29));
+        p.abandoned(mins(29));
+        p.offered(mins(30));
+        p.answered(mins(30), Duration::from_secs(90), false);
+        // Asked during the drain: the last interval.
+        p.offered(mins(75));
+        p.answered(mins(75), Duration::from_secs(30), true);
+        let o = p.outcomes();
+        assert_eq!(o.len(), 2);
+        assert_eq!((o[0].start_s, o[0].length_s), (0.0, 1800.0));
+        assert_eq!((o[0].offered, o[0].answered, o[0].abandoned), (2, 1, 1));
+        assert_eq!(o[0].service_level, Some(0.5));
+        assert_eq!(o[0].asa_s, Some(10.0));
+        assert_eq!(o[1].start_s, 1800.0);
+        assert_eq!((o[1].offered, o[1].answered), (2, 2));
+        assert_eq!(o[1].service_level, Some(0.5));
+        assert_eq!(o[1].abandon_rate, Some(0.0));
+        assert_eq!(o[1].asa_s, Some(60.0));
+    }
+
+    #[test]
+    fn a_run_without_intervals_reports_none() {
+        let mut p = Periods::new([]);
+        p.offered(mins(3));
+        p.answered(mins(3), mins(1), true);
+        assert!(p.outcomes().is_empty());
+    }
+}
