@@ -89,25 +89,65 @@ pub struct Sample {
     pub routing_p99_ms: Option<f64>,
 }
 
-/// Histograms per label (a channel or queue name), then per metric.
-type Breakdown = BTreeMap<String, BTreeMap<&'static str, Histogram<u64>>>;
+/// Values by metric name, sorted by name. A run records a handful of metrics, each up to
+/// millions of times: a scan that first compares the names' addresses (a metric is always
+/// named by the same literal) costs less than a tree of string comparisons.
+struct ByMetric<V> {
+    entries: Vec<(&'static str, V)>,
+}
+
+impl<V> Default for ByMetric<V> {
+    fn default() -> Self {
+        ByMetric {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V> ByMetric<V> {
+    fn entry(&mut self, metric: &'static str, make: impl FnOnce() -> V) -> &mut V {
+        let found = self
+            .entries
+            .iter()
+            .position(|(m, _)| std::ptr::eq(*m, metric))
+            .or_else(|| self.entries.iter().position(|(m, _)| *m == metric));
+        let i = found.unwrap_or_else(|| {
+            let at = self.entries.partition_point(|(m, _)| *m < metric);
+            self.entries.insert(at, (metric, make()));
+            at
+        });
+        &mut self.entries[i].1
+    }
+
+    fn get(&self, metric: &str) -> Option<&V> {
+        self.entries
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Histograms per label (a channel or queue name), sorted, then per metric.
+type Breakdown = Vec<(String, ByMetric<Histogram<u64>>)>;
 
 /// The histogram of `metric` under `label`, the label copied only the first time it is seen.
 fn labelled<'a>(b: &'a mut Breakdown, label: &str, metric: &'static str) -> &'a mut Histogram<u64> {
-    if !b.contains_key(label) {
-        b.insert(label.to_owned(), BTreeMap::new());
-    }
-    b.get_mut(label)
-        .expect("inserted above")
-        .entry(metric)
-        .or_insert_with(histogram)
+    let i = match b.iter().position(|(l, _)| l == label) {
+        Some(i) => i,
+        None => {
+            let at = b.partition_point(|(l, _)| l.as_str() < label);
+            b.insert(at, (label.to_owned(), ByMetric::default()));
+            at
+        }
+    };
+    b[i].1.entry(metric, histogram)
 }
 
 /// Histograms, counters and series of one run.
 #[derive(Default)]
 pub struct Recorder {
-    corrected: BTreeMap<&'static str, Histogram<u64>>,
-    uncorrected: BTreeMap<&'static str, Histogram<u64>>,
+    corrected: ByMetric<Histogram<u64>>,
+    uncorrected: ByMetric<Histogram<u64>>,
     by_channel: Breakdown,
     by_queue: Breakdown,
     pub counts: Counts,
@@ -116,7 +156,7 @@ pub struct Recorder {
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,
     /// The current interval's corrected histograms, per metric.
-    interval: BTreeMap<&'static str, Histogram<u64>>,
+    interval: ByMetric<Histogram<u64>>,
     interval_start: Duration,
     /// Closed intervals, compressed.
     pub intervals: Vec<IntervalRecord>,
@@ -140,16 +180,10 @@ impl Recorder {
         uncorrected: Option<Duration>,
         labels: Labels,
     ) {
-        record(
-            self.corrected.entry(metric).or_insert_with(histogram),
-            corrected,
-        );
-        record(
-            self.interval.entry(metric).or_insert_with(histogram),
-            corrected,
-        );
+        record(self.corrected.entry(metric, histogram), corrected);
+        record(self.interval.entry(metric, histogram), corrected);
         if let Some(u) = uncorrected {
-            record(self.uncorrected.entry(metric).or_insert_with(histogram), u);
+            record(self.uncorrected.entry(metric, histogram), u);
         }
         if let Some(c) = labels.channel {
             record(labelled(&mut self.by_channel, c, metric), corrected);
@@ -161,7 +195,7 @@ impl Recorder {
 
     /// Records only the uncorrected view of `metric` (its corrected view was recorded already).
     pub fn record_uncorrected(&mut self, metric: &'static str, d: Duration) {
-        record(self.uncorrected.entry(metric).or_insert_with(histogram), d);
+        record(self.uncorrected.entry(metric, histogram), d);
     }
 
     /// Closes the current interval at `now` (time since the run's origin), compressing each
@@ -169,13 +203,13 @@ impl Recorder {
     /// dropped: they keep the size they grew to, instead of growing again every interval.
     pub fn close_interval(&mut self, now: Duration) {
         let length = now.saturating_sub(self.interval_start);
-        for (&metric, h) in &mut self.interval {
+        for (metric, h) in &mut self.interval.entries {
             if h.is_empty() {
                 continue;
             }
             if let Ok(encoded) = self.encoder.encode(h) {
                 self.intervals.push(IntervalRecord {
-                    metric,
+                    metric: *metric,
                     start: self.interval_start,
                     length,
                     max_micros: h.max(),
@@ -264,8 +298,9 @@ impl Recorder {
     }
 }
 
-fn stats(source: &BTreeMap<&'static str, Histogram<u64>>) -> BTreeMap<String, LatencyStats> {
+fn stats(source: &ByMetric<Histogram<u64>>) -> BTreeMap<String, LatencyStats> {
     source
+        .entries
         .iter()
         .map(|(m, h)| ((*m).to_owned(), LatencyStats::of(h)))
         .collect()

@@ -108,7 +108,7 @@ impl Sim {
         let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
             address: cust.address.to_string(),
-            provider_message_id: format!("{}-{}-{}", self.seed, cust.index, cust.pmid),
+            provider_message_id: super::dashed(&[self.seed, cust.index, u64::from(cust.pmid)]),
             content,
         };
         let channel = self.world.channels[cust.channel].id;
