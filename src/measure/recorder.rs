@@ -209,7 +209,7 @@ impl Recorder {
             }
             if let Ok(encoded) = self.encoder.encode(h) {
                 self.intervals.push(IntervalRecord {
-                    metric: *metric,
+                    metric,
                     start: self.interval_start,
                     length,
                     max_micros: h.max(),
