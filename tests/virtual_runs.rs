@@ -121,3 +121,51 @@ fn the_engine_in_virtual_time_reproduces_erlang_c() {
     let handle = s.latency_ms["handle"].mean / 1000.0;
     assert!((handle - 18.0).abs() < 1.0, "handle {handle}");
 }
+
+/// The M/M/N scenario with agents of capacity 3, loaded so that most hold several chats.
+fn concurrent(speed: Option<&str>) -> Scenario {
+    let agents = "count = 14\ncapacity = 1";
+    let mut text = MMN.replace(agents, "count = 5\ncapacity = 3");
+    if let Some(speed) = speed {
+        text = text.replace("capacity = 3", &format!("capacity = 3\nspeed = {speed}"));
+    }
+    text = text.replace("duration = \"20000s\"", "duration = \"5000s\"");
+    Scenario::parse(&text, "concurrent.toml").unwrap()
+}
+
+#[test]
+fn a_concurrency_curve_slows_each_chat_as_an_agent_takes_more() {
+    let handle = |speed| {
+        let s = virtual_time::run(concurrent(speed), None, None)
+            .unwrap()
+            .summary;
+        assert!(s.violations.is_empty(), "{:?}", s.violations);
+        s.latency_ms["handle"].mean / 1000.0
+    };
+    let full = handle(None);
+    let same_as_full = handle(Some("[1, 2, 3]"));
+    let shared = handle(Some("[1, 1.5, 1.8]"));
+    assert!((full - 18.0).abs() < 1.5, "at full speed: {full}");
+    assert!((same_as_full - full).abs() < 1e-9, "f(j) = j is full speed");
+    // Holding two or three chats, each runs at 0.75 or 0.6 of solo speed.
+    assert!(shared > 1.2 * full, "shared {shared} vs full {full}");
+}
+
+#[test]
+fn concurrency_curves_are_checked_against_the_capacity() {
+    let bad = |speed: &str| {
+        let text = MMN.replace("capacity = 1", &format!("capacity = 2\nspeed = {speed}"));
+        Scenario::parse(&text, "bad.toml").unwrap_err().to_string()
+    };
+    assert!(
+        bad("[1]").contains("one value per unit of capacity"),
+        "{}",
+        bad("[1]")
+    );
+    assert!(bad("[1, 2.5]").contains("concave"), "{}", bad("[1, 2.5]"));
+    assert!(
+        bad("[2, 3]").contains("first value is 1"),
+        "{}",
+        bad("[2, 3]")
+    );
+}

@@ -229,9 +229,8 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
         }
         (1..=args.concurrency).map(f64::from).collect()
     } else {
-        if (args.speed[0] - 1.0).abs() > 1e-9 || args.speed.iter().any(|s| *s <= 0.0) {
-            bail!("--speed: the first value is 1 (one chat alone) and all are positive");
-        }
+        omnisim::plan::simulate::check_speed(&args.speed)
+            .map_err(|e| anyhow::anyhow!("--speed: {e}"))?;
         args.speed.clone()
     };
     if args.customers < 100 {

@@ -173,6 +173,13 @@ impl Agent {
         self.later_at(Instant::now() + delay, action);
     }
 
+    /// Runs `action` (a reply or a transfer) after the reply time for the conversations the
+    /// agent holds now.
+    fn reply_later(&mut self, action: Action) {
+        let delay = self.def.reply_delay(&mut self.rng, self.held.len());
+        self.later_at(Instant::now() + delay, action);
+    }
+
     /// Runs `action` at `at`.
     fn later_at(&self, at: Instant, action: Action) {
         let tx = self.later.clone();
@@ -334,7 +341,7 @@ impl Agent {
         if let Some(h) = self.held.get_mut(&m.session) {
             h.answering = true;
         }
-        self.later(self.def.reply_time, action);
+        self.reply_later(action);
     }
 
     /// Drops the socket, opens a new one and resumes from its hello: requests in flight are lost,
@@ -418,7 +425,7 @@ impl Agent {
                         .is_some_and(|m| m.sender == Sender::EndUser);
                     if unanswered && !held.answering {
                         held.answering = true;
-                        self.later(self.def.reply_time, Action::Reply(o.session.id));
+                        self.reply_later(Action::Reply(o.session.id));
                     }
                 }
                 _ => {}
@@ -512,7 +519,7 @@ impl Agent {
                         close_due: false,
                     },
                 );
-                self.later(self.def.reply_time, Action::Reply(o.session));
+                self.reply_later(Action::Reply(o.session));
                 if let Some(length) = self.def.conversation_length {
                     self.later(length, Action::Close(o.session));
                 }

@@ -263,6 +263,32 @@ pub fn simulate(model: &Model, warmup: u64, customers: u64, seed: u64) -> Measur
     m
 }
 
+/// Checks a concurrency curve: `speed[j − 1]` is an agent's total work rate holding j chats,
+/// relative to one chat alone, so `speed[0]` is 1; the curve is concave (each extra chat adds
+/// no more than the one before, the first adding 1), as work shared between chats never speeds
+/// up.
+pub fn check_speed(speed: &[f64]) -> Result<(), String> {
+    if speed.is_empty() || (speed[0] - 1.0).abs() > 1e-9 {
+        return Err("the first value is 1 (one chat alone)".into());
+    }
+    if speed.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err("every value is a positive number".into());
+    }
+    // The first chat adds 1 over none.
+    let mut last_step = 1.0;
+    for (j, pair) in speed.windows(2).enumerate() {
+        let step = pair[1] - pair[0];
+        if step > last_step + 1e-9 {
+            return Err(format!(
+                "the curve must be concave: chat {} adds {step:.3}, more than the one before",
+                j + 2
+            ));
+        }
+        last_step = step;
+    }
+    Ok(())
+}
+
 /// A mean over replications with the half-width of its 95% confidence interval (Student t).
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Estimate {
@@ -429,6 +455,22 @@ mod tests {
             agrees("ASA answered", &e.asa_answered, a.asa_answered);
             agrees("occupancy", &e.agent_occupancy, a.occupancy);
         }
+    }
+
+    #[test]
+    fn concurrency_curves_start_at_one_and_are_concave() {
+        assert!(check_speed(&[1.0]).is_ok());
+        assert!(check_speed(&[1.0, 2.0, 3.0]).is_ok());
+        assert!(check_speed(&[1.0, 1.7, 2.2, 2.2]).is_ok());
+        assert!(check_speed(&[]).is_err());
+        assert!(check_speed(&[0.8, 1.5]).is_err());
+        assert!(check_speed(&[1.0, 2.5]).unwrap_err().contains("chat 2"));
+        assert!(
+            check_speed(&[1.0, 1.5, 2.2])
+                .unwrap_err()
+                .contains("chat 3")
+        );
+        assert!(check_speed(&[1.0, f64::NAN]).is_err());
     }
 
     #[test]

@@ -204,9 +204,13 @@ pub struct AgentGroup {
     /// Chance of ignoring an offer until its push timeout.
     #[serde(default)]
     pub no_answer_probability: f64,
-    /// Time to write each reply.
+    /// Time to write each reply, with one conversation in hand.
     #[serde(default = "default_reply_time")]
     pub reply_time: Dist,
+    /// The agent's total work rate holding 1, 2, … conversations, relative to one alone
+    /// (`[1, 1.7, 2.2]`: a third chat leaves each at 2.2/3 of solo speed); one value per unit of
+    /// capacity, concave. Absent: every conversation at full speed.
+    pub speed: Option<Vec<f64>>,
     /// Chance, at each customer message, of transferring the session to another queue instead of
     /// answering it.
     #[serde(default)]
@@ -221,6 +225,22 @@ pub struct AgentGroup {
     /// inactive (R-SESS-7) instead of ending it.
     #[serde(default)]
     pub inactive_probability: f64,
+}
+
+impl AgentGroup {
+    /// How long the next reply takes an agent holding `held` conversations: a reply time drawn
+    /// for one alone, stretched by `held / speed[held − 1]`.
+    pub fn reply_delay(&self, rng: &mut impl rand::Rng, held: usize) -> Duration {
+        let alone = self.reply_time.sample(rng);
+        let slowdown = match &self.speed {
+            Some(speed) if held > 1 => {
+                let j = held.min(speed.len());
+                j as f64 / speed[j - 1]
+            }
+            _ => 1.0,
+        };
+        alone.mul_f64(slowdown)
+    }
 }
 
 /// An agent group's working hours within the run. Going offline turns offers not yet accepted
@@ -550,6 +570,16 @@ impl Scenario {
             }
         }
         for (i, a) in self.agents.iter().enumerate() {
+            if let Some(speed) = &a.speed {
+                let field = format!("agents[{i}].speed");
+                if speed.len() != a.capacity as usize {
+                    return err(
+                        field,
+                        format!("one value per unit of capacity ({})", a.capacity),
+                    );
+                }
+                crate::plan::simulate::check_speed(speed).map_err(|m| (field, m))?;
+            }
             if a.shift.end.is_some_and(|end| end.0 <= a.shift.start.0) {
                 return err(
                     format!("agents[{i}].shift.end"),

@@ -198,7 +198,7 @@ impl Sim {
         if let Some(h) = agent.held.get_mut(&session) {
             h.answering = true;
         }
-        let delay = def.reply_time.sample(&mut agent.rng);
+        let delay = def.reply_delay(&mut agent.rng, agent.held.len());
         self.later(a, delay, act);
     }
 
@@ -278,7 +278,7 @@ impl Sim {
             },
         );
         let def = &self.scenario.agents[agent.group];
-        let greet = def.reply_time.sample(&mut agent.rng);
+        let greet = def.reply_delay(&mut agent.rng, agent.held.len());
         let length = def.conversation_length.map(|d| d.sample(&mut agent.rng));
         self.later(a, greet, Act::Reply(o.session));
         if let Some(length) = length {
