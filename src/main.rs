@@ -33,8 +33,3 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Conform(args) => commands::conform::run(args),
     }
 }
-
-/// Virtual runs allocate and free millions of small messages and events; mimalloc's
-/// free lists keep that about a quarter faster than the system allocator, and memory flatter.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
