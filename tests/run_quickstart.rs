@@ -52,3 +52,29 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
         "{log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_run_reports_what_each_arrival_interval_got() {
+    let text = std::fs::read_to_string("scenarios/quickstart.toml")
+        .unwrap()
+        .replace(
+            "rate = \"2/s\"",
+            "intervals = [{ length = \"2s\", rate = \"3/s\" }, { length = \"3s\", rate = \"2/s\" }]",
+        );
+    let scenario = Scenario::parse(&text, "quickstart-intervals.toml").unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: Some(Duration::from_secs(5)),
+        progress: None,
+    };
+    let s = live::run(scenario, options).await.unwrap().summary;
+    let lengths: Vec<f64> = s.by_interval.iter().map(|i| i.length_s).collect();
+    assert_eq!(lengths, vec![2.0, 3.0]);
+    let offered: u64 = s.by_interval.iter().map(|i| i.offered).sum();
+    let answered: u64 = s.by_interval.iter().map(|i| i.answered).sum();
+    let abandoned: u64 = s.by_interval.iter().map(|i| i.abandoned).sum();
+    assert_eq!(offered, s.routing.handed_off, "{:#?}", s.by_interval);
+    assert_eq!(abandoned, s.sessions.abandoned);
+    assert!(answered <= s.routing.accepted);
+}

@@ -502,10 +502,9 @@ impl Agent {
                         let sta = now.saturating_duration_since(intended);
                         s.recorder.latency("speed_to_answer", sta, None, labels);
                         s.uncorrected(o.session, "speed_to_answer", now);
-                        let within = sta <= self.ctx.scenario.service_level_threshold.0;
-                        s.recorder.counts.accepted_within_service_level += u64::from(within);
                         let asked = s.since_origin(intended);
-                        s.recorder.periods.answered(asked, sta, within);
+                        let threshold = self.ctx.scenario.service_level_threshold.0;
+                        s.recorder.answered(asked, sta, threshold);
                     }
                 }
                 self.held.insert(

@@ -529,13 +529,12 @@ impl Customer {
     async fn with_agent(&mut self) -> Result<(), Ended> {
         let intended = {
             let mut s = self.ctx.shared();
-            s.recorder.counts.handed_off += 1;
             let intended = s
                 .requested
                 .get(&self.session)
                 .map_or(self.start, |r| r.intended);
             let asked = s.since_origin(intended);
-            s.recorder.periods.offered(asked);
+            s.recorder.asked_for_agent(asked);
             intended
         };
         let patience = self.ctx.scenario.customers.patience.sample(&mut self.rng);
@@ -565,9 +564,8 @@ impl Customer {
                 Next::Timeout => {
                     {
                         let mut s = self.ctx.shared();
-                        s.recorder.counts.abandoned += 1;
                         let asked = s.since_origin(intended);
-                        s.recorder.periods.abandoned(asked);
+                        s.recorder.abandoned(Some(asked));
                     }
                     let _ = self.inbound(InboundContent::End).await;
                     loop {

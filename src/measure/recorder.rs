@@ -193,6 +193,28 @@ impl Recorder {
         }
     }
 
+    /// A contact asked for an agent at `asked` (time since the origin).
+    pub fn asked_for_agent(&mut self, asked: Duration) {
+        self.counts.handed_off += 1;
+        self.periods.offered(asked);
+    }
+
+    /// A contact that asked at `asked` was accepted after `wait`; `threshold` is the scenario's
+    /// service-level threshold.
+    pub fn answered(&mut self, asked: Duration, wait: Duration, threshold: Duration) {
+        let within = wait <= threshold;
+        self.counts.accepted_within_service_level += u64::from(within);
+        self.periods.answered(asked, wait, within);
+    }
+
+    /// A contact that asked at `asked` (when known) gave up waiting.
+    pub fn abandoned(&mut self, asked: Option<Duration>) {
+        self.counts.abandoned += 1;
+        if let Some(asked) = asked {
+            self.periods.abandoned(asked);
+        }
+    }
+
     /// Records only the uncorrected view of `metric` (its corrected view was recorded already).
     pub fn record_uncorrected(&mut self, metric: &'static str, d: Duration) {
         record(self.uncorrected.entry(metric, histogram), d);

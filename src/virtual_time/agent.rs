@@ -261,10 +261,9 @@ impl Sim {
             let sta = Duration::from_micros(self.now - intended);
             self.recorder
                 .latency("speed_to_answer", sta, Some(sta), labels);
-            let within = sta <= self.scenario.service_level_threshold.0;
-            self.recorder.counts.accepted_within_service_level += u64::from(within);
+            let threshold = self.scenario.service_level_threshold.0;
             let asked = Duration::from_micros(intended);
-            self.recorder.periods.answered(asked, sta, within);
+            self.recorder.answered(asked, sta, threshold);
         }
         let agent = &mut self.agents[a];
         agent.held.insert(

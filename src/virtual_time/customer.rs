@@ -193,10 +193,8 @@ impl Sim {
         if let Some(note) = self.sessions.get_mut(&session) {
             note.requested = Some(intended);
         }
-        self.recorder.counts.handed_off += 1;
         self.recorder
-            .periods
-            .offered(Duration::from_micros(intended));
+            .asked_for_agent(Duration::from_micros(intended));
         self.set_phase(c, Phase::Waiting);
         let cust = &mut self.customers[c];
         let patience = self.scenario.customers.patience.sample(&mut cust.rng);
@@ -560,13 +558,9 @@ impl Sim {
         if cust.generation != generation || !matches!(cust.phase, Phase::Waiting) {
             return;
         }
-        self.recorder.counts.abandoned += 1;
         let session = self.customers[c].session;
-        if let Some(asked) = self.sessions.get(&session).and_then(|n| n.requested) {
-            self.recorder
-                .periods
-                .abandoned(Duration::from_micros(asked));
-        }
+        let asked = self.sessions.get(&session).and_then(|n| n.requested);
+        self.recorder.abandoned(asked.map(Duration::from_micros));
         self.end_session(c);
     }
 
