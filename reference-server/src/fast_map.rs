@@ -5,3 +5,6 @@
 
 /// A `HashMap` with foldhash's seeded fast hasher.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A `HashSet` with the same hasher.
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

@@ -6,7 +6,7 @@
 use omnisim_protocol::{
     AgentId, ConversationId, InboundAccepted, SessionId, UserId, WorkId, WorkItem,
 };
-use omnisim_reference_server::fast_map::FastMap;
+use omnisim_reference_server::fast_map::{FastMap, FastSet};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -24,19 +24,16 @@ struct AgentView {
     live: FastMap<WorkId, (SessionId, u32)>,
 }
 
-/// What one party saw of one session.
-#[derive(Clone, Copy, Default)]
-struct View {
-    last_seq: u32,
-    ended: bool,
-}
-
 /// Observations and the violations found so far.
 #[derive(Default)]
 pub struct History {
     violations: Vec<Violation>,
-    /// What each party saw of each session.
-    views: FastMap<(Party, SessionId), View>,
+    /// The last seq each party saw of each session it has not seen end: the map every message
+    /// touches, so it holds only what is still open, however long the run.
+    last_seq: FastMap<(Party, SessionId), u32>,
+    /// Sessions a party saw end: anything after is a violation (R-SESS-5). Looked up only when
+    /// a party meets a session it holds no open view of.
+    ended: FastSet<(Party, SessionId)>,
     agents: FastMap<AgentId, AgentView>,
     /// Each customer's user and conversation, from its inbound replies.
     customers: FastMap<String, (UserId, ConversationId)>,
@@ -80,21 +77,26 @@ impl History {
                 _ => {}
             }
         }
-        let expected_next = matches!(party, Party::Customer(_));
-        let view = self.views.entry((party.clone(), session)).or_default();
-        let View { last_seq, ended } = *view;
-        view.last_seq = last_seq.max(seq);
-        let in_order = if expected_next {
-            seq == last_seq + 1
-        } else {
-            seq > last_seq
+        let key = (party, session);
+        let last_seq = match self.last_seq.get_mut(&key) {
+            Some(last) => std::mem::replace(last, (*last).max(seq)),
+            None if self.ended.contains(&key) => {
+                let party = &key.0;
+                return self.violate(
+                    "R-SESS-5",
+                    format!("{party:?} got seq {seq} of {session} after it ended"),
+                );
+            }
+            None => {
+                self.last_seq.insert(key.clone(), seq);
+                0
+            }
         };
-        if ended {
-            self.violate(
-                "R-SESS-5",
-                format!("{party:?} got seq {seq} of {session} after it ended"),
-            );
-        }
+        let party = &key.0;
+        let in_order = match party {
+            Party::Customer(_) => seq == last_seq + 1,
+            Party::Agent(_) => seq > last_seq,
+        };
         if !in_order {
             self.violate(
                 "R-SESS-2",
@@ -104,21 +106,24 @@ impl History {
     }
 
     fn saw_end(&self, party: &Party, session: SessionId) -> bool {
-        self.views
-            .get(&(party.clone(), session))
-            .is_some_and(|v| v.ended)
+        self.ended.contains(&(party.clone(), session))
     }
 
     /// A party was handed `session`'s transcript up to `seq` (an offer, a hello): later messages
     /// must come after it. Nothing is checked; a transcript may repeat what was seen.
     pub fn seen(&mut self, party: Party, session: SessionId, seq: u32) {
-        let view = self.views.entry((party, session)).or_default();
-        view.last_seq = view.last_seq.max(seq);
+        let key = (party, session);
+        if !self.ended.contains(&key) {
+            let last = self.last_seq.entry(key).or_insert(0);
+            *last = (*last).max(seq);
+        }
     }
 
-    /// A party saw `session` end.
+    /// A party saw `session` end: its view of it closes.
     pub fn ended(&mut self, party: Party, session: SessionId) {
-        self.views.entry((party, session)).or_default().ended = true;
+        let key = (party, session);
+        self.last_seq.remove(&key);
+        self.ended.insert(key);
     }
 
     /// A customer's inbound was accepted: one user per (channel, address) (R-CHAN-2), one
