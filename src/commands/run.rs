@@ -101,6 +101,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: Some(progress()),
     };
     let name = scenario.name.clone();
+    let started = std::time::Instant::now();
     let outcome = if args.r#virtual {
         match omnisim::virtual_time::run(scenario, args.seed, args.duration.map(Into::into)) {
             Ok(o) => o,
@@ -115,6 +116,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Err(code) => return Ok(code),
         }
     };
+    let run_time = started.elapsed();
     let out = args.out.unwrap_or_else(|| super::default_out(&name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let summary = outcome.summary;
@@ -133,6 +135,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&summary).context("serializing the summary")?;
     std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
     print!("{}", render(&summary));
+    if args.r#virtual {
+        println!("{}", virtual_speed(&summary, run_time));
+    }
     println!("summary: {}", path.display());
     let breached = summary.thresholds.iter().any(|t| !t.passed)
         || (args.strict && !summary.violations.is_empty());
@@ -141,6 +146,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         exit::PASSED
     }))
+}
+
+/// How fast virtual time ran: what planners need to size a sweep.
+fn virtual_speed(summary: &omnisim::measure::Summary, wall: std::time::Duration) -> String {
+    let wall_s = wall.as_secs_f64().max(1e-9);
+    format!(
+        "virtual time: {:.0} s simulated in {:.2} s ({:.0}x real time, {:.0} sessions/s)",
+        summary.duration_s,
+        wall_s,
+        summary.duration_s / wall_s,
+        summary.sessions.started as f64 / wall_s
+    )
 }
 
 /// A live run; a target that cannot be reached or set up gives its exit code.
