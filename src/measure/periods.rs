@@ -26,10 +26,12 @@ pub struct Periods {
 /// One interval's outcomes, as the summary reports them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntervalOutcome {
+    /// Start of the interval, seconds from the run's origin.
     pub start_s: f64,
     pub length_s: f64,
     /// Contacts that asked for an agent in the interval.
     pub offered: u64,
+    /// Of those, accepted by an agent, and given up waiting.
     pub answered: u64,
     pub abandoned: u64,
     /// Answered within the threshold over answered + abandoned, as the run's own service level.

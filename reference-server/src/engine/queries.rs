@@ -211,7 +211,9 @@ impl Engine {
 /// One org's load at an instant (see [`Engine::load`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Load {
+    /// Capacity units held by the online agents' assigned and opened work (R-ROUTE-2).
     pub used_capacity: u64,
+    /// Capacity units of the online agents.
     pub online_capacity: u64,
     /// Sessions waiting in the org's queues, offered ones included.
     pub waiting: u64,
