@@ -8,7 +8,7 @@ use super::intervals::Table;
 use super::simulate::Estimate;
 use crate::scenario::dist::Span;
 use crate::scenario::{Scenario, Shift};
-use crate::virtual_time::{self, VirtualError};
+use crate::virtual_time::VirtualError;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -52,11 +52,10 @@ pub fn check(
     seed: u64,
 ) -> Result<(), VirtualError> {
     let day = rostered(scenario, group, table);
-    let mut runs = Vec::new();
-    for r in 0..replications as u64 {
-        let outcome = virtual_time::run(day.clone(), Some(seed.wrapping_add(r)), None)?;
-        runs.push(outcome.summary.by_interval);
-    }
+    let runs: Vec<_> = super::replicate::summaries(&day, replications, seed)?
+        .into_iter()
+        .map(|s| s.by_interval)
+        .collect();
     for (i, row) in table.rows.iter_mut().enumerate() {
         let of = |f: fn(&crate::measure::periods::IntervalOutcome) -> Option<f64>| {
             let values: Vec<f64> = runs.iter().filter_map(|r| r.get(i).and_then(f)).collect();

@@ -5,6 +5,7 @@
 pub mod day_check;
 pub mod erlang;
 pub mod intervals;
+pub mod replicate;
 pub mod scenario_sweep;
 pub mod simulate;
 pub mod sweep;

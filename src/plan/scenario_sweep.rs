@@ -9,7 +9,7 @@ use super::simulate::Estimate;
 use super::sweep::{self, Analytic};
 use crate::scenario::Scenario;
 use crate::scenario::dist::Dist;
-use crate::virtual_time::{self, VirtualError};
+use crate::virtual_time::VirtualError;
 use serde::Serialize;
 
 /// Why a scenario could not be planned.
@@ -105,11 +105,7 @@ pub fn plan(
     for n in agents {
         let mut s = scenario.clone();
         s.agents[group].count = n;
-        let mut runs = Vec::new();
-        for r in 0..replications as u64 {
-            let outcome = virtual_time::run(s.clone(), Some(seed.wrapping_add(r)), None)?;
-            runs.push(outcome.summary);
-        }
+        let runs = super::replicate::summaries(&s, replications, seed)?;
         let of = |f: &dyn Fn(&crate::measure::Summary) -> Option<f64>| {
             Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
         };
