@@ -25,7 +25,8 @@ struct Customer {
     /// times over; statistical quality is all these choices need.
     rng: SmallRng,
     arrival: Arrival,
-    address: String,
+    /// Shared with the history checker, which keys everything this customer sees by it.
+    address: Arc<str>,
     session: SessionId,
     socket: Option<Socket>,
     pmid: u32,
@@ -99,7 +100,7 @@ impl Customer {
             ctx,
             rng: SmallRng::seed_from_u64(seed),
             arrival,
-            address,
+            address: address.into(),
             session: SessionId(0),
             socket: None,
             pmid: 0,
@@ -119,7 +120,7 @@ impl Customer {
             self.channel().id.0
         );
         let req = TriggeredOutboundRequest {
-            address: self.address.clone(),
+            address: self.address.to_string(),
             content,
         };
         self.ctx
@@ -144,8 +145,8 @@ impl Customer {
         let (opted_out, wrote_in) = {
             let s = self.ctx.shared();
             (
-                s.opted_out.contains(&self.address),
-                s.wrote_in.contains(&self.address),
+                s.opted_out.contains(&*self.address),
+                s.wrote_in.contains(&*self.address),
             )
         };
         if !wrote_in && !opted_out {
@@ -203,7 +204,7 @@ impl Customer {
                 while self.message_from(Sender::System, None).await?.is_none() {}
                 {
                     let mut s = self.ctx.shared();
-                    s.opted_out.insert(self.address.clone());
+                    s.opted_out.insert(self.address.to_string());
                     s.recorder.counts.opt_outs += 1;
                 }
                 let _ = self.inbound(InboundContent::End).await;
@@ -213,7 +214,7 @@ impl Customer {
             } else if roll < def.opt_out_probability + def.reply_probability {
                 let now = self.think().await;
                 self.start = now;
-                self.ctx.shared().wrote_in.insert(self.address.clone());
+                self.ctx.shared().wrote_in.insert(self.address.to_string());
                 if self
                     .say("Thanks, I have a question about it", now)
                     .await
@@ -254,7 +255,7 @@ impl Customer {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
-            address: self.address.clone(),
+            address: self.address.to_string(),
             provider_message_id: format!("{}-{}-{}", self.ctx.seed, self.arrival.index, self.pmid),
             content,
         };
@@ -361,7 +362,7 @@ impl Customer {
 
     /// Hands what the stream delivered to the history checker.
     fn observe(&self, e: &Event) {
-        let party = crate::checker::Party::Customer(self.address.as_str().into());
+        let party = crate::checker::Party::Customer(self.address.clone());
         match e {
             Event::Message { message, .. } => {
                 self.ctx

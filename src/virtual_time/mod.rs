@@ -24,9 +24,9 @@ use agent::SimAgent;
 use customer::Customer;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
-use omnisim_reference_server::fast_map::FastMap;
+use omnisim_reference_server::fast_map::{FastMap, FastSet};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::time::{Duration, SystemTime};
 
 /// Why a virtual run could not start.
@@ -95,15 +95,15 @@ pub(crate) struct Sim {
     outbound_at: Vec<Duration>,
     recipients: rand::rngs::SmallRng,
     /// Recipients seen to opt out, and recipients that have written in (their window is open).
-    opted_out: HashSet<String>,
-    wrote_in: HashSet<String>,
+    opted_out: FastSet<String>,
+    wrote_in: FastSet<String>,
     customers: Vec<Customer>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,
     by_agent: FastMap<AgentId, usize>,
     sessions: FastMap<SessionId, SessionNote>,
     /// Sessions whose first offer was measured (routing latency counts first offers).
-    routed: HashSet<SessionId>,
+    routed: FastSet<SessionId>,
     recorder: Recorder,
     history: History,
     /// Customers not done yet.
@@ -357,14 +357,14 @@ pub fn run(
         customers: Vec::new(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
-        routed: HashSet::new(),
+        routed: FastSet::default(),
         recorder: Recorder::default(),
         history: History::default(),
         open: 0,
         outbound_at,
         recipients: rand::SeedableRng::seed_from_u64(seed ^ 0x5eed),
-        opted_out: HashSet::new(),
-        wrote_in: HashSet::new(),
+        opted_out: FastSet::default(),
+        wrote_in: FastSet::default(),
         sample_every: sample_every(duration),
         arrivals,
         scenario,
