@@ -203,10 +203,7 @@ impl Org {
             seq,
             duplicate: false,
         };
-        // The client id is no part of routing: no re-ranking needed.
-        if let Some(a) = self.agents.get_mut(&agent) {
-            a.sent.insert(client_message_id, accepted);
-        }
+        self.with_agent(agent, |a| a.sent.insert(client_message_id, accepted));
         accepted
     }
 }
