@@ -212,6 +212,27 @@ impl Ctx {
             .await
     }
 
+    /// A web channel on the standard platform whose entry is a fresh queue `q` with this push
+    /// timeout: the setting of most routing and session cases.
+    pub async fn queue_channel(&mut self, push_timeout_ms: u64) -> Result<ChannelId, Problem> {
+        let q = self.queue("q", push_timeout_ms).await?;
+        let ch = self
+            .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+            .await?;
+        Ok(ch.id)
+    }
+
+    /// A channel whose entry is [`Ctx::bot`], handing off to a fresh queue `q`.
+    pub async fn bot_channel(
+        &mut self,
+        kind: ChannelKind,
+        platform: Platform,
+    ) -> Result<ChannelId, Problem> {
+        let q = self.queue("q", 30_000).await?;
+        let bot = self.bot(q).await?;
+        Ok(self.channel(kind, platform, Entry::Bot(bot)).await?.id)
+    }
+
     /// A bot with a resolve intent (`hours`) and a handoff intent (`agent`, to `queue`).
     pub async fn bot(&mut self, queue: QueueId) -> Result<BotId, Problem> {
         let spec = BotSpec {

@@ -42,13 +42,11 @@ pub async fn intent_question_fits_the_channel(mut ctx: Ctx) -> CaseResult {
 
 /// bots/4.1: a resolve intent ends the session by the bot, with no work item.
 pub async fn resolve_ends_without_work(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let bot = ctx.bot(q).await?;
     let ch = ctx
-        .channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot))
+        .bot_channel(ChannelKind::Sms, Platform::Standard)
         .await?;
-    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
-    ctx.say(ch.id, "+1", "p2", "1").await?;
+    let s = ctx.say(ch, "+1", "p1", "hi").await?;
+    ctx.say(ch, "+1", "p2", "1").await?;
     let t = ctx.transcript(s.session).await?.session;
     check(
         "R-BOT-4",
@@ -64,13 +62,11 @@ pub async fn resolve_ends_without_work(mut ctx: Ctx) -> CaseResult {
 
 /// bots/3.1: a handoff with no eligible agent online gets the fallback text and still waits.
 pub async fn handoff_without_agents_falls_back_and_waits(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let bot = ctx.bot(q).await?;
     let ch = ctx
-        .channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot))
+        .bot_channel(ChannelKind::Sms, Platform::Standard)
         .await?;
-    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
-    ctx.say(ch.id, "+1", "p2", "2").await?;
+    let s = ctx.say(ch, "+1", "p1", "hi").await?;
+    ctx.say(ch, "+1", "p2", "2").await?;
     let t = ctx.transcript(s.session).await?;
     let fallback = t.messages.iter().any(|m| {
         m.sender == Sender::Bot

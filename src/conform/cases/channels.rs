@@ -115,12 +115,10 @@ pub async fn components_refused_on_standard(mut ctx: Ctx) -> CaseResult {
 /// channels/4.1: a component response must name a component sent earlier in the session and
 /// one of its options; otherwise 422 invalid_component_response and nothing is stored.
 pub async fn component_responses_must_match_a_question(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let bot = ctx.bot(q).await?;
     let ch = ctx
-        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Bot(bot))
+        .bot_channel(ChannelKind::Web, Platform::Enhanced)
         .await?;
-    let s = ctx.say(ch.id, "+1", "p1", "hi").await?;
+    let s = ctx.say(ch, "+1", "p1", "hi").await?;
     let before = ctx.transcript(s.session).await?.messages;
     let question = before
         .iter()
@@ -146,7 +144,7 @@ pub async fn component_responses_must_match_a_question(mut ctx: Ctx) -> CaseResu
             in_reply_to,
             answer_id: answer_id.into(),
         };
-        let (status, reply) = ctx.inbound(ch.id, "+1", pmid, content).await?;
+        let (status, reply) = ctx.inbound(ch, "+1", pmid, content).await?;
         let code = reply.as_ref().err().map(|e| e.code);
         check(
             "R-CHAN-4",

@@ -5,18 +5,10 @@ use crate::conform::ctx::*;
 use omnisim_protocol::*;
 use std::time::Duration;
 
-async fn queue_channel(ctx: &mut Ctx, push_timeout_ms: u64) -> Result<ChannelId, Problem> {
-    let q = ctx.queue("q", push_timeout_ms).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
-        .await?;
-    Ok(ch.id)
-}
-
 /// routing/2.1: an agent of capacity 2 gets two sessions and no third while both are held;
 /// the third waits, and is offered once one closes.
 pub async fn capacity_is_never_exceeded(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut agent = ctx.agent("a", 2).await?;
     for (i, who) in ["+1", "+2", "+3"].iter().enumerate() {
         ctx.say(ch, who, &format!("p{i}"), "hello").await?;
@@ -63,7 +55,7 @@ pub async fn capacity_is_never_exceeded(mut ctx: Ctx) -> CaseResult {
 /// routing/5.1: an offer not accepted within the push timeout is rescinded (push_timeout) and
 /// the session is offered to the other agent.
 pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 300).await?;
+    let ch = ctx.queue_channel(300).await?;
     let mut a = ctx.agent("a", 1).await?;
     let mut b = ctx.agent("b", 1).await?;
     ctx.say(ch, "+1", "p1", "hello").await?;
@@ -101,7 +93,7 @@ pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
 /// routing/6.1: a declined session is not offered again to the decliner while another eligible
 /// agent exists — even when the decliner would otherwise rank first (least_active: it holds less).
 pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     // `busy` holds one accepted session with room for another, so least_active ranks the
     // idle `a` first for the next one.
     let mut busy = ctx.agent("busy", 2).await?;
@@ -138,7 +130,7 @@ pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
 /// routing/5.2: a timed-out offer frees the agent's capacity: the only agent is offered the
 /// session again (everyone eligible has let it lapse).
 pub async fn push_timeout_frees_capacity(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 300).await?;
+    let ch = ctx.queue_channel(300).await?;
     let mut a = ctx.agent("a", 1).await?;
     let s = ctx.say(ch, "+1", "p1", "hello").await?;
     let first = a.must_offer().await?;
@@ -161,7 +153,7 @@ pub async fn push_timeout_frees_capacity(mut ctx: Ctx) -> CaseResult {
 /// routing/7.1: an agent going offline turns its offer into unavailable work, offered again
 /// to another agent.
 pub async fn offline_agent_loses_its_offer(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
     let first = ctx.say(ch, "+1", "p1", "hello").await?;
     a.must_offer().await?;
@@ -193,7 +185,7 @@ pub async fn offline_agent_loses_its_offer(mut ctx: Ctx) -> CaseResult {
 /// routing/11.1: work and session times are ordered: requested ≤ assigned ≤ accepted ≤ closed,
 /// started ≤ accepted ≤ ended.
 pub async fn times_are_ordered(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
     let s = ctx.say(ch, "+1", "p1", "hello").await?;
     let offer = a.must_offer().await?;
@@ -360,7 +352,7 @@ pub async fn transfer_carries_context(mut ctx: Ctx) -> CaseResult {
 
 /// routing/8.1: through declines and re-offers a session never has two live work items.
 pub async fn one_live_work_item_per_session(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
     let mut b = ctx.agent("b", 1).await?;
     let s = ctx.say(ch, "+1", "p1", "hello").await?;
@@ -469,7 +461,7 @@ pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
 
 /// routing/6.2: when every eligible agent has declined, the session is eligible for all again.
 pub async fn all_declined_is_eligible_again(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
     let s = ctx.say(ch, "+1", "p1", "hello").await?;
     let first = a.must_offer().await?;
@@ -491,7 +483,7 @@ pub async fn all_declined_is_eligible_again(mut ctx: Ctx) -> CaseResult {
 
 /// routing/4.2: between equally ranked agents, the one whose last assignment is oldest wins.
 pub async fn ties_go_to_the_longest_idle(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx, 60_000).await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
     let mut b = ctx.agent("b", 1).await?;
     let mut order = Vec::new();

@@ -8,11 +8,8 @@ use std::time::Duration;
 
 /// security/1.1: a wrong token is 401; another org's session is 404, like an absent one.
 pub async fn tokens_and_org_isolation(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
-        .await?;
-    let mine = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    let ch = ctx.queue_channel(30_000).await?;
+    let mine = ctx.say(ch, "+1", "p1", "hello").await?;
     let path = ctx.path(&format!("/sessions/{}", mine.session.0));
     let (status, _) = ctx
         .client
@@ -46,11 +43,8 @@ pub async fn tokens_and_org_isolation(mut ctx: Ctx) -> CaseResult {
 
 /// security/4.1: malformed bodies get a 4xx `{code, message}` and change nothing.
 pub async fn malformed_input_is_refused(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
-        .await?;
-    let path = ctx.path(&format!("/channels/{}/inbound", ch.id.0));
+    let ch = ctx.queue_channel(30_000).await?;
+    let path = ctx.path(&format!("/channels/{}/inbound", ch.0));
     let bodies = [
         "{not json",
         r#"{"address": 5, "provider_message_id": "x", "content": {"type": "text", "text": "a"}}"#,
@@ -83,12 +77,9 @@ pub async fn malformed_input_is_refused(mut ctx: Ctx) -> CaseResult {
 
 /// security/2.1: an agent cannot send to, transfer or end a session whose work it has not opened.
 pub async fn agents_act_only_on_their_sessions(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 60_000).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
-        .await?;
+    let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 1).await?;
-    let s = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
     a.must_offer().await?;
     let mut b = ctx.agent("b", 1).await?;
     let requests = [

@@ -3,17 +3,9 @@
 use crate::conform::ctx::*;
 use omnisim_protocol::*;
 
-async fn queue_channel(ctx: &mut Ctx) -> Result<ChannelId, Problem> {
-    let q = ctx.queue("q", 30_000).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
-        .await?;
-    Ok(ch.id)
-}
-
 /// sessions/1.1: the first inbound opens a session (inbound_initiated), the next appends to it.
 pub async fn inbound_opens_then_appends(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let a = ctx.say(ch, "+1555", "p1", "hello").await?;
     let b = ctx.say(ch, "+1555", "p2", "again").await?;
     check(
@@ -33,7 +25,7 @@ pub async fn inbound_opens_then_appends(mut ctx: Ctx) -> CaseResult {
 
 /// sessions/2.1: seq starts at 1 and rises by exactly 1 per accepted message.
 pub async fn seq_starts_at_one_and_rises_by_one(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let mut seqs = Vec::new();
     for i in 0..5 {
         let a = ctx.say(ch, "+1555", &format!("p{i}"), "text").await?;
@@ -48,7 +40,7 @@ pub async fn seq_starts_at_one_and_rises_by_one(mut ctx: Ctx) -> CaseResult {
 /// sessions/3.1: a repeated provider_message_id returns the original seq, marked duplicate,
 /// and stores nothing.
 pub async fn duplicate_provider_id_returns_the_original(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let first = ctx.say(ch, "+1555", "same-id", "hello").await?;
     let again = ctx.say(ch, "+1555", "same-id", "hello").await?;
     check(
@@ -69,7 +61,7 @@ pub async fn duplicate_provider_id_returns_the_original(mut ctx: Ctx) -> CaseRes
 /// sessions/5.1: after the customer ends a session, sends are refused and the next inbound
 /// opens a new session in the same conversation.
 pub async fn ended_is_terminal(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let first = ctx.say(ch, "+1555", "p1", "hello").await?;
     let (_, ended) = ctx.inbound(ch, "+1555", "p2", InboundContent::End).await?;
     ended.map_err(|e| error(format!("ending refused: {e}")))?;
@@ -125,7 +117,7 @@ pub async fn entry_sets_the_first_status(mut ctx: Ctx) -> CaseResult {
 /// sessions/8.1: the customer ending a session that is offered to an agent cancels the work
 /// (an abandonment), rescinds the offer and frees the agent.
 pub async fn customer_end_cancels_offered_work(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let mut agent = ctx.agent("a", 1).await?;
     let first = ctx.say(ch, "+1", "p1", "hello").await?;
     let offer = agent.must_offer().await?;
@@ -231,7 +223,7 @@ pub async fn inactive_frees_the_agent_until_the_customer_writes(mut ctx: Ctx) ->
 /// sessions/9.1: a transcript reads back whole, and `messages?after=N` returns exactly the
 /// messages after N.
 pub async fn transcripts_read_back_and_resume(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let mut last = None;
     for i in 1..=4 {
         last = Some(
@@ -288,7 +280,7 @@ async fn stream_seqs(
 /// sessions/9.2: a customer stream that drops mid-conversation and reconnects after the last
 /// seq it saw gets the rest, without loss or repeat.
 pub async fn customer_stream_resumes_mid_conversation(mut ctx: Ctx) -> CaseResult {
-    let ch = queue_channel(&mut ctx).await?;
+    let ch = ctx.queue_channel(30_000).await?;
     let first = ctx.say(ch, "+1", "p1", "one").await?;
     ctx.say(ch, "+1", "p2", "two").await?;
     let path = |after: u32| {
