@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use omnisim::plan::erlang::ServiceLevelDefinition;
 use omnisim::plan::intervals::{self, Goal, Table};
 use omnisim::plan::scenario_sweep::{self, ScenarioPlan};
-use omnisim::plan::simulate::{Estimate, Model};
+use omnisim::plan::simulate::Model;
 use omnisim::plan::sweep::{self, Effort, Sweep, Target};
 use omnisim::report::plan_html::{self, PlanPage, Point};
 use omnisim::scenario::Scenario;
@@ -437,14 +437,14 @@ fn scenario_table(p: &ScenarioPlan) -> String {
             out,
             "{:>6}  {:>12} {:>7}  {:>12} {:>8}  {:>12} {:>7}  {:>12} {:>7}  {:>9.1}  {}",
             r.agents,
-            est(&r.service_level, 100.0),
+            r.service_level.show(100.0),
             a.map_or("-".into(), |a| format!("{:.1}", a.service_level * 100.0)),
-            est(&r.asa_s, 1.0),
+            r.asa_s.show(1.0),
             a.and_then(|a| a.asa_answered_s)
                 .map_or("-".into(), |v| format!("{v:.1}")),
-            est(&r.abandon_rate, 100.0),
+            r.abandon_rate.show(100.0),
             a.map_or("-".into(), |a| format!("{:.2}", a.p_abandon * 100.0)),
-            est(&r.occupancy, 100.0),
+            r.occupancy.show(100.0),
             a.map_or("-".into(), |a| format!("{:.1}", a.occupancy * 100.0)),
             r.handle_s.mean,
             if r.meets_target { "meets target" } else { "" }
@@ -509,8 +509,8 @@ fn interval_table(t: &Table) -> String {
             r.occupancy * 100.0,
             r.simulated.map_or(String::new(), |sim| format!(
                 "   {} {}",
-                plan_html::percent_ci(sim.service_level),
-                plan_html::percent_ci(sim.abandon_rate)
+                sim.service_level.show(100.0),
+                sim.abandon_rate.show(100.0)
             )),
             if r.high_occupancy {
                 "  warning: above 90% occupancy"
@@ -520,10 +520,6 @@ fn interval_table(t: &Table) -> String {
         );
     }
     out
-}
-
-fn est(e: &Estimate, scale: f64) -> String {
-    format!("{:.1}±{:.1}", e.mean * scale, e.half_width * scale)
 }
 
 /// The terminal form of a sweep.
@@ -570,13 +566,13 @@ fn table(s: &Sweep) -> String {
             out,
             "{:>6}  {:>12} {:>7.1}  {:>12} {:>8}  {:>12} {:>7.2}  {:>12} {:>7.1}  {}",
             r.agents,
-            est(&sim.service_level, 100.0),
+            sim.service_level.show(100.0),
             a.service_level * 100.0,
-            est(&sim.asa_all, 1.0),
+            sim.asa_all.show(1.0),
             a.asa_s.map_or("inf".to_owned(), |v| format!("{v:.1}")),
-            est(&sim.p_abandon, 100.0),
+            sim.p_abandon.show(100.0),
             a.p_abandon * 100.0,
-            est(occ, 100.0),
+            occ.show(100.0),
             a.occupancy * 100.0,
             if r.meets_target { "meets target" } else { "" }
         );

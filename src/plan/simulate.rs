@@ -297,6 +297,16 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// `mean±half-width` times `scale` (100 for a share in percent), to one decimal; a dash when
+    /// nothing was measured.
+    pub fn show(&self, scale: f64) -> String {
+        if self.mean.is_nan() {
+            "-".to_owned()
+        } else {
+            format!("{:.1}±{:.1}", self.mean * scale, self.half_width * scale)
+        }
+    }
+
     /// The mean and 95% half-width of `values` (a half-width of 0 for fewer than two).
     pub fn of(values: &[f64]) -> Estimate {
         let n = values.len();

@@ -7,16 +7,6 @@ use crate::plan::intervals::Table;
 use crate::plan::simulate::Estimate;
 use std::fmt::Write;
 
-/// An estimated share as a percentage with its 95% half-width; a dash when nothing was
-/// measured.
-pub fn percent_ci(e: Estimate) -> String {
-    if e.mean.is_nan() {
-        "-".to_owned()
-    } else {
-        format!("{:.1}±{:.1}%", e.mean * 100.0, e.half_width * 100.0)
-    }
-}
-
 /// One staff size: the simulated figures (service level, ASA in seconds, abandonment,
 /// occupancy) and the analytic ones where a model fits.
 pub struct Point {
@@ -64,12 +54,10 @@ pub fn render(p: &PlanPage) -> String {
     for pt in &p.points {
         let _ = write!(h, "<tr><td>{}</td>", pt.agents);
         for (i, (_, _, scale)) in METRICS.iter().enumerate() {
-            let e = &pt.simulated[i];
             let _ = write!(
                 h,
-                "<td>{:.1} ± {:.1}</td><td>{}</td>",
-                e.mean * scale,
-                e.half_width * scale,
+                "<td>{}</td><td>{}</td>",
+                pt.simulated[i].show(*scale),
                 pt.analytic
                     .map_or("–".to_owned(), |a| format!("{:.1}", a[i] * scale))
             );
@@ -134,7 +122,7 @@ pub fn render(p: &PlanPage) -> String {
             t.agent_hours,
             t.rostered_hours,
             if t.rows.iter().any(|r| r.simulated.is_some()) {
-                "<th>simulated day: SL</th><th>abandoned</th>"
+                "<th>simulated day: SL (%)</th><th>abandoned (%)</th>"
             } else {
                 ""
             }
@@ -162,8 +150,8 @@ pub fn render(p: &PlanPage) -> String {
                 r.occupancy * 100.0,
                 r.simulated.map_or(String::new(), |sim| format!(
                     "<td>{}</td><td>{}</td>",
-                    percent_ci(sim.service_level),
-                    percent_ci(sim.abandon_rate)
+                    sim.service_level.show(100.0),
+                    sim.abandon_rate.show(100.0)
                 ))
             );
         }
