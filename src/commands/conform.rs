@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use omnisim::conform::{self, Selection, cases, report};
-use omnisim::live::embedded::Embedded;
+use omnisim::live::Target;
 use omnisim::reference_server::faults::Fault;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,44 +64,43 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut embedded = None;
-    let (url, admin, target) = match &args.target {
+    let target = match &args.target {
         Some(url) => {
             let Some(token) = args.admin_token.clone() else {
                 bail!("--target needs --admin-token (or OMNISIM_ADMIN_TOKEN)");
             };
-            (url.clone(), token, url.clone())
+            Target::Url {
+                url: url.clone(),
+                admin_token: token,
+            }
         }
-        None => {
-            let faults = args.faults.iter().copied().collect();
-            let server =
-                Embedded::with_faults(faults).context("starting the embedded reference server")?;
-            let found = (
-                server.url.clone(),
-                server.admin_token.clone(),
-                "embedded".to_owned(),
-            );
-            embedded = Some(server);
-            found
-        }
+        None => Target::Embedded,
     };
+    let faults = args.faults.iter().copied().collect();
+    let target = target
+        .connect(faults)
+        .context("starting the embedded reference server")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let reports = runtime.block_on(conform::run(&url, &admin, &selection, args.jobs));
-    if let Some(server) = embedded {
-        server.stop();
-    }
+    let reports = runtime.block_on(conform::run(
+        &target.url,
+        &target.admin_token,
+        &selection,
+        args.jobs,
+    ));
+    let name = target.name.clone();
+    target.stop();
     print!("{}", report::table(&reports));
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| super::default_out("conformance"));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let json = serde_json::json!({ "target": target, "cases": reports });
+    let json = serde_json::json!({ "target": name, "cases": reports });
     let path = out.join("conformance.json");
     std::fs::write(&path, serde_json::to_string_pretty(&json)?)
         .with_context(|| format!("writing {}", path.display()))?;
     let page = out.join("conformance.html");
-    std::fs::write(&page, report::html(&target, &reports))
+    std::fs::write(&page, report::html(&name, &reports))
         .with_context(|| format!("writing {}", page.display()))?;
     if let Some(junit) = &args.junit {
         std::fs::write(junit, report::junit(&reports))

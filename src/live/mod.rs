@@ -31,6 +31,51 @@ pub enum Target {
     Url { url: String, admin_token: String },
 }
 
+/// A target ready for requests: its URL and admin token, the name reports give it, and the
+/// embedded server when there is one, running until [`Connected::stop`].
+pub struct Connected {
+    pub url: String,
+    pub admin_token: String,
+    /// `embedded`, or the URL.
+    pub name: String,
+    embedded: Option<embedded::Embedded>,
+}
+
+impl Target {
+    /// Starts the embedded server, with `faults` switched on, or takes the URL as it is.
+    pub fn connect(
+        &self,
+        faults: omnisim_reference_server::faults::Faults,
+    ) -> Result<Connected, server::ServerError> {
+        Ok(match self {
+            Target::Embedded => {
+                let server = embedded::Embedded::with_faults(faults)?;
+                Connected {
+                    url: server.url.clone(),
+                    admin_token: server.admin_token.clone(),
+                    name: "embedded".to_owned(),
+                    embedded: Some(server),
+                }
+            }
+            Target::Url { url, admin_token } => Connected {
+                url: url.clone(),
+                admin_token: admin_token.clone(),
+                name: url.clone(),
+                embedded: None,
+            },
+        })
+    }
+}
+
+impl Connected {
+    /// Stops the embedded server, if any.
+    pub fn stop(self) {
+        if let Some(server) = self.embedded {
+            server.stop();
+        }
+    }
+}
+
 /// Options of one run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -89,28 +134,14 @@ pub enum RunError {
 
 /// Runs `scenario`.
 pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, RunError> {
-    let embedded;
-    let (url, admin_token, target_name) = match &options.target {
-        Target::Embedded => {
-            let server = embedded::Embedded::start()?;
-            let found = (
-                server.url.clone(),
-                server.admin_token.clone(),
-                "embedded".to_owned(),
-            );
-            embedded = Some(server);
-            found
-        }
-        Target::Url { url, admin_token } => {
-            embedded = None;
-            (url.clone(), admin_token.clone(), url.clone())
-        }
-    };
-    let client = Client::new(&url);
-    let world = setup::create(&client, &admin_token, &scenario)
+    let target = options
+        .target
+        .connect(omnisim_reference_server::faults::Faults::NONE)?;
+    let client = Client::new(&target.url);
+    let world = setup::create(&client, &target.admin_token, &scenario)
         .await
         .map_err(|(what, source)| RunError::Setup {
-            url: url.clone(),
+            url: target.url.clone(),
             what,
             source,
         })?;
@@ -210,7 +241,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let finished = Finished {
             scenario: &ctx.scenario,
             seed,
-            target: &target_name,
+            target: &target.name,
             elapsed_s: elapsed,
             wall_origin,
             recorder: &shared.recorder,
@@ -223,9 +254,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         };
         Outcome::conclude(finished, Some(org))
     };
-    if let Some(server) = embedded {
-        server.stop();
-    }
+    target.stop();
     Ok(outcome)
 }
 
