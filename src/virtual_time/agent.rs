@@ -141,10 +141,13 @@ impl Sim {
         let session = offer.session.id;
         // When the customer meant to ask: noted when it asked; after an inactive spell, its
         // last message.
-        let intended = self
-            .sessions
-            .get(&session)
-            .map(|n| n.requested.unwrap_or(n.last_message));
+        let (intended, first_offer) = match self.sessions.get_mut(&session) {
+            Some(n) => (
+                Some(n.requested.unwrap_or(n.last_message)),
+                !std::mem::replace(&mut n.routed, true),
+            ),
+            None => (None, false),
+        };
         let channel = self.channel_index(offer.session.channel);
         let queue = offer.work.queue;
         self.history.offered(&offer.work);
@@ -153,7 +156,7 @@ impl Sim {
             self.history.seen(party, session, last.seq.0);
         }
         self.recorder.counts.offers += 1;
-        if let Some(intended) = intended.filter(|_| self.routed.insert(session)) {
+        if let Some(intended) = intended.filter(|_| first_offer) {
             let labels = Sim::labels(&self.world, channel, Some(queue));
             let routing = Duration::from_micros(self.now - intended);
             self.recorder
@@ -331,9 +334,9 @@ impl Sim {
         }
         self.recorder.counts.transferred += 1;
         self.history.session_closed(self.agents[a].id, session);
-        self.routed.remove(&session);
         if let Some(note) = self.sessions.get_mut(&session) {
             note.requested = Some(self.now);
+            note.routed = false;
         }
     }
 
@@ -359,9 +362,9 @@ impl Sim {
             Err(e) => return self.benign_or_error(&e),
         }
         // Whoever writes next asks for an agent anew, from that message.
-        self.routed.remove(&session);
         if let Some(note) = self.sessions.get_mut(&session) {
             note.requested = None;
+            note.routed = false;
         }
     }
 }

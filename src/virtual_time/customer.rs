@@ -169,11 +169,7 @@ impl Sim {
         self.customers[c].session = session;
         self.recorder.counts.sessions_started += 1;
         let channel = &self.world.channels[self.customers[c].channel];
-        let note = SessionNote {
-            requested: None,
-            last_message: self.now,
-        };
-        self.sessions.insert(session, note);
+        self.sessions.insert(session, SessionNote::new(self.now));
         match channel.bot {
             Some(_) => self.set_phase(
                 c,
@@ -529,13 +525,7 @@ impl Sim {
             phase: Phase::Done,
         });
         let c = self.customers.len() - 1;
-        self.sessions.insert(
-            session,
-            SessionNote {
-                requested: None,
-                last_message: self.now,
-            },
-        );
+        self.sessions.insert(session, SessionNote::new(self.now));
         if let Ok(user) = self.engine.session(self.org, session).map(|s| s.user) {
             self.by_user.insert(user, c);
         }
@@ -593,7 +583,6 @@ impl Sim {
             .latency("resolution", resolution, None, labels);
         let session = self.customers[c].session;
         self.sessions.remove(&session);
-        self.routed.remove(&session);
         let customers = &self.scenario.customers;
         let recipient = self.customers[c].recipient;
         let rng = &mut self.customers[c].rng;

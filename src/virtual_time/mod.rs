@@ -71,11 +71,23 @@ enum Wake {
 }
 
 /// What customers and agents know about a session between them: when the customer meant to
-/// ask for an agent, and when it last wrote.
+/// ask for an agent, when it last wrote, and whether an offer since it asked was measured
+/// (routing latency counts the first offer only).
 #[derive(Clone, Copy, Debug)]
 struct SessionNote {
     requested: Option<Micros>,
     last_message: Micros,
+    routed: bool,
+}
+
+impl SessionNote {
+    fn new(last_message: Micros) -> SessionNote {
+        SessionNote {
+            requested: None,
+            last_message,
+            routed: false,
+        }
+    }
 }
 
 /// The whole simulation.
@@ -102,8 +114,6 @@ pub(crate) struct Sim {
     agents: Vec<SimAgent>,
     by_agent: FastMap<AgentId, usize>,
     sessions: FastMap<SessionId, SessionNote>,
-    /// Sessions whose first offer was measured (routing latency counts first offers).
-    routed: FastSet<SessionId>,
     recorder: Recorder,
     history: History,
     /// Customers not done yet.
@@ -357,7 +367,6 @@ pub fn run(
         customers: Vec::new(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
-        routed: FastSet::default(),
         recorder: Recorder::default(),
         history: History::default(),
         open: 0,
