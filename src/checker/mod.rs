@@ -24,6 +24,21 @@ struct AgentView {
     live: FastMap<WorkId, (SessionId, u32)>,
 }
 
+/// A customer address as the checker knows it, handed out once per address by
+/// [`History::customer`]: every later observation names the customer by this index instead of
+/// hashing its address again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CustomerKey(u32);
+
+/// What one address was told across all its sessions.
+struct CustomerView {
+    address: Arc<str>,
+    /// Its user and conversation, from its inbound replies (R-CHAN-2, R-SESS-5).
+    identity: Option<(UserId, ConversationId)>,
+    /// The session its stream delivered last (R-SESS-1).
+    streamed: Option<SessionId>,
+}
+
 /// Observations and the violations found so far.
 #[derive(Default)]
 pub struct History {
@@ -35,17 +50,17 @@ pub struct History {
     /// a party meets a session it holds no open view of.
     ended: FastSet<(Party, SessionId)>,
     agents: FastMap<AgentId, AgentView>,
-    /// Each customer's user and conversation, from its inbound replies.
-    customers: FastMap<String, (UserId, ConversationId)>,
-    /// The session each customer's stream delivered last.
-    streamed: FastMap<Arc<str>, SessionId>,
+    /// Customer views by key; an address keeps its key for the whole run, so that customers
+    /// who come back, and outbound recipients written to again, are checked against what the
+    /// address saw before.
+    customers: Vec<CustomerView>,
+    keys: FastMap<Arc<str>, CustomerKey>,
 }
 
 /// Who observed something.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Party {
-    /// By address; shared, since every message a customer sees is recorded under it.
-    Customer(Arc<str>),
+    Customer(CustomerKey),
     Agent(AgentId),
 }
 
@@ -61,17 +76,46 @@ impl History {
         &self.violations
     }
 
+    /// The key of the customer at `address`, the same every time the address is asked for.
+    pub fn customer(&mut self, address: &str) -> CustomerKey {
+        if let Some(key) = self.keys.get(address) {
+            return *key;
+        }
+        let key = CustomerKey(self.customers.len() as u32);
+        let address: Arc<str> = address.into();
+        self.customers.push(CustomerView {
+            address: address.clone(),
+            identity: None,
+            streamed: None,
+        });
+        self.keys.insert(address, key);
+        key
+    }
+
+    fn view(&mut self, customer: CustomerKey) -> &mut CustomerView {
+        &mut self.customers[customer.0 as usize]
+    }
+
+    /// How evidence names a party: a customer by its address, an agent by its id.
+    fn name(&self, party: Party) -> String {
+        match party {
+            Party::Customer(c) => self.customers[c.0 as usize].address.to_string(),
+            Party::Agent(a) => a.to_string(),
+        }
+    }
+
     /// A party received message `seq` of `session`. A customer stream replays from seq 1, so it
     /// must see every seq once, in order; an agent sees later messages after the offer's
     /// transcript, in order (R-SESS-2). Nothing arrives after the party saw the end (R-SESS-5).
     /// A customer's stream shows a new session only after the previous one ended (R-SESS-1).
     pub fn message(&mut self, party: Party, session: SessionId, seq: u32) {
-        if let Party::Customer(customer) = &party {
-            match self.streamed.insert(customer.clone(), session) {
-                Some(open) if open != session && !self.saw_end(&party, open) => {
+        if let Party::Customer(customer) = party {
+            match self.view(customer).streamed.replace(session) {
+                Some(open) if open != session && !self.ended.contains(&(party, open)) => {
+                    let name = self.name(party);
                     self.violate(
                         "R-SESS-1",
-                        format!("{customer} got {session} while {open} was open"),
+                        format!("{name} got {session} while {open} was open"),
                     );
                 }
                 _ => {}
@@ -81,32 +125,28 @@ impl History {
         let last_seq = match self.last_seq.get_mut(&key) {
             Some(last) => std::mem::replace(last, (*last).max(seq)),
             None if self.ended.contains(&key) => {
-                let party = &key.0;
+                let name = self.name(party);
                 return self.violate(
                     "R-SESS-5",
-                    format!("{party:?} got seq {seq} of {session} after it ended"),
+                    format!("{name} got seq {seq} of {session} after it ended"),
                 );
             }
             None => {
-                self.last_seq.insert(key.clone(), seq);
+                self.last_seq.insert(key, seq);
                 0
             }
         };
-        let party = &key.0;
         let in_order = match party {
             Party::Customer(_) => seq == last_seq + 1,
             Party::Agent(_) => seq > last_seq,
         };
         if !in_order {
+            let name = self.name(party);
             self.violate(
                 "R-SESS-2",
-                format!("{party:?} got seq {seq} of {session} after seq {last_seq}"),
+                format!("{name} got seq {seq} of {session} after seq {last_seq}"),
             );
         }
-    }
-
-    fn saw_end(&self, party: &Party, session: SessionId) -> bool {
-        self.ended.contains(&(party.clone(), session))
     }
 
     /// A party was handed `session`'s transcript up to `seq` (an offer, a hello): later messages
@@ -130,21 +170,20 @@ impl History {
     /// conversation across its sessions (R-SESS-5). Whether a new session in the reply was
     /// right (R-SESS-1) depends on an end the customer may not have read yet: its stream, which
     /// orders both, decides that.
-    pub fn inbound(&mut self, customer: &str, accepted: &InboundAccepted) {
+    pub fn inbound(&mut self, customer: CustomerKey, accepted: &InboundAccepted) {
         let (user, conversation) = (accepted.user, accepted.conversation_id);
-        let Some(seen) = self.customers.get_mut(customer) else {
-            self.customers
-                .insert(customer.to_owned(), (user, conversation));
+        let view = self.view(customer);
+        let Some((u, c)) = view.identity.replace((user, conversation)) else {
             return;
         };
-        let (u, c) = std::mem::replace(seen, (user, conversation));
+        let name = view.address.clone();
         if u != user {
-            self.violate("R-CHAN-2", format!("{customer} was {u} and is now {user}"));
+            self.violate("R-CHAN-2", format!("{name} was {u} and is now {user}"));
         }
         if c != conversation {
             self.violate(
                 "R-SESS-5",
-                format!("{customer} was in {c} and is now in {conversation}"),
+                format!("{name} was in {c} and is now in {conversation}"),
             );
         }
     }
@@ -153,12 +192,13 @@ impl History {
     /// marked duplicate, and store nothing (R-SESS-3).
     pub fn retried(
         &mut self,
-        customer: &str,
+        customer: CustomerKey,
         original: (SessionId, Option<u32>),
         retry: (SessionId, Option<u32>, bool),
     ) {
         let (session, seq, duplicate) = retry;
         if !duplicate || (session, seq) != original {
+            let customer = self.name(Party::Customer(customer));
             self.violate(
                 "R-SESS-3",
                 format!(
@@ -271,13 +311,13 @@ mod tests {
     #[test]
     fn seq_gaps_duplicates_and_messages_after_end_are_violations() {
         let mut h = History::default();
-        let c = Party::Customer("c".into());
-        h.message(c.clone(), SessionId(1), 1);
-        h.message(c.clone(), SessionId(1), 2);
+        let c = Party::Customer(h.customer("c"));
+        h.message(c, SessionId(1), 1);
+        h.message(c, SessionId(1), 2);
         assert!(h.violations().is_empty());
-        h.message(c.clone(), SessionId(1), 2);
-        h.message(c.clone(), SessionId(1), 4);
-        h.ended(c.clone(), SessionId(1));
+        h.message(c, SessionId(1), 2);
+        h.message(c, SessionId(1), 4);
+        h.ended(c, SessionId(1));
         h.message(c, SessionId(1), 5);
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-SESS-2", "R-SESS-2", "R-SESS-5"]);
@@ -314,9 +354,9 @@ mod tests {
     fn a_transcript_handed_over_again_is_not_a_duplicate() {
         let mut h = History::default();
         let a = Party::Agent(AgentId(3));
-        h.message(a.clone(), SessionId(1), 4);
-        h.seen(a.clone(), SessionId(1), 4);
-        h.message(a.clone(), SessionId(1), 5);
+        h.message(a, SessionId(1), 4);
+        h.seen(a, SessionId(1), 4);
+        h.message(a, SessionId(1), 5);
         assert!(h.violations().is_empty());
         h.message(a, SessionId(1), 5);
         assert_eq!(h.violations()[0].rule, "R-SESS-2");
@@ -325,9 +365,10 @@ mod tests {
     #[test]
     fn a_retried_delivery_must_come_back_as_the_original_duplicate() {
         let mut h = History::default();
-        h.retried("c", (SessionId(1), Some(2)), (SessionId(1), Some(2), true));
+        let c = h.customer("c");
+        h.retried(c, (SessionId(1), Some(2)), (SessionId(1), Some(2), true));
         assert!(h.violations().is_empty());
-        h.retried("c", (SessionId(1), Some(2)), (SessionId(1), Some(3), false));
+        h.retried(c, (SessionId(1), Some(2)), (SessionId(1), Some(3), false));
         assert_eq!(h.violations()[0].rule, "R-SESS-3");
     }
 
@@ -340,23 +381,25 @@ mod tests {
             seq: None,
             duplicate: false,
         };
-        let c = Party::Customer("c".into());
         let mut h = History::default();
-        h.inbound("c", &accepted(1, 5, 9));
-        h.message(c.clone(), SessionId(5), 1);
-        h.inbound("c", &accepted(1, 5, 9));
-        h.message(c.clone(), SessionId(5), 2);
+        let key = h.customer("c");
+        assert_eq!(h.customer("c"), key, "an address keeps its key");
+        let c = Party::Customer(key);
+        h.inbound(key, &accepted(1, 5, 9));
+        h.message(c, SessionId(5), 1);
+        h.inbound(key, &accepted(1, 5, 9));
+        h.message(c, SessionId(5), 2);
         // The reply names a new session before the stream showed the end: the stream decides.
-        h.inbound("c", &accepted(1, 6, 9));
-        h.ended(c.clone(), SessionId(5));
-        h.message(c.clone(), SessionId(6), 1);
+        h.inbound(key, &accepted(1, 6, 9));
+        h.ended(c, SessionId(5));
+        h.message(c, SessionId(6), 1);
         assert!(
             h.violations().is_empty(),
             "a new session after the end, same conversation"
         );
-        h.inbound("c", &accepted(1, 7, 9));
+        h.inbound(key, &accepted(1, 7, 9));
         h.message(c, SessionId(7), 1);
-        h.inbound("c", &accepted(2, 7, 10));
+        h.inbound(key, &accepted(2, 7, 10));
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-SESS-1", "R-CHAN-2", "R-SESS-5"]);
     }

@@ -4,6 +4,7 @@
 use super::arrivals::Arrival;
 use super::client::{Socket, next_text};
 use super::context::{Requested, RunCtx};
+use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
 use omnisim_protocol::*;
 use rand::rngs::SmallRng;
@@ -25,8 +26,9 @@ struct Customer {
     /// times over; statistical quality is all these choices need.
     rng: SmallRng,
     arrival: Arrival,
-    /// Shared with the history checker, which keys everything this customer sees by it.
-    address: Arc<str>,
+    address: String,
+    /// How the history checker knows this address.
+    key: CustomerKey,
     session: SessionId,
     socket: Option<Socket>,
     pmid: u32,
@@ -96,11 +98,13 @@ impl Customer {
         seed: u64,
         start: Instant,
     ) -> Customer {
+        let key = ctx.shared().history.customer(&address);
         Customer {
             ctx,
             rng: SmallRng::seed_from_u64(seed),
             arrival,
-            address: address.into(),
+            address,
+            key,
             session: SessionId(0),
             socket: None,
             pmid: 0,
@@ -281,12 +285,12 @@ impl Customer {
             let mut s = self.ctx.shared();
             let original = (accepted.session, accepted.seq.map(|q| q.0));
             let retry = (again.session, again.seq.map(|q| q.0), again.duplicate);
-            s.history.retried(&self.address, original, retry);
+            s.history.retried(self.key, original, retry);
             s.recorder.counts.provider_retries += 1;
         }
         if !is_end {
             let mut s = self.ctx.shared();
-            s.history.inbound(&self.address, &accepted);
+            s.history.inbound(self.key, &accepted);
         }
         Ok(accepted)
     }
@@ -362,7 +366,7 @@ impl Customer {
 
     /// Hands what the stream delivered to the history checker.
     fn observe(&self, e: &Event) {
-        let party = crate::checker::Party::Customer(self.address.clone());
+        let party = Party::Customer(self.key);
         match e {
             Event::Message { message, .. } => {
                 self.ctx

@@ -3,13 +3,12 @@
 //! session, and may come back later.
 
 use super::{Micros, SessionNote, Sim, Wake, micros};
-use crate::checker::Party;
+use crate::checker::{CustomerKey, Party};
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{OrgCommand, Reply};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Where a customer is in its journey.
@@ -45,8 +44,11 @@ pub(super) struct Customer {
     /// An org-triggered outbound recipient: it answers, opts out or stays silent, and never
     /// comes back on its own.
     recipient: bool,
-    /// Shared with the history checker, which keys every message this customer sees by it.
-    address: Arc<str>,
+    address: String,
+    /// How the history checker knows this address.
+    key: CustomerKey,
+    /// The messaging user the platform made of this address, once it answered.
+    user: Option<UserId>,
     channel: usize,
     rng: SmallRng,
     session: SessionId,
@@ -76,10 +78,13 @@ impl Sim {
             super::Labels::default(),
         );
         let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let address = format!("customer-{}", arrival.index);
         self.customers.push(Customer {
             recipient: false,
             index: arrival.index,
-            address: format!("customer-{}", arrival.index).into(),
+            key: self.history.customer(&address),
+            user: None,
+            address,
             channel: arrival.channel,
             rng: SmallRng::seed_from_u64(seed),
             session: SessionId(0),
@@ -107,7 +112,7 @@ impl Sim {
         cust.pmid += 1;
         let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
-            address: cust.address.to_string(),
+            address: cust.address.clone(),
             provider_message_id: super::dashed(&[self.seed, cust.index, u64::from(cust.pmid)]),
             content,
         };
@@ -124,16 +129,33 @@ impl Sim {
             if let Ok(Reply::Inbound(again)) = self.org_command(OrgCommand::Inbound(channel, req)) {
                 let original = (accepted.session, accepted.seq.map(|q| q.0));
                 let repeat = (again.session, again.seq.map(|q| q.0), again.duplicate);
-                let address = &self.customers[c].address;
-                self.history.retried(address, original, repeat);
+                self.history
+                    .retried(self.customers[c].key, original, repeat);
             }
             self.recorder.counts.provider_retries += 1;
         }
         if !is_end {
-            self.history.inbound(&self.customers[c].address, &accepted);
-            self.by_user.insert(accepted.user, c);
+            self.history.inbound(self.customers[c].key, &accepted);
+            self.listen_as(c, accepted.user);
         }
         Ok(accepted)
+    }
+
+    /// Events for `user` reach customer `c` from now on.
+    fn listen_as(&mut self, c: usize, user: UserId) {
+        if self.customers[c].user.replace(user) != Some(user) {
+            self.by_user.insert(user, c);
+        }
+    }
+
+    /// Customer `c` is done for good and, like a live customer that closed its stream, hears
+    /// nothing more: the map every event looks up holds only the customers still around.
+    fn leave(&mut self, c: usize) {
+        if let Some(user) = self.customers[c].user.take() {
+            if self.by_user.get(&user) == Some(&c) {
+                self.by_user.remove(&user);
+            }
+        }
     }
 
     fn set_phase(&mut self, c: usize, phase: Phase) {
@@ -239,7 +261,7 @@ impl Sim {
 
     /// An event on the customer's stream.
     pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
-        let party = Party::Customer(self.customers[c].address.clone());
+        let party = Party::Customer(self.customers[c].key);
         match event {
             Event::Message { message, .. } => {
                 self.history.message(party, message.session, message.seq.0);
@@ -417,7 +439,7 @@ impl Sim {
                 }
             }
             Phase::OptingOut => {
-                let address = self.customers[c].address.to_string();
+                let address = self.customers[c].address.clone();
                 if let Err(e) = self.inbound(c, text("STOP")) {
                     self.recorder.error(e.code.as_str());
                 }
@@ -426,7 +448,7 @@ impl Sim {
                 self.end_session(c);
             }
             Phase::Replying => {
-                let address = self.customers[c].address.to_string();
+                let address = self.customers[c].address.clone();
                 self.wrote_in.insert(address);
                 self.customers[c].start = self.now;
                 let session = self.customers[c].session;
@@ -515,7 +537,9 @@ impl Sim {
         self.customers.push(Customer {
             recipient: true,
             index,
-            address: address.into(),
+            key: self.history.customer(&address),
+            user: None,
+            address,
             channel,
             rng: SmallRng::seed_from_u64(seed),
             session,
@@ -527,7 +551,7 @@ impl Sim {
         let c = self.customers.len() - 1;
         self.sessions.insert(session, SessionNote::new(self.now));
         if let Ok(user) = self.engine.session(self.org, session).map(|s| s.user) {
-            self.by_user.insert(user, c);
+            self.listen_as(c, user);
         }
         let roll: f64 = self.customers[c].rng.random();
         let phase = if roll < def.opt_out_probability {
@@ -589,6 +613,8 @@ impl Sim {
         if !recipient && rng.random::<f64>() < customers.comeback_probability {
             let delay = customers.comeback_delay.sample(rng);
             self.after(delay, Wake::Comeback(c));
+        } else {
+            self.leave(c);
         }
     }
 }
