@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use std::time::Duration;
 
 /// Something the agent decided to do later.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug)]
 pub(super) enum Act {
     Accept(WorkId),
     Decline(WorkId),

@@ -25,7 +25,7 @@ use customer::Customer;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
 use omnisim_reference_server::fast_map::{FastMap, FastSet};
-use std::cmp::Reverse;
+use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::{Duration, SystemTime};
 
@@ -44,7 +44,7 @@ fn micros(d: Duration) -> Micros {
 }
 
 /// Something a party scheduled for later.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug)]
 enum Wake {
     /// The next scheduled arrival.
     Arrival(usize),
@@ -69,6 +69,35 @@ enum Wake {
     /// Sample queue depth and occupancy, close the latency interval.
     Sample,
 }
+
+/// A wake-up in the queue. The heap pops the earliest first, ties in the order they were
+/// scheduled: the order number is unique, so the wake itself is never compared, and the
+/// comparison is two integers.
+struct Scheduled {
+    at: Micros,
+    order: u64,
+    wake: Wake,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.order).cmp(&(self.at, self.order))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.order) == (other.at, other.order)
+    }
+}
+
+impl Eq for Scheduled {}
 
 /// What customers and agents know about a session between them: when the customer meant to
 /// ask for an agent, when it last wrote, and whether an offer since it asked was measured
@@ -98,7 +127,7 @@ pub(crate) struct Sim {
     scenario: Scenario,
     seed: u64,
     now: Micros,
-    wakes: BinaryHeap<Reverse<(Micros, u64, Wake)>>,
+    wakes: BinaryHeap<Scheduled>,
     scheduled: u64,
     /// Events the last commands produced, delivered once the party that caused them is done.
     pending: VecDeque<Event>,
@@ -149,7 +178,11 @@ fn engine_time(us: Micros) -> Timestamp {
 impl Sim {
     fn schedule(&mut self, at: Micros, wake: Wake) {
         self.scheduled += 1;
-        self.wakes.push(Reverse((at, self.scheduled, wake)));
+        self.wakes.push(Scheduled {
+            at,
+            order: self.scheduled,
+            wake,
+        });
     }
 
     fn after(&mut self, delay: Duration, wake: Wake) {
@@ -394,7 +427,7 @@ pub fn run(
     let end_of_arrivals = micros(duration);
     let drain_end = end_of_arrivals + micros(sim.scenario.drain.0);
     loop {
-        let next_wake = sim.wakes.peek().map(|Reverse((t, _, _))| *t);
+        let next_wake = sim.wakes.peek().map(|s| s.at);
         let next_timer = sim.engine.next_deadline().map(|t| t.0 * 1000);
         let (at, timer) = match (next_wake, next_timer) {
             (Some(w), Some(t)) if t <= w => (t, true),
@@ -410,8 +443,8 @@ pub fn run(
         if timer {
             let events = sim.engine.fire_timers(engine_time(at));
             sim.pending.extend(events);
-        } else if let Some(Reverse((_, _, wake))) = sim.wakes.pop() {
-            sim.wake(wake);
+        } else if let Some(next) = sim.wakes.pop() {
+            sim.wake(next.wake);
         }
         sim.deliver();
     }
