@@ -14,6 +14,7 @@
 
 mod agent;
 mod customer;
+mod wakes;
 
 use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};
@@ -25,8 +26,7 @@ use customer::Customer;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
 use omnisim_reference_server::fast_map::{FastMap, FastSet};
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 /// Why a virtual run could not start.
@@ -70,35 +70,6 @@ enum Wake {
     Sample,
 }
 
-/// A wake-up in the queue. The heap pops the earliest first, ties in the order they were
-/// scheduled: the order number is unique, so the wake itself is never compared, and the
-/// comparison is two integers.
-struct Scheduled {
-    at: Micros,
-    order: u64,
-    wake: Wake,
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.order).cmp(&(self.at, self.order))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.order) == (other.at, other.order)
-    }
-}
-
-impl Eq for Scheduled {}
-
 /// What customers and agents know about a session between them: when the customer meant to
 /// ask for an agent, when it last wrote, and whether an offer since it asked was measured
 /// (routing latency counts the first offer only).
@@ -127,8 +98,7 @@ pub(crate) struct Sim {
     scenario: Scenario,
     seed: u64,
     now: Micros,
-    wakes: BinaryHeap<Scheduled>,
-    scheduled: u64,
+    wakes: wakes::Wakes,
     /// Events the last commands produced, delivered once the party that caused them is done.
     pending: VecDeque<Event>,
     arrivals: Vec<crate::live::arrivals::Arrival>,
@@ -177,12 +147,7 @@ fn engine_time(us: Micros) -> Timestamp {
 
 impl Sim {
     fn schedule(&mut self, at: Micros, wake: Wake) {
-        self.scheduled += 1;
-        self.wakes.push(Scheduled {
-            at,
-            order: self.scheduled,
-            wake,
-        });
+        self.wakes.push(at, wake);
     }
 
     fn after(&mut self, delay: Duration, wake: Wake) {
@@ -394,8 +359,7 @@ pub fn run(
         world,
         seed,
         now: 0,
-        wakes: BinaryHeap::new(),
-        scheduled: 0,
+        wakes: wakes::Wakes::default(),
         pending: VecDeque::new(),
         customers: Vec::new(),
         by_user: FastMap::default(),
@@ -427,7 +391,7 @@ pub fn run(
     let end_of_arrivals = micros(duration);
     let drain_end = end_of_arrivals + micros(sim.scenario.drain.0);
     loop {
-        let next_wake = sim.wakes.peek().map(|s| s.at);
+        let next_wake = sim.wakes.next_at();
         let next_timer = sim.engine.next_deadline().map(|t| t.0 * 1000);
         let (at, timer) = match (next_wake, next_timer) {
             (Some(w), Some(t)) if t <= w => (t, true),
@@ -443,8 +407,8 @@ pub fn run(
         if timer {
             let events = sim.engine.fire_timers(engine_time(at));
             sim.pending.extend(events);
-        } else if let Some(next) = sim.wakes.pop() {
-            sim.wake(next.wake);
+        } else if let Some(wake) = sim.wakes.pop() {
+            sim.wake(wake);
         }
         sim.deliver();
     }

@@ -1,0 +1,121 @@
+//! The queue of wake-ups: what parties scheduled for later, popped earliest first, ties in the
+//! order they were scheduled.
+//!
+//! Patience deadlines are kept in a heap of their own. Almost every customer is answered long
+//! before its patience runs out, so most of them are stale by the time they come up; in one heap
+//! they outnumbered the live wake-ups three to one and made every pop deeper and colder. Both
+//! heaps share one order counter, so the merged order is exactly that of a single queue.
+
+use super::{Micros, Wake};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// A wake-up in a heap. The order number is unique, so the wake itself is never compared and
+/// the comparison is two integers.
+struct Scheduled {
+    at: Micros,
+    order: u64,
+    wake: Wake,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: the heap is a max-heap and the earliest must come first.
+        (other.at, other.order).cmp(&(self.at, self.order))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.order) == (other.at, other.order)
+    }
+}
+
+impl Eq for Scheduled {}
+
+/// Every wake-up not yet due.
+#[derive(Default)]
+pub(super) struct Wakes {
+    soon: BinaryHeap<Scheduled>,
+    patience: BinaryHeap<Scheduled>,
+    scheduled: u64,
+}
+
+impl Wakes {
+    pub(super) fn push(&mut self, at: Micros, wake: Wake) {
+        self.scheduled += 1;
+        let s = Scheduled {
+            at,
+            order: self.scheduled,
+            wake,
+        };
+        match wake {
+            Wake::Patience { .. } => self.patience.push(s),
+            _ => self.soon.push(s),
+        }
+    }
+
+    /// The heap whose top comes first, if any.
+    fn first(&mut self) -> Option<&mut BinaryHeap<Scheduled>> {
+        match (self.soon.peek(), self.patience.peek()) {
+            (Some(s), Some(p)) if p > s => Some(&mut self.patience),
+            (Some(_), _) => Some(&mut self.soon),
+            (None, Some(_)) => Some(&mut self.patience),
+            (None, None) => None,
+        }
+    }
+
+    /// When the next wake-up is due.
+    pub(super) fn next_at(&mut self) -> Option<Micros> {
+        self.first()?.peek().map(|s| s.at)
+    }
+
+    /// Takes the next wake-up.
+    pub(super) fn pop(&mut self) -> Option<Wake> {
+        self.first()?.pop().map(|s| s.wake)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn think(customer: usize) -> Wake {
+        Wake::Think {
+            customer,
+            generation: 0,
+        }
+    }
+
+    fn patience(customer: usize) -> Wake {
+        Wake::Patience {
+            customer,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn wakes_come_earliest_first_and_ties_in_scheduling_order_across_both_heaps() {
+        let mut w = Wakes::default();
+        w.push(30, think(1));
+        w.push(10, patience(2));
+        w.push(10, think(3));
+        w.push(20, patience(4));
+        w.push(10, patience(5));
+        let mut order = Vec::new();
+        while let Some(at) = w.next_at() {
+            let customer = match w.pop() {
+                Some(Wake::Think { customer, .. } | Wake::Patience { customer, .. }) => customer,
+                other => panic!("unexpected {other:?}"),
+            };
+            order.push((at, customer));
+        }
+        assert_eq!(order, [(10, 2), (10, 3), (10, 5), (20, 4), (30, 1)]);
+    }
+}
