@@ -4,6 +4,7 @@ mod common;
 use common::*;
 use omnisim_protocol::*;
 use omnisim_reference_server::OrgCommand;
+use omnisim_reference_server::faults::Fault;
 
 #[test]
 fn r_sess_1_inbound_opens_one_session_and_appends_to_it() {
@@ -421,6 +422,35 @@ fn r_sess_9_channel_stream_resumes_from_channel_seq_across_sessions() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn r_sess_9_replays_find_messages_by_seq_even_when_seqs_skip() {
+    // With the seq_gap fault the stored seqs are 1, 3, 4: replays must still hand out each
+    // stored message once, by its own seq, and never index past the transcript.
+    let mut w = World::with_faults([Fault::SeqGap].into_iter().collect());
+    let q = w.queue("support");
+    let web = w.web(q);
+    let s = w.say(web, "u", "one").session;
+    w.say(web, "u", "two");
+    w.say(web, "u", "three");
+    let seqs = |messages: Vec<std::sync::Arc<Message>>| -> Vec<u32> {
+        messages.iter().map(|m| m.seq.0).collect()
+    };
+    let t = w.engine.transcript(w.org, s).unwrap();
+    assert_eq!(seqs(t.messages), vec![1, 3, 4]);
+    let after_one = w.engine.messages_after(w.org, s, Seq(1)).unwrap().to_vec();
+    assert_eq!(seqs(after_one), vec![3, 4]);
+    let after_three = w.engine.messages_after(w.org, s, Seq(3)).unwrap().to_vec();
+    assert_eq!(seqs(after_three), vec![4]);
+    let channel = w.engine.channel_messages_after(w.org, web, 0).unwrap();
+    assert_eq!(seqs(channel), vec![1, 3, 4]);
+    let user = w.say(web, "u", "four").user;
+    let stream = w
+        .engine
+        .user_messages_after(w.org, user, s, Seq(3))
+        .unwrap();
+    assert_eq!(seqs(stream), vec![4, 5]);
 }
 
 #[test]

@@ -11,6 +11,12 @@ use omnisim_protocol::{
 };
 use std::sync::Arc;
 
+/// Where the messages after seq `after` start. Seqs only grow within a session but need not be
+/// dense (the `seq_gap` fault skips some), so this searches rather than indexing (R-SESS-9).
+fn after_seq(messages: &[Arc<Message>], after: Seq) -> usize {
+    messages.partition_point(|m| m.seq <= after)
+}
+
 impl Engine {
     fn org(&self, org: OrgId) -> Result<&Org, ApiError> {
         self.orgs.get(&org).ok_or_else(|| not_found(org))
@@ -121,7 +127,7 @@ impl Engine {
         after: Seq,
     ) -> Result<&[Arc<Message>], ApiError> {
         let messages = &self.org(org)?.session(id)?.messages;
-        Ok(messages.get(after.0 as usize..).unwrap_or(&[]))
+        Ok(&messages[after_seq(messages, after)..])
     }
 
     /// The messages of a channel after stream position `after` (a `channel_seq`): what a provider
@@ -137,7 +143,14 @@ impl Engine {
         let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
         log[start..]
             .iter()
-            .map(|(s, seq)| Ok(o.session(*s)?.messages[seq.0 as usize - 1].clone()))
+            .filter_map(|(s, seq)| {
+                let messages = match o.session(*s) {
+                    Ok(session) => &session.messages,
+                    Err(e) => return Some(Err(e)),
+                };
+                let i = messages.binary_search_by_key(seq, |m| m.seq).ok()?;
+                Some(Ok(messages[i].clone()))
+            })
             .collect()
     }
 
@@ -158,7 +171,7 @@ impl Engine {
         for s in sessions.iter().filter(|s| **s >= session) {
             let messages = &o.session(*s)?.messages;
             let skip = if *s == session {
-                (after.0 as usize).min(messages.len())
+                after_seq(messages, after)
             } else {
                 0
             };

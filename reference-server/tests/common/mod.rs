@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use omnisim_protocol::*;
+use omnisim_reference_server::faults::Faults;
 use omnisim_reference_server::{Command, Engine, OrgCommand, Reply};
 
 pub struct World {
@@ -74,7 +75,12 @@ pub fn question() -> Component {
 
 impl World {
     pub fn new() -> World {
-        let mut engine = Engine::new();
+        World::with_faults(Faults::NONE)
+    }
+
+    /// A world whose engine has deliberate bugs switched on.
+    pub fn with_faults(faults: Faults) -> World {
+        let mut engine = Engine::with_faults(faults);
         let created = engine
             .apply(
                 Timestamp(0),
