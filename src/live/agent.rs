@@ -7,6 +7,7 @@ use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
 use crate::measure::recorder::Labels;
+use crate::scenario::choices::{MessageChoice, OfferChoice};
 use omnisim_protocol::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -304,16 +305,12 @@ impl Agent {
                 queue,
             },
         );
-        let roll: f64 = self.rng.random();
-        if roll < self.def.no_answer_probability {
-            return;
-        }
-        let action = if roll < self.def.no_answer_probability + self.def.decline_probability {
-            Action::Decline(offer.work.id)
-        } else {
-            Action::Accept(offer.work.id)
+        let (action, delay) = match self.def.on_offer(&mut self.rng) {
+            OfferChoice::Ignore => return,
+            OfferChoice::Decline(delay) => (Action::Decline(offer.work.id), delay),
+            OfferChoice::Accept(delay) => (Action::Accept(offer.work.id), delay),
         };
-        self.later(self.def.accept_delay, action);
+        self.later_at(Instant::now() + delay, action);
     }
 
     fn on_customer_message(&mut self, m: &Message) {
@@ -333,15 +330,14 @@ impl Agent {
                 );
             }
         }
-        let action = if self.rng.random::<f64>() < self.def.transfer_probability {
-            Action::Transfer(m.session)
-        } else {
-            Action::Reply(m.session)
+        let (action, delay) = match self.def.on_customer_message(&mut self.rng, self.held.len()) {
+            MessageChoice::Transfer(delay) => (Action::Transfer(m.session), delay),
+            MessageChoice::Reply(delay) => (Action::Reply(m.session), delay),
         };
         if let Some(h) = self.held.get_mut(&m.session) {
             h.answering = true;
         }
-        self.reply_later(action);
+        self.later_at(Instant::now() + delay, action);
     }
 
     /// Drops the socket, opens a new one and resumes from its hello: requests in flight are lost,
@@ -606,7 +602,7 @@ impl Agent {
             .as_deref()
             .and_then(|name| self.ctx.world.channels.iter().find(|c| c.name == name))
             .is_some_and(|c| c.platform == Platform::Enhanced);
-        let inactive = enhanced && self.rng.random::<f64>() < self.def.inactive_probability;
+        let inactive = self.def.marks_inactive(&mut self.rng, enhanced);
         let mut s = self.ctx.shared();
         let request = if inactive {
             s.recorder.counts.marked_inactive += 1;

@@ -481,23 +481,11 @@ impl Customer {
                 break m;
             }
         };
-        let index = self.ctx.scenario.draw_intent(&def, &mut self.rng);
-        let intent = def.intents[index].clone();
-        let handoff = intent.handoff.is_some();
-        let mut answers: Vec<InboundContent> = vec![match self.channel().platform {
-            Platform::Enhanced => InboundContent::ComponentResponse {
-                in_reply_to: question.seq,
-                answer_id: intent.id.clone(),
-            },
-            Platform::Standard => InboundContent::Text {
-                text: (index + 1).to_string(),
-            },
-        }];
-        if handoff {
-            answers.extend(def.fields.iter().map(|_| InboundContent::Text {
-                text: "12345".into(),
-            }));
-        }
+        let platform = self.channel().platform;
+        let (answers, handoff) =
+            self.ctx
+                .scenario
+                .bot_answers(&def, platform, question.seq, &mut self.rng);
         let last = answers.len() - 1;
         for (i, answer) in answers.into_iter().enumerate() {
             if i > 0 {

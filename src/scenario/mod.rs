@@ -1,6 +1,7 @@
 //! Scenario files: what to set up on the platform, how customers arrive and behave, how agents
 //! work, and the thresholds that decide the exit code. TOML, documented in docs/scenarios.md.
 
+pub mod choices;
 pub mod dist;
 pub mod specs;
 
@@ -227,22 +228,6 @@ pub struct AgentGroup {
     pub inactive_probability: f64,
 }
 
-impl AgentGroup {
-    /// How long the next reply takes an agent holding `held` conversations: a reply time drawn
-    /// for one alone, stretched by `held / speed[held − 1]`.
-    pub fn reply_delay(&self, rng: &mut impl rand::Rng, held: usize) -> Duration {
-        let alone = self.reply_time.sample(rng);
-        let slowdown = match &self.speed {
-            Some(speed) if held > 1 => {
-                let j = held.min(speed.len());
-                j as f64 / speed[j - 1]
-            }
-            _ => 1.0,
-        };
-        alone.mul_f64(slowdown)
-    }
-}
-
 /// An agent group's working hours within the run. Going offline turns offers not yet accepted
 /// into unavailable work that is routed again; accepted conversations stay with the agent, who
 /// finishes them (R-ROUTE-7).
@@ -454,28 +439,6 @@ pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
 }
 
 impl Scenario {
-    /// The intent a customer picks on `bot`'s question: by the `[customers] intents` weights,
-    /// uniformly when none of the bot's intents has one. Returns its index.
-    pub fn draw_intent(&self, bot: &BotDef, rng: &mut impl rand::Rng) -> usize {
-        let weights: Vec<f64> = bot
-            .intents
-            .iter()
-            .map(|i| self.customers.intents.get(&i.id).copied().unwrap_or(0.0))
-            .collect();
-        let total: f64 = weights.iter().sum();
-        if total <= 0.0 {
-            return rng.random_range(0..bot.intents.len());
-        }
-        let mut pick = rng.random::<f64>() * total;
-        weights
-            .iter()
-            .position(|w| {
-                pick -= w;
-                pick < 0.0
-            })
-            .unwrap_or(0)
-    }
-
     /// Reads, parses and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();

@@ -5,6 +5,7 @@
 
 use super::{Micros, Sim, Wake, micros};
 use crate::checker::Party;
+use crate::scenario::choices::{MessageChoice, OfferChoice};
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
 use omnisim_reference_server::fast_map::FastMap;
@@ -172,17 +173,11 @@ impl Sim {
                 queue,
             },
         );
-        let def = &self.scenario.agents[agent.group];
-        let roll: f64 = agent.rng.random();
-        if roll < def.no_answer_probability {
-            return;
-        }
-        let act = if roll < def.no_answer_probability + def.decline_probability {
-            Act::Decline(offer.work.id)
-        } else {
-            Act::Accept(offer.work.id)
+        let (act, delay) = match self.scenario.agents[agent.group].on_offer(&mut agent.rng) {
+            OfferChoice::Ignore => return,
+            OfferChoice::Decline(delay) => (Act::Decline(offer.work.id), delay),
+            OfferChoice::Accept(delay) => (Act::Accept(offer.work.id), delay),
         };
-        let delay = def.accept_delay.sample(&mut agent.rng);
         self.later(a, delay, act);
     }
 
@@ -193,15 +188,13 @@ impl Sim {
             .latency("delivery_to_agent", Duration::ZERO, None, labels);
         let agent = &mut self.agents[a];
         let def = &self.scenario.agents[agent.group];
-        let act = if agent.rng.random::<f64>() < def.transfer_probability {
-            Act::Transfer(session)
-        } else {
-            Act::Reply(session)
+        let (act, delay) = match def.on_customer_message(&mut agent.rng, agent.held.len()) {
+            MessageChoice::Transfer(delay) => (Act::Transfer(session), delay),
+            MessageChoice::Reply(delay) => (Act::Reply(session), delay),
         };
         if let Some(h) = agent.held.get_mut(&session) {
             h.answering = true;
         }
-        let delay = def.reply_delay(&mut agent.rng, agent.held.len());
         self.later(a, delay, act);
     }
 
@@ -349,8 +342,7 @@ impl Sim {
             .channel
             .is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
         let agent = &mut self.agents[a];
-        let p = self.scenario.agents[agent.group].inactive_probability;
-        let inactive = enhanced && agent.rng.random::<f64>() < p;
+        let inactive = self.scenario.agents[agent.group].marks_inactive(&mut agent.rng, enhanced);
         let request = if inactive {
             AgentRequest::MarkInactive { session }
         } else {

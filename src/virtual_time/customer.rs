@@ -231,23 +231,14 @@ impl Sim {
         let Some(bot) = self.world.channels[self.customers[c].channel].bot else {
             return;
         };
-        let def = &self.scenario.bots[bot];
-        let index = self.scenario.draw_intent(def, &mut self.customers[c].rng);
-        let intent = &def.intents[index];
-        let handoff = intent.handoff.is_some();
-        let mut answers = VecDeque::new();
-        answers.push_back(
-            match self.world.channels[self.customers[c].channel].platform {
-                Platform::Enhanced => InboundContent::ComponentResponse {
-                    in_reply_to: question.seq,
-                    answer_id: intent.id.clone(),
-                },
-                Platform::Standard => text(&(index + 1).to_string()),
-            },
+        let platform = self.world.channels[self.customers[c].channel].platform;
+        let (answers, handoff) = self.scenario.bot_answers(
+            &self.scenario.bots[bot],
+            platform,
+            question.seq,
+            &mut self.customers[c].rng,
         );
-        if handoff {
-            answers.extend(def.fields.iter().map(|_| text("12345")));
-        }
+        let answers = VecDeque::from(answers);
         self.set_phase(
             c,
             Phase::Bot {

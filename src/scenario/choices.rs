@@ -1,0 +1,231 @@
+//! What simulated customers and agents decide, drawn from the scenario's distributions. The live
+//! and the virtual-time drivers both ask here, so that each choice is made, and its random draws
+//! taken, the same way whichever driver runs the party.
+
+use super::{AgentGroup, BotDef, Scenario};
+use omnisim_protocol::{InboundContent, Platform, Seq};
+use rand::Rng;
+use std::time::Duration;
+
+/// What an agent does with an offer pushed to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfferChoice {
+    /// Lets it ring until the queue's push timeout takes it back.
+    Ignore,
+    Decline(Duration),
+    Accept(Duration),
+}
+
+/// What an agent does with a customer's message in a conversation it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageChoice {
+    Reply(Duration),
+    Transfer(Duration),
+}
+
+impl AgentGroup {
+    /// How long the next reply takes an agent holding `held` conversations: a reply time drawn
+    /// for one alone, stretched by `held / speed[held − 1]`.
+    pub fn reply_delay(&self, rng: &mut impl Rng, held: usize) -> Duration {
+        let alone = self.reply_time.sample(rng);
+        let slowdown = match &self.speed {
+            Some(speed) if held > 1 => {
+                let j = held.min(speed.len());
+                j as f64 / speed[j - 1]
+            }
+            _ => 1.0,
+        };
+        alone.mul_f64(slowdown)
+    }
+
+    /// One roll against the no-answer and decline probabilities, then the accept delay.
+    pub fn on_offer(&self, rng: &mut impl Rng) -> OfferChoice {
+        let roll: f64 = rng.random();
+        if roll < self.no_answer_probability {
+            return OfferChoice::Ignore;
+        }
+        let decline = roll < self.no_answer_probability + self.decline_probability;
+        let delay = self.accept_delay.sample(rng);
+        if decline {
+            OfferChoice::Decline(delay)
+        } else {
+            OfferChoice::Accept(delay)
+        }
+    }
+
+    /// A roll against the transfer probability, then the reply time for `held` conversations.
+    pub fn on_customer_message(&self, rng: &mut impl Rng, held: usize) -> MessageChoice {
+        let transfer = rng.random::<f64>() < self.transfer_probability;
+        let delay = self.reply_delay(rng, held);
+        if transfer {
+            MessageChoice::Transfer(delay)
+        } else {
+            MessageChoice::Reply(delay)
+        }
+    }
+
+    /// Whether a conversation the agent is done with is marked inactive rather than ended: only
+    /// on enhanced channels, which alone have the inactive state (R-SESS-7).
+    pub fn marks_inactive(&self, rng: &mut impl Rng, enhanced: bool) -> bool {
+        enhanced && rng.random::<f64>() < self.inactive_probability
+    }
+}
+
+impl Scenario {
+    /// The intent a customer picks on `bot`'s question: by the `[customers] intents` weights,
+    /// uniformly when none of the bot's intents has one. Returns its index.
+    pub fn draw_intent(&self, bot: &BotDef, rng: &mut impl Rng) -> usize {
+        let weights: Vec<f64> = bot
+            .intents
+            .iter()
+            .map(|i| self.customers.intents.get(&i.id).copied().unwrap_or(0.0))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return rng.random_range(0..bot.intents.len());
+        }
+        let mut pick = rng.random::<f64>() * total;
+        weights
+            .iter()
+            .position(|w| {
+                pick -= w;
+                pick < 0.0
+            })
+            .unwrap_or(0)
+    }
+
+    /// What a customer answers `bot`'s intent question (the message at `question`): the chosen
+    /// option, as a component response on enhanced channels or its number on standard ones
+    /// (R-BOT-1), then one answer per field the bot asks before a handoff. Also whether the
+    /// intent hands the customer to an agent.
+    pub fn bot_answers(
+        &self,
+        bot: &BotDef,
+        platform: Platform,
+        question: Seq,
+        rng: &mut impl Rng,
+    ) -> (Vec<InboundContent>, bool) {
+        let index = self.draw_intent(bot, rng);
+        let intent = &bot.intents[index];
+        let handoff = intent.handoff.is_some();
+        let mut answers = vec![match platform {
+            Platform::Enhanced => InboundContent::ComponentResponse {
+                in_reply_to: question,
+                answer_id: intent.id.clone(),
+            },
+            Platform::Standard => InboundContent::Text {
+                text: (index + 1).to_string(),
+            },
+        }];
+        if handoff {
+            answers.extend(bot.fields.iter().map(|_| InboundContent::Text {
+                text: "12345".into(),
+            }));
+        }
+        (answers, handoff)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    fn scenario(agent: &str, intents: &str) -> Scenario {
+        let text = format!(
+            r#"
+            name = "choices"
+            duration = "10s"
+            [[queues]]
+            name = "support"
+            [[bots]]
+            name = "helper"
+            greeting = "Hi"
+            question = "What about?"
+            fallback = "Busy"
+            fields = ["account", "order"]
+            intents = [
+              {{ id = "hours", label = "Hours", resolve = "9 to 5" }},
+              {{ id = "help", label = "Help", handoff = "support" }},
+            ]
+            [[channels]]
+            name = "web"
+            kind = "web"
+            platform = "enhanced"
+            entry = "bot:helper"
+            [[agents]]
+            name = "team"
+            count = 1
+            capacity = 2
+            accept_delay = "2s"
+            reply_time = "3s"
+            speed = [1, 1.5]
+            {agent}
+            [arrivals]
+            rate = "1/s"
+            [customers]
+            intents = {{ {intents} }}
+            "#
+        );
+        Scenario::parse(&text, "choices.toml").expect("a valid scenario")
+    }
+
+    fn rng() -> SmallRng {
+        SmallRng::seed_from_u64(7)
+    }
+
+    #[test]
+    fn an_offer_is_ignored_declined_or_accepted_after_the_accept_delay() {
+        let s = scenario("no_answer_probability = 1.0", "");
+        assert_eq!(s.agents[0].on_offer(&mut rng()), OfferChoice::Ignore);
+        let s = scenario("decline_probability = 1.0", "");
+        let two = Duration::from_secs(2);
+        assert_eq!(s.agents[0].on_offer(&mut rng()), OfferChoice::Decline(two));
+        let s = scenario("", "");
+        assert_eq!(s.agents[0].on_offer(&mut rng()), OfferChoice::Accept(two));
+    }
+
+    #[test]
+    fn a_customer_message_is_answered_at_the_speed_of_the_conversations_held() {
+        let s = scenario("", "");
+        let alone = MessageChoice::Reply(Duration::from_secs(3));
+        assert_eq!(s.agents[0].on_customer_message(&mut rng(), 1), alone);
+        // Two chats at a total rate of 1.5: each reply takes 2 / 1.5 of the time alone.
+        let two = MessageChoice::Reply(Duration::from_secs(4));
+        assert_eq!(s.agents[0].on_customer_message(&mut rng(), 2), two);
+        let s = scenario("transfer_probability = 1.0", "");
+        let transfer = MessageChoice::Transfer(Duration::from_secs(3));
+        assert_eq!(s.agents[0].on_customer_message(&mut rng(), 1), transfer);
+    }
+
+    #[test]
+    fn only_enhanced_conversations_go_inactive_and_standard_ones_draw_nothing() {
+        let s = scenario("inactive_probability = 1.0", "");
+        let mut r = rng();
+        assert!(!s.agents[0].marks_inactive(&mut r, false));
+        // No draw on a standard channel: both drivers stay in step with their seeds.
+        assert_eq!(r.random::<u64>(), rng().random::<u64>());
+        assert!(s.agents[0].marks_inactive(&mut rng(), true));
+    }
+
+    #[test]
+    fn bot_answers_name_the_intent_and_fill_the_fields_before_a_handoff() {
+        let s = scenario("", "help = 1.0");
+        let bot = &s.bots[0];
+        let (answers, handoff) = s.bot_answers(bot, Platform::Enhanced, Seq(2), &mut rng());
+        assert!(handoff);
+        assert_eq!(
+            answers[0],
+            InboundContent::ComponentResponse {
+                in_reply_to: Seq(2),
+                answer_id: "help".into(),
+            }
+        );
+        assert_eq!(answers.len(), 3, "the answer, then one per field");
+        let s = scenario("", "hours = 1.0");
+        let (answers, handoff) = s.bot_answers(&s.bots[0], Platform::Standard, Seq(2), &mut rng());
+        assert!(!handoff);
+        assert_eq!(answers, [InboundContent::Text { text: "1".into() }]);
+    }
+}
