@@ -6,6 +6,7 @@ use super::client::{Socket, next_text};
 use super::context::{Requested, RunCtx};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
+use crate::scenario::choices::RecipientChoice;
 use omnisim_protocol::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -61,12 +62,10 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
             return;
         }
         // Some customers come back later: a new session in the same conversation.
-        if c.rng.random::<f64>() >= c.ctx.scenario.customers.comeback_probability
-            || *c.ctx.stop.borrow()
-        {
+        let comeback = c.ctx.scenario.customers.comeback(&mut c.rng);
+        let Some(delay) = comeback.filter(|_| !*c.ctx.stop.borrow()) else {
             return;
-        }
-        let delay = c.ctx.scenario.customers.comeback_delay.sample(&mut c.rng);
+        };
         tokio::time::sleep(delay).await;
         c.start = Instant::now();
         c.socket = None;
@@ -196,8 +195,8 @@ impl Customer {
         let outcome = async {
             // The template arrives; then the recipient decides.
             while self.message_from(Sender::System, None).await?.is_none() {}
-            let roll: f64 = self.rng.random();
-            if roll < def.opt_out_probability {
+            let choice = def.recipient_choice(&mut self.rng);
+            if choice == RecipientChoice::OptOut {
                 self.think().await;
                 let _ = self
                     .inbound(InboundContent::Text {
@@ -215,7 +214,7 @@ impl Customer {
                 loop {
                     self.message_from(Sender::Agent, None).await?;
                 }
-            } else if roll < def.opt_out_probability + def.reply_probability {
+            } else if choice == RecipientChoice::Reply {
                 let now = self.think().await;
                 self.start = now;
                 self.ctx.shared().wrote_in.insert(self.address.to_string());

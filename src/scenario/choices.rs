@@ -2,7 +2,7 @@
 //! and the virtual-time drivers both ask here, so that each choice is made, and its random draws
 //! taken, the same way whichever driver runs the party.
 
-use super::{AgentGroup, BotDef, Scenario};
+use super::{AgentGroup, BotDef, Customers, OutboundDef, Scenario};
 use omnisim_protocol::{InboundContent, Platform, Seq};
 use rand::Rng;
 use std::time::Duration;
@@ -21,6 +21,39 @@ pub enum OfferChoice {
 pub enum MessageChoice {
     Reply(Duration),
     Transfer(Duration),
+}
+
+/// What the recipient of an org-triggered outbound message does once the template arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecipientChoice {
+    /// Answers STOP (R-OUT-3).
+    OptOut,
+    /// Writes back, which opens its service window and asks for an agent.
+    Reply,
+    /// Never answers: the session stays new.
+    Silent,
+}
+
+impl Customers {
+    /// Whether a customer whose session ended writes in again, and after how long: a new
+    /// session in the same conversation (R-SESS-5).
+    pub fn comeback(&self, rng: &mut impl Rng) -> Option<Duration> {
+        (rng.random::<f64>() < self.comeback_probability).then(|| self.comeback_delay.sample(rng))
+    }
+}
+
+impl OutboundDef {
+    /// One roll against the opt-out and reply probabilities.
+    pub fn recipient_choice(&self, rng: &mut impl Rng) -> RecipientChoice {
+        let roll: f64 = rng.random();
+        if roll < self.opt_out_probability {
+            RecipientChoice::OptOut
+        } else if roll < self.opt_out_probability + self.reply_probability {
+            RecipientChoice::Reply
+        } else {
+            RecipientChoice::Silent
+        }
+    }
 }
 
 impl AgentGroup {
@@ -207,6 +240,33 @@ mod tests {
         // No draw on a standard channel: both drivers stay in step with their seeds.
         assert_eq!(r.random::<u64>(), rng().random::<u64>());
         assert!(s.agents[0].marks_inactive(&mut rng(), true));
+    }
+
+    #[test]
+    fn customers_come_back_after_the_comeback_delay_or_not_at_all() {
+        let mut s = scenario("", "");
+        s.customers.comeback_probability = 1.0;
+        s.customers.comeback_delay = "1m".parse().expect("a duration");
+        let minute = Some(Duration::from_secs(60));
+        assert_eq!(s.customers.comeback(&mut rng()), minute);
+        s.customers.comeback_probability = 0.0;
+        assert_eq!(s.customers.comeback(&mut rng()), None);
+    }
+
+    #[test]
+    fn a_recipient_opts_out_replies_or_stays_silent_by_one_roll() {
+        let recipient = |opt_out_probability, reply_probability| OutboundDef {
+            rate: "1/s".parse().expect("a rate"),
+            channel: "web".into(),
+            recipients: 1,
+            template: "shipped".into(),
+            reply_probability,
+            opt_out_probability,
+        };
+        let choice = |d: OutboundDef| d.recipient_choice(&mut rng());
+        assert_eq!(choice(recipient(1.0, 0.0)), RecipientChoice::OptOut);
+        assert_eq!(choice(recipient(0.0, 1.0)), RecipientChoice::Reply);
+        assert_eq!(choice(recipient(0.0, 0.0)), RecipientChoice::Silent);
     }
 
     #[test]

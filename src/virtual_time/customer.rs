@@ -4,6 +4,7 @@
 
 use super::{Micros, SessionNote, Sim, Wake, micros};
 use crate::checker::{CustomerKey, Party};
+use crate::scenario::choices::RecipientChoice;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{OrgCommand, Reply};
 use rand::rngs::SmallRng;
@@ -544,14 +545,11 @@ impl Sim {
         if let Ok(user) = self.engine.session(self.org, session).map(|s| s.user) {
             self.listen_as(c, user);
         }
-        let roll: f64 = self.customers[c].rng.random();
-        let phase = if roll < def.opt_out_probability {
-            Phase::OptingOut
-        } else if roll < def.opt_out_probability + def.reply_probability {
-            Phase::Replying
-        } else {
-            // Silent: the session stays new, counted as still open.
-            return;
+        let phase = match def.recipient_choice(&mut self.customers[c].rng) {
+            RecipientChoice::OptOut => Phase::OptingOut,
+            RecipientChoice::Reply => Phase::Replying,
+            // The session stays new, counted as still open.
+            RecipientChoice::Silent => return,
         };
         self.open += 1;
         self.set_phase(c, phase);
@@ -598,14 +596,16 @@ impl Sim {
             .latency("resolution", resolution, None, labels);
         let session = self.customers[c].session;
         self.sessions.remove(&session);
-        let customers = &self.scenario.customers;
-        let recipient = self.customers[c].recipient;
-        let rng = &mut self.customers[c].rng;
-        if !recipient && rng.random::<f64>() < customers.comeback_probability {
-            let delay = customers.comeback_delay.sample(rng);
-            self.after(delay, Wake::Comeback(c));
+        let cust = &mut self.customers[c];
+        // Recipients never come back on their own: the org writes to them.
+        let comeback = if cust.recipient {
+            None
         } else {
-            self.leave(c);
+            self.scenario.customers.comeback(&mut cust.rng)
+        };
+        match comeback {
+            Some(delay) => self.after(delay, Wake::Comeback(c)),
+            None => self.leave(c),
         }
     }
 }
