@@ -168,12 +168,6 @@ impl Agent {
         })
     }
 
-    /// Runs `action` after a delay drawn from `dist`.
-    fn later(&mut self, dist: crate::scenario::dist::Dist, action: Action) {
-        let delay = dist.sample(&mut self.rng);
-        self.later_at(Instant::now() + delay, action);
-    }
-
     /// Runs `action` (a reply or a transfer) after the reply time for the conversations the
     /// agent holds now.
     fn reply_later(&mut self, action: Action) {
@@ -514,9 +508,10 @@ impl Agent {
                         close_due: false,
                     },
                 );
-                self.reply_later(Action::Reply(o.session));
-                if let Some(length) = self.def.conversation_length {
-                    self.later(length, Action::Close(o.session));
+                let plan = self.def.on_accept(&mut self.rng, self.held.len());
+                self.later_at(now + plan.greet_after, Action::Reply(o.session));
+                if let Some(length) = plan.close_after {
+                    self.later_at(now + length, Action::Close(o.session));
                 }
                 if self.rng.random::<f64>() < self.ctx.scenario.faults.agent_reconnect {
                     let _ = self.later.send(Action::Reconnect);

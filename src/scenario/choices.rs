@@ -23,6 +23,15 @@ pub enum MessageChoice {
     Transfer(Duration),
 }
 
+/// What an agent plans on accepting a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AcceptPlan {
+    /// When it greets: a reply time for the conversations it holds with this one.
+    pub greet_after: Duration,
+    /// When it closes the conversation itself, if the scenario gives conversations a length.
+    pub close_after: Option<Duration>,
+}
+
 /// What the recipient of an org-triggered outbound message does once the template arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecipientChoice {
@@ -83,6 +92,16 @@ impl AgentGroup {
             OfferChoice::Decline(delay)
         } else {
             OfferChoice::Accept(delay)
+        }
+    }
+
+    /// The greeting's reply time, then the conversation's length if it has one.
+    pub fn on_accept(&self, rng: &mut impl Rng, held: usize) -> AcceptPlan {
+        let greet_after = self.reply_delay(rng, held);
+        let close_after = self.conversation_length.map(|d| d.sample(rng));
+        AcceptPlan {
+            greet_after,
+            close_after,
         }
     }
 
@@ -230,6 +249,18 @@ mod tests {
         let s = scenario("transfer_probability = 1.0", "");
         let transfer = MessageChoice::Transfer(Duration::from_secs(3));
         assert_eq!(s.agents[0].on_customer_message(&mut rng(), 1), transfer);
+    }
+
+    #[test]
+    fn an_accepted_conversation_is_greeted_and_closed_after_its_length_if_it_has_one() {
+        let s = scenario("", "");
+        let plan = s.agents[0].on_accept(&mut rng(), 1);
+        assert_eq!(plan.greet_after, Duration::from_secs(3));
+        assert_eq!(plan.close_after, None);
+        let s = scenario(r#"conversation_length = "5m""#, "");
+        let plan = s.agents[0].on_accept(&mut rng(), 2);
+        assert_eq!(plan.greet_after, Duration::from_secs(4));
+        assert_eq!(plan.close_after, Some(Duration::from_secs(300)));
     }
 
     #[test]

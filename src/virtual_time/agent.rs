@@ -272,11 +272,9 @@ impl Sim {
                 close_due: false,
             },
         );
-        let def = &self.scenario.agents[agent.group];
-        let greet = def.reply_delay(&mut agent.rng, agent.held.len());
-        let length = def.conversation_length.map(|d| d.sample(&mut agent.rng));
-        self.later(a, greet, Act::Reply(o.session));
-        if let Some(length) = length {
+        let plan = self.scenario.agents[agent.group].on_accept(&mut agent.rng, agent.held.len());
+        self.later(a, plan.greet_after, Act::Reply(o.session));
+        if let Some(length) = plan.close_after {
             self.later(a, length, Act::Close(o.session));
         }
     }
