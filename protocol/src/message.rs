@@ -144,7 +144,8 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_message_id: Option<String>,
+    /// Shared with the server's idempotency index (R-SESS-3).
+    pub client_message_id: Option<Arc<str>>,
 }
 
 impl Message {

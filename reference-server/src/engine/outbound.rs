@@ -12,6 +12,7 @@ use omnisim_protocol::{
     MessagingUser, Origin, OutboundContent, QueueId, Sender, SessionId, SessionStatus,
     TriggeredOutboundRequest, UserId,
 };
+use std::sync::Arc;
 
 /// The fields of an agent's `start_outbound` request.
 pub(crate) struct AgentOutbound {
@@ -193,6 +194,7 @@ impl Org {
         client_message_id: String,
         content: OutboundContent,
     ) -> MessageAccepted {
+        let client_message_id: Arc<str> = client_message_id.into();
         let author = Author::agent(agent, &client_message_id);
         let seq = self.push_message(ctx, session, author, consent::body(content));
         if self.sessions[&session].live_work.is_some() {

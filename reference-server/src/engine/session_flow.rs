@@ -16,7 +16,7 @@ pub struct Author {
     pub sender: Sender,
     pub agent: Option<AgentId>,
     pub provider_message_id: Option<Arc<str>>,
-    pub client_message_id: Option<String>,
+    pub client_message_id: Option<Arc<str>>,
 }
 
 impl Author {
@@ -31,12 +31,12 @@ impl Author {
     }
 
     /// An agent, through its client.
-    pub fn agent(agent: AgentId, client_message_id: &str) -> Author {
+    pub fn agent(agent: AgentId, client_message_id: &Arc<str>) -> Author {
         Author {
             sender: Sender::Agent,
             agent: Some(agent),
             provider_message_id: None,
-            client_message_id: Some(client_message_id.to_owned()),
+            client_message_id: Some(client_message_id.clone()),
         }
     }
 

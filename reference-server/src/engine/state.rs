@@ -45,7 +45,8 @@ pub struct AgentState {
     pub info: Agent,
     pub skills: SkillLevels,
     pub live: Vec<WorkId>,
-    pub sent: FastMap<String, MessageAccepted>,
+    /// Keyed by client message id, shared with the stored message.
+    pub sent: FastMap<Arc<str>, MessageAccepted>,
 }
 
 impl AgentState {
