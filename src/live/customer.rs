@@ -123,7 +123,7 @@ impl Customer {
             self.channel().id.0
         );
         let req = TriggeredOutboundRequest {
-            address: self.address.to_string(),
+            address: self.address.clone(),
             content,
         };
         self.ctx
@@ -148,8 +148,8 @@ impl Customer {
         let (opted_out, wrote_in) = {
             let s = self.ctx.shared();
             (
-                s.opted_out.contains(&*self.address),
-                s.wrote_in.contains(&*self.address),
+                s.opted_out.contains(&self.address),
+                s.wrote_in.contains(&self.address),
             )
         };
         if !wrote_in && !opted_out {
@@ -207,7 +207,7 @@ impl Customer {
                 while self.message_from(Sender::System, None).await?.is_none() {}
                 {
                     let mut s = self.ctx.shared();
-                    s.opted_out.insert(self.address.to_string());
+                    s.opted_out.insert(self.address.clone());
                     s.recorder.counts.opt_outs += 1;
                 }
                 let _ = self.inbound(InboundContent::End).await;
@@ -217,7 +217,7 @@ impl Customer {
             } else if choice == RecipientChoice::Reply {
                 let now = self.think().await;
                 self.start = now;
-                self.ctx.shared().wrote_in.insert(self.address.to_string());
+                self.ctx.shared().wrote_in.insert(self.address.clone());
                 if self
                     .say("Thanks, I have a question about it", now)
                     .await
@@ -258,7 +258,7 @@ impl Customer {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
-            address: self.address.to_string(),
+            address: self.address.clone(),
             provider_message_id: format!("{}-{}-{}", self.ctx.seed, self.arrival.index, self.pmid),
             content,
         };

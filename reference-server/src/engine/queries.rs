@@ -141,17 +141,14 @@ impl Engine {
         let o = self.org(org)?;
         let log = &o.channel(channel)?.log;
         let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
-        log[start..]
-            .iter()
-            .filter_map(|(s, seq)| {
-                let messages = match o.session(*s) {
-                    Ok(session) => &session.messages,
-                    Err(e) => return Some(Err(e)),
-                };
-                let i = messages.binary_search_by_key(seq, |m| m.seq).ok()?;
-                Some(Ok(messages[i].clone()))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(log.len() - start);
+        for (s, seq) in &log[start..] {
+            let messages = &o.session(*s)?.messages;
+            if let Ok(i) = messages.binary_search_by_key(seq, |m| m.seq) {
+                out.push(messages[i].clone());
+            }
+        }
+        Ok(out)
     }
 
     /// A user's messages after message `after` of `session`, across the user's later sessions
