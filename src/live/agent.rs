@@ -8,6 +8,7 @@ use super::context::RunCtx;
 use super::setup::LiveAgent;
 use crate::measure::recorder::Labels;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
+use crate::scenario::specs;
 use omnisim_protocol::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -574,7 +575,7 @@ impl Agent {
                 let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
                 let request = AgentRequest::Send {
                     session,
-                    client_message_id: format!("{}-{}", self.id.0, self.sent),
+                    client_message_id: specs::message_id(&[self.id.0, self.sent]),
                     content: OutboundContent::Text { text },
                 };
                 if self.request(request, Pending::Send).await.is_err() || !close_after {

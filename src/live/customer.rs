@@ -7,6 +7,7 @@ use super::context::{Requested, RunCtx};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
 use crate::scenario::choices::RecipientChoice;
+use crate::scenario::specs;
 use omnisim_protocol::*;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -54,7 +55,7 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
         s.recorder.counts.arrivals_started += 1;
     }
     let seed = ctx.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let address = format!("customer-{}", arrival.index);
+    let address = specs::customer(arrival.index);
     let mut c = Customer::new(ctx, address, arrival, seed, intended);
     loop {
         if let Err(code) = c.journey().await {
@@ -259,7 +260,11 @@ impl Customer {
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
             address: self.address.clone(),
-            provider_message_id: format!("{}-{}-{}", self.ctx.seed, self.arrival.index, self.pmid),
+            provider_message_id: specs::message_id(&[
+                self.ctx.seed,
+                self.arrival.index,
+                u64::from(self.pmid),
+            ]),
             content,
         };
         let path = format!(

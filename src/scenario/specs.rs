@@ -96,6 +96,26 @@ pub fn agent(g: &AgentGroup, i: u32) -> AgentSpec {
     }
 }
 
+/// The address of the customer of arrival `index`.
+pub fn customer(index: u64) -> String {
+    format!("customer-{index}")
+}
+
+/// The ids simulated parties put on what they send (provider and client message ids): `numbers`
+/// joined by dashes, built without the formatting machinery, which cost a tenth of a virtual
+/// run.
+pub fn message_id(numbers: &[u64]) -> String {
+    let mut out = String::with_capacity(8 * numbers.len());
+    let mut buffer = itoa::Buffer::new();
+    for (i, n) in numbers.iter().enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        out.push_str(buffer.format(*n));
+    }
+    out
+}
+
 /// The address of outbound recipient `i`, recorded with explicit consent before the run.
 pub fn recipient(i: u32) -> String {
     format!("recipient-{i}")

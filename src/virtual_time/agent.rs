@@ -6,6 +6,7 @@
 use super::{Micros, Sim, Wake, micros};
 use crate::checker::Party;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
+use crate::scenario::specs;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
 use omnisim_reference_server::fast_map::FastMap;
@@ -289,7 +290,7 @@ impl Sim {
         agent.sent += 1;
         let request = AgentRequest::Send {
             session,
-            client_message_id: super::dashed(&[agent.id.0, agent.sent]),
+            client_message_id: specs::message_id(&[agent.id.0, agent.sent]),
             content: OutboundContent::Text {
                 text: "An answer".to_owned(),
             },

@@ -5,6 +5,7 @@
 use super::{Micros, SessionNote, Sim, Wake, micros};
 use crate::checker::{CustomerKey, Party};
 use crate::scenario::choices::RecipientChoice;
+use crate::scenario::specs;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{OrgCommand, Reply};
 use rand::rngs::SmallRng;
@@ -79,7 +80,7 @@ impl Sim {
             super::Labels::default(),
         );
         let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let address = format!("customer-{}", arrival.index);
+        let address = specs::customer(arrival.index);
         self.customers.push(Customer {
             recipient: false,
             index: arrival.index,
@@ -114,7 +115,7 @@ impl Sim {
         let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
             address: cust.address.clone(),
-            provider_message_id: super::dashed(&[self.seed, cust.index, u64::from(cust.pmid)]),
+            provider_message_id: specs::message_id(&[self.seed, cust.index, u64::from(cust.pmid)]),
             content,
         };
         let channel = self.world.channels[cust.channel].id;

@@ -127,20 +127,6 @@ fn sample_every(duration: Duration) -> Duration {
     Duration::from_secs((duration.as_secs() / 1000).max(1))
 }
 
-/// `numbers` joined by dashes: the ids customers and agents write, built without the formatting
-/// machinery, which cost a tenth of a virtual run.
-fn dashed(numbers: &[u64]) -> String {
-    let mut out = String::with_capacity(8 * numbers.len());
-    let mut buffer = itoa::Buffer::new();
-    for (i, n) in numbers.iter().enumerate() {
-        if i > 0 {
-            out.push('-');
-        }
-        out.push_str(buffer.format(*n));
-    }
-    out
-}
-
 fn engine_time(us: Micros) -> Timestamp {
     Timestamp(us / 1000)
 }
