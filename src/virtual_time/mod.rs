@@ -26,7 +26,6 @@ use customer::Customer;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
 use omnisim_reference_server::fast_map::{FastMap, FastSet};
-use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 /// Why a virtual run could not start.
@@ -100,7 +99,10 @@ pub(crate) struct Sim {
     now: Micros,
     wakes: wakes::Wakes,
     /// Events the last commands produced, delivered once the party that caused them is done.
-    pending: VecDeque<Event>,
+    pending: Vec<Event>,
+    /// The batch of events being delivered: its buffer is swapped with `pending`'s so that
+    /// neither is allocated again.
+    delivering: Vec<Event>,
     arrivals: Vec<crate::live::arrivals::Arrival>,
     /// When org-triggered outbound conversations start, and the draw of their recipients.
     outbound_at: Vec<Duration>,
@@ -142,9 +144,8 @@ impl Sim {
 
     /// Applies a command now; its events are delivered after the caller is done.
     fn command(&mut self, command: Command) -> Result<Reply, ApiError> {
-        let applied = self.engine.apply(engine_time(self.now), command)?;
-        self.pending.extend(applied.events);
-        Ok(applied.reply)
+        self.engine
+            .apply_into(engine_time(self.now), command, &mut self.pending)
     }
 
     fn org_command(&mut self, command: OrgCommand) -> Result<Reply, ApiError> {
@@ -154,23 +155,33 @@ impl Sim {
         })
     }
 
-    /// Delivers pending events to the customers and agents they are for.
+    /// Delivers pending events to the customers and agents they are for, in the order they were
+    /// produced: the events a delivery causes queue behind the rest of its batch.
     fn deliver(&mut self) {
-        while let Some(event) = self.pending.pop_front() {
-            for audience in event.audiences() {
-                match audience {
-                    Audience::User(user) => {
-                        if let Some(&c) = self.by_user.get(&user) {
-                            self.customer_event(c, &event);
-                        }
+        let mut batch = std::mem::take(&mut self.delivering);
+        while !self.pending.is_empty() {
+            std::mem::swap(&mut self.pending, &mut batch);
+            for event in batch.drain(..) {
+                self.deliver_one(&event);
+            }
+        }
+        self.delivering = batch;
+    }
+
+    fn deliver_one(&mut self, event: &Event) {
+        for audience in event.audiences() {
+            match audience {
+                Audience::User(user) => {
+                    if let Some(&c) = self.by_user.get(&user) {
+                        self.customer_event(c, event);
                     }
-                    Audience::Agent(agent) => {
-                        if let Some(&a) = self.by_agent.get(&agent) {
-                            self.agent_event(a, &event);
-                        }
-                    }
-                    Audience::Org(_) | Audience::Channel(_) => {}
                 }
+                Audience::Agent(agent) => {
+                    if let Some(&a) = self.by_agent.get(&agent) {
+                        self.agent_event(a, event);
+                    }
+                }
+                Audience::Org(_) | Audience::Channel(_) => {}
             }
         }
     }
@@ -346,7 +357,8 @@ pub fn run(
         seed,
         now: 0,
         wakes: wakes::Wakes::default(),
-        pending: VecDeque::new(),
+        pending: Vec::new(),
+        delivering: Vec::new(),
         customers: Vec::new(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
@@ -391,8 +403,8 @@ pub fn run(
         }
         sim.now = at;
         if timer {
-            let events = sim.engine.fire_timers(engine_time(at));
-            sim.pending.extend(events);
+            sim.engine
+                .fire_timers_into(engine_time(at), &mut sim.pending);
         } else if let Some(wake) = sim.wakes.pop() {
             sim.wake(wake);
         }

@@ -6,6 +6,7 @@
 //! engine.apply(now, command) -> Result<Applied, ApiError>   // commands from admins, providers, agents
 //! engine.next_deadline() -> Option<Timestamp>                // the earliest pending timer
 //! engine.fire_timers(now) -> Vec<Event>                      // push timeouts, inactivity, skill drops
+//! engine.apply_into(now, command, &mut events)              // the same, into a reused buffer
 //! ```
 //!
 //! A rejected command changes nothing: every handler validates before it mutates.
@@ -101,18 +102,44 @@ impl Engine {
 
     /// Applies `command` at `now`. On error nothing changed and no event was produced.
     pub fn apply(&mut self, now: Timestamp, command: Command) -> Result<Applied, ApiError> {
-        let now = now.max(self.now);
         // Most commands produce one or two events; Vec's first growth would reserve four.
         let mut events = Vec::with_capacity(2);
+        let reply = self.apply_into(now, command, &mut events)?;
+        Ok(Applied { reply, events })
+    }
+
+    /// [`Engine::apply`] appending the events to `events`, for drivers that apply millions of
+    /// commands and reuse one buffer rather than allocate a vector per command. On error nothing
+    /// changed and `events` is as it was.
+    pub fn apply_into(
+        &mut self,
+        now: Timestamp,
+        command: Command,
+        events: &mut Vec<Event>,
+    ) -> Result<Reply, ApiError> {
+        let before = events.len();
+        let reply = self.dispatch(now.max(self.now), command, events);
+        if reply.is_err() {
+            // Handlers validate before they emit; this keeps the promise whatever they do.
+            events.truncate(before);
+        }
+        reply
+    }
+
+    fn dispatch(
+        &mut self,
+        now: Timestamp,
+        command: Command,
+        events: &mut Vec<Event>,
+    ) -> Result<Reply, ApiError> {
         let reply = match command {
             Command::CreateOrg { name, token } => self.create_org(name, token)?,
             Command::Org { org, command } => {
                 if let OrgCommand::CreateAgent { token, .. } = &command {
                     self.check_new_token(token)?;
                 }
-                let (state, mut ctx) = self
-                    .enter(org, now, &mut events)
-                    .ok_or_else(|| not_found(org))?;
+                let (state, mut ctx) =
+                    self.enter(org, now, events).ok_or_else(|| not_found(org))?;
                 let reply = apply_org(state, &mut ctx, command)?;
                 if let Reply::AgentCreated(created) = &reply {
                     self.agent_tokens
@@ -124,13 +151,13 @@ impl Engine {
             Command::Agent { agent, request } => {
                 let org = self.org_of_agent(agent).ok_or_else(|| not_found(agent))?;
                 let (state, mut ctx) = self
-                    .enter(org, now, &mut events)
+                    .enter(org, now, events)
                     .expect("agents belong to existing orgs");
                 state.agent_request(&mut ctx, agent, request)?
             }
         };
         self.now = now;
-        Ok(Applied { reply, events })
+        Ok(reply)
     }
 
     /// The earliest time [`Engine::fire_timers`] has something to do.
@@ -142,15 +169,20 @@ impl Engine {
     /// deadline (or the latest time seen, if later).
     pub fn fire_timers(&mut self, now: Timestamp) -> Vec<Event> {
         let mut events = Vec::new();
+        self.fire_timers_into(now, &mut events);
+        events
+    }
+
+    /// [`Engine::fire_timers`] appending the events to `events`.
+    pub fn fire_timers_into(&mut self, now: Timestamp, events: &mut Vec<Event>) {
         while let Some((at, org, timer)) = self.timers.pop_due(now) {
             self.now = self.now.max(at);
-            let Some((state, mut ctx)) = self.enter(org, self.now, &mut events) else {
+            let Some((state, mut ctx)) = self.enter(org, self.now, events) else {
                 continue;
             };
             state.fire(&mut ctx, timer);
         }
         self.now = self.now.max(now);
-        events
     }
 
     /// An org and the context its changes run in.

@@ -107,14 +107,13 @@ impl World {
     /// Moves the clock forward and fires every timer due by then.
     pub fn advance(&mut self, ms: u64) {
         self.now = self.now + Millis(ms);
-        let events = self.engine.fire_timers(self.now);
-        self.events.extend(events);
+        self.engine.fire_timers_into(self.now, &mut self.events);
     }
 
+    /// Applies `command`, its events appended to every event so far (a rejected one leaves
+    /// them as they were: the property tests check it).
     pub fn apply(&mut self, command: Command) -> Result<Reply, ApiError> {
-        let applied = self.engine.apply(self.now, command)?;
-        self.events.extend(applied.events);
-        Ok(applied.reply)
+        self.engine.apply_into(self.now, command, &mut self.events)
     }
 
     pub fn org_cmd(&mut self, command: OrgCommand) -> Result<Reply, ApiError> {
