@@ -5,6 +5,7 @@ use crate::ids::Seq;
 use crate::ids::{BotId, ChannelId, ConversationId, OrgId, QueueId, SessionId, UserId, WorkId};
 use crate::message::Component;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Body of `POST /v1/orgs`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +50,9 @@ pub enum InboundContent {
 pub struct InboundRequest {
     /// The end user's address on the channel (phone number, PSID, web visitor id...).
     pub address: String,
-    /// The provider's id for this delivery; a repeat is a retry (R-SESS-3).
-    pub provider_message_id: String,
+    /// The provider's id for this delivery; a repeat is a retry (R-SESS-3). Shared, so that the
+    /// server keeps the id it was given in its idempotency index and the stored message.
+    pub provider_message_id: Arc<str>,
     pub content: InboundContent,
 }
 
@@ -126,7 +128,8 @@ pub enum AgentRequest {
     },
     Send {
         session: SessionId,
-        client_message_id: String,
+        /// Shared, as [`InboundRequest::provider_message_id`] is (R-SESS-3).
+        client_message_id: Arc<str>,
         content: OutboundContent,
     },
     /// Message a user first (R-OUT-1); the reply is routed to `queue`, offered to this agent first.
@@ -134,7 +137,7 @@ pub enum AgentRequest {
         channel: ChannelId,
         address: String,
         queue: QueueId,
-        client_message_id: String,
+        client_message_id: Arc<str>,
         content: OutboundContent,
     },
     Transfer {

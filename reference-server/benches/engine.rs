@@ -88,7 +88,7 @@ impl Bench {
         self.counter += 1;
         let req = InboundRequest {
             address: address.to_owned(),
-            provider_message_id: format!("pm-{}", self.counter),
+            provider_message_id: format!("pm-{}", self.counter).into(),
             content: InboundContent::Text {
                 text: "Hello, I need help with my order".into(),
             },
@@ -150,7 +150,7 @@ fn ingest(c: &mut Criterion) {
                         channel,
                         InboundRequest {
                             address: addresses[i as usize % USERS].clone(),
-                            provider_message_id: format!("bench-{i}"),
+                            provider_message_id: format!("bench-{i}").into(),
                             content: InboundContent::Text {
                                 text: "Any update on this?".into(),
                             },

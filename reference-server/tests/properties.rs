@@ -235,7 +235,7 @@ impl Fixture {
             } => {
                 let req = InboundRequest {
                     address: Self::address(user),
-                    provider_message_id: format!("p{n}"),
+                    provider_message_id: format!("p{n}").into(),
                     content: common::text(text),
                 };
                 self.last_delivery = Some((self.channels[channel], req.clone()));
@@ -253,7 +253,7 @@ impl Fixture {
                 };
                 let req = InboundRequest {
                     address: Self::address(user),
-                    provider_message_id: format!("p{n}"),
+                    provider_message_id: format!("p{n}").into(),
                     content,
                 };
                 on_org(OrgCommand::Inbound(self.channels[channel], req))
@@ -265,7 +265,7 @@ impl Fixture {
             Action::CustomerEnd { channel, user } => {
                 let req = InboundRequest {
                     address: Self::address(user),
-                    provider_message_id: format!("p{n}"),
+                    provider_message_id: format!("p{n}").into(),
                     content: InboundContent::End,
                 };
                 on_org(OrgCommand::Inbound(self.channels[channel], req))
@@ -315,7 +315,7 @@ impl Fixture {
                     agent: a,
                     request: AgentRequest::Send {
                         session,
-                        client_message_id,
+                        client_message_id: client_message_id.into(),
                         content,
                     },
                 })
@@ -363,7 +363,7 @@ impl Fixture {
                     channel: self.channels[channel],
                     address: Self::address(user),
                     queue: self.queues[0],
-                    client_message_id: format!("o{n}"),
+                    client_message_id: format!("o{n}").into(),
                     content: OutboundContent::Template {
                         name: "hello".into(),
                         text: "Hi from us".into(),

@@ -350,7 +350,7 @@ impl Ctx {
     ) -> Result<(u16, Result<InboundAccepted, ApiError>), Problem> {
         let req = InboundRequest {
             address: address.to_owned(),
-            provider_message_id: provider_message_id.to_owned(),
+            provider_message_id: provider_message_id.into(),
             content,
         };
         self.call(

@@ -575,7 +575,7 @@ impl Agent {
                 let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
                 let request = AgentRequest::Send {
                     session,
-                    client_message_id: specs::message_id(&[self.id.0, self.sent]),
+                    client_message_id: specs::message_id([self.id.0, self.sent]),
                     content: OutboundContent::Text { text },
                 };
                 if self.request(request, Pending::Send).await.is_err() || !close_after {

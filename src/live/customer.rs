@@ -260,7 +260,7 @@ impl Customer {
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
             address: self.address.clone(),
-            provider_message_id: specs::message_id(&[
+            provider_message_id: specs::message_id([
                 self.ctx.seed,
                 self.arrival.index,
                 u64::from(self.pmid),

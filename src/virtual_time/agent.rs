@@ -290,7 +290,7 @@ impl Sim {
         agent.sent += 1;
         let request = AgentRequest::Send {
             session,
-            client_message_id: specs::message_id(&[agent.id.0, agent.sent]),
+            client_message_id: specs::message_id([agent.id.0, agent.sent]),
             content: OutboundContent::Text {
                 text: "An answer".to_owned(),
             },

@@ -115,7 +115,7 @@ impl Sim {
         let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
             address: cust.address.clone(),
-            provider_message_id: specs::message_id(&[self.seed, cust.index, u64::from(cust.pmid)]),
+            provider_message_id: specs::message_id([self.seed, cust.index, u64::from(cust.pmid)]),
             content,
         };
         let channel = self.world.channels[cust.channel].id;

@@ -191,7 +191,7 @@ impl Org {
         ctx: &mut Ctx,
         agent: AgentId,
         session: SessionId,
-        client_message_id: String,
+        client_message_id: std::sync::Arc<str>,
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
         if let Some(original) = self.repeated_send(agent, &client_message_id)? {

@@ -55,7 +55,7 @@ impl Org {
         validate::name("address", &req.address)?;
         validate::name("provider_message_id", &req.provider_message_id)?;
         let stores_again = self.faults.has(Fault::DuplicateInboundStored);
-        if let Some(d) = ch.deliveries.get(req.provider_message_id.as_str()) {
+        if let Some(d) = ch.deliveries.get(&req.provider_message_id) {
             if !stores_again {
                 return Ok(self.accepted(*d, true));
             }
@@ -93,7 +93,7 @@ impl Org {
             Some(u) => u,
             None => self.create_user(ctx, channel, &req.address, Consent::ImplicitlyOptedIn),
         };
-        let pmid: Arc<str> = req.provider_message_id.into();
+        let pmid = req.provider_message_id;
         let delivery = match req.content {
             InboundContent::End => {
                 let session = open.expect("checked above");

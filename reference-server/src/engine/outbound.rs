@@ -19,7 +19,7 @@ pub(crate) struct AgentOutbound {
     pub channel: ChannelId,
     pub address: String,
     pub queue: QueueId,
-    pub client_message_id: String,
+    pub client_message_id: Arc<str>,
     pub content: OutboundContent,
 }
 
@@ -191,10 +191,9 @@ impl Org {
         ctx: &mut Ctx,
         agent: AgentId,
         session: SessionId,
-        client_message_id: String,
+        client_message_id: Arc<str>,
         content: OutboundContent,
     ) -> MessageAccepted {
-        let client_message_id: Arc<str> = client_message_id.into();
         let author = Author::agent(agent, &client_message_id);
         let seq = self.push_message(ctx, session, author, consent::body(content));
         if self.sessions[&session].live_work.is_some() {

@@ -236,7 +236,7 @@ impl World {
         self.next_pmid += 1;
         let req = InboundRequest {
             address: address.into(),
-            provider_message_id: format!("pm-{}", self.next_pmid),
+            provider_message_id: format!("pm-{}", self.next_pmid).into(),
             content,
         };
         self.inbound_req(channel, req)
@@ -282,7 +282,7 @@ impl World {
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
         self.next_cid += 1;
-        let client_message_id = format!("c-{}", self.next_cid);
+        let client_message_id = format!("c-{}", self.next_cid).into();
         match self.agent_cmd(
             agent,
             AgentRequest::Send {
