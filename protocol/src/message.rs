@@ -100,8 +100,9 @@ pub enum MessageBody {
         name: String,
         text: String,
     },
+    /// Shared: a bot asks every session the same question (R-BOT-1).
     Component {
-        component: Component,
+        component: Arc<Component>,
     },
     /// The customer's answer to a component sent earlier in the same session (R-CHAN-4).
     ComponentResponse {
@@ -153,9 +154,9 @@ impl Message {
     /// channels, a numbered text menu (`"\n1. …"`) on standard ones (R-BOT-1).
     pub fn is_question(&self) -> bool {
         match &self.body {
-            MessageBody::Component {
-                component: Component::QuestionWithOptions { .. },
-            } => true,
+            MessageBody::Component { component } => {
+                matches!(**component, Component::QuestionWithOptions { .. })
+            }
             MessageBody::Text { text } => text.contains("\n1. "),
             _ => false,
         }

@@ -28,11 +28,11 @@ fn r_bot_1_greeting_then_intent_question_as_component_on_enhanced() {
             text: "Hi, I am the helper bot.".into()
         }
     );
-    let MessageBody::Component {
-        component: Component::QuestionWithOptions { text, options },
-    } = &texts[1]
-    else {
+    let MessageBody::Component { component } = &texts[1] else {
         panic!("a question_with_options expected, got {:?}", texts[1])
+    };
+    let Component::QuestionWithOptions { text, options } = &**component else {
+        panic!("a question_with_options expected, got {component:?}")
     };
     assert_eq!(text, "What do you need?");
     let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();

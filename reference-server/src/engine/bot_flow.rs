@@ -7,8 +7,8 @@ use super::session_flow::Author;
 use super::state::{BotRun, BotStage, Handoff};
 use omnisim_protocol::bot::AGENT_REQUEST_WORDS;
 use omnisim_protocol::{
-    BotId, Choice, Component, Consent, EndedBy, Handler, IntentAction, MessageBody, Platform,
-    Sender, SessionId, SessionStatus,
+    BotId, Consent, EndedBy, Handler, IntentAction, MessageBody, Platform, Sender, SessionId,
+    SessionStatus,
 };
 
 /// Sent when the customer's answer matches no intent; the question follows again.
@@ -29,7 +29,7 @@ impl Org {
             stage: BotStage::AwaitingIntent,
         });
         self.set_status(ctx, session, SessionStatus::Active, Some(Handler::Bot));
-        let greeting = self.bots[&bot].spec.greeting.clone();
+        let greeting = self.bots[&bot].info.spec.greeting.clone();
         self.bot_say(ctx, session, MessageBody::Text { text: greeting });
         self.ask_intent(ctx, session, bot);
     }
@@ -37,25 +37,14 @@ impl Org {
     /// The intent question: a question_with_options on enhanced channels, a numbered text menu on
     /// standard ones (R-BOT-1).
     fn ask_intent(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId) {
-        let spec = &self.bots[&bot].spec;
-        let question = Component::QuestionWithOptions {
-            text: spec.question.clone(),
-            options: spec
-                .intents
-                .iter()
-                .map(|i| Choice {
-                    id: i.id.clone(),
-                    label: i.label.clone(),
-                })
-                .collect(),
-        };
+        let b = &self.bots[&bot];
         let channel = self.sessions[&session].info.channel;
         let body = match self.channels[&channel].info.platform {
             Platform::Enhanced => MessageBody::Component {
-                component: question,
+                component: b.question.clone(),
             },
             Platform::Standard => MessageBody::Text {
-                text: question.render_text(),
+                text: b.menu.clone(),
             },
         };
         self.bot_say(ctx, session, body);
@@ -71,7 +60,7 @@ impl Org {
 
     /// What the answer picks: an option id, its number, its label or id, or a request for a human.
     fn pick(&self, bot: BotId, answer: &MessageBody) -> Option<Pick> {
-        let spec = &self.bots[&bot].spec;
+        let spec = &self.bots[&bot].info.spec;
         let text = match answer {
             MessageBody::ComponentResponse { answer_id, .. } => answer_id.as_str(),
             MessageBody::Text { text } => text.trim(),
@@ -97,7 +86,7 @@ impl Org {
 
     /// Where a request for a human goes: the bot's agent queue, else its first handoff queue.
     fn agent_queue(&self, bot: BotId) -> Option<omnisim_protocol::QueueId> {
-        let spec = &self.bots[&bot].spec;
+        let spec = &self.bots[&bot].info.spec;
         spec.agent_queue.or_else(|| {
             spec.intents.iter().find_map(|i| match &i.action {
                 IntentAction::Handoff { queue, .. } => Some(*queue),
@@ -116,10 +105,11 @@ impl Org {
         match run.stage {
             BotStage::AwaitingIntent => match self.pick(bot, &answer.body) {
                 Some(Pick::Intent(i)) => {
-                    let intent = self.bots[&bot].spec.intents[i].clone();
-                    match intent.action {
+                    let intent = &self.bots[&bot].info.spec.intents[i];
+                    match &intent.action {
                         IntentAction::Resolve { reply } => {
-                            self.bot_say(ctx, session, MessageBody::Text { text: reply });
+                            let text = reply.clone();
+                            self.bot_say(ctx, session, MessageBody::Text { text });
                             self.end_session(ctx, session, EndedBy::Bot);
                         }
                         IntentAction::Handoff {
@@ -127,9 +117,9 @@ impl Org {
                             required_skills,
                         } => {
                             let handoff = Handoff {
-                                queue,
-                                skills: required_skills,
-                                intent: Some(intent.id),
+                                queue: *queue,
+                                skills: required_skills.clone(),
+                                intent: Some(intent.id.clone()),
                             };
                             self.collect_or_handoff(ctx, session, bot, handoff, 0);
                         }
@@ -157,7 +147,7 @@ impl Org {
                     MessageBody::Template { text, .. } => text.clone(),
                     MessageBody::Component { .. } => String::new(),
                 };
-                let name = self.bots[&bot].spec.fields[next].name.clone();
+                let name = self.bots[&bot].info.spec.fields[next].name.clone();
                 self.session_mut(session).context.fields.insert(name, value);
                 self.collect_or_handoff(ctx, session, bot, handoff, next + 1);
             }
@@ -173,7 +163,7 @@ impl Org {
         handoff: Handoff,
         next: usize,
     ) {
-        let Some(field) = self.bots[&bot].spec.fields.get(next) else {
+        let Some(field) = self.bots[&bot].info.spec.fields.get(next) else {
             self.handoff(ctx, session, bot, handoff);
             return;
         };
@@ -192,7 +182,7 @@ impl Org {
         let req = self.requirements_for(handoff.queue, &extra, false);
         let silent = self.faults.has(crate::faults::Fault::NoFallback);
         if self.router.agents(req).online_count() == 0 && !silent {
-            let text = self.bots[&bot].spec.fallback_text.clone();
+            let text = self.bots[&bot].info.spec.fallback_text.clone();
             self.bot_say(ctx, session, MessageBody::Text { text });
         }
         let s = self.session_mut(session);

@@ -95,7 +95,9 @@ pub fn body(content: OutboundContent) -> MessageBody {
     match content {
         OutboundContent::Text { text } => MessageBody::Text { text },
         OutboundContent::Template { name, text } => MessageBody::Template { name, text },
-        OutboundContent::Component { component } => MessageBody::Component { component },
+        OutboundContent::Component { component } => MessageBody::Component {
+            component: component.into(),
+        },
     }
 }
 

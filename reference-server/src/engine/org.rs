@@ -2,7 +2,7 @@
 //! simply absent here (R-SEC-1).
 
 use super::errors::not_found;
-use super::state::{AgentState, ChannelState, QueueState, SessionState};
+use super::state::{AgentState, BotState, ChannelState, QueueState, SessionState};
 use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
@@ -19,7 +19,7 @@ pub struct Org {
     pub skills: SkillNames,
     pub channels: BTreeMap<ChannelId, ChannelState>,
     pub queues: BTreeMap<QueueId, QueueState>,
-    pub bots: BTreeMap<BotId, Bot>,
+    pub bots: BTreeMap<BotId, BotState>,
     pub agents: BTreeMap<AgentId, AgentState>,
     pub users: FastMap<UserId, MessagingUser>,
     /// Open sessions (any status but ended): the only ones a command can change.
@@ -69,7 +69,10 @@ impl Org {
     }
 
     pub fn bot(&self, id: BotId) -> Result<&Bot, ApiError> {
-        self.bots.get(&id).ok_or_else(|| not_found(id))
+        self.bots
+            .get(&id)
+            .map(|b| &b.info)
+            .ok_or_else(|| not_found(id))
     }
 
     pub fn agent(&self, id: AgentId) -> Result<&AgentState, ApiError> {

@@ -3,7 +3,7 @@
 use super::ctx::Ctx;
 use super::errors::{error, invalid, invalid_state};
 use super::org::Org;
-use super::state::{AgentState, ChannelState, QueueState};
+use super::state::{AgentState, BotState, ChannelState, QueueState};
 use super::validate;
 use crate::fast_map::FastMap;
 use omnisim_protocol::channel::DEFAULT_INACTIVE_TTL;
@@ -188,11 +188,11 @@ impl Org {
         let id = BotId(ctx.id());
         self.bots.insert(
             id,
-            Bot {
+            BotState::new(Bot {
                 id,
                 org: self.id,
                 spec,
-            },
+            }),
         );
         Ok(id)
     }

@@ -4,8 +4,9 @@
 use crate::fast_map::FastMap;
 use crate::routing::{AgentRank, PoolKey, SkillLevels};
 use omnisim_protocol::{
-    Agent, AgentId, BotId, Channel, Message, MessageAccepted, QueueId, QueueSpec, RoutingContext,
-    Seq, Session, SessionId, SkillRequirement, Timestamp, UserId, WorkId,
+    Agent, AgentId, Bot, BotId, Channel, Choice, Component, Message, MessageAccepted, QueueId,
+    QueueSpec, RoutingContext, Seq, Session, SessionId, SkillRequirement, Timestamp, UserId,
+    WorkId,
 };
 use std::sync::Arc;
 
@@ -72,6 +73,38 @@ impl AgentState {
             free: self.free() + extra,
             open_work: self.info.open_work,
             last_assigned: self.info.last_assigned_at,
+        }
+    }
+}
+
+/// A bot and its intent question, built once: every session it greets is asked the same one,
+/// structured on enhanced channels or as a numbered menu on standard ones (R-BOT-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BotState {
+    pub info: Bot,
+    pub question: Arc<Component>,
+    pub menu: String,
+}
+
+impl BotState {
+    /// `info` with its question built.
+    pub fn new(info: Bot) -> BotState {
+        let spec = &info.spec;
+        let question = Component::QuestionWithOptions {
+            text: spec.question.clone(),
+            options: spec
+                .intents
+                .iter()
+                .map(|i| Choice {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                })
+                .collect(),
+        };
+        BotState {
+            menu: question.render_text(),
+            question: Arc::new(question),
+            info,
         }
     }
 }

@@ -26,7 +26,7 @@ pub async fn intent_question_fits_the_channel(mut ctx: Ctx) -> CaseResult {
                 text.contains("\n1. ") && text.contains("\n2. ")
             }
             (Platform::Enhanced, Some(MessageBody::Component { component })) => {
-                matches!(component, Component::QuestionWithOptions { options, .. } if options.len() == 2)
+                matches!(&**component, Component::QuestionWithOptions { options, .. } if options.len() == 2)
             }
             _ => false,
         };
