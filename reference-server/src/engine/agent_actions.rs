@@ -4,7 +4,7 @@
 use super::command::Reply;
 use super::consent;
 use super::ctx::Ctx;
-use super::errors::error;
+use super::errors::{error, not_found};
 use super::org::Org;
 use super::outbound::AgentOutbound;
 use super::state::SessionState;
@@ -166,13 +166,15 @@ impl Org {
     /// A session this agent may act on: not ended (R-SESS-5), its live work opened by this agent
     /// (R-SEC-2).
     fn held_session(&self, agent: AgentId, session: SessionId) -> Result<&SessionState, ApiError> {
-        let s = self.session(session)?;
-        if s.info.status == SessionStatus::Ended {
-            return Err(error(
-                ErrorCode::SessionEnded,
-                format!("{session} has ended"),
-            ));
-        }
+        let Some(s) = self.sessions.get(&session) else {
+            if self.ended.contains_key(&session) {
+                return Err(error(
+                    ErrorCode::SessionEnded,
+                    format!("{session} has ended"),
+                ));
+            }
+            return Err(not_found(session));
+        };
         let opened = s.live_work.is_some_and(|w| {
             self.work[&w].agent == agent && self.work[&w].status == WorkStatus::Opened
         });

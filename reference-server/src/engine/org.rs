@@ -2,12 +2,14 @@
 //! simply absent here (R-SEC-1).
 
 use super::errors::not_found;
-use super::state::{AgentState, BotState, ChannelState, QueueState, SessionState};
+use super::state::{
+    AgentState, BotState, ChannelState, EndedSession, QueueState, SessionRecord, SessionState,
+};
 use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
-    AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, SessionId,
-    UserId, WorkId, WorkItem,
+    AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, Session,
+    SessionId, UserId, WorkId, WorkItem,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +29,7 @@ pub struct Org {
     /// Ended sessions, read-only from the moment they end (R-SESS-5) and still read back in
     /// full (R-SESS-9). Kept apart so that the map every command touches holds only the open
     /// sessions, however long the platform has run.
-    pub ended: FastMap<SessionId, Box<SessionState>>,
+    pub ended: FastMap<SessionId, Box<EndedSession>>,
     /// Each user's sessions, oldest first: a customer stream resumes across them (R-SESS-9).
     pub user_sessions: FastMap<UserId, Vec<SessionId>>,
     pub work: FastMap<WorkId, WorkItem>,
@@ -84,22 +86,28 @@ impl Org {
     }
 
     /// A session, open or ended.
-    pub fn session(&self, id: SessionId) -> Result<&SessionState, ApiError> {
-        match self.sessions.get(&id) {
-            Some(s) => Ok(s),
-            None => self
-                .ended
-                .get(&id)
-                .map(|s| &**s)
-                .ok_or_else(|| not_found(id)),
+    pub fn session(&self, id: SessionId) -> Result<SessionRecord<'_>, ApiError> {
+        if let Some(s) = self.sessions.get(&id) {
+            return Ok(SessionRecord {
+                info: &s.info,
+                messages: &s.messages,
+            });
         }
+        self.ended
+            .get(&id)
+            .map(|s| SessionRecord {
+                info: &s.info,
+                messages: &s.messages,
+            })
+            .ok_or_else(|| not_found(id))
     }
 
     /// Every session, open and ended, in no particular order.
-    pub fn all_sessions(&self) -> impl Iterator<Item = &SessionState> {
+    pub fn all_sessions(&self) -> impl Iterator<Item = &Session> {
         self.sessions
             .values()
-            .chain(self.ended.values().map(|s| &**s))
+            .map(|s| &s.info)
+            .chain(self.ended.values().map(|s| &s.info))
     }
 
     pub fn work_item(&self, id: WorkId) -> Result<&WorkItem, ApiError> {

@@ -101,11 +101,7 @@ impl Engine {
 
     /// Every session of the org, oldest first.
     pub fn sessions(&self, org: OrgId) -> Result<Vec<Session>, ApiError> {
-        let mut v: Vec<Session> = self
-            .org(org)?
-            .all_sessions()
-            .map(|s| s.info.clone())
-            .collect();
+        let mut v: Vec<Session> = self.org(org)?.all_sessions().cloned().collect();
         v.sort_unstable_by_key(|s| s.id);
         Ok(v)
     }
@@ -115,7 +111,7 @@ impl Engine {
         let s = self.org(org)?.session(id)?;
         Ok(SessionTranscript {
             session: s.info.clone(),
-            messages: s.messages.clone(),
+            messages: s.messages.to_vec(),
         })
     }
 
@@ -126,7 +122,7 @@ impl Engine {
         id: SessionId,
         after: Seq,
     ) -> Result<&[Arc<Message>], ApiError> {
-        let messages = &self.org(org)?.session(id)?.messages;
+        let messages = self.org(org)?.session(id)?.messages;
         Ok(&messages[after_seq(messages, after)..])
     }
 
@@ -143,7 +139,7 @@ impl Engine {
         let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
         let mut out = Vec::with_capacity(log.len() - start);
         for (s, seq) in &log[start..] {
-            let messages = &o.session(*s)?.messages;
+            let messages = o.session(*s)?.messages;
             if let Ok(i) = messages.binary_search_by_key(seq, |m| m.seq) {
                 out.push(messages[i].clone());
             }
@@ -166,7 +162,7 @@ impl Engine {
         let sessions = o.user_sessions.get(&user).map_or(&[][..], |v| &v[..]);
         let mut out = Vec::new();
         for s in sessions.iter().filter(|s| **s >= session) {
-            let messages = &o.session(*s)?.messages;
+            let messages = o.session(*s)?.messages;
             let skip = if *s == session {
                 after_seq(messages, after)
             } else {
@@ -280,7 +276,7 @@ impl Engine {
         orgs.sort_unstable_by_key(|o| o.id);
         for o in orgs {
             for s in o.all_sessions() {
-                if let Some(e) = stats.sessions.iter_mut().find(|e| e.0 == s.info.status) {
+                if let Some(e) = stats.sessions.iter_mut().find(|e| e.0 == s.status) {
                     e.1 += 1;
                 }
             }

@@ -2,7 +2,7 @@
 
 use super::ctx::Ctx;
 use super::org::Org;
-use super::state::SessionState;
+use super::state::{EndedSession, SessionState};
 use super::timers::Timer;
 use omnisim_protocol::{
     AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
@@ -268,9 +268,12 @@ impl Org {
         if let Some(u) = self.users.get_mut(&user) {
             u.open_session = None;
         }
-        if let Some(mut s) = self.sessions.remove(&session) {
-            s.messages.shrink_to_fit();
-            self.ended.insert(session, Box::new(s));
+        if let Some(s) = self.sessions.remove(&session) {
+            let archived = EndedSession {
+                info: s.info,
+                messages: s.messages.into_boxed_slice(),
+            };
+            self.ended.insert(session, Box::new(archived));
         }
         if let Some(agent) = agent {
             self.fill_agent(ctx, agent);

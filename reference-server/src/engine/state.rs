@@ -145,6 +145,21 @@ impl SessionState {
     }
 }
 
+/// An ended session as the archive keeps it: what reads need (R-SESS-9), without the routing,
+/// bot and timer progress it no longer has (R-SESS-5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndedSession {
+    pub info: Session,
+    pub messages: Box<[Arc<Message>]>,
+}
+
+/// A session as reads see it, open or ended.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRecord<'a> {
+    pub info: &'a Session,
+    pub messages: &'a [Arc<Message>],
+}
+
 /// A session's pending request for an agent: its place in line and who declined it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Routing {
