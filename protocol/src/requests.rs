@@ -48,8 +48,9 @@ pub enum InboundContent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InboundRequest {
-    /// The end user's address on the channel (phone number, PSID, web visitor id...).
-    pub address: String,
+    /// The end user's address on the channel (phone number, PSID, web visitor id...). Shared: a
+    /// provider sends the same one with every message of the user.
+    pub address: Arc<str>,
     /// The provider's id for this delivery; a repeat is a retry (R-SESS-3). Shared, so that the
     /// server keeps the id it was given in its idempotency index and the stored message.
     pub provider_message_id: Arc<str>,

@@ -87,7 +87,7 @@ impl Bench {
     fn inbound(&mut self, address: &str) -> Applied {
         self.counter += 1;
         let req = InboundRequest {
-            address: address.to_owned(),
+            address: address.into(),
             provider_message_id: format!("pm-{}", self.counter).into(),
             content: InboundContent::Text {
                 text: "Hello, I need help with my order".into(),
@@ -149,7 +149,7 @@ fn ingest(c: &mut Criterion) {
                     command: OrgCommand::Inbound(
                         channel,
                         InboundRequest {
-                            address: addresses[i as usize % USERS].clone(),
+                            address: addresses[i as usize % USERS].as_str().into(),
                             provider_message_id: format!("bench-{i}").into(),
                             content: InboundContent::Text {
                                 text: "Any update on this?".into(),

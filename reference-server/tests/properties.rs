@@ -234,7 +234,7 @@ impl Fixture {
                 text,
             } => {
                 let req = InboundRequest {
-                    address: Self::address(user),
+                    address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content: common::text(text),
                 };
@@ -252,7 +252,7 @@ impl Fixture {
                     answer_id: answer.into(),
                 };
                 let req = InboundRequest {
-                    address: Self::address(user),
+                    address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content,
                 };
@@ -264,7 +264,7 @@ impl Fixture {
             }
             Action::CustomerEnd { channel, user } => {
                 let req = InboundRequest {
-                    address: Self::address(user),
+                    address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content: InboundContent::End,
                 };

@@ -349,7 +349,7 @@ impl Ctx {
         content: InboundContent,
     ) -> Result<(u16, Result<InboundAccepted, ApiError>), Problem> {
         let req = InboundRequest {
-            address: address.to_owned(),
+            address: address.into(),
             provider_message_id: provider_message_id.into(),
             content,
         };

@@ -259,7 +259,7 @@ impl Customer {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
-            address: self.address.clone(),
+            address: self.address.as_str().into(),
             provider_message_id: specs::message_id([
                 self.ctx.seed,
                 self.arrival.index,

@@ -46,7 +46,8 @@ pub(super) struct Customer {
     /// An org-triggered outbound recipient: it answers, opts out or stays silent, and never
     /// comes back on its own.
     recipient: bool,
-    address: String,
+    /// Shared with every inbound the customer sends.
+    address: std::sync::Arc<str>,
     /// How the history checker knows this address.
     key: CustomerKey,
     /// The messaging user the platform made of this address, once it answered.
@@ -86,7 +87,7 @@ impl Sim {
             index: arrival.index,
             key: self.history.customer(&address),
             user: None,
-            address,
+            address: address.into(),
             channel: arrival.channel,
             rng: SmallRng::seed_from_u64(seed),
             session: SessionId(0),
@@ -482,7 +483,7 @@ impl Sim {
             return;
         };
         let channel_id = self.world.channels[channel].id;
-        let opted_out = self.opted_out.contains(&address);
+        let opted_out = self.opted_out.contains(address.as_str());
         let send = |sim: &mut Sim, content: OutboundContent| {
             let req = TriggeredOutboundRequest {
                 address: address.clone(),
@@ -490,7 +491,7 @@ impl Sim {
             };
             sim.org_command(OrgCommand::TriggeredOutbound(channel_id, req))
         };
-        if !self.wrote_in.contains(&address) && !opted_out {
+        if !self.wrote_in.contains(address.as_str()) && !opted_out {
             let free_form = OutboundContent::Text {
                 text: "Free-form hello".into(),
             };
@@ -532,7 +533,7 @@ impl Sim {
             index,
             key: self.history.customer(&address),
             user: None,
-            address,
+            address: address.into(),
             channel,
             rng: SmallRng::seed_from_u64(seed),
             session,

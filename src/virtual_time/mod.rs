@@ -108,8 +108,8 @@ pub(crate) struct Sim {
     outbound_at: Vec<Duration>,
     recipients: rand::rngs::SmallRng,
     /// Recipients seen to opt out, and recipients that have written in (their window is open).
-    opted_out: FastSet<String>,
-    wrote_in: FastSet<String>,
+    opted_out: FastSet<std::sync::Arc<str>>,
+    wrote_in: FastSet<std::sync::Arc<str>>,
     customers: Vec<Customer>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,

@@ -60,7 +60,7 @@ impl Org {
                 return Ok(self.accepted(*d, true));
             }
         }
-        let user = ch.users.get(&req.address).copied();
+        let user = ch.users.get(&*req.address).copied();
         let open = user.and_then(|u| self.users[&u].open_session);
         match &req.content {
             InboundContent::Text { text } => validate::text("content.text", text)?,
