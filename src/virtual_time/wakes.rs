@@ -118,4 +118,34 @@ mod tests {
         }
         assert_eq!(order, [(10, 2), (10, 3), (10, 5), (20, 4), (30, 1)]);
     }
+
+    #[test]
+    fn many_wakes_with_many_ties_come_out_sorted_by_time_then_scheduling_order() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let mut w = Wakes::default();
+        let mut expected = Vec::new();
+        for customer in 0..20_000 {
+            let at = rng.random_range(0..500);
+            let wake = if rng.random_bool(0.5) {
+                think(customer)
+            } else {
+                patience(customer)
+            };
+            w.push(at, wake);
+            expected.push((at, customer));
+        }
+        // Stable: ties keep the order they were pushed in.
+        expected.sort_by_key(|&(at, _)| at);
+        let mut popped = Vec::new();
+        while let Some(at) = w.next_at() {
+            match w.pop() {
+                Some(Wake::Think { customer, .. } | Wake::Patience { customer, .. }) => {
+                    popped.push((at, customer))
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(popped, expected);
+    }
 }
