@@ -22,7 +22,8 @@ pub struct Org {
     pub channels: BTreeMap<ChannelId, ChannelState>,
     pub queues: BTreeMap<QueueId, QueueState>,
     pub bots: BTreeMap<BotId, BotState>,
-    pub agents: BTreeMap<AgentId, AgentState>,
+    /// Looked up by several commands each time an agent acts; read-back lists sort by id.
+    pub agents: FastMap<AgentId, AgentState>,
     pub users: FastMap<UserId, MessagingUser>,
     /// Open sessions (any status but ended): the only ones a command can change.
     pub sessions: FastMap<SessionId, SessionState>,
@@ -50,7 +51,7 @@ impl Org {
             channels: BTreeMap::new(),
             queues: BTreeMap::new(),
             bots: BTreeMap::new(),
-            agents: BTreeMap::new(),
+            agents: FastMap::default(),
             users: FastMap::default(),
             sessions: FastMap::default(),
             ended: FastMap::default(),

@@ -66,13 +66,16 @@ impl Engine {
         Ok(self.org(org)?.agent(id)?.info.clone())
     }
 
+    /// Every agent of the org, oldest first.
     pub fn agents(&self, org: OrgId) -> Result<Vec<Agent>, ApiError> {
-        Ok(self
+        let mut v: Vec<Agent> = self
             .org(org)?
             .agents
             .values()
             .map(|a| a.info.clone())
-            .collect())
+            .collect();
+        v.sort_unstable_by_key(|a| a.id);
+        Ok(v)
     }
 
     pub fn user(&self, org: OrgId, id: UserId) -> Result<MessagingUser, ApiError> {
