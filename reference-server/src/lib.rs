@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod fast_map;
 pub mod faults;
+pub mod id_index;
 pub mod routing;
 pub mod server;
 

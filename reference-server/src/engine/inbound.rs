@@ -60,7 +60,7 @@ impl Org {
                 return Ok(self.accepted(*d, true));
             }
         }
-        let user = ch.users.get(&*req.address).copied();
+        let user = ch.users.get(&req.address).copied();
         let open = user.and_then(|u| self.users[&u].open_session);
         match &req.content {
             InboundContent::Text { text } => validate::text("content.text", text)?,
@@ -91,7 +91,12 @@ impl Org {
 
         let user = match user {
             Some(u) => u,
-            None => self.create_user(ctx, channel, &req.address, Consent::ImplicitlyOptedIn),
+            None => self.create_user(
+                ctx,
+                channel,
+                req.address.clone(),
+                Consent::ImplicitlyOptedIn,
+            ),
         };
         let pmid = req.provider_message_id;
         let delivery = match req.content {

@@ -35,7 +35,7 @@ impl Org {
         validate::name("address", &req.address)?;
         let user = match ch.users.get(&req.address).copied() {
             Some(u) => u,
-            None => self.create_user(ctx, channel, &req.address, req.consent),
+            None => self.create_user(ctx, channel, req.address.as_str().into(), req.consent),
         };
         let u = self.users.get_mut(&user).expect("user exists");
         u.consent = req.consent;

@@ -69,12 +69,13 @@ fn session_changed(
 }
 
 impl Org {
-    /// Creates the messaging user for (channel, address) (R-CHAN-2), with its conversation.
+    /// Creates the messaging user for (channel, address) (R-CHAN-2), with its conversation. The
+    /// channel's index keeps the address as the provider sent it.
     pub(crate) fn create_user(
         &mut self,
         ctx: &mut Ctx,
         channel: ChannelId,
-        address: &str,
+        address: Arc<str>,
         consent: Consent,
     ) -> UserId {
         let id = UserId(ctx.id());
@@ -83,14 +84,15 @@ impl Org {
             .channels
             .get_mut(&channel)
             .expect("users are created on existing channels");
-        ch.users.insert(address.to_owned(), id);
+        let text = address.to_string();
+        ch.users.insert(address, id);
         self.users.insert(
             id,
             MessagingUser {
                 id,
                 org: self.id,
                 channel,
-                address: address.to_owned(),
+                address: text,
                 consent,
                 conversation_id,
                 last_inbound_at: None,

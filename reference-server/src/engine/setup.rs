@@ -5,7 +5,7 @@ use super::errors::{error, invalid, invalid_state};
 use super::org::Org;
 use super::state::{AgentState, BotState, ChannelState, QueueState};
 use super::validate;
-use crate::fast_map::FastMap;
+use crate::id_index::IdIndex;
 use omnisim_protocol::channel::DEFAULT_INACTIVE_TTL;
 use omnisim_protocol::{
     Agent, AgentId, ApiError, Bot, BotId, BotSpec, Channel, ChannelId, ChannelSpec, ChannelUpdate,
@@ -70,8 +70,8 @@ impl Org {
             channel.id,
             ChannelState {
                 info: channel.clone(),
-                users: FastMap::default(),
-                deliveries: FastMap::default(),
+                users: IdIndex::default(),
+                deliveries: IdIndex::default(),
                 log: Vec::new(),
             },
         );
@@ -223,7 +223,7 @@ impl Org {
                 info: info.clone(),
                 skills,
                 live: Vec::new(),
-                sent: FastMap::default(),
+                sent: IdIndex::default(),
             },
         );
         Ok(info)

@@ -1,7 +1,7 @@
 //! The engine's records: the protocol resources as read back, plus what the engine needs beside
 //! them (indexes, idempotency keys, bot and routing progress).
 
-use crate::fast_map::FastMap;
+use crate::id_index::IdIndex;
 use crate::routing::{AgentRank, PoolKey, SkillLevels};
 use omnisim_protocol::{
     Agent, AgentId, Bot, BotId, Channel, Choice, Component, Message, MessageAccepted, QueueId,
@@ -14,8 +14,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelState {
     pub info: Channel,
-    pub users: FastMap<String, UserId>,
-    pub deliveries: FastMap<Arc<str>, Delivery>,
+    pub users: IdIndex<UserId>,
+    pub deliveries: IdIndex<Delivery>,
     /// Every message on the channel in delivery order: position i is channel_seq i + 1, what a
     /// provider stream resumes from (R-SESS-9).
     pub log: Vec<(SessionId, Seq)>,
@@ -47,7 +47,7 @@ pub struct AgentState {
     pub skills: SkillLevels,
     pub live: Vec<WorkId>,
     /// Keyed by client message id, shared with the stored message.
-    pub sent: FastMap<Arc<str>, MessageAccepted>,
+    pub sent: IdIndex<MessageAccepted>,
 }
 
 impl AgentState {
