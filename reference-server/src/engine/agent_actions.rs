@@ -15,6 +15,7 @@ use omnisim_protocol::{
     OutboundContent, Platform, Presence, RescindReason, SessionId, SessionStatus, TransferTarget,
     WorkId, WorkItem, WorkStatus,
 };
+use std::sync::Arc;
 
 impl Org {
     /// Applies one agent request.
@@ -193,7 +194,7 @@ impl Org {
         ctx: &mut Ctx,
         agent: AgentId,
         session: SessionId,
-        client_message_id: std::sync::Arc<str>,
+        client_message_id: Arc<str>,
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
         if let Some(original) = self.repeated_send(agent, &client_message_id)? {
