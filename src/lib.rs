@@ -4,6 +4,7 @@
 //! [`scenario`] reads scenario files, [`live`] runs them against a server over HTTP and WebSocket,
 //! and [`measure`] records and summarizes what the run saw.
 
+pub mod actors;
 pub mod checker;
 pub mod conform;
 pub mod live;

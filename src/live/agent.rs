@@ -6,6 +6,7 @@
 use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
+use crate::actors::desk::{Closing, Desk, Offered};
 use crate::measure::recorder::Labels;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
 use crate::scenario::specs;
@@ -49,25 +50,19 @@ enum Pending {
     Close(SessionId),
 }
 
-/// An offer the agent saw, kept until it is accepted.
-struct Offered {
-    session: SessionId,
-    /// When the customer meant to ask for an agent.
-    intended: Option<Instant>,
+/// The channel and queue a conversation's measurements are labelled with.
+struct Names {
     channel: Option<String>,
     queue: Option<String>,
 }
 
-/// A session the agent works on.
-struct Held {
-    accepted: Instant,
-    channel: Option<String>,
-    queue: Option<String>,
-    replies: u32,
-    /// A reply (or transfer) is scheduled and not yet sent.
-    answering: bool,
-    /// The conversation length ran out while a reply was pending: close after sending it.
-    close_due: bool,
+impl Names {
+    fn labels(&self) -> Labels<'_> {
+        Labels {
+            channel: self.channel.as_deref(),
+            queue: self.queue.as_deref(),
+        }
+    }
 }
 
 struct Agent {
@@ -79,8 +74,7 @@ struct Agent {
     socket: Socket,
     next_id: u64,
     pending: HashMap<u64, Pending>,
-    offered: HashMap<WorkId, Offered>,
-    held: HashMap<SessionId, Held>,
+    desk: Desk<Instant, Names>,
     later: mpsc::UnboundedSender<Action>,
     /// Messages sent so far: client message ids must never repeat for one agent (R-SESS-3), even
     /// when a session comes back to it after a transfer.
@@ -112,8 +106,7 @@ pub async fn run(
         socket,
         next_id: 0,
         pending: HashMap::new(),
-        offered: HashMap::new(),
-        held: HashMap::new(),
+        desk: Desk::default(),
         later,
         sent: 0,
     };
@@ -172,7 +165,7 @@ impl Agent {
     /// Runs `action` (a reply or a transfer) after the reply time for the conversations the
     /// agent holds now.
     fn reply_later(&mut self, action: Action) {
-        let delay = self.def.reply_delay(&mut self.rng, self.held.len());
+        let delay = self.def.reply_delay(&mut self.rng, self.desk.holding());
         self.later_at(Instant::now() + delay, action);
     }
 
@@ -193,7 +186,7 @@ impl Agent {
         match push {
             AgentPush::Event(Event::WorkOffered(offer)) => self.on_offer(&offer),
             AgentPush::Event(Event::OfferRescinded { reason, work, .. }) => {
-                self.offered.remove(&work);
+                self.desk.withdraw(work);
                 self.ctx.shared().history.released(self.id, work);
                 if reason == RescindReason::PushTimeout {
                     self.ctx.shared().recorder.counts.push_timeouts += 1;
@@ -205,7 +198,8 @@ impl Agent {
                     .shared()
                     .history
                     .message(party, message.session, message.seq.0);
-                if message.sender == Sender::EndUser && self.held.contains_key(&message.session) {
+                let held = self.desk.conversation(message.session).is_some();
+                if message.sender == Sender::EndUser && held {
                     self.on_customer_message(&message);
                 }
             }
@@ -223,16 +217,14 @@ impl Agent {
                             .ended(crate::checker::Party::Agent(self.id), session);
                     }
                 }
-                if let Some(held) = self.held.remove(&session) {
-                    let labels = Labels {
-                        channel: held.channel.as_deref(),
-                        queue: held.queue.as_deref(),
-                    };
+                if let Some(held) = self.desk.release(session) {
                     let handle = held.accepted.elapsed();
-                    self.ctx
-                        .shared()
-                        .recorder
-                        .latency("handle", handle, None, labels);
+                    self.ctx.shared().recorder.latency(
+                        "handle",
+                        handle,
+                        None,
+                        held.labels.labels(),
+                    );
                 }
             }
             AgentPush::Reply(reply) => self.on_reply(reply).await,
@@ -291,15 +283,12 @@ impl Agent {
                 s.uncorrected(offer.session.id, "routing", now);
             }
         }
-        self.offered.insert(
-            offer.work.id,
-            Offered {
-                session: offer.session.id,
-                intended,
-                channel,
-                queue,
-            },
-        );
+        let seen = Offered {
+            session: offer.session.id,
+            intended,
+            labels: Names { channel, queue },
+        };
+        self.desk.offered(offer.work.id, seen);
         let (action, delay) = match self.def.on_offer(&mut self.rng) {
             OfferChoice::Ignore => return,
             OfferChoice::Decline(delay) => (Action::Decline(offer.work.id), delay),
@@ -311,27 +300,24 @@ impl Agent {
     fn on_customer_message(&mut self, m: &Message) {
         let now = Instant::now();
         if let MessageBody::Text { text } = &m.body {
-            if let Some(sent) = self.ctx.read_marker(text) {
-                let held = &self.held[&m.session];
-                let labels = Labels {
-                    channel: held.channel.as_deref(),
-                    queue: held.queue.as_deref(),
-                };
+            let held = self.desk.conversation(m.session);
+            if let (Some(sent), Some(held)) = (self.ctx.read_marker(text), held) {
                 self.ctx.shared().recorder.latency(
                     "delivery_to_agent",
                     now - sent.actual.min(now),
                     None,
-                    labels,
+                    held.labels.labels(),
                 );
             }
         }
-        let (action, delay) = match self.def.on_customer_message(&mut self.rng, self.held.len()) {
+        let (action, delay) = match self
+            .def
+            .on_customer_message(&mut self.rng, self.desk.holding())
+        {
             MessageChoice::Transfer(delay) => (Action::Transfer(m.session), delay),
             MessageChoice::Reply(delay) => (Action::Reply(m.session), delay),
         };
-        if let Some(h) = self.held.get_mut(&m.session) {
-            h.answering = true;
-        }
+        self.desk.customer_wrote(m.session);
         self.later_at(Instant::now() + delay, action);
     }
 
@@ -372,9 +358,9 @@ impl Agent {
             .filter(|o| o.work.status == WorkStatus::Opened)
             .map(|o| o.session.id)
             .collect();
-        self.offered
-            .retain(|w, _| status(w) == Some(WorkStatus::Assigned));
-        self.held.retain(|s, _| opened.contains(s));
+        self.desk
+            .retain_offers(|w| status(&w) == Some(WorkStatus::Assigned));
+        self.desk.retain_held(|s| opened.contains(&s));
         {
             let mut s = self.ctx.shared();
             s.recorder.counts.agent_reconnects += 1;
@@ -392,7 +378,7 @@ impl Agent {
         }
         for o in &hello.work {
             match o.work.status {
-                WorkStatus::Assigned if !self.offered.contains_key(&o.work.id) => self.on_offer(o),
+                WorkStatus::Assigned if !self.desk.has_offer(o.work.id) => self.on_offer(o),
                 WorkStatus::Opened => {
                     let now = Instant::now();
                     let channel = self
@@ -402,20 +388,16 @@ impl Agent {
                         .iter()
                         .find(|c| c.id == o.session.channel)
                         .map(|c| c.name.clone());
-                    let held = self.held.entry(o.session.id).or_insert(Held {
-                        accepted: now,
-                        channel,
-                        queue: self.ctx.world.queue_name(o.work.queue).map(str::to_owned),
-                        replies: 0,
-                        answering: false,
-                        close_due: false,
-                    });
+                    let queue = self.ctx.world.queue_name(o.work.queue).map(str::to_owned);
+                    let held = self
+                        .desk
+                        .resume(o.session.id, now, Names { channel, queue });
                     let unanswered = o
                         .transcript
                         .last()
                         .is_some_and(|m| m.sender == Sender::EndUser);
-                    if unanswered && !held.answering {
-                        held.answering = true;
+                    if unanswered && !held.answering() {
+                        held.answer();
                         self.reply_later(Action::Reply(o.session.id));
                     }
                 }
@@ -430,7 +412,7 @@ impl Agent {
         };
         if let Some(e) = &reply.error {
             if let Pending::Accept(work) = pending {
-                self.offered.remove(&work);
+                self.desk.withdraw(work);
                 self.ctx.shared().history.released(self.id, work);
             }
             if !lost_race(e.code) {
@@ -463,13 +445,10 @@ impl Agent {
             Pending::Transfer(session) => {
                 // The session asks for an agent anew, from now (R-ROUTE-9).
                 let now = Instant::now();
-                let held = self.held.remove(&session);
+                let held = self.desk.release(session);
                 let mut s = self.ctx.shared();
                 if let Some(h) = held {
-                    let labels = Labels {
-                        channel: h.channel.as_deref(),
-                        queue: h.queue.as_deref(),
-                    };
+                    let labels = h.labels.labels();
                     s.recorder.latency("handle", now - h.accepted, None, labels);
                 }
                 s.recorder.counts.transferred += 1;
@@ -479,40 +458,26 @@ impl Agent {
             }
             Pending::Accept(work) => {
                 let now = Instant::now();
-                let Some(o) = self.offered.remove(&work) else {
+                let Some((session, intended, names)) = self.desk.accept(work, now) else {
                     return;
                 };
                 {
                     let mut s = self.ctx.shared();
                     s.recorder.counts.accepted += 1;
-                    if let Some(intended) = o.intended {
-                        let labels = Labels {
-                            channel: o.channel.as_deref(),
-                            queue: o.queue.as_deref(),
-                        };
+                    if let Some(intended) = intended {
                         let sta = now.saturating_duration_since(intended);
-                        s.recorder.latency("speed_to_answer", sta, None, labels);
-                        s.uncorrected(o.session, "speed_to_answer", now);
+                        s.recorder
+                            .latency("speed_to_answer", sta, None, names.labels());
+                        s.uncorrected(session, "speed_to_answer", now);
                         let asked = s.since_origin(intended);
                         let threshold = self.ctx.scenario.service_level_threshold.0;
                         s.recorder.answered(asked, sta, threshold);
                     }
                 }
-                self.held.insert(
-                    o.session,
-                    Held {
-                        accepted: now,
-                        channel: o.channel,
-                        queue: o.queue,
-                        replies: 0,
-                        answering: true,
-                        close_due: false,
-                    },
-                );
-                let plan = self.def.on_accept(&mut self.rng, self.held.len());
-                self.later_at(now + plan.greet_after, Action::Reply(o.session));
+                let plan = self.def.on_accept(&mut self.rng, self.desk.holding());
+                self.later_at(now + plan.greet_after, Action::Reply(session));
                 if let Some(length) = plan.close_after {
-                    self.later_at(now + length, Action::Close(o.session));
+                    self.later_at(now + length, Action::Close(session));
                 }
                 if self.rng.random::<f64>() < self.ctx.scenario.faults.agent_reconnect {
                     let _ = self.later.send(Action::Reconnect);
@@ -525,12 +490,12 @@ impl Agent {
         let (request, pending) = match action {
             Action::Accept(work) => (AgentRequest::Accept { work }, Pending::Accept(work)),
             Action::Decline(work) => {
-                self.offered.remove(&work);
+                self.desk.withdraw(work);
                 self.ctx.shared().history.released(self.id, work);
                 (AgentRequest::Decline { work }, Pending::Decline)
             }
             Action::Transfer(session) => {
-                if !self.held.contains_key(&session) {
+                if self.desk.conversation(session).is_none() {
                     return;
                 }
                 let queues: Vec<QueueId> = self.ctx.world.queues.values().copied().collect();
@@ -550,11 +515,7 @@ impl Agent {
                 Pending::Presence(None),
             ),
             Action::Close(session) => {
-                let Some(held) = self.held.get_mut(&session) else {
-                    return;
-                };
-                if held.answering {
-                    held.close_due = true;
+                if self.desk.length_reached(session) != Closing::Now {
                     return;
                 }
                 match self.close(session) {
@@ -563,13 +524,10 @@ impl Agent {
                 }
             }
             Action::Reply(session) => {
-                let Some(held) = self.held.get_mut(&session) else {
+                let Some(reply) = self.desk.reply(session) else {
                     return;
                 };
-                held.replies += 1;
-                held.answering = false;
-                let close_after = std::mem::take(&mut held.close_due);
-                let n = held.replies;
+                let (n, close_after) = (reply.number, reply.then_close);
                 self.sent += 1;
                 let now = Instant::now();
                 let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
@@ -592,8 +550,9 @@ impl Agent {
 
     /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
     fn close(&mut self, session: SessionId) -> Option<(AgentRequest, Pending)> {
-        let held = self.held.get(&session)?;
+        let held = self.desk.conversation(session)?;
         let enhanced = held
+            .labels
             .channel
             .as_deref()
             .and_then(|name| self.ctx.world.channels.iter().find(|c| c.name == name))

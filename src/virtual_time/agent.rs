@@ -4,12 +4,12 @@
 //! itself after its length, ending it or marking it inactive.
 
 use super::{Micros, Sim, Wake, micros};
+use crate::actors::desk::{Closing, Desk, Offered};
 use crate::checker::Party;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
 use crate::scenario::specs;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
-use omnisim_reference_server::fast_map::FastMap;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
@@ -25,31 +25,14 @@ pub(super) enum Act {
     Presence(bool),
 }
 
-/// An offer the agent saw, kept until it accepts it.
-struct Offered {
-    session: SessionId,
-    intended: Option<Micros>,
-    channel: Option<usize>,
-    queue: QueueId,
-}
-
-/// A conversation the agent works on.
-struct Held {
-    accepted: Micros,
-    channel: Option<usize>,
-    queue: QueueId,
-    /// A reply (or transfer) is scheduled and not yet sent.
-    answering: bool,
-    /// The conversation length ran out while a reply was pending: close after sending it.
-    close_due: bool,
-}
+/// Where a conversation's measurements go: its channel (by index) and queue.
+type Labels = (Option<usize>, QueueId);
 
 pub(super) struct SimAgent {
     id: AgentId,
     group: usize,
     rng: SmallRng,
-    offered: FastMap<WorkId, Offered>,
-    held: FastMap<SessionId, Held>,
+    desk: Desk<Micros, Labels>,
     /// Messages sent so far: client message ids never repeat for one agent (R-SESS-3).
     sent: u64,
 }
@@ -64,8 +47,7 @@ impl Sim {
                 id: a.id,
                 group: a.group,
                 rng: SmallRng::seed_from_u64(seed),
-                offered: FastMap::default(),
-                held: FastMap::default(),
+                desk: Desk::default(),
                 sent: 0,
             });
             self.by_agent.insert(a.id, i);
@@ -105,7 +87,7 @@ impl Sim {
         match event {
             Event::WorkOffered(offer) if offer.work.agent == id => self.on_offer(a, offer),
             Event::OfferRescinded { work, reason, .. } => {
-                self.agents[a].offered.remove(work);
+                self.agents[a].desk.withdraw(*work);
                 self.history.released(id, *work);
                 if *reason == RescindReason::PushTimeout {
                     self.recorder.counts.push_timeouts += 1;
@@ -114,7 +96,7 @@ impl Sim {
             Event::Message { message, .. } => {
                 self.history
                     .message(Party::Agent(id), message.session, message.seq.0);
-                let held = self.agents[a].held.contains_key(&message.session);
+                let held = self.agents[a].desk.conversation(message.session).is_some();
                 if message.sender == Sender::EndUser && held {
                     self.on_customer_message(a, message.session);
                 }
@@ -129,8 +111,9 @@ impl Sim {
                 if *status == SessionStatus::Ended {
                     self.history.ended(Party::Agent(id), *session);
                 }
-                if let Some(held) = self.agents[a].held.remove(session) {
-                    let labels = Sim::labels(&self.world, held.channel, Some(held.queue));
+                if let Some(held) = self.agents[a].desk.release(*session) {
+                    let (channel, queue) = held.labels;
+                    let labels = Sim::labels(&self.world, channel, Some(queue));
                     let handle = Duration::from_micros(self.now - held.accepted);
                     self.recorder.latency("handle", handle, None, labels);
                 }
@@ -165,15 +148,13 @@ impl Sim {
                 .latency("routing", routing, Some(routing), labels);
         }
         let agent = &mut self.agents[a];
-        agent.offered.insert(
-            offer.work.id,
-            Offered {
-                session,
-                intended,
-                channel,
-                queue,
-            },
-        );
+        let labels = (channel, queue);
+        let seen = Offered {
+            session,
+            intended,
+            labels,
+        };
+        agent.desk.offered(offer.work.id, seen);
         let (act, delay) = match self.scenario.agents[agent.group].on_offer(&mut agent.rng) {
             OfferChoice::Ignore => return,
             OfferChoice::Decline(delay) => (Act::Decline(offer.work.id), delay),
@@ -183,19 +164,20 @@ impl Sim {
     }
 
     fn on_customer_message(&mut self, a: usize, session: SessionId) {
-        let held = &self.agents[a].held[&session];
-        let labels = Sim::labels(&self.world, held.channel, Some(held.queue));
+        let Some(held) = self.agents[a].desk.conversation(session) else {
+            return;
+        };
+        let (channel, queue) = held.labels;
+        let labels = Sim::labels(&self.world, channel, Some(queue));
         self.recorder
             .latency("delivery_to_agent", Duration::ZERO, None, labels);
         let agent = &mut self.agents[a];
         let def = &self.scenario.agents[agent.group];
-        let (act, delay) = match def.on_customer_message(&mut agent.rng, agent.held.len()) {
+        let (act, delay) = match def.on_customer_message(&mut agent.rng, agent.desk.holding()) {
             MessageChoice::Transfer(delay) => (Act::Transfer(session), delay),
             MessageChoice::Reply(delay) => (Act::Reply(session), delay),
         };
-        if let Some(h) = agent.held.get_mut(&session) {
-            h.answering = true;
-        }
+        agent.desk.customer_wrote(session);
         self.later(a, delay, act);
     }
 
@@ -213,7 +195,7 @@ impl Sim {
             }
             Act::Accept(work) => self.accept(a, work),
             Act::Decline(work) => {
-                self.agents[a].offered.remove(&work);
+                self.agents[a].desk.withdraw(work);
                 self.history.released(self.agents[a].id, work);
                 match self.agent_request(a, AgentRequest::Decline { work }) {
                     Ok(()) => self.recorder.counts.declines += 1,
@@ -223,12 +205,7 @@ impl Sim {
             Act::Reply(session) => self.reply(a, session),
             Act::Transfer(session) => self.transfer(a, session),
             Act::Close(session) => {
-                let Some(held) = self.agents[a].held.get_mut(&session) else {
-                    return;
-                };
-                if held.answering {
-                    held.close_due = true;
-                } else {
+                if self.agents[a].desk.length_reached(session) == Closing::Now {
                     self.close(a, session);
                 }
             }
@@ -244,17 +221,24 @@ impl Sim {
 
     fn accept(&mut self, a: usize, work: WorkId) {
         let result = self.agent_request(a, AgentRequest::Accept { work });
-        let Some(o) = self.agents[a].offered.remove(&work) else {
+        if !self.agents[a].desk.has_offer(work) {
             return;
-        };
+        }
         if let Err(e) = result {
+            self.agents[a].desk.withdraw(work);
             self.history.released(self.agents[a].id, work);
             self.benign_or_error(&e);
             return;
         }
         self.recorder.counts.accepted += 1;
-        if let Some(intended) = o.intended {
-            let labels = Sim::labels(&self.world, o.channel, Some(o.queue));
+        let agent = &mut self.agents[a];
+        let Some((session, intended, &(channel, queue))) = agent.desk.accept(work, self.now) else {
+            return;
+        };
+        let plan =
+            self.scenario.agents[agent.group].on_accept(&mut agent.rng, agent.desk.holding());
+        if let Some(intended) = intended {
+            let labels = Sim::labels(&self.world, channel, Some(queue));
             let sta = Duration::from_micros(self.now - intended);
             self.recorder
                 .latency("speed_to_answer", sta, Some(sta), labels);
@@ -262,31 +246,17 @@ impl Sim {
             let asked = Duration::from_micros(intended);
             self.recorder.answered(asked, sta, threshold);
         }
-        let agent = &mut self.agents[a];
-        agent.held.insert(
-            o.session,
-            Held {
-                accepted: self.now,
-                channel: o.channel,
-                queue: o.queue,
-                answering: true,
-                close_due: false,
-            },
-        );
-        let plan = self.scenario.agents[agent.group].on_accept(&mut agent.rng, agent.held.len());
-        self.later(a, plan.greet_after, Act::Reply(o.session));
+        self.later(a, plan.greet_after, Act::Reply(session));
         if let Some(length) = plan.close_after {
-            self.later(a, length, Act::Close(o.session));
+            self.later(a, length, Act::Close(session));
         }
     }
 
     fn reply(&mut self, a: usize, session: SessionId) {
         let agent = &mut self.agents[a];
-        let Some(held) = agent.held.get_mut(&session) else {
+        let Some(reply) = agent.desk.reply(session) else {
             return;
         };
-        held.answering = false;
-        let close_after = std::mem::take(&mut held.close_due);
         agent.sent += 1;
         let request = AgentRequest::Send {
             session,
@@ -302,13 +272,13 @@ impl Sim {
                 return;
             }
         }
-        if close_after {
+        if reply.then_close {
             self.close(a, session);
         }
     }
 
     fn transfer(&mut self, a: usize, session: SessionId) {
-        if !self.agents[a].held.contains_key(&session) {
+        if self.agents[a].desk.conversation(session).is_none() {
             return;
         }
         let queues: Vec<QueueId> = self.world.queues.values().copied().collect();
@@ -319,8 +289,9 @@ impl Sim {
             return;
         }
         // The session asks for an agent anew, from now (R-ROUTE-9).
-        if let Some(h) = self.agents[a].held.remove(&session) {
-            let labels = Sim::labels(&self.world, h.channel, Some(h.queue));
+        if let Some(h) = self.agents[a].desk.release(session) {
+            let (channel, queue) = h.labels;
+            let labels = Sim::labels(&self.world, channel, Some(queue));
             let handle = Duration::from_micros(self.now - h.accepted);
             self.recorder.latency("handle", handle, None, labels);
         }
@@ -334,11 +305,12 @@ impl Sim {
 
     /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
     fn close(&mut self, a: usize, session: SessionId) {
-        let Some(held) = self.agents[a].held.get(&session) else {
+        let Some(held) = self.agents[a].desk.conversation(session) else {
             return;
         };
         let enhanced = held
-            .channel
+            .labels
+            .0
             .is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
         let agent = &mut self.agents[a];
         let inactive = self.scenario.agents[agent.group].marks_inactive(&mut agent.rng, enhanced);
