@@ -96,8 +96,7 @@ impl Sim {
             Event::Message { message, .. } => {
                 self.history
                     .message(Party::Agent(id), message.session, message.seq.0);
-                let held = self.agents[a].desk.conversation(message.session).is_some();
-                if message.sender == Sender::EndUser && held {
+                if message.sender == Sender::EndUser {
                     self.on_customer_message(a, message.session);
                 }
             }
@@ -163,6 +162,7 @@ impl Sim {
         self.later(a, delay, act);
     }
 
+    /// The customer wrote in `session`: if the agent holds it, it answers (or transfers) later.
     fn on_customer_message(&mut self, a: usize, session: SessionId) {
         let Some(held) = self.agents[a].desk.conversation(session) else {
             return;
