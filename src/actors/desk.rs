@@ -193,6 +193,13 @@ mod tests {
         desk
     }
 
+    /// The offer accepted at 10: the conversation is held, its greeting on the way.
+    fn desk_holding() -> Desk<u64, &'static str> {
+        let mut desk = desk_with_offer();
+        desk.accept(WorkId(1), 10);
+        desk
+    }
+
     #[test]
     fn an_accepted_offer_becomes_a_conversation_whose_greeting_is_on_its_way() {
         let mut desk = desk_with_offer();
@@ -217,8 +224,7 @@ mod tests {
 
     #[test]
     fn a_conversation_whose_length_runs_out_mid_reply_closes_right_after_the_reply() {
-        let mut desk = desk_with_offer();
-        desk.accept(WorkId(1), 10);
+        let mut desk = desk_holding();
         // The greeting is on its way: closing waits for it.
         assert_eq!(desk.length_reached(SessionId(7)), Closing::AfterReply);
         let greeting = desk.reply(SessionId(7));
@@ -235,8 +241,7 @@ mod tests {
 
     #[test]
     fn replies_are_numbered_per_conversation_and_stop_when_it_is_released() {
-        let mut desk = desk_with_offer();
-        desk.accept(WorkId(1), 10);
+        let mut desk = desk_holding();
         desk.reply(SessionId(7));
         assert!(desk.customer_wrote(SessionId(7)));
         assert_eq!(desk.reply(SessionId(7)).map(|r| r.number), Some(2));
@@ -248,8 +253,7 @@ mod tests {
 
     #[test]
     fn a_resumed_conversation_keeps_what_the_agent_already_held() {
-        let mut desk = desk_with_offer();
-        desk.accept(WorkId(1), 10);
+        let mut desk = desk_holding();
         desk.reply(SessionId(7));
         let held = desk.resume(SessionId(7), 99, "sms");
         assert_eq!((held.accepted, held.labels), (10, "web"));

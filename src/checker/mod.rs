@@ -7,6 +7,7 @@ use omnisim_protocol::{
     AgentId, ConversationId, InboundAccepted, SessionId, UserId, WorkId, WorkItem,
 };
 use omnisim_reference_server::fast_map::{FastMap, FastSet};
+use omnisim_reference_server::id_index::IdIndex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ pub struct History {
     /// who come back, and outbound recipients written to again, are checked against what the
     /// address saw before.
     customers: Vec<CustomerView>,
-    keys: FastMap<Arc<str>, CustomerKey>,
+    keys: IdIndex<CustomerKey>,
 }
 
 /// Who observed something.
@@ -76,19 +77,19 @@ impl History {
         &self.violations
     }
 
-    /// The key of the customer at `address`, the same every time the address is asked for.
-    pub fn customer(&mut self, address: &str) -> CustomerKey {
+    /// The key of the customer at `address`, the same every time the address is asked for. The
+    /// checker keeps the customer's own copy of the address for its evidence.
+    pub fn customer(&mut self, address: &Arc<str>) -> CustomerKey {
         if let Some(key) = self.keys.get(address) {
             return *key;
         }
         let key = CustomerKey(self.customers.len() as u32);
-        let address: Arc<str> = address.into();
         self.customers.push(CustomerView {
             address: address.clone(),
             identity: None,
             streamed: None,
         });
-        self.keys.insert(address, key);
+        self.keys.insert(address.clone(), key);
         key
     }
 
@@ -311,7 +312,7 @@ mod tests {
     #[test]
     fn seq_gaps_duplicates_and_messages_after_end_are_violations() {
         let mut h = History::default();
-        let c = Party::Customer(h.customer("c"));
+        let c = Party::Customer(h.customer(&Arc::from("c")));
         h.message(c, SessionId(1), 1);
         h.message(c, SessionId(1), 2);
         assert!(h.violations().is_empty());
@@ -365,7 +366,7 @@ mod tests {
     #[test]
     fn a_retried_delivery_must_come_back_as_the_original_duplicate() {
         let mut h = History::default();
-        let c = h.customer("c");
+        let c = h.customer(&Arc::from("c"));
         h.retried(c, (SessionId(1), Some(2)), (SessionId(1), Some(2), true));
         assert!(h.violations().is_empty());
         h.retried(c, (SessionId(1), Some(2)), (SessionId(1), Some(3), false));
@@ -382,8 +383,8 @@ mod tests {
             duplicate: false,
         };
         let mut h = History::default();
-        let key = h.customer("c");
-        assert_eq!(h.customer("c"), key, "an address keeps its key");
+        let key = h.customer(&Arc::from("c"));
+        assert_eq!(h.customer(&Arc::from("c")), key, "an address keeps its key");
         let c = Party::Customer(key);
         h.inbound(key, &accepted(1, 5, 9));
         h.message(c, SessionId(5), 1);

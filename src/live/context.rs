@@ -8,7 +8,7 @@ use crate::measure::Recorder;
 use crate::scenario::Scenario;
 use omnisim_protocol::SessionId;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -30,9 +30,9 @@ pub struct Shared {
     /// re-offers add after a decline or a push timeout shows in speed to answer.
     pub routed: HashSet<SessionId>,
     /// Recipients seen to opt out (sent STOP and got the confirmation).
-    pub opted_out: HashSet<String>,
+    pub opted_out: HashSet<Arc<str>>,
     /// Recipients that have written in: their service window is open.
-    pub wrote_in: HashSet<String>,
+    pub wrote_in: HashSet<Arc<str>>,
     /// When arrivals began: the time the per-interval outcomes count from.
     pub origin: Option<Instant>,
     /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.

@@ -28,7 +28,8 @@ struct Customer {
     /// times over; statistical quality is all these choices need.
     rng: SmallRng,
     arrival: Arrival,
-    address: String,
+    /// Shared with every inbound the customer sends and with the history checker.
+    address: Arc<str>,
     /// How the history checker knows this address.
     key: CustomerKey,
     session: SessionId,
@@ -83,7 +84,7 @@ pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel
         at: Duration::ZERO,
         channel,
     };
-    let address = crate::scenario::specs::recipient(recipient);
+    let address = crate::scenario::specs::recipient(recipient).into();
     let mut c = Customer::new(ctx, address, arrival, seed, Instant::now());
     if let Err(code) = c.outbound_journey().await {
         c.ctx.shared().recorder.error(code);
@@ -93,7 +94,7 @@ pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel
 impl Customer {
     fn new(
         ctx: Arc<RunCtx>,
-        address: String,
+        address: Arc<str>,
         arrival: Arrival,
         seed: u64,
         start: Instant,
@@ -124,7 +125,7 @@ impl Customer {
             self.channel().id.0
         );
         let req = TriggeredOutboundRequest {
-            address: self.address.clone(),
+            address: self.address.to_string(),
             content,
         };
         self.ctx
@@ -259,7 +260,7 @@ impl Customer {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
-            address: self.address.as_str().into(),
+            address: self.address.clone(),
             provider_message_id: specs::message_id([
                 self.ctx.seed,
                 self.arrival.index,

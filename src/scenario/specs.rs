@@ -4,6 +4,7 @@
 use super::{AgentGroup, BotDef, ChannelDef, QueueDef, parse_skill};
 use omnisim_protocol::*;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn requirements(skills: &[String]) -> Vec<SkillRequirement> {
     skills
@@ -96,15 +97,16 @@ pub fn agent(g: &AgentGroup, i: u32) -> AgentSpec {
     }
 }
 
-/// The address of the customer of arrival `index`.
-pub fn customer(index: u64) -> String {
-    format!("customer-{index}")
+/// The address of the customer of arrival `index`, shared by every message the customer sends
+/// and by the history checker's view of it.
+pub fn customer(index: u64) -> Arc<str> {
+    format!("customer-{index}").into()
 }
 
 /// The ids simulated parties put on what they send (provider and client message ids): `numbers`
 /// joined by dashes. Built on the stack without the formatting machinery (which cost a tenth of
 /// a virtual run), then allocated once, shared as the platform keeps it (R-SESS-3).
-pub fn message_id<const N: usize>(numbers: [u64; N]) -> std::sync::Arc<str> {
+pub fn message_id<const N: usize>(numbers: [u64; N]) -> Arc<str> {
     const { assert!(N <= 3, "an id of at most three numbers fits the buffer") };
     // Three u64s of up to 20 digits and two dashes.
     let mut out = [0u8; 62];

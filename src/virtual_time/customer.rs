@@ -87,7 +87,7 @@ impl Sim {
             index: arrival.index,
             key: self.history.customer(&address),
             user: None,
-            address: address.into(),
+            address,
             channel: arrival.channel,
             rng: SmallRng::seed_from_u64(seed),
             session: SessionId(0),
@@ -528,12 +528,13 @@ impl Sim {
         counts.sessions_started += 1;
         let index = (1 << 40) + i as u64;
         let seed = self.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
+        let address: std::sync::Arc<str> = address.into();
         self.customers.push(Customer {
             recipient: true,
             index,
             key: self.history.customer(&address),
             user: None,
-            address: address.into(),
+            address,
             channel,
             rng: SmallRng::seed_from_u64(seed),
             session,
