@@ -1,7 +1,7 @@
 //! The indexes keyed by strings that clients choose: the provider message ids a channel accepted
 //! and the client message ids an agent sent (R-SESS-3), and a channel's users by address
 //! (R-CHAN-2). The rules make them grow with every message or user for as long as the platform
-//! runs.
+//! runs. (The harness's history checker knows its customers' addresses the same way.)
 //!
 //! A hash map rehashes every key each time it grows, and these keys are strings scattered over
 //! the heap: with a hundred thousand sessions behind it, growing a channel's index meant reading

@@ -127,20 +127,17 @@ impl Scenario {
     /// The intent a customer picks on `bot`'s question: by the `[customers] intents` weights,
     /// uniformly when none of the bot's intents has one. Returns its index.
     pub fn draw_intent(&self, bot: &BotDef, rng: &mut impl Rng) -> usize {
-        let weights: Vec<f64> = bot
-            .intents
-            .iter()
-            .map(|i| self.customers.intents.get(&i.id).copied().unwrap_or(0.0))
-            .collect();
-        let total: f64 = weights.iter().sum();
+        let weight =
+            |i: &super::IntentDef| self.customers.intents.get(&i.id).copied().unwrap_or(0.0);
+        let total: f64 = bot.intents.iter().map(weight).sum();
         if total <= 0.0 {
             return rng.random_range(0..bot.intents.len());
         }
         let mut pick = rng.random::<f64>() * total;
-        weights
+        bot.intents
             .iter()
-            .position(|w| {
-                pick -= w;
+            .position(|i| {
+                pick -= weight(i);
                 pick < 0.0
             })
             .unwrap_or(0)
