@@ -1,66 +1,28 @@
-//! A simulated customer in virtual time: the same journey as a live one (docs/scenarios.md):
-//! writes in, answers the bot, waits for an agent as long as its patience lasts, talks, ends the
-//! session, and may come back later.
+//! Simulated customers in virtual time: each one's [`Journey`] (the same as a live customer's)
+//! stepped from engine events and wake-ups, its sends applied to the engine at once.
 
-use super::{Micros, SessionNote, Sim, Wake, micros};
+use super::{SessionNote, Sim, Wake, micros};
+use crate::actors::customer::{Act, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{OrgCommand, Reply};
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use std::collections::VecDeque;
+use rand::Rng;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Where a customer is in its journey.
-#[derive(Debug)]
-enum Phase {
-    /// Talking to the bot: waiting for its question (or the next field prompt) when `asked`
-    /// is false, then sending `answers` one by one.
-    Bot {
-        answers: VecDeque<InboundContent>,
-        handoff: bool,
-        prompted: bool,
-    },
-    /// Asked for an agent; none has accepted yet.
-    Waiting,
-    /// An agent accepted; the customer waits for its greeting.
-    Greeting,
-    /// Talking with the agent: `left` messages to send; `awaiting_reply` after each.
-    Talking {
-        left: u32,
-        awaiting_reply: bool,
-    },
-    /// An outbound recipient about to answer STOP.
-    OptingOut,
-    /// An outbound recipient about to answer the template.
-    Replying,
-    /// Asked to end (or the bot is resolving): waits to see the end.
-    Closing,
-    Done,
-}
 
 pub(super) struct Customer {
     index: u64,
-    /// An org-triggered outbound recipient: it answers, opts out or stays silent, and never
-    /// comes back on its own.
-    recipient: bool,
     /// Shared with every inbound the customer sends.
-    address: std::sync::Arc<str>,
+    address: Arc<str>,
     /// How the history checker knows this address.
     key: CustomerKey,
     /// The messaging user the platform made of this address, once it answered.
     user: Option<UserId>,
     channel: usize,
-    rng: SmallRng,
-    session: SessionId,
-    /// When the customer meant to write first: resolution and first response start here.
-    start: Micros,
     pmid: u32,
-    /// Moves on at every phase change, so that stale think and patience wake-ups are ignored.
-    generation: u32,
-    phase: Phase,
+    journey: Journey,
 }
 
 impl Sim {
@@ -81,31 +43,195 @@ impl Sim {
             super::Labels::default(),
         );
         let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let address = specs::customer(arrival.index);
+        let c = self.new_customer(
+            arrival.index,
+            specs::customer(arrival.index),
+            arrival.channel,
+            seed,
+        );
+        self.open += 1;
+        let now = self.clock();
+        self.customers[c].journey.write_in(now, &mut self.acts);
+        self.carry_out(c);
+    }
+
+    fn new_customer(&mut self, index: u64, address: Arc<str>, channel: usize, seed: u64) -> usize {
+        let ch = &self.world.channels[channel];
         self.customers.push(Customer {
-            recipient: false,
-            index: arrival.index,
+            index,
             key: self.history.customer(&address),
             user: None,
             address,
-            channel: arrival.channel,
-            rng: SmallRng::seed_from_u64(seed),
-            session: SessionId(0),
-            start: self.now,
+            channel,
             pmid: 0,
-            generation: 0,
-            phase: Phase::Done,
+            journey: Journey::new(seed, ch.bot, ch.platform),
         });
-        self.open += 1;
-        self.write_in(self.customers.len() - 1);
+        self.customers.len() - 1
+    }
+
+    /// Now, as the journeys count time.
+    fn clock(&self) -> Duration {
+        Duration::from_micros(self.now)
     }
 
     /// A customer that ended its session writes in again: a new session, same conversation.
     pub(super) fn come_back(&mut self, c: usize) {
         self.recorder.counts.comebacks += 1;
-        self.customers[c].start = self.now;
         self.open += 1;
-        self.write_in(c);
+        let now = self.clock();
+        self.customers[c].journey.come_back(now, &mut self.acts);
+        self.carry_out(c);
+    }
+
+    /// A customer's timer came due.
+    pub(super) fn customer_wake(&mut self, c: usize, generation: u32) {
+        let now = self.clock();
+        self.customers[c]
+            .journey
+            .wake(now, generation, &mut self.acts);
+        self.carry_out(c);
+    }
+
+    /// An event on the customer's stream.
+    pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
+        let party = Party::Customer(self.customers[c].key);
+        match event {
+            Event::Message { message, .. } => {
+                self.history.message(party, message.session, message.seq.0);
+            }
+            Event::SessionChanged {
+                session,
+                status: SessionStatus::Ended,
+                ..
+            } if *session == self.customers[c].journey.session() => {
+                self.history.ended(party, *session);
+            }
+            _ => {}
+        }
+        let now = self.clock();
+        self.customers[c]
+            .journey
+            .event(now, event, &self.scenario, &mut self.acts);
+        self.carry_out(c);
+    }
+
+    /// Does what customer `c`'s journey queued, sending to the engine at once.
+    fn carry_out(&mut self, c: usize) {
+        while let Some(act) = self.acts.pop_front() {
+            match act {
+                Act::Send { line, at, .. } => {
+                    let session = self.customers[c].journey.session();
+                    if line.to_agent() {
+                        if let Some(note) = self.sessions.get_mut(&session) {
+                            note.last_message = micros(at);
+                        }
+                    }
+                    let reply = self.send(c, line);
+                    self.customers[c]
+                        .journey
+                        .sent(at, reply, &self.scenario, &mut self.acts);
+                }
+                Act::WakeAt {
+                    at,
+                    generation,
+                    patience,
+                } => {
+                    let customer = c;
+                    let wake = if patience {
+                        Wake::Patience {
+                            customer,
+                            generation,
+                        }
+                    } else {
+                        Wake::Think {
+                            customer,
+                            generation,
+                        }
+                    };
+                    self.schedule(micros(at), wake);
+                }
+                Act::AskedForAgent { intended } => {
+                    let session = self.customers[c].journey.session();
+                    if let Some(note) = self.sessions.get_mut(&session) {
+                        note.requested = Some(micros(intended));
+                    }
+                    self.recorder.asked_for_agent(intended);
+                }
+                Act::Abandoned { asked } => self.recorder.abandoned(Some(asked)),
+                Act::AgentMessage { first_response } => {
+                    let (channel, queue) = self.customer_labels(c);
+                    let labels = Sim::labels(&self.world, channel, queue);
+                    // Delivery within the engine is instantaneous.
+                    self.recorder
+                        .latency("delivery_to_customer", Duration::ZERO, None, labels);
+                    if let Some(since) = first_response {
+                        self.recorder.latency("first_response", since, None, labels);
+                    }
+                }
+                Act::Crossed => {
+                    let counts = &mut self.recorder.counts;
+                    counts.sessions_started += 1;
+                    counts.sessions_ended += 1;
+                    counts.crossed += 1;
+                }
+                Act::Ended { by, resolution } => {
+                    self.open -= 1;
+                    let counts = &mut self.recorder.counts;
+                    counts.sessions_ended += 1;
+                    if by == Some(EndedBy::Bot) {
+                        counts.bot_contained += 1;
+                    }
+                    let (channel, queue) = self.customer_labels(c);
+                    let labels = Sim::labels(&self.world, channel, queue);
+                    self.recorder
+                        .latency("resolution", resolution, None, labels);
+                    let session = self.customers[c].journey.session();
+                    self.sessions.remove(&session);
+                }
+                Act::OptedOut => {
+                    self.opted_out.insert(self.customers[c].address.clone());
+                    self.recorder.counts.opt_outs += 1;
+                }
+                Act::WroteIn => {
+                    self.wrote_in.insert(self.customers[c].address.clone());
+                }
+                Act::ComeBack { after } => self.after(after, Wake::Comeback(c)),
+                Act::Leave => self.leave(c),
+                Act::GaveUp => {
+                    self.open -= 1;
+                    self.leave(c);
+                }
+            }
+        }
+    }
+
+    /// Sends `line` for customer `c` and tells what came back, recording failures.
+    fn send(&mut self, c: usize, line: Line) -> Sent {
+        let (hello, end) = (matches!(line, Line::Hello), matches!(line, Line::End));
+        let to_agent = line.to_agent();
+        match self.inbound(c, line.content()) {
+            Ok(accepted) => {
+                let counts = &mut self.recorder.counts;
+                if hello {
+                    counts.sessions_started += 1;
+                    let note = SessionNote::new(self.now);
+                    self.sessions.insert(accepted.session, note);
+                } else if to_agent {
+                    counts.messages_sent += 1;
+                }
+                Sent::Accepted(accepted.session)
+            }
+            // The agent ended it in the same instant, after the message the customer answered
+            // (its end is on the way to the customer).
+            Err(e) if e.code == ErrorCode::SessionEnded && end => Sent::SessionEnded,
+            Err(e) => {
+                self.recorder.error(e.code.as_str());
+                match e.code {
+                    ErrorCode::SessionEnded => Sent::SessionEnded,
+                    _ => Sent::Failed,
+                }
+            }
+        }
     }
 
     /// Sends `content` as customer `c`, through the channel's inbound as a provider would; with
@@ -113,7 +239,7 @@ impl Sim {
     fn inbound(&mut self, c: usize, content: InboundContent) -> Result<InboundAccepted, ApiError> {
         let cust = &mut self.customers[c];
         cust.pmid += 1;
-        let retry = cust.rng.random::<f64>() < self.scenario.faults.provider_retry;
+        let retry = cust.journey.rng().random::<f64>() < self.scenario.faults.provider_retry;
         let req = InboundRequest {
             address: cust.address.clone(),
             provider_message_id: specs::message_id([self.seed, cust.index, u64::from(cust.pmid)]),
@@ -158,306 +284,6 @@ impl Sim {
             if self.by_user.get(&user) == Some(&c) {
                 self.by_user.remove(&user);
             }
-        }
-    }
-
-    fn set_phase(&mut self, c: usize, phase: Phase) {
-        let cust = &mut self.customers[c];
-        cust.generation += 1;
-        cust.phase = phase;
-    }
-
-    fn think(&mut self, c: usize) {
-        let cust = &mut self.customers[c];
-        let delay = self.scenario.customers.think_time.sample(&mut cust.rng);
-        let generation = cust.generation;
-        self.after(
-            delay,
-            Wake::Think {
-                customer: c,
-                generation,
-            },
-        );
-    }
-
-    /// The first message of a journey.
-    fn write_in(&mut self, c: usize) {
-        let accepted = match self.inbound(c, text("Hello, I need some help")) {
-            Ok(a) => a,
-            Err(e) => {
-                self.recorder.error(e.code.as_str());
-                self.open -= 1;
-                return;
-            }
-        };
-        let session = accepted.session;
-        self.customers[c].session = session;
-        self.recorder.counts.sessions_started += 1;
-        let channel = &self.world.channels[self.customers[c].channel];
-        self.sessions.insert(session, SessionNote::new(self.now));
-        match channel.bot {
-            Some(_) => self.set_phase(
-                c,
-                Phase::Bot {
-                    answers: VecDeque::new(),
-                    handoff: false,
-                    prompted: false,
-                },
-            ),
-            // A queue entry asks for an agent with the first message.
-            None => self.ask_for_agent(c, self.customers[c].start),
-        }
-    }
-
-    fn ask_for_agent(&mut self, c: usize, intended: Micros) {
-        let session = self.customers[c].session;
-        if let Some(note) = self.sessions.get_mut(&session) {
-            note.requested = Some(intended);
-        }
-        self.recorder
-            .asked_for_agent(Duration::from_micros(intended));
-        self.set_phase(c, Phase::Waiting);
-        let cust = &mut self.customers[c];
-        let patience = self.scenario.customers.patience.sample(&mut cust.rng);
-        let generation = cust.generation;
-        self.schedule(
-            intended + micros(patience),
-            Wake::Patience {
-                customer: c,
-                generation,
-            },
-        );
-    }
-
-    /// The bot's intent question arrived: choose an intent and line up the answers.
-    fn answer_bot(&mut self, c: usize, question: &Message) {
-        let Some(bot) = self.world.channels[self.customers[c].channel].bot else {
-            return;
-        };
-        let platform = self.world.channels[self.customers[c].channel].platform;
-        let (answers, handoff) = self.scenario.bot_answers(
-            &self.scenario.bots[bot],
-            platform,
-            question.seq,
-            &mut self.customers[c].rng,
-        );
-        let answers = VecDeque::from(answers);
-        self.set_phase(
-            c,
-            Phase::Bot {
-                answers,
-                handoff,
-                prompted: true,
-            },
-        );
-        self.think(c);
-    }
-
-    /// An event on the customer's stream.
-    pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
-        let party = Party::Customer(self.customers[c].key);
-        match event {
-            Event::Message { message, .. } => {
-                self.history.message(party, message.session, message.seq.0);
-                if message.session != self.customers[c].session {
-                    return;
-                }
-                match message.sender {
-                    Sender::Bot => self.on_bot_message(c, message),
-                    Sender::Agent => self.on_agent_message(c),
-                    Sender::EndUser | Sender::System => {}
-                }
-            }
-            Event::SessionChanged {
-                session,
-                status,
-                handler,
-                ended_by,
-                ..
-            } if *session == self.customers[c].session => match status {
-                SessionStatus::Ended => {
-                    self.history.ended(party, *session);
-                    self.finish(c, *ended_by);
-                }
-                SessionStatus::Active if *handler != Handler::Bot => {
-                    if matches!(self.customers[c].phase, Phase::Waiting) {
-                        self.set_phase(c, Phase::Greeting);
-                    }
-                }
-                // The agent let the conversation go inactive: no answer is coming; the next
-                // message asks for an agent again (R-SESS-7).
-                SessionStatus::Inactive => {
-                    if let Phase::Talking {
-                        awaiting_reply: true,
-                        ..
-                    } = self.customers[c].phase
-                    {
-                        self.replied(c);
-                    }
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-
-    fn on_bot_message(&mut self, c: usize, message: &Message) {
-        let Phase::Bot {
-            answers, prompted, ..
-        } = &mut self.customers[c].phase
-        else {
-            return;
-        };
-        if answers.is_empty() && !*prompted {
-            if message.is_question() {
-                self.answer_bot(c, message);
-            }
-        } else if !*prompted && !answers.is_empty() {
-            // A field prompt: answer it after thinking.
-            *prompted = true;
-            self.think(c);
-        }
-    }
-
-    fn on_agent_message(&mut self, c: usize) {
-        let first = matches!(self.customers[c].phase, Phase::Waiting | Phase::Greeting);
-        let (channel, queue) = self.customer_labels(c);
-        let labels = Sim::labels(&self.world, channel, queue);
-        // Delivery within the engine is instantaneous.
-        self.recorder
-            .latency("delivery_to_customer", Duration::ZERO, None, labels);
-        if first {
-            let since = Duration::from_micros(self.now - self.customers[c].start);
-            self.recorder.latency("first_response", since, None, labels);
-            let messages = self
-                .scenario
-                .customers
-                .messages
-                .sample(&mut self.customers[c].rng);
-            if messages == 0 {
-                return self.end_session(c);
-            }
-            self.set_phase(
-                c,
-                Phase::Talking {
-                    left: messages,
-                    awaiting_reply: false,
-                },
-            );
-            self.think(c);
-        } else if let Phase::Talking {
-            awaiting_reply: true,
-            ..
-        } = self.customers[c].phase
-        {
-            self.replied(c);
-        }
-    }
-
-    /// The agent answered (or went quiet): think and write on, or end after the last message.
-    fn replied(&mut self, c: usize) {
-        let Phase::Talking { left, .. } = self.customers[c].phase else {
-            return;
-        };
-        if left == 0 {
-            self.end_session(c);
-        } else {
-            self.set_phase(
-                c,
-                Phase::Talking {
-                    left,
-                    awaiting_reply: false,
-                },
-            );
-            self.think(c);
-        }
-    }
-
-    fn end_session(&mut self, c: usize) {
-        self.set_phase(c, Phase::Closing);
-        match self.inbound(c, InboundContent::End) {
-            // The agent ended it in the same instant, after the message the customer answered
-            // (its end is on the way to the customer).
-            Err(e) if e.code == ErrorCode::SessionEnded => {}
-            Err(e) => self.recorder.error(e.code.as_str()),
-            Ok(_) => {}
-        }
-    }
-
-    pub(super) fn think_done(&mut self, c: usize, generation: u32) {
-        if self.customers[c].generation != generation {
-            return;
-        }
-        match &mut self.customers[c].phase {
-            Phase::Bot {
-                answers,
-                handoff,
-                prompted,
-            } => {
-                let Some(answer) = answers.pop_front() else {
-                    return;
-                };
-                *prompted = false;
-                let last = answers.is_empty();
-                let handoff = *handoff;
-                if let Err(e) = self.inbound(c, answer) {
-                    self.recorder.error(e.code.as_str());
-                    return;
-                }
-                if last && handoff {
-                    self.ask_for_agent(c, self.now);
-                } else if last {
-                    // Resolved by the bot: it ends the session.
-                    self.set_phase(c, Phase::Closing);
-                }
-            }
-            Phase::Talking {
-                left,
-                awaiting_reply: false,
-            } => {
-                let left = *left - 1;
-                self.set_phase(
-                    c,
-                    Phase::Talking {
-                        left,
-                        awaiting_reply: true,
-                    },
-                );
-                let session = self.customers[c].session;
-                if let Some(note) = self.sessions.get_mut(&session) {
-                    note.last_message = self.now;
-                }
-                match self.inbound(c, text("A question")) {
-                    Ok(_) => self.recorder.counts.messages_sent += 1,
-                    Err(e) => self.recorder.error(e.code.as_str()),
-                }
-            }
-            Phase::OptingOut => {
-                let address = self.customers[c].address.clone();
-                if let Err(e) = self.inbound(c, text("STOP")) {
-                    self.recorder.error(e.code.as_str());
-                }
-                self.opted_out.insert(address);
-                self.recorder.counts.opt_outs += 1;
-                self.end_session(c);
-            }
-            Phase::Replying => {
-                let address = self.customers[c].address.clone();
-                self.wrote_in.insert(address);
-                self.customers[c].start = self.now;
-                let session = self.customers[c].session;
-                if let Some(note) = self.sessions.get_mut(&session) {
-                    note.last_message = self.now;
-                }
-                match self.inbound(c, text("Thanks, I have a question about it")) {
-                    Ok(_) => {
-                        self.recorder.counts.messages_sent += 1;
-                        self.ask_for_agent(c, self.now);
-                    }
-                    Err(e) => self.recorder.error(e.code.as_str()),
-                }
-            }
-            _ => {}
         }
     }
 
@@ -528,46 +354,22 @@ impl Sim {
         counts.sessions_started += 1;
         let index = (1 << 40) + i as u64;
         let seed = self.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
-        let address: std::sync::Arc<str> = address.into();
-        self.customers.push(Customer {
-            recipient: true,
-            index,
-            key: self.history.customer(&address),
-            user: None,
-            address,
-            channel,
-            rng: SmallRng::seed_from_u64(seed),
-            session,
-            start: self.now,
-            pmid: 0,
-            generation: 0,
-            phase: Phase::Done,
-        });
-        let c = self.customers.len() - 1;
+        let c = self.new_customer(index, address.into(), channel, seed);
         self.sessions.insert(session, SessionNote::new(self.now));
         if let Ok(user) = self.engine.session(self.org, session).map(|s| s.user) {
             self.listen_as(c, user);
         }
-        let phase = match def.recipient_choice(&mut self.customers[c].rng) {
-            RecipientChoice::OptOut => Phase::OptingOut,
-            RecipientChoice::Reply => Phase::Replying,
-            // The session stays new, counted as still open.
-            RecipientChoice::Silent => return,
-        };
-        self.open += 1;
-        self.set_phase(c, phase);
-        self.think(c);
-    }
-
-    pub(super) fn patience_out(&mut self, c: usize, generation: u32) {
-        let cust = &self.customers[c];
-        if cust.generation != generation || !matches!(cust.phase, Phase::Waiting) {
-            return;
+        // The template is in the recipient's stream at once.
+        let now = self.clock();
+        let choice =
+            self.customers[c]
+                .journey
+                .template(now, session, &self.scenario, &mut self.acts);
+        // A silent recipient's session stays new, and its customer has nothing more to do.
+        if choice != RecipientChoice::Silent {
+            self.open += 1;
         }
-        let session = self.customers[c].session;
-        let asked = self.sessions.get(&session).and_then(|n| n.requested);
-        self.recorder.abandoned(asked.map(Duration::from_micros));
-        self.end_session(c);
+        self.carry_out(c);
     }
 
     fn customer_labels(&self, c: usize) -> (Option<usize>, Option<QueueId>) {
@@ -579,40 +381,4 @@ impl Sim {
             .and_then(|q| self.world.queues.get(q).copied());
         (Some(cust.channel), queue)
     }
-
-    /// The customer saw its session end.
-    fn finish(&mut self, c: usize, by: Option<EndedBy>) {
-        if matches!(self.customers[c].phase, Phase::Done) {
-            return;
-        }
-        self.set_phase(c, Phase::Done);
-        self.open -= 1;
-        let counts = &mut self.recorder.counts;
-        counts.sessions_ended += 1;
-        if by == Some(EndedBy::Bot) {
-            counts.bot_contained += 1;
-        }
-        let (channel, queue) = self.customer_labels(c);
-        let labels = Sim::labels(&self.world, channel, queue);
-        let resolution = Duration::from_micros(self.now - self.customers[c].start);
-        self.recorder
-            .latency("resolution", resolution, None, labels);
-        let session = self.customers[c].session;
-        self.sessions.remove(&session);
-        let cust = &mut self.customers[c];
-        // Recipients never come back on their own: the org writes to them.
-        let comeback = if cust.recipient {
-            None
-        } else {
-            self.scenario.customers.comeback(&mut cust.rng)
-        };
-        match comeback {
-            Some(delay) => self.after(delay, Wake::Comeback(c)),
-            None => self.leave(c),
-        }
-    }
-}
-
-fn text(s: &str) -> InboundContent {
-    InboundContent::Text { text: s.to_owned() }
 }

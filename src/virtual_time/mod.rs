@@ -51,7 +51,7 @@ enum Wake {
     Outbound(usize),
     /// A customer writes in again after its session ended.
     Comeback(usize),
-    /// A customer finished thinking (stale when the generation moved on).
+    /// A customer finished thinking (stale when its journey moved on).
     Think {
         customer: usize,
         generation: u32,
@@ -111,6 +111,8 @@ pub(crate) struct Sim {
     opted_out: FastSet<std::sync::Arc<str>>,
     wrote_in: FastSet<std::sync::Arc<str>>,
     customers: Vec<Customer>,
+    /// What the customer being stepped queued, carried out in order; reused.
+    acts: std::collections::VecDeque<crate::actors::customer::Act>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,
     by_agent: FastMap<AgentId, usize>,
@@ -211,11 +213,11 @@ impl Sim {
             Wake::Think {
                 customer,
                 generation,
-            } => self.think_done(customer, generation),
-            Wake::Patience {
+            }
+            | Wake::Patience {
                 customer,
                 generation,
-            } => self.patience_out(customer, generation),
+            } => self.customer_wake(customer, generation),
             Wake::Agent { agent, act } => self.agent_act(agent, act),
             Wake::Sample => {
                 self.sample();
@@ -360,6 +362,7 @@ pub fn run(
         pending: Vec::new(),
         delivering: Vec::new(),
         customers: Vec::new(),
+        acts: Default::default(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
         recorder: Recorder::default(),
