@@ -102,7 +102,8 @@ pub enum Act {
         by: Option<EndedBy>,
         resolution: Duration,
     },
-    /// The recipient opted out.
+    /// The platform took the recipient's STOP: no more outbound to it without consent
+    /// (R-OUT-3).
     OptedOut,
     /// The recipient wrote in: its service window is open (R-OUT-4).
     WroteIn,
@@ -291,8 +292,10 @@ impl Journey {
     /// answered).
     pub fn sent(&mut self, now: Duration, reply: Sent, s: &Scenario, acts: &mut VecDeque<Act>) {
         if let Phase::OptingOut = self.phase {
-            // Whatever came back, the recipient meant its STOP and ends the conversation.
-            acts.push_back(Act::OptedOut);
+            // Opted out once the platform took the STOP; either way the conversation is over.
+            if let Sent::Accepted(_) = reply {
+                acts.push_back(Act::OptedOut);
+            }
             return self.end_session(now, acts);
         }
         let session = match reply {
@@ -848,7 +851,7 @@ mod tests {
                 ..
             }]
         ));
-        let acts = r.sent(3, Sent::Failed);
+        let acts = r.sent(3, Sent::Accepted(SESSION));
         assert!(
             matches!(
                 acts[..],

@@ -29,7 +29,7 @@ pub struct Shared {
     /// Sessions that got their first offer: routing latency counts the first offer only; what
     /// re-offers add after a decline or a push timeout shows in speed to answer.
     pub routed: HashSet<SessionId>,
-    /// Recipients seen to opt out (sent STOP and got the confirmation).
+    /// Recipients seen to opt out (sent STOP and had it accepted).
     pub opted_out: HashSet<Arc<str>>,
     /// Recipients that have written in: their service window is open.
     pub wrote_in: HashSet<Arc<str>>,

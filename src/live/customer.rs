@@ -1,22 +1,25 @@
-//! A simulated customer: arrives on schedule, answers the bot, waits for an agent as long as its
-//! patience lasts, talks, and ends the conversation.
+//! Simulated customers of a live run: each one's [`Journey`] (the same as in virtual time)
+//! stepped from its stream's frames and its timers, its sends posted to the channel's inbound as
+//! a provider would.
 
 use super::arrivals::Arrival;
-use super::client::{Socket, next_text};
+use super::client::{ClientError, Socket, next_text};
 use super::context::{Requested, RunCtx};
+use crate::actors::customer::{Act, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
 use omnisim_protocol::*;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the customer's stream said next.
 enum Next {
     Event(Event),
+    /// The customer's timer came due.
     Timeout,
     /// The stream closed or the run stopped.
     Gone,
@@ -24,19 +27,21 @@ enum Next {
 
 struct Customer {
     ctx: Arc<RunCtx>,
-    /// Small and seeded: one lives in every customer in flight, so its size is paid thousands of
-    /// times over; statistical quality is all these choices need.
-    rng: SmallRng,
+    journey: Journey,
+    /// What the journey queued, carried out in order.
+    acts: VecDeque<Act>,
+    /// The journey's latest timer (when, since `origin`, and its generation): an earlier one is
+    /// stale by then.
+    timer: Option<(Duration, u32)>,
+    /// When arrivals began: the journey's times count from here.
+    origin: Instant,
     arrival: Arrival,
     /// Shared with every inbound the customer sends and with the history checker.
     address: Arc<str>,
     /// How the history checker knows this address.
     key: CustomerKey,
-    session: SessionId,
     socket: Option<Socket>,
     pmid: u32,
-    /// When the customer intended to write first: resolution and first response start here.
-    start: Instant,
     /// The last message the stream delivered, to resume from after a reconnect.
     last_seen: Option<(SessionId, Seq)>,
 }
@@ -57,27 +62,19 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
     }
     let seed = ctx.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let address = specs::customer(arrival.index);
-    let mut c = Customer::new(ctx, address, arrival, seed, intended);
-    loop {
-        if let Err(code) = c.journey().await {
-            c.ctx.shared().recorder.error(code);
-            return;
-        }
-        // Some customers come back later: a new session in the same conversation.
-        let comeback = c.ctx.scenario.customers.comeback(&mut c.rng);
-        let Some(delay) = comeback.filter(|_| !*c.ctx.stop.borrow()) else {
-            return;
-        };
-        tokio::time::sleep(delay).await;
-        c.start = Instant::now();
-        c.socket = None;
-        c.last_seen = None;
-        c.ctx.shared().recorder.counts.comebacks += 1;
-    }
+    let mut c = Customer::new(ctx, address, arrival, seed, origin);
+    c.journey.write_in(arrival.at, &mut c.acts);
+    c.drive().await;
 }
 
 /// Runs one outbound conversation: a template to `recipient`, then the recipient's answer.
-pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel: usize) {
+pub async fn run_recipient(
+    ctx: Arc<RunCtx>,
+    index: u64,
+    recipient: u32,
+    channel: usize,
+    origin: Instant,
+) {
     let seed = ctx.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
     let arrival = Arrival {
         index: (1 << 40) + index,
@@ -85,9 +82,11 @@ pub async fn run_recipient(ctx: Arc<RunCtx>, index: u64, recipient: u32, channel
         channel,
     };
     let address = crate::scenario::specs::recipient(recipient).into();
-    let mut c = Customer::new(ctx, address, arrival, seed, Instant::now());
-    if let Err(code) = c.outbound_journey().await {
-        c.ctx.shared().recorder.error(code);
+    let mut c = Customer::new(ctx, address, arrival, seed, origin);
+    match c.outbound().await {
+        Ok(true) => c.drive().await,
+        Ok(false) => {}
+        Err(code) => c.ctx.shared().recorder.error(code),
     }
 }
 
@@ -97,49 +96,209 @@ impl Customer {
         address: Arc<str>,
         arrival: Arrival,
         seed: u64,
-        start: Instant,
+        origin: Instant,
     ) -> Customer {
         let key = ctx.shared().history.customer(&address);
+        let channel = &ctx.world.channels[arrival.channel];
+        let journey = Journey::new(seed, channel.bot, channel.platform);
         Customer {
             ctx,
-            rng: SmallRng::seed_from_u64(seed),
+            journey,
+            acts: VecDeque::new(),
+            timer: None,
+            origin,
             arrival,
             address,
             key,
-            session: SessionId(0),
             socket: None,
             pmid: 0,
-            start,
             last_seen: None,
         }
     }
 
-    /// An org-triggered outbound message to this customer.
-    async fn send_outbound(
-        &self,
-        content: OutboundContent,
-    ) -> Result<MessageAccepted, super::client::ClientError> {
-        let path = format!(
-            "/v1/orgs/{}/channels/{}/outbound",
-            self.ctx.world.org.0,
-            self.channel().id.0
-        );
-        let req = TriggeredOutboundRequest {
-            address: self.address.to_string(),
-            content,
-        };
-        self.ctx
-            .client
-            .post(&self.ctx.world.token, &path, &req)
-            .await
+    /// Now, as the journey counts time.
+    fn clock(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.origin)
     }
 
-    /// The org messages a recipient first; it may answer, opt out, or stay silent.
-    async fn outbound_journey(&mut self) -> Result<(), String> {
-        let Some(def) = self.ctx.scenario.outbound.clone() else {
-            return Ok(());
+    /// Steps the journey until the customer leaves, gives up, or the run stops.
+    async fn drive(&mut self) {
+        while self.carry_out_all(None).await {
+            let deadline = self.timer.map(|(at, _)| self.origin + at);
+            match self.next(deadline).await {
+                Next::Event(e) => {
+                    let now = self.clock();
+                    let s = &self.ctx.scenario;
+                    self.journey.event(now, &e, s, &mut self.acts);
+                    if !self.carry_out_all(Some(&e)).await {
+                        return;
+                    }
+                }
+                Next::Timeout => {
+                    if let Some((at, generation)) = self.timer.take() {
+                        // The timer's own time: what the customer does counts from when it
+                        // meant to act.
+                        self.journey.wake(at, generation, &mut self.acts);
+                    }
+                }
+                Next::Gone => return,
+            }
+        }
+    }
+
+    /// Carries out what the journey queued, and what that leads to; false once the customer is
+    /// done. `event`: the event the journey was just handed, if any.
+    async fn carry_out_all(&mut self, event: Option<&Event>) -> bool {
+        while let Some(act) = self.acts.pop_front() {
+            if !self.carry_out(act, event).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Carries out one act; false once the customer is done. `event` is the event the journey
+    /// was just handed, if any.
+    async fn carry_out(&mut self, act: Act, event: Option<&Event>) -> bool {
+        let origin = self.origin;
+        match act {
+            Act::Send {
+                line,
+                at,
+                asks_for_agent,
+            } => {
+                let session = self.journey.session();
+                if asks_for_agent && !matches!(line, Line::Hello) {
+                    // Routing latency starts here; an offer may reach an agent before the
+                    // reply reaches the customer.
+                    let requested = Requested {
+                        intended: origin + at,
+                        acked: None,
+                    };
+                    self.ctx.shared().requested.insert(session, requested);
+                }
+                let reply = self.send(line, at).await;
+                let s = &self.ctx.scenario;
+                self.journey.sent(at, reply, s, &mut self.acts);
+            }
+            Act::WakeAt { at, generation, .. } => self.timer = Some((at, generation)),
+            Act::AskedForAgent { intended } => {
+                let session = self.journey.session();
+                let mut s = self.ctx.shared();
+                s.acked(session, origin + intended, Instant::now());
+                let asked = s.since_origin(origin + intended);
+                s.recorder.asked_for_agent(asked);
+            }
+            Act::Abandoned { asked } => {
+                let mut s = self.ctx.shared();
+                let asked = s.since_origin(origin + asked);
+                s.recorder.abandoned(Some(asked));
+            }
+            Act::AgentMessage { first_response } => {
+                if let Some(Event::Message { message, .. }) = event {
+                    self.delivered(message, first_response);
+                }
+                let reconnect = self.ctx.scenario.faults.customer_reconnect;
+                if first_response.is_some()
+                    && self.journey.rng().random::<f64>() < reconnect
+                    && self.reconnect().await.is_err()
+                {
+                    return false;
+                }
+            }
+            Act::Crossed => {
+                let mut s = self.ctx.shared();
+                s.recorder.counts.sessions_started += 1;
+                s.recorder.counts.sessions_ended += 1;
+                s.recorder.counts.crossed += 1;
+            }
+            Act::Ended { by, resolution } => {
+                let (channel, queue) = self.labels();
+                let labels = Labels {
+                    channel: Some(&channel),
+                    queue: queue.as_deref(),
+                };
+                let mut s = self.ctx.shared();
+                s.recorder.counts.sessions_ended += 1;
+                if by == Some(EndedBy::Bot) {
+                    s.recorder.counts.bot_contained += 1;
+                }
+                s.recorder.latency("resolution", resolution, None, labels);
+            }
+            Act::OptedOut => {
+                let mut s = self.ctx.shared();
+                s.opted_out.insert(self.address.clone());
+                s.recorder.counts.opt_outs += 1;
+            }
+            Act::WroteIn => {
+                self.ctx.shared().wrote_in.insert(self.address.clone());
+            }
+            Act::ComeBack { after } => {
+                if *self.ctx.stop.borrow() {
+                    return false;
+                }
+                tokio::time::sleep(after).await;
+                self.socket = None;
+                self.last_seen = None;
+                self.timer = None;
+                self.ctx.shared().recorder.counts.comebacks += 1;
+                let now = self.clock();
+                self.journey.come_back(now, &mut self.acts);
+            }
+            Act::Leave | Act::GaveUp => return false,
+        }
+        true
+    }
+
+    /// Sends `line`, meant at `at`, and tells what came back, recording failures. The first
+    /// message opens the customer's stream on the session it started.
+    async fn send(&mut self, line: Line, at: Duration) -> Sent {
+        let (hello, end) = (matches!(line, Line::Hello), matches!(line, Line::End));
+        let to_agent = line.to_agent();
+        let content = match line.content() {
+            // Marked so that the agent measures delivery and routing from it.
+            InboundContent::Text { text } if hello || to_agent => InboundContent::Text {
+                text: self.ctx.marked(&text, self.origin + at, Instant::now()),
+            },
+            content => content,
         };
-        let path = self.stream_path_live();
+        let accepted = match self.inbound(content).await {
+            Ok(accepted) => accepted,
+            Err(ClientError::Api(e)) if e.code == ErrorCode::SessionEnded && end => {
+                return Sent::SessionEnded;
+            }
+            Err(e) => {
+                self.ctx.shared().recorder.error(e.code());
+                return match e {
+                    ClientError::Api(e) if e.code == ErrorCode::SessionEnded => Sent::SessionEnded,
+                    _ => Sent::Failed,
+                };
+            }
+        };
+        if to_agent {
+            self.ctx.shared().recorder.counts.messages_sent += 1;
+        }
+        if hello {
+            self.ctx.shared().recorder.counts.sessions_started += 1;
+            let path = self.stream_path(Some((accepted.session, Seq(0))));
+            match self.ctx.client.socket(&self.ctx.world.token, &path).await {
+                Ok(socket) => self.socket = Some(socket),
+                Err(e) => {
+                    self.ctx.shared().recorder.error(e.code());
+                    return Sent::Failed;
+                }
+            }
+        }
+        Sent::Accepted(accepted.session)
+    }
+
+    /// The org messages a recipient first; it may answer, opt out, or stay silent. True when it
+    /// goes on to answer or opt out.
+    async fn outbound(&mut self) -> Result<bool, String> {
+        let Some(def) = self.ctx.scenario.outbound.clone() else {
+            return Ok(false);
+        };
+        let path = self.stream_path(None);
         self.socket = Some(
             self.ctx
                 .client
@@ -164,7 +323,7 @@ impl Customer {
                 .history
                 .outbound(&self.address, false, false, accepted);
             if accepted {
-                return Ok(());
+                return Ok(false);
             }
         }
         let template = OutboundContent::Template {
@@ -178,74 +337,53 @@ impl Customer {
                 .outbound(&self.address, opted_out, true, r.is_ok());
             match &r {
                 Ok(_) => s.recorder.counts.outbound_sent += 1,
-                Err(super::client::ClientError::Api(e))
-                    if e.code == ErrorCode::ConsentRequired && opted_out =>
-                {
+                Err(ClientError::Api(e)) if e.code == ErrorCode::ConsentRequired && opted_out => {
                     s.recorder.counts.outbound_refused += 1;
                 }
-                Err(super::client::ClientError::Api(e))
-                    if e.code == ErrorCode::SessionInProgress =>
-                {
+                Err(ClientError::Api(e)) if e.code == ErrorCode::SessionInProgress => {
                     s.recorder.counts.outbound_skipped += 1;
                 }
                 Err(e) => s.recorder.error(e.code()),
             }
         }
-        let Ok(sent) = r else { return Ok(()) };
-        self.session = sent.session;
+        let Ok(sent) = r else { return Ok(false) };
         self.ctx.shared().recorder.counts.sessions_started += 1;
-        let outcome = async {
-            // The template arrives; then the recipient decides.
-            while self.message_from(Sender::System, None).await?.is_none() {}
-            let choice = def.recipient_choice(&mut self.rng);
-            if choice == RecipientChoice::OptOut {
-                self.think().await;
-                let _ = self
-                    .inbound(InboundContent::Text {
-                        text: "STOP".into(),
-                    })
-                    .await;
-                // One confirmation, then no more outbound (R-OUT-3).
-                while self.message_from(Sender::System, None).await?.is_none() {}
+        // The recipient decides once the template reached it.
+        loop {
+            match self.next(None).await {
+                Next::Event(Event::Message { message, .. })
+                    if message.sender == Sender::System && message.session == sent.session =>
                 {
-                    let mut s = self.ctx.shared();
-                    s.opted_out.insert(self.address.clone());
-                    s.recorder.counts.opt_outs += 1;
+                    break;
                 }
-                let _ = self.inbound(InboundContent::End).await;
-                loop {
-                    self.message_from(Sender::Agent, None).await?;
-                }
-            } else if choice == RecipientChoice::Reply {
-                let now = self.think().await;
-                self.start = now;
-                self.ctx.shared().wrote_in.insert(self.address.clone());
-                if self
-                    .say("Thanks, I have a question about it", now)
-                    .await
-                    .is_err()
-                {
-                    return Err(Ended::Gone);
-                }
-                self.ctx.shared().acked(self.session, now, Instant::now());
-                self.with_agent().await
-            } else {
-                Err(Ended::Gone)
+                Next::Event(_) | Next::Timeout => {}
+                Next::Gone => return Ok(false),
             }
         }
-        .await;
-        self.finish(outcome);
-        Ok(())
+        let now = self.clock();
+        let s = &self.ctx.scenario;
+        let choice = self.journey.template(now, sent.session, s, &mut self.acts);
+        Ok(choice != RecipientChoice::Silent)
     }
 
-    /// The live-only stream of this customer (no replay).
-    fn stream_path_live(&self) -> String {
-        format!(
-            "/v1/orgs/{}/channels/{}/users/stream?address={}",
+    /// An org-triggered outbound message to this customer.
+    async fn send_outbound(
+        &self,
+        content: OutboundContent,
+    ) -> Result<MessageAccepted, ClientError> {
+        let path = format!(
+            "/v1/orgs/{}/channels/{}/outbound",
             self.ctx.world.org.0,
-            self.channel().id.0,
-            self.address
-        )
+            self.channel().id.0
+        );
+        let req = TriggeredOutboundRequest {
+            address: self.address.to_string(),
+            content,
+        };
+        self.ctx
+            .client
+            .post(&self.ctx.world.token, &path, &req)
+            .await
     }
 
     fn channel(&self) -> &super::setup::LiveChannel {
@@ -256,7 +394,9 @@ impl Customer {
         (self.channel().name.clone(), self.channel().queue.clone())
     }
 
-    async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, String> {
+    /// Posts `content` to the channel's inbound as the customer's provider; with the
+    /// provider-retry fault, delivers it twice and checks the retry is a duplicate.
+    async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, ClientError> {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
@@ -273,20 +413,11 @@ impl Customer {
             self.ctx.world.org.0,
             self.channel().id.0
         );
-        let accepted: InboundAccepted = self
-            .ctx
-            .client
-            .post(&self.ctx.world.token, &path, &req)
-            .await
-            .map_err(|e| e.code())?;
-        if self.rng.random::<f64>() < self.ctx.scenario.faults.provider_retry {
-            // The provider delivers the same message again.
-            let again: InboundAccepted = self
-                .ctx
-                .client
-                .post(&self.ctx.world.token, &path, &req)
-                .await
-                .map_err(|e| e.code())?;
+        let retry = self.journey.rng().random::<f64>() < self.ctx.scenario.faults.provider_retry;
+        let token = &self.ctx.world.token;
+        let accepted: InboundAccepted = self.ctx.client.post(token, &path, &req).await?;
+        if retry {
+            let again: InboundAccepted = self.ctx.client.post(token, &path, &req).await?;
             let mut s = self.ctx.shared();
             let original = (accepted.session, accepted.seq.map(|q| q.0));
             let retry = (again.session, again.seq.map(|q| q.0), again.duplicate);
@@ -294,30 +425,12 @@ impl Customer {
             s.recorder.counts.provider_retries += 1;
         }
         if !is_end {
-            let mut s = self.ctx.shared();
-            s.history.inbound(self.key, &accepted);
+            self.ctx.shared().history.inbound(self.key, &accepted);
         }
         Ok(accepted)
     }
 
-    /// Sends a message in the current session. If the agent ended that session while the
-    /// message was on its way, the message opened a new one (R-SESS-1): the customer, who meant
-    /// to talk in the old one, ends the new one and returns false.
-    async fn say(&mut self, text: &str, intended: Instant) -> Result<bool, String> {
-        let marked = self.ctx.marked(text, intended, Instant::now());
-        let accepted = self.inbound(InboundContent::Text { text: marked }).await?;
-        self.ctx.shared().recorder.counts.messages_sent += 1;
-        if accepted.session == self.session {
-            return Ok(true);
-        }
-        self.inbound(InboundContent::End).await?;
-        let mut s = self.ctx.shared();
-        s.recorder.counts.sessions_started += 1;
-        s.recorder.counts.sessions_ended += 1;
-        s.recorder.counts.crossed += 1;
-        Ok(false)
-    }
-
+    /// The next frame of the stream, the timer due at `deadline`, or the end of the stream.
     async fn next(&mut self, deadline: Option<Instant>) -> Next {
         let Some(socket) = self.socket.as_mut() else {
             return Next::Gone;
@@ -330,7 +443,7 @@ impl Customer {
         );
         tokio::select! {
             text = next_text(socket) => match text.and_then(|t| serde_json::from_str::<Event>(&t).ok()) {
-                                Some(e) => {
+                Some(e) => {
                     self.observe(&e);
                     if let Event::Message { message, .. } = &e {
                         self.last_seen = Some((message.session, message.seq));
@@ -344,17 +457,18 @@ impl Customer {
         }
     }
 
-    /// The stream URL, resuming after `after` when given.
+    /// The stream URL: resuming after `after` when given (R-SESS-9), else live only.
     fn stream_path(&self, after: Option<(SessionId, Seq)>) -> String {
-        let (session, seq) = after.unwrap_or((self.session, Seq(0)));
-        format!(
-            "/v1/orgs/{}/channels/{}/users/stream?address={}&session={}&after_seq={}",
+        let mut path = format!(
+            "/v1/orgs/{}/channels/{}/users/stream?address={}",
             self.ctx.world.org.0,
             self.channel().id.0,
             self.address,
-            session.0,
-            seq.0
-        )
+        );
+        if let Some((session, seq)) = after {
+            path.push_str(&format!("&session={}&after_seq={}", session.0, seq.0));
+        }
+        path
     }
 
     /// Drops the stream and opens a new one that resumes after the last message seen (R-SESS-9).
@@ -362,7 +476,8 @@ impl Customer {
         if let Some(mut socket) = self.socket.take() {
             let _ = futures_util::SinkExt::close(&mut socket).await;
         }
-        let path = self.stream_path(self.last_seen);
+        let after = self.last_seen.unwrap_or((self.journey.session(), Seq(0)));
+        let path = self.stream_path(Some(after));
         let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await;
         self.socket = Some(socket.map_err(|e| e.code())?);
         self.ctx.shared().recorder.counts.customer_reconnects += 1;
@@ -388,229 +503,8 @@ impl Customer {
         }
     }
 
-    /// Waits for a message from `from` (bot or agent) in this session.
-    async fn message_from(
-        &mut self,
-        from: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<Option<Arc<Message>>, Ended> {
-        loop {
-            match self.next(deadline).await {
-                Next::Event(Event::Message { message, .. })
-                    if message.sender == from && message.session == self.session =>
-                {
-                    return Ok(Some(message));
-                }
-                Next::Event(Event::SessionChanged {
-                    status: SessionStatus::Ended,
-                    ended_by,
-                    session,
-                    ..
-                }) if session == self.session => {
-                    return Err(Ended::By(ended_by));
-                }
-                // The agent let the conversation go inactive: no answer is coming; the
-                // customer's next message asks for an agent again (R-SESS-7).
-                Next::Event(Event::SessionChanged {
-                    status: SessionStatus::Inactive,
-                    session,
-                    ..
-                }) if session == self.session && from == Sender::Agent => return Ok(None),
-                Next::Event(_) => continue,
-                Next::Timeout => return Ok(None),
-                Next::Gone => return Err(Ended::Gone),
-            }
-        }
-    }
-
-    async fn think(&mut self) -> Instant {
-        let d = self.ctx.scenario.customers.think_time.sample(&mut self.rng);
-        tokio::time::sleep(d).await;
-        Instant::now()
-    }
-
-    /// Thinks before the next message while reading the stream, as a customer watching the chat
-    /// would: a session the agent ends meanwhile ends the conversation. Returns when the customer
-    /// meant to write.
-    async fn think_watching(&mut self) -> Result<Instant, Ended> {
-        let d = self.ctx.scenario.customers.think_time.sample(&mut self.rng);
-        let deadline = Instant::now() + d;
-        while Instant::now() < deadline {
-            self.message_from(Sender::Agent, Some(deadline)).await?;
-        }
-        Ok(deadline)
-    }
-
-    async fn journey(&mut self) -> Result<(), String> {
-        let first = self
-            .ctx
-            .marked("Hello, I need some help", self.start, Instant::now());
-        let accepted = self.inbound(InboundContent::Text { text: first }).await?;
-        self.session = accepted.session;
-        {
-            let mut s = self.ctx.shared();
-            s.recorder.counts.sessions_started += 1;
-            if self.channel().bot.is_none() {
-                // A queue entry asks for an agent with the first message.
-                s.acked(self.session, self.start, Instant::now());
-            }
-        }
-        let path = self.stream_path(None);
-        self.socket = Some(
-            self.ctx
-                .client
-                .socket(&self.ctx.world.token, &path)
-                .await
-                .map_err(|e| e.code())?,
-        );
-        let outcome = match self.channel().bot {
-            Some(bot) => self.bot_dialogue(bot).await,
-            None => Ok(()),
-        };
-        let outcome = match outcome {
-            Ok(()) => self.with_agent().await,
-            Err(ended) => Err(ended),
-        };
-        self.finish(outcome);
-        Ok(())
-    }
-
-    /// Answers the bot: the intent question, then any fields. Returns once handed off.
-    async fn bot_dialogue(&mut self, bot: usize) -> Result<(), Ended> {
-        let def = self.ctx.scenario.bots[bot].clone();
-        let question = loop {
-            let Some(m) = self.message_from(Sender::Bot, None).await? else {
-                continue;
-            };
-            if m.is_question() {
-                break m;
-            }
-        };
-        let platform = self.channel().platform;
-        let (answers, handoff) =
-            self.ctx
-                .scenario
-                .bot_answers(&def, platform, question.seq, &mut self.rng);
-        let last = answers.len() - 1;
-        for (i, answer) in answers.into_iter().enumerate() {
-            if i > 0 {
-                // Each field prompt comes before its answer.
-                while self.message_from(Sender::Bot, None).await?.is_none() {}
-            }
-            let now = self.think().await;
-            let trigger = i == last && handoff;
-            if trigger {
-                let requested = Requested {
-                    intended: now,
-                    acked: None,
-                };
-                self.ctx.shared().requested.insert(self.session, requested);
-            }
-            if let Err(code) = self.inbound(answer).await {
-                self.ctx.shared().recorder.error(code);
-                return Err(Ended::Gone);
-            }
-            if trigger {
-                self.ctx.shared().acked(self.session, now, Instant::now());
-            }
-        }
-        if !handoff {
-            // Resolved by the bot: wait for it to end the session.
-            loop {
-                self.message_from(Sender::Agent, None).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Waits for an agent within patience, then talks and ends the session.
-    async fn with_agent(&mut self) -> Result<(), Ended> {
-        let intended = {
-            let mut s = self.ctx.shared();
-            let intended = s
-                .requested
-                .get(&self.session)
-                .map_or(self.start, |r| r.intended);
-            let asked = s.since_origin(intended);
-            s.recorder.asked_for_agent(asked);
-            intended
-        };
-        let patience = self.ctx.scenario.customers.patience.sample(&mut self.rng);
-        let deadline = intended + patience;
-        // Accepted once the session turns active under an agent; until then patience runs.
-        let mut greeting = None;
-        loop {
-            match self.next(Some(deadline)).await {
-                Next::Event(Event::SessionChanged {
-                    session,
-                    status,
-                    handler,
-                    ended_by,
-                    ..
-                }) if session == self.session => match status {
-                    SessionStatus::Active if handler != Handler::Bot => break,
-                    SessionStatus::Ended => return Err(Ended::By(ended_by)),
-                    _ => {}
-                },
-                Next::Event(Event::Message { message, .. })
-                    if message.sender == Sender::Agent && message.session == self.session =>
-                {
-                    greeting = Some(message);
-                    break;
-                }
-                Next::Event(_) => {}
-                Next::Timeout => {
-                    {
-                        let mut s = self.ctx.shared();
-                        let asked = s.since_origin(intended);
-                        s.recorder.abandoned(Some(asked));
-                    }
-                    let _ = self.inbound(InboundContent::End).await;
-                    loop {
-                        self.message_from(Sender::Agent, None).await?;
-                    }
-                }
-                Next::Gone => return Err(Ended::Gone),
-            }
-        }
-        let greeting = match greeting {
-            Some(m) => m,
-            None => loop {
-                if let Some(m) = self.message_from(Sender::Agent, None).await? {
-                    break m;
-                }
-            },
-        };
-        self.delivered(&greeting, true);
-        if self.rng.random::<f64>() < self.ctx.scenario.faults.customer_reconnect {
-            self.reconnect().await.map_err(|_| Ended::Gone)?;
-        }
-        let messages = self.ctx.scenario.customers.messages.sample(&mut self.rng);
-        for i in 0..messages {
-            let intended = self.think_watching().await?;
-            match self
-                .say(&format!("Message {} of {messages}", i + 1), intended)
-                .await
-            {
-                Ok(true) => {}
-                // The session ended meanwhile: its end is on the stream.
-                Ok(false) => loop {
-                    self.message_from(Sender::Agent, None).await?;
-                },
-                Err(_) => return Err(Ended::Gone),
-            }
-            if let Some(reply) = self.message_from(Sender::Agent, None).await? {
-                self.delivered(&reply, false);
-            }
-        }
-        let _ = self.inbound(InboundContent::End).await;
-        loop {
-            self.message_from(Sender::Agent, None).await?;
-        }
-    }
-
-    /// Records an agent message's delivery (and the first response).
-    fn delivered(&self, m: &Message, first: bool) {
+    /// Records an agent message's delivery, and the first response when it is the first.
+    fn delivered(&self, m: &Message, first_response: Option<Duration>) {
         let now = Instant::now();
         let (channel, queue) = self.labels();
         let labels = Labels {
@@ -628,35 +522,8 @@ impl Customer {
                 );
             }
         }
-        if first {
-            s.recorder
-                .latency("first_response", now - self.start.min(now), None, labels);
+        if let Some(since) = first_response {
+            s.recorder.latency("first_response", since, None, labels);
         }
     }
-
-    fn finish(&mut self, outcome: Result<(), Ended>) {
-        let now = Instant::now();
-        let (channel, queue) = self.labels();
-        let mut s = self.ctx.shared();
-        if let Err(Ended::By(by)) = outcome {
-            s.recorder.counts.sessions_ended += 1;
-            if by == Some(EndedBy::Bot) {
-                s.recorder.counts.bot_contained += 1;
-            }
-            let labels = Labels {
-                channel: Some(&channel),
-                queue: queue.as_deref(),
-            };
-            s.recorder
-                .latency("resolution", now - self.start.min(now), None, labels);
-        }
-    }
-}
-
-/// How a customer's session stopped.
-enum Ended {
-    /// Seen ended, by this party.
-    By(Option<EndedBy>),
-    /// The stream closed or the run stopped before the end was seen.
-    Gone,
 }

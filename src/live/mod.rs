@@ -209,6 +209,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
                     i as u64,
                     recipient,
                     channel,
+                    origin,
                 ));
                 while recipients.try_join_next().is_some() {}
             }
