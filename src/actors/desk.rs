@@ -4,8 +4,8 @@
 //! conversation's life (docs/scenarios.md) exist once: a conversation whose length runs out while
 //! the agent is writing closes right after the reply, never before it.
 //!
-//! `T` is the driver's clock (an `Instant` live, microseconds of virtual time) and `L` what its
-//! measurements are labelled with.
+//! `T` is the agent's clock (time since its driver's origin) and `L` what its measurements are
+//! labelled with.
 
 use omnisim_protocol::{SessionId, WorkId};
 use omnisim_reference_server::fast_map::FastMap;

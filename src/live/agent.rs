@@ -1,56 +1,29 @@
-//! A simulated agent: goes online for its shift, accepts (or declines, or ignores) offers after a
-//! delay, greets, answers each customer message after a reply time, and may close a conversation
-//! itself (ending it or marking it inactive). Measures routing latency and speed to answer from the
-//! time the customer intended to ask.
+//! Simulated agents of a live run: each one's [`Agent`] (the same as in virtual time) told what
+//! its socket delivers, its requests sent as frames and answered in any order. Measures routing
+//! latency and speed to answer from the time the customer intended to ask.
 
 use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
-use crate::actors::desk::{Closing, Desk, Offered};
+use crate::actors::agent::{Act, Agent, Place, Request, Task};
+use crate::actors::desk::Offered;
 use crate::measure::recorder::Labels;
-use crate::scenario::choices::{MessageChoice, OfferChoice};
-use crate::scenario::specs;
 use omnisim_protocol::*;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use std::collections::HashMap;
+use rand::Rng;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Whether an agent's request was refused only because another party got there first: the offer
-/// was withdrawn (timeout, customer gone) or the customer ended the session while the agent was
-/// writing. Part of the game, not an error; both drivers count the rest.
-pub fn lost_race(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::WorkNotOffered | ErrorCode::SessionEnded)
-}
-
-/// Something the agent decided to do later.
-enum Action {
-    Accept(WorkId),
-    Decline(WorkId),
-    Reply(SessionId),
-    Transfer(SessionId),
-    /// Drop the socket and resume from the server's hello (the agent-reconnect fault).
+/// Something the agent does later: a task it set itself, or (the agent-reconnect fault) dropping
+/// its socket and resuming from the server's hello.
+enum Later {
+    Task(Task),
     Reconnect,
-    /// The shift starts or ends.
-    Presence(Presence),
-    /// The conversation has lasted long enough: close it once the pending reply is out.
-    Close(SessionId),
-}
-
-/// A request waiting for its reply.
-enum Pending {
-    Presence(Option<oneshot::Sender<()>>),
-    Accept(WorkId),
-    Decline,
-    Send,
-    Transfer(SessionId),
-    /// Ending the session, or marking it inactive.
-    Close(SessionId),
 }
 
 /// The channel and queue a conversation's measurements are labelled with.
+#[derive(Clone)]
 struct Names {
     channel: Option<String>,
     queue: Option<String>,
@@ -65,20 +38,22 @@ impl Names {
     }
 }
 
-struct Agent {
+struct Live {
     id: AgentId,
     token: String,
     ctx: Arc<RunCtx>,
     def: crate::scenario::AgentGroup,
-    rng: StdRng,
+    agent: Agent<Names>,
+    acts: VecDeque<Act<Names>>,
+    /// The agent's times count from here.
+    epoch: Instant,
     socket: Socket,
     next_id: u64,
-    pending: HashMap<u64, Pending>,
-    desk: Desk<Instant, Names>,
-    later: mpsc::UnboundedSender<Action>,
-    /// Messages sent so far: client message ids must never repeat for one agent (R-SESS-3), even
-    /// when a session comes back to it after a transfer.
-    sent: u64,
+    /// Requests sent and not answered yet, by frame id.
+    pending: HashMap<u64, Request>,
+    /// Fires once the agent is online at the start of the run.
+    ready: Option<oneshot::Sender<()>>,
+    later: mpsc::UnboundedSender<Later>,
 }
 
 /// Runs one agent until the run stops. `ready` fires once it is online, or at once when its shift
@@ -96,32 +71,27 @@ pub async fn run(
             return;
         }
     };
-    let (later, mut actions) = mpsc::unbounded_channel();
-    let mut a = Agent {
+    let (later, mut tasks) = mpsc::unbounded_channel();
+    let seed = ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut a = Live {
         id: agent.id,
         token: agent.token.clone(),
         def: ctx.scenario.agents[agent.group].clone(),
-        rng: StdRng::seed_from_u64(ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03)),
+        agent: Agent::new(seed, ctx.world.queues.len()),
+        acts: VecDeque::new(),
+        epoch: Instant::now(),
         ctx,
         socket,
         next_id: 0,
         pending: HashMap::new(),
-        desk: Desk::default(),
+        ready: None,
         later,
-        sent: 0,
     };
     a.ctx.shared().history.agent(agent.id, a.def.capacity);
     let shift = a.def.shift;
     if shift.start.0.is_zero() {
-        let presence = AgentRequest::SetPresence {
-            presence: Presence::Online,
-        };
-        if a.request(presence, Pending::Presence(Some(ready)))
-            .await
-            .is_err()
-        {
-            return;
-        }
+        a.ready = Some(ready);
+        a.due(Task::Presence(Presence::Online)).await;
     } else {
         let _ = ready.send(());
     }
@@ -133,49 +103,103 @@ pub async fn run(
             Ok(origin) = &mut origin, if !shift_scheduled => {
                 shift_scheduled = true;
                 if !shift.start.0.is_zero() {
-                    a.later_at(origin + shift.start.0, Action::Presence(Presence::Online));
+                    a.later_at(origin + shift.start.0, Later::Task(Task::Presence(Presence::Online)));
                 }
                 if let Some(end) = shift.end {
-                    a.later_at(origin + end.0, Action::Presence(Presence::Offline));
+                    a.later_at(origin + end.0, Later::Task(Task::Presence(Presence::Offline)));
                 }
             }
             text = next_text(&mut a.socket) => match text {
                 Some(t) => a.on_frame(&t).await,
                 None => return,
             },
-            Some(action) = actions.recv() => a.act(action).await,
+            Some(later) = tasks.recv() => match later {
+                Later::Task(task) => a.due(task).await,
+                Later::Reconnect => a.reconnect().await,
+            },
             _ = stop.changed() => return,
         }
     }
 }
 
-impl Agent {
-    async fn request(&mut self, request: AgentRequest, pending: Pending) -> Result<(), ()> {
-        self.next_id += 1;
-        let frame = AgentFrame {
-            id: self.next_id,
-            request,
-        };
-        self.pending.insert(self.next_id, pending);
-        send_json(&mut self.socket, &frame).await.map_err(|e| {
-            self.ctx.shared().recorder.error(e.code());
-        })
+impl Live {
+    /// Now, as the agent counts time.
+    fn clock(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.epoch)
     }
 
-    /// Runs `action` (a reply or a transfer) after the reply time for the conversations the
-    /// agent holds now.
-    fn reply_later(&mut self, action: Action) {
-        let delay = self.def.reply_delay(&mut self.rng, self.desk.holding());
-        self.later_at(Instant::now() + delay, action);
-    }
-
-    /// Runs `action` at `at`.
-    fn later_at(&self, at: Instant, action: Action) {
+    /// Runs `later` at `at`.
+    fn later_at(&self, at: Instant, later: Later) {
         let tx = self.later.clone();
         tokio::spawn(async move {
             tokio::time::sleep_until(at.into()).await;
-            let _ = tx.send(action);
+            let _ = tx.send(later);
         });
+    }
+
+    async fn due(&mut self, task: Task) {
+        self.agent.due(task, &self.def, &mut self.acts);
+        self.carry_out().await;
+    }
+
+    /// Does what the agent queued: requests go out as frames, their replies come back later.
+    async fn carry_out(&mut self) {
+        while let Some(act) = self.acts.pop_front() {
+            match act {
+                Act::Request(request) => self.request(request).await,
+                Act::WakeAt { at, task } => self.later_at(self.epoch + at, Later::Task(task)),
+                Act::Released(work) => self.ctx.shared().history.released(self.id, work),
+                Act::Accepted {
+                    session,
+                    intended,
+                    labels,
+                } => {
+                    let now = Instant::now();
+                    let mut s = self.ctx.shared();
+                    s.recorder.counts.accepted += 1;
+                    if let Some(intended) = intended.map(|d| self.epoch + d) {
+                        let sta = now.saturating_duration_since(intended);
+                        s.recorder
+                            .latency("speed_to_answer", sta, None, labels.labels());
+                        s.uncorrected(session, "speed_to_answer", now);
+                        let asked = s.since_origin(intended);
+                        let threshold = self.ctx.scenario.service_level_threshold.0;
+                        s.recorder.answered(asked, sta, threshold);
+                    }
+                    drop(s);
+                    let reconnect = self.ctx.scenario.faults.agent_reconnect;
+                    if self.agent.rng().random::<f64>() < reconnect {
+                        let _ = self.later.send(Later::Reconnect);
+                    }
+                }
+                Act::Handled { labels, handle } => {
+                    let mut s = self.ctx.shared();
+                    s.recorder.latency("handle", handle, None, labels.labels());
+                }
+                Act::Failed(code) => self.ctx.shared().recorder.error(code.as_str()),
+            }
+        }
+    }
+
+    /// Sends `request` as a frame; its reply comes back through [`Live::on_reply`].
+    async fn request(&mut self, request: Request) {
+        let queues = &self.ctx.world.queues;
+        let text = |number| {
+            let now = Instant::now();
+            self.ctx.marked(&format!("Agent reply {number}"), now, now)
+        };
+        let Some(wire) = request.wire(self.id, |i| queues.values().nth(i).copied(), text) else {
+            return;
+        };
+        self.next_id += 1;
+        let frame = AgentFrame {
+            id: self.next_id,
+            request: wire,
+        };
+        self.pending.insert(self.next_id, request);
+        if let Err(e) = send_json(&mut self.socket, &frame).await {
+            self.ctx.shared().recorder.error(e.code());
+        }
     }
 
     async fn on_frame(&mut self, text: &str) {
@@ -186,10 +210,11 @@ impl Agent {
         match push {
             AgentPush::Event(Event::WorkOffered(offer)) => self.on_offer(&offer),
             AgentPush::Event(Event::OfferRescinded { reason, work, .. }) => {
-                self.desk.withdraw(work);
-                self.ctx.shared().history.released(self.id, work);
+                self.agent.rescinded(work);
+                let mut s = self.ctx.shared();
+                s.history.released(self.id, work);
                 if reason == RescindReason::PushTimeout {
-                    self.ctx.shared().recorder.counts.push_timeouts += 1;
+                    s.recorder.counts.push_timeouts += 1;
                 }
             }
             AgentPush::Event(Event::Message { message, .. }) => {
@@ -198,8 +223,7 @@ impl Agent {
                     .shared()
                     .history
                     .message(party, message.session, message.seq.0);
-                let held = self.desk.conversation(message.session).is_some();
-                if message.sender == Sender::EndUser && held {
+                if message.sender == Sender::EndUser {
                     self.on_customer_message(&message);
                 }
             }
@@ -217,18 +241,34 @@ impl Agent {
                             .ended(crate::checker::Party::Agent(self.id), session);
                     }
                 }
-                if let Some(held) = self.desk.release(session) {
-                    let handle = held.accepted.elapsed();
-                    self.ctx.shared().recorder.latency(
-                        "handle",
-                        handle,
-                        None,
-                        held.labels.labels(),
-                    );
-                }
+                let now = self.clock();
+                self.agent.session_closed(now, session, &mut self.acts);
             }
-            AgentPush::Reply(reply) => self.on_reply(reply).await,
+            AgentPush::Reply(reply) => self.on_reply(reply),
             AgentPush::Event(_) | AgentPush::Hello(_) => {}
+        }
+        self.carry_out().await;
+    }
+
+    /// Where `offer`'s conversation is, for measurements and for how the agent may close it.
+    fn place(&self, offer: &Offer) -> Place<Names> {
+        let channel = self
+            .ctx
+            .world
+            .channels
+            .iter()
+            .find(|c| c.id == offer.session.channel);
+        let names = Names {
+            channel: channel.map(|c| c.name.clone()),
+            queue: self
+                .ctx
+                .world
+                .queue_name(offer.work.queue)
+                .map(str::to_owned),
+        };
+        Place {
+            labels: names,
+            enhanced: channel.is_some_and(|c| c.platform == Platform::Enhanced),
         }
     }
 
@@ -252,13 +292,7 @@ impl Agent {
                         _ => None,
                     })
             });
-        let channel = ctx
-            .world
-            .channels
-            .iter()
-            .find(|c| c.id == offer.session.channel)
-            .map(|c| c.name.clone());
-        let queue = ctx.world.queue_name(offer.work.queue).map(str::to_owned);
+        let place = self.place(offer);
         {
             let mut s = ctx.shared();
             s.history.offered(&offer.work);
@@ -270,55 +304,99 @@ impl Agent {
             s.recorder.counts.offers += 1;
             let first_offer = s.routed.insert(offer.session.id);
             if let Some(intended) = intended.filter(|_| first_offer) {
-                let labels = Labels {
-                    channel: channel.as_deref(),
-                    queue: queue.as_deref(),
-                };
                 s.recorder.latency(
                     "routing",
                     now.saturating_duration_since(intended),
                     None,
-                    labels,
+                    place.labels.labels(),
                 );
                 s.uncorrected(offer.session.id, "routing", now);
             }
         }
         let seen = Offered {
             session: offer.session.id,
-            intended,
-            labels: Names { channel, queue },
+            intended: intended.map(|i| i.saturating_duration_since(self.epoch)),
+            labels: place,
         };
-        self.desk.offered(offer.work.id, seen);
-        let (action, delay) = match self.def.on_offer(&mut self.rng) {
-            OfferChoice::Ignore => return,
-            OfferChoice::Decline(delay) => (Action::Decline(offer.work.id), delay),
-            OfferChoice::Accept(delay) => (Action::Accept(offer.work.id), delay),
-        };
-        self.later_at(Instant::now() + delay, action);
+        let now = self.clock();
+        self.agent
+            .offered(now, offer.work.id, seen, &self.def, &mut self.acts);
     }
 
     fn on_customer_message(&mut self, m: &Message) {
         let now = Instant::now();
-        if let MessageBody::Text { text } = &m.body {
-            let held = self.desk.conversation(m.session);
-            if let (Some(sent), Some(held)) = (self.ctx.read_marker(text), held) {
+        if let (MessageBody::Text { text }, Some(held)) = (&m.body, self.agent.holds(m.session)) {
+            if let Some(sent) = self.ctx.read_marker(text) {
                 self.ctx.shared().recorder.latency(
                     "delivery_to_agent",
                     now - sent.actual.min(now),
                     None,
-                    held.labels.labels(),
+                    held.labels.labels.labels(),
                 );
             }
         }
-        let (action, delay) = match self
-            .def
-            .on_customer_message(&mut self.rng, self.desk.holding())
-        {
-            MessageChoice::Transfer(delay) => (Action::Transfer(m.session), delay),
-            MessageChoice::Reply(delay) => (Action::Reply(m.session), delay),
+        let now = self.clock();
+        self.agent
+            .customer_wrote(now, m.session, &self.def, &mut self.acts);
+    }
+
+    fn on_reply(&mut self, reply: AgentReply) {
+        let Some(request) = self.pending.remove(&reply.id) else {
+            return;
         };
-        self.desk.customer_wrote(m.session);
-        self.later_at(Instant::now() + delay, action);
+        if let Request::Presence(_) = request {
+            // Online, or refused: either way the run need not wait for this agent.
+            if let Some(ready) = self.ready.take() {
+                if reply.error.is_none() {
+                    let _ = ready.send(());
+                }
+            }
+        }
+        let outcome = match &reply.error {
+            Some(e) => Err(e.code),
+            None => Ok(()),
+        };
+        if outcome.is_ok() {
+            self.count(request, &reply);
+        }
+        let now = self.clock();
+        self.agent
+            .replied(now, request, outcome, &self.def, &mut self.acts);
+    }
+
+    /// Counts what a request that succeeded did.
+    fn count(&self, request: Request, reply: &AgentReply) {
+        let mut s = self.ctx.shared();
+        match request {
+            Request::Decline(_) => s.recorder.counts.declines += 1,
+            Request::Send { .. } => {
+                s.recorder.counts.messages_sent += 1;
+                if reply.message.is_some_and(|m| m.duplicate) {
+                    // A new message taken for a repeat stored nothing: the customer never sees it.
+                    s.recorder.error("unexpected_duplicate");
+                }
+            }
+            Request::Transfer { session, .. } => {
+                // The session asks for an agent anew, from now (R-ROUTE-9).
+                let now = Instant::now();
+                s.recorder.counts.transferred += 1;
+                s.history.session_closed(self.id, session);
+                s.routed.remove(&session);
+                s.acked(session, now, now);
+            }
+            Request::Close { session, inactive } => {
+                if inactive {
+                    s.recorder.counts.marked_inactive += 1;
+                } else {
+                    s.recorder.counts.ended_by_agent += 1;
+                }
+                // Whoever writes next asks for an agent anew: the next offer measures from the
+                // customer's message, as its marker says.
+                s.routed.remove(&session);
+                s.requested.remove(&session);
+            }
+            Request::Presence(_) | Request::Accept(_) => {}
+        }
     }
 
     /// Drops the socket, opens a new one and resumes from its hello: requests in flight are lost,
@@ -358,9 +436,9 @@ impl Agent {
             .filter(|o| o.work.status == WorkStatus::Opened)
             .map(|o| o.session.id)
             .collect();
-        self.desk
-            .retain_offers(|w| status(&w) == Some(WorkStatus::Assigned));
-        self.desk.retain_held(|s| opened.contains(&s));
+        let desk = self.agent.desk();
+        desk.retain_offers(|w| status(&w) == Some(WorkStatus::Assigned));
+        desk.retain_held(|s| opened.contains(&s));
         {
             let mut s = self.ctx.shared();
             s.recorder.counts.agent_reconnects += 1;
@@ -378,194 +456,26 @@ impl Agent {
         }
         for o in &hello.work {
             match o.work.status {
-                WorkStatus::Assigned if !self.desk.has_offer(o.work.id) => self.on_offer(o),
+                WorkStatus::Assigned if !self.agent.desk().has_offer(o.work.id) => self.on_offer(o),
                 WorkStatus::Opened => {
-                    let now = Instant::now();
-                    let channel = self
-                        .ctx
-                        .world
-                        .channels
-                        .iter()
-                        .find(|c| c.id == o.session.channel)
-                        .map(|c| c.name.clone());
-                    let queue = self.ctx.world.queue_name(o.work.queue).map(str::to_owned);
-                    let held = self
-                        .desk
-                        .resume(o.session.id, now, Names { channel, queue });
                     let unanswered = o
                         .transcript
                         .last()
                         .is_some_and(|m| m.sender == Sender::EndUser);
-                    if unanswered && !held.answering() {
-                        held.answer();
-                        self.reply_later(Action::Reply(o.session.id));
-                    }
+                    let place = self.place(o);
+                    let now = self.clock();
+                    self.agent.resume(
+                        now,
+                        o.session.id,
+                        place,
+                        unanswered,
+                        &self.def,
+                        &mut self.acts,
+                    );
                 }
                 _ => {}
             }
         }
-    }
-
-    async fn on_reply(&mut self, reply: AgentReply) {
-        let Some(pending) = self.pending.remove(&reply.id) else {
-            return;
-        };
-        if let Some(e) = &reply.error {
-            if let Pending::Accept(work) = pending {
-                self.desk.withdraw(work);
-                self.ctx.shared().history.released(self.id, work);
-            }
-            if !lost_race(e.code) {
-                self.ctx.shared().recorder.error(e.code.as_str());
-            }
-            return;
-        }
-        match pending {
-            Pending::Presence(ready) => {
-                if let Some(r) = ready {
-                    let _ = r.send(());
-                }
-            }
-            Pending::Decline => self.ctx.shared().recorder.counts.declines += 1,
-            Pending::Close(session) => {
-                // Whoever writes next asks for an agent anew: the next offer measures from the
-                // customer's message, as its marker says.
-                let mut s = self.ctx.shared();
-                s.routed.remove(&session);
-                s.requested.remove(&session);
-            }
-            Pending::Send => {
-                let mut s = self.ctx.shared();
-                s.recorder.counts.messages_sent += 1;
-                if reply.message.is_some_and(|m| m.duplicate) {
-                    // A new message taken for a repeat stored nothing: the customer never sees it.
-                    s.recorder.error("unexpected_duplicate");
-                }
-            }
-            Pending::Transfer(session) => {
-                // The session asks for an agent anew, from now (R-ROUTE-9).
-                let now = Instant::now();
-                let held = self.desk.release(session);
-                let mut s = self.ctx.shared();
-                if let Some(h) = held {
-                    let labels = h.labels.labels();
-                    s.recorder.latency("handle", now - h.accepted, None, labels);
-                }
-                s.recorder.counts.transferred += 1;
-                s.history.session_closed(self.id, session);
-                s.routed.remove(&session);
-                s.acked(session, now, now);
-            }
-            Pending::Accept(work) => {
-                let now = Instant::now();
-                let Some((session, intended, names)) = self.desk.accept(work, now) else {
-                    return;
-                };
-                {
-                    let mut s = self.ctx.shared();
-                    s.recorder.counts.accepted += 1;
-                    if let Some(intended) = intended {
-                        let sta = now.saturating_duration_since(intended);
-                        s.recorder
-                            .latency("speed_to_answer", sta, None, names.labels());
-                        s.uncorrected(session, "speed_to_answer", now);
-                        let asked = s.since_origin(intended);
-                        let threshold = self.ctx.scenario.service_level_threshold.0;
-                        s.recorder.answered(asked, sta, threshold);
-                    }
-                }
-                let plan = self.def.on_accept(&mut self.rng, self.desk.holding());
-                self.later_at(now + plan.greet_after, Action::Reply(session));
-                if let Some(length) = plan.close_after {
-                    self.later_at(now + length, Action::Close(session));
-                }
-                if self.rng.random::<f64>() < self.ctx.scenario.faults.agent_reconnect {
-                    let _ = self.later.send(Action::Reconnect);
-                }
-            }
-        }
-    }
-
-    async fn act(&mut self, action: Action) {
-        let (request, pending) = match action {
-            Action::Accept(work) => (AgentRequest::Accept { work }, Pending::Accept(work)),
-            Action::Decline(work) => {
-                self.desk.withdraw(work);
-                self.ctx.shared().history.released(self.id, work);
-                (AgentRequest::Decline { work }, Pending::Decline)
-            }
-            Action::Transfer(session) => {
-                if self.desk.conversation(session).is_none() {
-                    return;
-                }
-                let queues: Vec<QueueId> = self.ctx.world.queues.values().copied().collect();
-                let queue = queues[self.rng.random_range(0..queues.len())];
-                let to = TransferTarget::Queue(queue);
-                (
-                    AgentRequest::Transfer { session, to },
-                    Pending::Transfer(session),
-                )
-            }
-            Action::Reconnect => {
-                self.reconnect().await;
-                return;
-            }
-            Action::Presence(presence) => (
-                AgentRequest::SetPresence { presence },
-                Pending::Presence(None),
-            ),
-            Action::Close(session) => {
-                if self.desk.length_reached(session) != Closing::Now {
-                    return;
-                }
-                match self.close(session) {
-                    Some(close) => close,
-                    None => return,
-                }
-            }
-            Action::Reply(session) => {
-                let Some(reply) = self.desk.reply(session) else {
-                    return;
-                };
-                let (n, close_after) = (reply.number, reply.then_close);
-                self.sent += 1;
-                let now = Instant::now();
-                let text = self.ctx.marked(&format!("Agent reply {n}"), now, now);
-                let request = AgentRequest::Send {
-                    session,
-                    client_message_id: specs::message_id([self.id.0, self.sent]),
-                    content: OutboundContent::Text { text },
-                };
-                if self.request(request, Pending::Send).await.is_err() || !close_after {
-                    return;
-                }
-                match self.close(session) {
-                    Some(close) => close,
-                    None => return,
-                }
-            }
-        };
-        let _ = self.request(request, pending).await;
-    }
-
-    /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
-    fn close(&mut self, session: SessionId) -> Option<(AgentRequest, Pending)> {
-        let held = self.desk.conversation(session)?;
-        let enhanced = held
-            .labels
-            .channel
-            .as_deref()
-            .and_then(|name| self.ctx.world.channels.iter().find(|c| c.name == name))
-            .is_some_and(|c| c.platform == Platform::Enhanced);
-        let inactive = self.def.marks_inactive(&mut self.rng, enhanced);
-        let mut s = self.ctx.shared();
-        let request = if inactive {
-            s.recorder.counts.marked_inactive += 1;
-            AgentRequest::MarkInactive { session }
-        } else {
-            s.recorder.counts.ended_by_agent += 1;
-            AgentRequest::End { session }
-        };
-        Some((request, Pending::Close(session)))
+        self.carry_out().await;
     }
 }

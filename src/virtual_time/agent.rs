@@ -1,84 +1,55 @@
-//! A simulated agent in virtual time: the same behaviour as a live one (docs/scenarios.md): on
-//! shift it accepts, declines or ignores offers after its accept delay, greets, answers each
-//! customer message after its reply time or transfers the session, and may close a conversation
-//! itself after its length, ending it or marking it inactive.
+//! Simulated agents in virtual time: each one's [`Agent`] (the same as a live agent's) told what
+//! reaches it from the engine, its requests applied to the engine at once.
 
-use super::{Micros, Sim, Wake, micros};
-use crate::actors::desk::{Closing, Desk, Offered};
+use super::{Sim, Wake, micros};
+use crate::actors::agent::{Act, Agent, Place, Request, Task};
+use crate::actors::desk::Offered;
 use crate::checker::Party;
-use crate::scenario::choices::{MessageChoice, OfferChoice};
-use crate::scenario::specs;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use std::time::Duration;
 
-/// Something the agent decided to do later.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Act {
-    Accept(WorkId),
-    Decline(WorkId),
-    Reply(SessionId),
-    Transfer(SessionId),
-    Close(SessionId),
-    Presence(bool),
-}
-
 /// Where a conversation's measurements go: its channel (by index) and queue.
-type Labels = (Option<usize>, QueueId);
+pub(super) type Labels = (Option<usize>, QueueId);
 
 pub(super) struct SimAgent {
     id: AgentId,
     group: usize,
-    rng: SmallRng,
-    desk: Desk<Micros, Labels>,
-    /// Messages sent so far: client message ids never repeat for one agent (R-SESS-3).
-    sent: u64,
+    agent: Agent<Labels>,
 }
 
 impl Sim {
     /// Every agent joins; those whose shift starts with the run go online now.
     pub(super) fn start_agents(&mut self) {
+        let queues = self.world.queues.len();
         for (i, a) in self.world.agents.clone().into_iter().enumerate() {
             let def = &self.scenario.agents[a.group];
             let seed = self.seed ^ a.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03);
             self.agents.push(SimAgent {
                 id: a.id,
                 group: a.group,
-                rng: SmallRng::seed_from_u64(seed),
-                desk: Desk::default(),
-                sent: 0,
+                agent: Agent::new(seed, queues),
             });
             self.by_agent.insert(a.id, i);
             self.history.agent(a.id, def.capacity);
             let shift = def.shift;
-            let on = Wake::Agent {
-                agent: i,
-                act: Act::Presence(true),
-            };
+            let on = Task::Presence(Presence::Online);
             if shift.start.0.is_zero() {
-                self.agent_act(i, Act::Presence(true));
+                self.agent_task(i, on);
             } else {
-                self.schedule(micros(shift.start.0), on);
+                self.schedule(micros(shift.start.0), Wake::Agent { agent: i, task: on });
             }
             if let Some(end) = shift.end {
-                let off = Wake::Agent {
-                    agent: i,
-                    act: Act::Presence(false),
-                };
-                self.schedule(micros(end.0), off);
+                let off = Task::Presence(Presence::Offline);
+                self.schedule(
+                    micros(end.0),
+                    Wake::Agent {
+                        agent: i,
+                        task: off,
+                    },
+                );
             }
         }
-    }
-
-    fn agent_request(&mut self, a: usize, request: AgentRequest) -> Result<(), ApiError> {
-        let agent = self.agents[a].id;
-        self.command(Command::Agent { agent, request }).map(|_| ())
-    }
-
-    fn later(&mut self, a: usize, delay: Duration, act: Act) {
-        self.after(delay, Wake::Agent { agent: a, act });
     }
 
     /// An event on the agent's connection.
@@ -87,7 +58,7 @@ impl Sim {
         match event {
             Event::WorkOffered(offer) if offer.work.agent == id => self.on_offer(a, offer),
             Event::OfferRescinded { work, reason, .. } => {
-                self.agents[a].desk.withdraw(*work);
+                self.agents[a].agent.rescinded(*work);
                 self.history.released(id, *work);
                 if *reason == RescindReason::PushTimeout {
                     self.recorder.counts.push_timeouts += 1;
@@ -97,7 +68,20 @@ impl Sim {
                 self.history
                     .message(Party::Agent(id), message.session, message.seq.0);
                 if message.sender == Sender::EndUser {
-                    self.on_customer_message(a, message.session);
+                    let session = message.session;
+                    if let Some(held) = self.agents[a].agent.holds(session) {
+                        let (channel, queue) = held.labels.labels;
+                        let labels = Sim::labels(&self.world, channel, Some(queue));
+                        self.recorder
+                            .latency("delivery_to_agent", Duration::ZERO, None, labels);
+                    }
+                    let now = self.clock();
+                    let agent = &mut self.agents[a];
+                    let def = &self.scenario.agents[agent.group];
+                    agent
+                        .agent
+                        .customer_wrote(now, session, def, &mut self.agent_acts);
+                    self.carry_out_agent(a);
                 }
             }
             Event::SessionChanged {
@@ -110,12 +94,10 @@ impl Sim {
                 if *status == SessionStatus::Ended {
                     self.history.ended(Party::Agent(id), *session);
                 }
-                if let Some(held) = self.agents[a].desk.release(*session) {
-                    let (channel, queue) = held.labels;
-                    let labels = Sim::labels(&self.world, channel, Some(queue));
-                    let handle = Duration::from_micros(self.now - held.accepted);
-                    self.recorder.latency("handle", handle, None, labels);
-                }
+                let now = self.clock();
+                let agent = &mut self.agents[a].agent;
+                agent.session_closed(now, *session, &mut self.agent_acts);
+                self.carry_out_agent(a);
             }
             _ => {}
         }
@@ -146,188 +128,116 @@ impl Sim {
             self.recorder
                 .latency("routing", routing, Some(routing), labels);
         }
-        let agent = &mut self.agents[a];
-        let labels = (channel, queue);
+        let enhanced =
+            channel.is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
         let seen = Offered {
             session,
-            intended,
-            labels,
-        };
-        agent.desk.offered(offer.work.id, seen);
-        let (act, delay) = match self.scenario.agents[agent.group].on_offer(&mut agent.rng) {
-            OfferChoice::Ignore => return,
-            OfferChoice::Decline(delay) => (Act::Decline(offer.work.id), delay),
-            OfferChoice::Accept(delay) => (Act::Accept(offer.work.id), delay),
-        };
-        self.later(a, delay, act);
-    }
-
-    /// The customer wrote in `session`: if the agent holds it, it answers (or transfers) later.
-    fn on_customer_message(&mut self, a: usize, session: SessionId) {
-        let Some(held) = self.agents[a].desk.conversation(session) else {
-            return;
-        };
-        let (channel, queue) = held.labels;
-        let labels = Sim::labels(&self.world, channel, Some(queue));
-        self.recorder
-            .latency("delivery_to_agent", Duration::ZERO, None, labels);
-        let agent = &mut self.agents[a];
-        let def = &self.scenario.agents[agent.group];
-        let (act, delay) = match def.on_customer_message(&mut agent.rng, agent.desk.holding()) {
-            MessageChoice::Transfer(delay) => (Act::Transfer(session), delay),
-            MessageChoice::Reply(delay) => (Act::Reply(session), delay),
-        };
-        agent.desk.customer_wrote(session);
-        self.later(a, delay, act);
-    }
-
-    pub(super) fn agent_act(&mut self, a: usize, act: Act) {
-        match act {
-            Act::Presence(online) => {
-                let presence = if online {
-                    Presence::Online
-                } else {
-                    Presence::Offline
-                };
-                if let Err(e) = self.agent_request(a, AgentRequest::SetPresence { presence }) {
-                    self.recorder.error(e.code.as_str());
-                }
-            }
-            Act::Accept(work) => self.accept(a, work),
-            Act::Decline(work) => {
-                self.agents[a].desk.withdraw(work);
-                self.history.released(self.agents[a].id, work);
-                match self.agent_request(a, AgentRequest::Decline { work }) {
-                    Ok(()) => self.recorder.counts.declines += 1,
-                    Err(e) => self.benign_or_error(&e),
-                }
-            }
-            Act::Reply(session) => self.reply(a, session),
-            Act::Transfer(session) => self.transfer(a, session),
-            Act::Close(session) => {
-                if self.agents[a].desk.length_reached(session) == Closing::Now {
-                    self.close(a, session);
-                }
-            }
-        }
-    }
-
-    /// Counts `e` unless it only lost a race (see [`crate::live::agent::lost_race`]).
-    fn benign_or_error(&mut self, e: &ApiError) {
-        if !crate::live::agent::lost_race(e.code) {
-            self.recorder.error(e.code.as_str());
-        }
-    }
-
-    fn accept(&mut self, a: usize, work: WorkId) {
-        let result = self.agent_request(a, AgentRequest::Accept { work });
-        if !self.agents[a].desk.has_offer(work) {
-            return;
-        }
-        if let Err(e) = result {
-            self.agents[a].desk.withdraw(work);
-            self.history.released(self.agents[a].id, work);
-            self.benign_or_error(&e);
-            return;
-        }
-        self.recorder.counts.accepted += 1;
-        let agent = &mut self.agents[a];
-        let Some((session, intended, &(channel, queue))) = agent.desk.accept(work, self.now) else {
-            return;
-        };
-        let plan =
-            self.scenario.agents[agent.group].on_accept(&mut agent.rng, agent.desk.holding());
-        if let Some(intended) = intended {
-            let labels = Sim::labels(&self.world, channel, Some(queue));
-            let sta = Duration::from_micros(self.now - intended);
-            self.recorder
-                .latency("speed_to_answer", sta, Some(sta), labels);
-            let threshold = self.scenario.service_level_threshold.0;
-            let asked = Duration::from_micros(intended);
-            self.recorder.answered(asked, sta, threshold);
-        }
-        self.later(a, plan.greet_after, Act::Reply(session));
-        if let Some(length) = plan.close_after {
-            self.later(a, length, Act::Close(session));
-        }
-    }
-
-    fn reply(&mut self, a: usize, session: SessionId) {
-        let agent = &mut self.agents[a];
-        let Some(reply) = agent.desk.reply(session) else {
-            return;
-        };
-        agent.sent += 1;
-        let request = AgentRequest::Send {
-            session,
-            client_message_id: specs::message_id([agent.id.0, agent.sent]),
-            content: OutboundContent::Text {
-                text: "An answer".to_owned(),
+            intended: intended.map(Duration::from_micros),
+            labels: Place {
+                labels: (channel, queue),
+                enhanced,
             },
         };
-        match self.agent_request(a, request) {
-            Ok(()) => self.recorder.counts.messages_sent += 1,
-            Err(e) => {
-                self.benign_or_error(&e);
-                return;
+        let now = self.clock();
+        let agent = &mut self.agents[a];
+        let def = &self.scenario.agents[agent.group];
+        agent
+            .agent
+            .offered(now, offer.work.id, seen, def, &mut self.agent_acts);
+        self.carry_out_agent(a);
+    }
+
+    /// A task agent `a` set itself came due.
+    pub(super) fn agent_task(&mut self, a: usize, task: Task) {
+        let agent = &mut self.agents[a];
+        let def = &self.scenario.agents[agent.group];
+        agent.agent.due(task, def, &mut self.agent_acts);
+        self.carry_out_agent(a);
+    }
+
+    /// Does what agent `a` queued, applying its requests to the engine at once.
+    fn carry_out_agent(&mut self, a: usize) {
+        while let Some(act) = self.agent_acts.pop_front() {
+            match act {
+                Act::Request(request) => {
+                    let outcome = self.agent_request(a, request);
+                    let now = self.clock();
+                    let agent = &mut self.agents[a];
+                    let def = &self.scenario.agents[agent.group];
+                    agent
+                        .agent
+                        .replied(now, request, outcome, def, &mut self.agent_acts);
+                }
+                Act::WakeAt { at, task } => {
+                    self.schedule(micros(at), Wake::Agent { agent: a, task });
+                }
+                Act::Released(work) => self.history.released(self.agents[a].id, work),
+                Act::Accepted {
+                    intended,
+                    labels: (channel, queue),
+                    ..
+                } => {
+                    self.recorder.counts.accepted += 1;
+                    if let Some(intended) = intended {
+                        let labels = Sim::labels(&self.world, channel, Some(queue));
+                        let sta = self.clock().saturating_sub(intended);
+                        self.recorder
+                            .latency("speed_to_answer", sta, Some(sta), labels);
+                        let threshold = self.scenario.service_level_threshold.0;
+                        self.recorder.answered(intended, sta, threshold);
+                    }
+                }
+                Act::Handled {
+                    labels: (channel, queue),
+                    handle,
+                } => {
+                    let labels = Sim::labels(&self.world, channel, Some(queue));
+                    self.recorder.latency("handle", handle, None, labels);
+                }
+                Act::Failed(code) => self.recorder.error(code.as_str()),
             }
         }
-        if reply.then_close {
-            self.close(a, session);
-        }
     }
 
-    fn transfer(&mut self, a: usize, session: SessionId) {
-        if self.agents[a].desk.conversation(session).is_none() {
-            return;
-        }
-        let queues: Vec<QueueId> = self.world.queues.values().copied().collect();
-        let queue = queues[self.agents[a].rng.random_range(0..queues.len())];
-        let to = TransferTarget::Queue(queue);
-        if let Err(e) = self.agent_request(a, AgentRequest::Transfer { session, to }) {
-            self.benign_or_error(&e);
-            return;
-        }
-        // The session asks for an agent anew, from now (R-ROUTE-9).
-        if let Some(h) = self.agents[a].desk.release(session) {
-            let (channel, queue) = h.labels;
-            let labels = Sim::labels(&self.world, channel, Some(queue));
-            let handle = Duration::from_micros(self.now - h.accepted);
-            self.recorder.latency("handle", handle, None, labels);
-        }
-        self.recorder.counts.transferred += 1;
-        self.history.session_closed(self.agents[a].id, session);
-        if let Some(note) = self.sessions.get_mut(&session) {
-            note.requested = Some(self.now);
-            note.routed = false;
-        }
-    }
-
-    /// Ends `session`, or marks it inactive (enhanced channels only, R-SESS-7).
-    fn close(&mut self, a: usize, session: SessionId) {
-        let Some(held) = self.agents[a].desk.conversation(session) else {
-            return;
+    /// Applies `request` as agent `a`, counting what it did.
+    fn agent_request(&mut self, a: usize, request: Request) -> Result<(), ErrorCode> {
+        let id = self.agents[a].id;
+        let queues = &self.world.queues;
+        let text = |_| "An answer".to_owned();
+        let wire = request.wire(id, |i| queues.values().nth(i).copied(), text);
+        let wire = wire.ok_or(ErrorCode::NotFound)?;
+        let command = Command::Agent {
+            agent: id,
+            request: wire,
         };
-        let enhanced = held
-            .labels
-            .0
-            .is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
-        let agent = &mut self.agents[a];
-        let inactive = self.scenario.agents[agent.group].marks_inactive(&mut agent.rng, enhanced);
-        let request = if inactive {
-            AgentRequest::MarkInactive { session }
-        } else {
-            AgentRequest::End { session }
-        };
-        match self.agent_request(a, request) {
-            Ok(()) if inactive => self.recorder.counts.marked_inactive += 1,
-            Ok(()) => self.recorder.counts.ended_by_agent += 1,
-            Err(e) => return self.benign_or_error(&e),
+        self.command(command).map_err(|e| e.code)?;
+        let counts = &mut self.recorder.counts;
+        match request {
+            Request::Decline(_) => counts.declines += 1,
+            Request::Send { .. } => counts.messages_sent += 1,
+            Request::Transfer { session, .. } => {
+                counts.transferred += 1;
+                self.history.session_closed(id, session);
+                // The session asks for an agent anew, from now (R-ROUTE-9).
+                if let Some(note) = self.sessions.get_mut(&session) {
+                    note.requested = Some(self.now);
+                    note.routed = false;
+                }
+            }
+            Request::Close { session, inactive } => {
+                if inactive {
+                    counts.marked_inactive += 1;
+                } else {
+                    counts.ended_by_agent += 1;
+                }
+                // Whoever writes next asks for an agent anew, from that message.
+                if let Some(note) = self.sessions.get_mut(&session) {
+                    note.requested = None;
+                    note.routed = false;
+                }
+            }
+            Request::Presence(_) | Request::Accept(_) => {}
         }
-        // Whoever writes next asks for an agent anew, from that message.
-        if let Some(note) = self.sessions.get_mut(&session) {
-            note.requested = None;
-            note.routed = false;
-        }
+        Ok(())
     }
 }

@@ -69,11 +69,6 @@ impl Sim {
         self.customers.len() - 1
     }
 
-    /// Now, as the journeys count time.
-    fn clock(&self) -> Duration {
-        Duration::from_micros(self.now)
-    }
-
     /// A customer that ended its session writes in again: a new session, same conversation.
     pub(super) fn come_back(&mut self, c: usize) {
         self.recorder.counts.comebacks += 1;

@@ -4,8 +4,10 @@
 //!
 //! A discrete-event loop ([`Sim`]) keeps one queue of wake-ups in time order (ties broken by
 //! the order they were scheduled) and the engine's own timers. Customers ([`customer`]) and
-//! agents ([`agent`]) are state machines: they react to the engine's events and schedule what
-//! they do next after their think, accept and reply times. Commands take effect at the virtual
+//! agents ([`agent`]) are the shared state machines of [`crate::actors`]: they react to the
+//! engine's events and schedule what they do next after their think, accept and reply times; a
+//! request they make is applied to the engine at once and its outcome handed straight back.
+//! Commands take effect at the virtual
 //! instant they are issued and their events reach every party at once, so latencies here are
 //! the platform's own: queueing, push timeouts and people, without a network.
 //!
@@ -52,18 +54,13 @@ enum Wake {
     /// A customer writes in again after its session ended.
     Comeback(usize),
     /// A customer finished thinking (stale when its journey moved on).
-    Think {
-        customer: usize,
-        generation: u32,
-    },
+    Think { customer: usize, generation: u32 },
     /// A customer's patience ran out.
-    Patience {
-        customer: usize,
-        generation: u32,
-    },
+    Patience { customer: usize, generation: u32 },
+    /// A task an agent set itself.
     Agent {
         agent: usize,
-        act: agent::Act,
+        task: crate::actors::agent::Task,
     },
     /// Sample queue depth and occupancy, close the latency interval.
     Sample,
@@ -113,6 +110,8 @@ pub(crate) struct Sim {
     customers: Vec<Customer>,
     /// What the customer being stepped queued, carried out in order; reused.
     acts: std::collections::VecDeque<crate::actors::customer::Act>,
+    /// What the agent being stepped queued.
+    agent_acts: std::collections::VecDeque<crate::actors::agent::Act<agent::Labels>>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,
     by_agent: FastMap<AgentId, usize>,
@@ -136,6 +135,11 @@ fn engine_time(us: Micros) -> Timestamp {
 }
 
 impl Sim {
+    /// Now, as the simulated parties count time.
+    fn clock(&self) -> Duration {
+        Duration::from_micros(self.now)
+    }
+
     fn schedule(&mut self, at: Micros, wake: Wake) {
         self.wakes.push(at, wake);
     }
@@ -218,7 +222,7 @@ impl Sim {
                 customer,
                 generation,
             } => self.customer_wake(customer, generation),
-            Wake::Agent { agent, act } => self.agent_act(agent, act),
+            Wake::Agent { agent, task } => self.agent_task(agent, task),
             Wake::Sample => {
                 self.sample();
                 self.after(self.sample_every, Wake::Sample);
@@ -363,6 +367,7 @@ pub fn run(
         delivering: Vec::new(),
         customers: Vec::new(),
         acts: Default::default(),
+        agent_acts: Default::default(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
         recorder: Recorder::default(),
