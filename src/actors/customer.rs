@@ -107,7 +107,7 @@ pub enum Act {
     OptedOut,
     /// The recipient wrote in: its service window is open (R-OUT-4).
     WroteIn,
-    /// The customer writes in again after `after`: call [`Journey::come_back`] then.
+    /// The customer writes in again after `after`: call [`Journey::write_in`] then.
     ComeBack { after: Duration },
     /// The customer is done for good.
     Leave,
@@ -194,11 +194,6 @@ impl Journey {
         self.session
     }
 
-    /// When the customer meant to write first in its current session.
-    pub fn start(&self) -> Duration {
-        self.start
-    }
-
     fn set_phase(&mut self, phase: Phase) {
         self.generation = self.generation.wrapping_add(1);
         self.phase = phase;
@@ -227,16 +222,12 @@ impl Journey {
         });
     }
 
-    /// The customer writes in, meaning to at `now`: its first message.
+    /// The customer writes in, meaning to at `now`: its first message, on arrival or when it
+    /// comes back (a new session, same conversation).
     pub fn write_in(&mut self, now: Duration, acts: &mut VecDeque<Act>) {
         self.start = now;
         self.set_phase(Phase::WritingIn);
         self.send(Line::Hello, now, acts);
-    }
-
-    /// The customer whose session ended writes in again: a new session, same conversation.
-    pub fn come_back(&mut self, now: Duration, acts: &mut VecDeque<Act>) {
-        self.write_in(now, acts);
     }
 
     /// The org's template reached the recipient in `session`: it decides to opt out, reply or

@@ -243,7 +243,7 @@ impl Customer {
                 self.timer = None;
                 self.ctx.shared().recorder.counts.comebacks += 1;
                 let now = self.clock();
-                self.journey.come_back(now, &mut self.acts);
+                self.journey.write_in(now, &mut self.acts);
             }
             Act::Leave | Act::GaveUp => return false,
         }

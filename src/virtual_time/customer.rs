@@ -74,7 +74,7 @@ impl Sim {
         self.recorder.counts.comebacks += 1;
         self.open += 1;
         let now = self.clock();
-        self.customers[c].journey.come_back(now, &mut self.acts);
+        self.customers[c].journey.write_in(now, &mut self.acts);
         self.carry_out(c);
     }
 
