@@ -44,6 +44,9 @@ struct Customer {
     pmid: u32,
     /// The last message the stream delivered, to resume from after a reconnect.
     last_seen: Option<(SessionId, Seq)>,
+    /// When the server answered the customer's last send: a request for an agent counts as
+    /// acknowledged then, not once the stream it opens is connected.
+    answered: Instant,
 }
 
 /// Runs one customer's whole journey.
@@ -113,6 +116,7 @@ impl Customer {
             socket: None,
             pmid: 0,
             last_seen: None,
+            answered: origin,
         }
     }
 
@@ -185,7 +189,7 @@ impl Customer {
             Act::AskedForAgent { intended } => {
                 let session = self.journey.session();
                 let mut s = self.ctx.shared();
-                s.acked(session, origin + intended, Instant::now());
+                s.acked(session, origin + intended, self.answered);
                 let asked = s.since_origin(origin + intended);
                 s.recorder.asked_for_agent(asked);
             }
@@ -262,7 +266,9 @@ impl Customer {
             },
             content => content,
         };
-        let accepted = match self.inbound(content).await {
+        let reply = self.inbound(content).await;
+        self.answered = Instant::now();
+        let accepted = match reply {
             Ok(accepted) => accepted,
             Err(ClientError::Api(e)) if e.code == ErrorCode::SessionEnded && end => {
                 return Sent::SessionEnded;
