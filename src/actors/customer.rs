@@ -9,6 +9,8 @@
 //! queued per step, always last, and the journey goes on once its reply is handed back
 //! ([`Journey::sent`]), so the same journey runs on a blocking engine call or an HTTP round trip.
 
+use crate::measure::Recorder;
+use crate::measure::recorder::Labels;
 use crate::scenario::Scenario;
 use crate::scenario::choices::RecipientChoice;
 use omnisim_protocol::*;
@@ -114,6 +116,36 @@ pub enum Act {
     /// A send failed (the driver recorded why): the customer gives up, its session perhaps
     /// still open.
     GaveUp,
+}
+
+impl Act {
+    /// Counts what every driver counts of this act alone: requests for an agent and
+    /// abandonments (by when the customer asked), first responses, crossed and ended sessions
+    /// with their resolution time, opt-outs. `labels` says where the customer is, when needed.
+    pub fn record<'l>(&self, recorder: &mut Recorder, labels: impl FnOnce() -> Labels<'l>) {
+        match *self {
+            Act::AskedForAgent { intended } => recorder.asked_for_agent(intended),
+            Act::Abandoned { asked } => recorder.abandoned(Some(asked)),
+            Act::AgentMessage {
+                first_response: Some(since),
+            } => recorder.latency("first_response", since, None, labels()),
+            Act::Crossed => {
+                let counts = &mut recorder.counts;
+                counts.sessions_started += 1;
+                counts.sessions_ended += 1;
+                counts.crossed += 1;
+            }
+            Act::Ended { by, resolution } => {
+                recorder.counts.sessions_ended += 1;
+                if by == Some(EndedBy::Bot) {
+                    recorder.counts.bot_contained += 1;
+                }
+                recorder.latency("resolution", resolution, None, labels());
+            }
+            Act::OptedOut => recorder.counts.opt_outs += 1,
+            _ => {}
+        }
+    }
 }
 
 /// Where a customer is in its journey.

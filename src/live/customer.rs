@@ -165,6 +165,14 @@ impl Customer {
     /// was just handed, if any.
     async fn carry_out(&mut self, act: Act, event: Option<&Event>) -> bool {
         let origin = self.origin;
+        {
+            let channel = self.channel();
+            let mut s = self.ctx.shared();
+            act.record(&mut s.recorder, || Labels {
+                channel: Some(&channel.name),
+                queue: channel.queue.as_deref(),
+            });
+        }
         match act {
             Act::Send {
                 line,
@@ -190,17 +198,10 @@ impl Customer {
                 let session = self.journey.session();
                 let mut s = self.ctx.shared();
                 s.acked(session, origin + intended, self.answered);
-                let asked = s.since_origin(origin + intended);
-                s.recorder.asked_for_agent(asked);
-            }
-            Act::Abandoned { asked } => {
-                let mut s = self.ctx.shared();
-                let asked = s.since_origin(origin + asked);
-                s.recorder.abandoned(Some(asked));
             }
             Act::AgentMessage { first_response } => {
                 if let Some(Event::Message { message, .. }) = event {
-                    self.delivered(message, first_response);
+                    self.delivered(message);
                 }
                 let reconnect = self.ctx.scenario.faults.customer_reconnect;
                 if first_response.is_some()
@@ -210,29 +211,8 @@ impl Customer {
                     return false;
                 }
             }
-            Act::Crossed => {
-                let mut s = self.ctx.shared();
-                s.recorder.counts.sessions_started += 1;
-                s.recorder.counts.sessions_ended += 1;
-                s.recorder.counts.crossed += 1;
-            }
-            Act::Ended { by, resolution } => {
-                let (channel, queue) = self.labels();
-                let labels = Labels {
-                    channel: Some(&channel),
-                    queue: queue.as_deref(),
-                };
-                let mut s = self.ctx.shared();
-                s.recorder.counts.sessions_ended += 1;
-                if by == Some(EndedBy::Bot) {
-                    s.recorder.counts.bot_contained += 1;
-                }
-                s.recorder.latency("resolution", resolution, None, labels);
-            }
             Act::OptedOut => {
-                let mut s = self.ctx.shared();
-                s.opted_out.insert(self.address.clone());
-                s.recorder.counts.opt_outs += 1;
+                self.ctx.shared().opted_out.insert(self.address.clone());
             }
             Act::WroteIn => {
                 self.ctx.shared().wrote_in.insert(self.address.clone());
@@ -250,6 +230,7 @@ impl Customer {
                 self.journey.write_in(now, &mut self.acts);
             }
             Act::Leave | Act::GaveUp => return false,
+            Act::Abandoned { .. } | Act::Crossed | Act::Ended { .. } => {}
         }
         true
     }
@@ -396,10 +377,6 @@ impl Customer {
         &self.ctx.world.channels[self.arrival.channel]
     }
 
-    fn labels(&self) -> (String, Option<String>) {
-        (self.channel().name.clone(), self.channel().queue.clone())
-    }
-
     /// Posts `content` to the channel's inbound as the customer's provider; with the
     /// provider-retry fault, delivers it twice and checks the retry is a duplicate.
     async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, ClientError> {
@@ -509,27 +486,23 @@ impl Customer {
         }
     }
 
-    /// Records an agent message's delivery, and the first response when it is the first.
-    fn delivered(&self, m: &Message, first_response: Option<Duration>) {
+    /// Records an agent message's delivery, as its marker says.
+    fn delivered(&self, m: &Message) {
         let now = Instant::now();
-        let (channel, queue) = self.labels();
-        let labels = Labels {
-            channel: Some(&channel),
-            queue: queue.as_deref(),
+        let MessageBody::Text { text } = &m.body else {
+            return;
         };
+        let Some(sent) = self.ctx.read_marker(text) else {
+            return;
+        };
+        let channel = self.channel();
+        let labels = Labels {
+            channel: Some(&channel.name),
+            queue: channel.queue.as_deref(),
+        };
+        let delivery = now - sent.actual.min(now);
         let mut s = self.ctx.shared();
-        if let MessageBody::Text { text } = &m.body {
-            if let Some(sent) = self.ctx.read_marker(text) {
-                s.recorder.latency(
-                    "delivery_to_customer",
-                    now - sent.actual.min(now),
-                    None,
-                    labels,
-                );
-            }
-        }
-        if let Some(since) = first_response {
-            s.recorder.latency("first_response", since, None, labels);
-        }
+        s.recorder
+            .latency("delivery_to_customer", delivery, None, labels);
     }
 }

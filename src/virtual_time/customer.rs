@@ -1,9 +1,10 @@
 //! Simulated customers in virtual time: each one's [`Journey`] (the same as a live customer's)
 //! stepped from engine events and wake-ups, its sends applied to the engine at once.
 
-use super::{SessionNote, Sim, Wake, micros};
+use super::{Labels, SessionNote, Sim, Wake, micros};
 use crate::actors::customer::{Act, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
+use crate::live::setup::World;
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
 use omnisim_protocol::*;
@@ -113,6 +114,8 @@ impl Sim {
     /// Does what customer `c`'s journey queued, sending to the engine at once.
     fn carry_out(&mut self, c: usize) {
         while let Some(act) = self.acts.pop_front() {
+            let (world, channel) = (&self.world, self.customers[c].channel);
+            act.record(&mut self.recorder, || labels(world, channel));
             match act {
                 Act::Send { line, at, .. } => {
                     let session = self.customers[c].journey.session();
@@ -150,43 +153,22 @@ impl Sim {
                     if let Some(note) = self.sessions.get_mut(&session) {
                         note.requested = Some(micros(intended));
                     }
-                    self.recorder.asked_for_agent(intended);
                 }
-                Act::Abandoned { asked } => self.recorder.abandoned(Some(asked)),
-                Act::AgentMessage { first_response } => {
-                    let (channel, queue) = self.customer_labels(c);
-                    let labels = Sim::labels(&self.world, channel, queue);
+                Act::AgentMessage { .. } => {
+                    let labels = labels(&self.world, self.customers[c].channel);
                     // Delivery within the engine is instantaneous.
                     self.recorder
                         .latency("delivery_to_customer", Duration::ZERO, None, labels);
-                    if let Some(since) = first_response {
-                        self.recorder.latency("first_response", since, None, labels);
-                    }
                 }
-                Act::Crossed => {
-                    let counts = &mut self.recorder.counts;
-                    counts.sessions_started += 1;
-                    counts.sessions_ended += 1;
-                    counts.crossed += 1;
-                }
-                Act::Ended { by, resolution } => {
+                Act::Ended { .. } => {
                     self.open -= 1;
-                    let counts = &mut self.recorder.counts;
-                    counts.sessions_ended += 1;
-                    if by == Some(EndedBy::Bot) {
-                        counts.bot_contained += 1;
-                    }
-                    let (channel, queue) = self.customer_labels(c);
-                    let labels = Sim::labels(&self.world, channel, queue);
-                    self.recorder
-                        .latency("resolution", resolution, None, labels);
                     let session = self.customers[c].journey.session();
                     self.sessions.remove(&session);
                 }
                 Act::OptedOut => {
                     self.opted_out.insert(self.customers[c].address.clone());
-                    self.recorder.counts.opt_outs += 1;
                 }
+                Act::Abandoned { .. } | Act::Crossed => {}
                 Act::WroteIn => {
                     self.wrote_in.insert(self.customers[c].address.clone());
                 }
@@ -366,14 +348,12 @@ impl Sim {
         }
         self.carry_out(c);
     }
+}
 
-    fn customer_labels(&self, c: usize) -> (Option<usize>, Option<QueueId>) {
-        let cust = &self.customers[c];
-        let channel = &self.world.channels[cust.channel];
-        let queue = channel
-            .queue
-            .as_ref()
-            .and_then(|q| self.world.queues.get(q).copied());
-        (Some(cust.channel), queue)
-    }
+/// What a customer's measurements on `channel` are labelled with: the channel, and its queue for
+/// a queue entry.
+fn labels(world: &World, channel: usize) -> Labels<'_> {
+    let ch = &world.channels[channel];
+    let queue = ch.queue.as_ref().and_then(|q| world.queues.get(q).copied());
+    Sim::labels(world, Some(channel), queue)
 }
