@@ -32,7 +32,7 @@ pub struct Place<L> {
 }
 
 /// Something the agent set itself to do at a later time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Task {
     Accept(WorkId),
     Decline(WorkId),
@@ -47,7 +47,7 @@ pub enum Task {
 
 /// A request the agent makes of the platform; it comes back with its outcome to
 /// [`Agent::replied`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Request {
     Presence(Presence),
     Accept(WorkId),
@@ -223,17 +223,13 @@ impl<L: Clone> Agent<L> {
         });
     }
 
-    /// `session` ended or went inactive: the agent no longer holds it.
+    /// `session` ended, went inactive or was transferred: the agent no longer holds it.
     pub fn session_closed(
         &mut self,
         now: Duration,
         session: SessionId,
         acts: &mut VecDeque<Act<L>>,
     ) {
-        self.let_go(now, session, acts);
-    }
-
-    fn let_go(&mut self, now: Duration, session: SessionId, acts: &mut VecDeque<Act<L>>) {
         if let Some(held) = self.desk.release(session) {
             acts.push_back(Act::Handled {
                 labels: held.labels.labels,
@@ -337,7 +333,7 @@ impl<L: Clone> Agent<L> {
                 ..
             } => self.close(session, def, acts),
             // The session asks for an agent anew (R-ROUTE-9).
-            Request::Transfer { session, .. } => self.let_go(now, session, acts),
+            Request::Transfer { session, .. } => self.session_closed(now, session, acts),
             _ => {}
         }
     }

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// What the customer says, for the driver to put into an inbound.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Line {
     /// The first message of a journey.
     Hello,
