@@ -38,6 +38,7 @@ impl Names {
     }
 }
 
+/// One agent's task: its state machine, its socket and the requests it has in flight.
 struct Live {
     id: AgentId,
     token: String,

@@ -25,6 +25,7 @@ enum Next {
     Gone,
 }
 
+/// One customer's task: its journey, its stream and what it needs to send as its provider.
 struct Customer {
     ctx: Arc<RunCtx>,
     journey: Journey,

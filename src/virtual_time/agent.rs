@@ -12,6 +12,7 @@ use std::time::Duration;
 /// Where a conversation's measurements go: its channel (by index) and queue.
 pub(super) type Labels = (Option<usize>, QueueId);
 
+/// An agent of the simulation: its state machine, and who it is to the engine.
 pub(super) struct SimAgent {
     id: AgentId,
     group: usize,

@@ -13,6 +13,7 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A customer of the simulation: its journey, and who it is to the engine and the checker.
 pub(super) struct Customer {
     index: u64,
     /// Shared with every inbound the customer sends.
