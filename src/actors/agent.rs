@@ -11,6 +11,8 @@
 //! [`Agent::replied`].
 
 use super::desk::{Closing, Conversation, Desk, Offered};
+use crate::measure::Recorder;
+use crate::measure::recorder::Labels;
 use crate::scenario::AgentGroup;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
 use crate::scenario::specs;
@@ -109,6 +111,22 @@ impl Request {
     }
 }
 
+impl Request {
+    /// Counts what every driver counts of a request the platform took: declines, messages
+    /// sent, transfers, and conversations the agent ended or marked inactive.
+    pub fn record(&self, recorder: &mut Recorder) {
+        let counts = &mut recorder.counts;
+        match *self {
+            Request::Decline(_) => counts.declines += 1,
+            Request::Send { .. } => counts.messages_sent += 1,
+            Request::Transfer { .. } => counts.transferred += 1,
+            Request::Close { inactive: true, .. } => counts.marked_inactive += 1,
+            Request::Close { .. } => counts.ended_by_agent += 1,
+            Request::Presence(_) | Request::Accept(_) => {}
+        }
+    }
+}
+
 /// What the agent does or notices, for the driver to carry out or measure.
 #[derive(Debug)]
 pub enum Act<L> {
@@ -128,6 +146,21 @@ pub enum Act<L> {
     Handled { labels: L, handle: Duration },
     /// A request failed for a reason worth counting: not just a race another party won.
     Failed(ErrorCode),
+}
+
+impl<L> Act<L> {
+    /// Counts what every driver counts of this act alone: acceptances, handle times and
+    /// failures. `labels` says where a conversation is.
+    pub fn record<'l>(&'l self, recorder: &mut Recorder, labels: impl FnOnce(&'l L) -> Labels<'l>) {
+        match self {
+            Act::Accepted { .. } => recorder.counts.accepted += 1,
+            Act::Handled { labels: l, handle } => {
+                recorder.latency("handle", *handle, None, labels(l));
+            }
+            Act::Failed(code) => recorder.error(code.as_str()),
+            Act::Request(_) | Act::WakeAt { .. } | Act::Released(_) => {}
+        }
+    }
 }
 
 /// Whether a request was refused only because another party got there first: the offer was

@@ -146,6 +146,7 @@ impl Live {
     /// Does what the agent queued: requests go out as frames, their replies come back later.
     async fn carry_out(&mut self) {
         while let Some(act) = self.acts.pop_front() {
+            act.record(&mut self.ctx.shared().recorder, Names::labels);
             match act {
                 Act::Request(request) => self.request(request).await,
                 Act::WakeAt { at, task } => self.later_at(self.epoch + at, Later::Task(task)),
@@ -157,7 +158,6 @@ impl Live {
                 } => {
                     let now = Instant::now();
                     let mut s = self.ctx.shared();
-                    s.recorder.counts.accepted += 1;
                     if let Some(intended) = intended.map(|d| self.epoch + d) {
                         let sta = now.saturating_duration_since(intended);
                         s.recorder
@@ -173,11 +173,7 @@ impl Live {
                         let _ = self.later.send(Later::Reconnect);
                     }
                 }
-                Act::Handled { labels, handle } => {
-                    let mut s = self.ctx.shared();
-                    s.recorder.latency("handle", handle, None, labels.labels());
-                }
-                Act::Failed(code) => self.ctx.shared().recorder.error(code.as_str()),
+                Act::Handled { .. } | Act::Failed(_) => {}
             }
         }
     }
@@ -365,38 +361,29 @@ impl Live {
             .replied(now, request, outcome, &self.def, &mut self.acts);
     }
 
-    /// Counts what a request that succeeded did.
+    /// Counts what a request that succeeded did, and what it means for the next offer.
     fn count(&self, request: Request, reply: &AgentReply) {
         let mut s = self.ctx.shared();
+        request.record(&mut s.recorder);
         match request {
-            Request::Decline(_) => s.recorder.counts.declines += 1,
-            Request::Send { .. } => {
-                s.recorder.counts.messages_sent += 1;
-                if reply.message.is_some_and(|m| m.duplicate) {
-                    // A new message taken for a repeat stored nothing: the customer never sees it.
-                    s.recorder.error("unexpected_duplicate");
-                }
+            // A new message taken for a repeat stored nothing: the customer never sees it.
+            Request::Send { .. } if reply.message.is_some_and(|m| m.duplicate) => {
+                s.recorder.error("unexpected_duplicate");
             }
             Request::Transfer { session, .. } => {
                 // The session asks for an agent anew, from now (R-ROUTE-9).
                 let now = Instant::now();
-                s.recorder.counts.transferred += 1;
                 s.history.session_closed(self.id, session);
                 s.routed.remove(&session);
                 s.acked(session, now, now);
             }
-            Request::Close { session, inactive } => {
-                if inactive {
-                    s.recorder.counts.marked_inactive += 1;
-                } else {
-                    s.recorder.counts.ended_by_agent += 1;
-                }
+            Request::Close { session, .. } => {
                 // Whoever writes next asks for an agent anew: the next offer measures from the
                 // customer's message, as its marker says.
                 s.routed.remove(&session);
                 s.requested.remove(&session);
             }
-            Request::Presence(_) | Request::Accept(_) => {}
+            _ => {}
         }
     }
 

@@ -159,6 +159,10 @@ impl Sim {
     /// Does what agent `a` queued, applying its requests to the engine at once.
     fn carry_out_agent(&mut self, a: usize) {
         while let Some(act) = self.agent_acts.pop_front() {
+            let world = &self.world;
+            act.record(&mut self.recorder, |&(channel, queue)| {
+                Sim::labels(world, channel, Some(queue))
+            });
             match act {
                 Act::Request(request) => {
                     let outcome = self.agent_request(a, request);
@@ -178,7 +182,6 @@ impl Sim {
                     labels: (channel, queue),
                     ..
                 } => {
-                    self.recorder.counts.accepted += 1;
                     if let Some(intended) = intended {
                         let labels = Sim::labels(&self.world, channel, Some(queue));
                         let sta = self.clock().saturating_sub(intended);
@@ -188,14 +191,7 @@ impl Sim {
                         self.recorder.answered(intended, sta, threshold);
                     }
                 }
-                Act::Handled {
-                    labels: (channel, queue),
-                    handle,
-                } => {
-                    let labels = Sim::labels(&self.world, channel, Some(queue));
-                    self.recorder.latency("handle", handle, None, labels);
-                }
-                Act::Failed(code) => self.recorder.error(code.as_str()),
+                Act::Handled { .. } | Act::Failed(_) => {}
             }
         }
     }
@@ -212,12 +208,9 @@ impl Sim {
             request: wire,
         };
         self.command(command).map_err(|e| e.code)?;
-        let counts = &mut self.recorder.counts;
+        request.record(&mut self.recorder);
         match request {
-            Request::Decline(_) => counts.declines += 1,
-            Request::Send { .. } => counts.messages_sent += 1,
             Request::Transfer { session, .. } => {
-                counts.transferred += 1;
                 self.history.session_closed(id, session);
                 // The session asks for an agent anew, from now (R-ROUTE-9).
                 if let Some(note) = self.sessions.get_mut(&session) {
@@ -225,19 +218,14 @@ impl Sim {
                     note.routed = false;
                 }
             }
-            Request::Close { session, inactive } => {
-                if inactive {
-                    counts.marked_inactive += 1;
-                } else {
-                    counts.ended_by_agent += 1;
-                }
+            Request::Close { session, .. } => {
                 // Whoever writes next asks for an agent anew, from that message.
                 if let Some(note) = self.sessions.get_mut(&session) {
                     note.requested = None;
                     note.routed = false;
                 }
             }
-            Request::Presence(_) | Request::Accept(_) => {}
+            _ => {}
         }
         Ok(())
     }
