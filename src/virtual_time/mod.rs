@@ -16,7 +16,10 @@
 
 mod agent;
 mod customer;
+mod replay;
 mod wakes;
+
+pub use replay::{Recording, Step};
 
 use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};
@@ -122,6 +125,8 @@ pub(crate) struct Sim {
     open: usize,
     /// How often the platform is sampled and the latency interval closed.
     sample_every: Duration,
+    /// Every step taken on the engine, when recording.
+    recording: Option<Recording>,
 }
 
 /// A second for runs up to about a quarter of an hour, then longer so that a run has about a
@@ -150,6 +155,10 @@ impl Sim {
 
     /// Applies a command now; its events are delivered after the caller is done.
     fn command(&mut self, command: Command) -> Result<Reply, ApiError> {
+        if let Some(r) = self.recording.as_mut() {
+            r.steps
+                .push(Step::Command(engine_time(self.now), command.clone()));
+        }
         self.engine
             .apply_into(engine_time(self.now), command, &mut self.pending)
     }
@@ -340,16 +349,18 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
     ))
 }
 
-/// Runs `scenario` in virtual time.
-pub fn run(
+/// Sets `scenario` up on a fresh engine and runs it to the end of its drain, or until every
+/// customer is done after the last arrival. Returns the simulation and the end of arrivals. With
+/// `record`, the simulation keeps every step it takes on the engine.
+fn simulate(
     scenario: Scenario,
-    seed: Option<u64>,
-    duration: Option<Duration>,
-) -> Result<Outcome, VirtualError> {
-    let seed = seed.unwrap_or(scenario.seed);
-    let duration = duration.unwrap_or(scenario.duration.0);
+    seed: u64,
+    duration: Duration,
+    record: bool,
+) -> Result<(Sim, Micros), VirtualError> {
     let mut engine = Engine::new();
     let (org, world) = setup(&mut engine, &scenario)?;
+    let recording = record.then(|| Recording::new(engine.clone()));
     let arrivals = crate::live::arrivals::schedule(&scenario, duration, seed);
     let outbound_at = scenario.outbound.as_ref().map_or_else(Vec::new, |o| {
         crate::live::arrivals::poisson(o.rate.0, duration, seed ^ 0x07b0)
@@ -378,6 +389,7 @@ pub fn run(
         opted_out: FastSet::default(),
         wrote_in: FastSet::default(),
         sample_every: sample_every(duration),
+        recording,
         arrivals,
         scenario,
     };
@@ -411,6 +423,9 @@ pub fn run(
         }
         sim.now = at;
         if timer {
+            if let Some(r) = sim.recording.as_mut() {
+                r.steps.push(Step::Timers(engine_time(at)));
+            }
             sim.engine
                 .fire_timers_into(engine_time(at), &mut sim.pending);
         } else if let Some(wake) = sim.wakes.pop() {
@@ -418,6 +433,18 @@ pub fn run(
         }
         sim.deliver();
     }
+    Ok((sim, end_of_arrivals))
+}
+
+/// Runs `scenario` in virtual time.
+pub fn run(
+    scenario: Scenario,
+    seed: Option<u64>,
+    duration: Option<Duration>,
+) -> Result<Outcome, VirtualError> {
+    let seed = seed.unwrap_or(scenario.seed);
+    let duration = duration.unwrap_or(scenario.duration.0);
+    let (mut sim, end_of_arrivals) = simulate(scenario, seed, duration, false)?;
     let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
     sim.recorder.close_interval(elapsed);
     let finished = Finished {
@@ -437,4 +464,24 @@ pub fn run(
     // exits without waiting for it.
     std::thread::spawn(move || drop(sim));
     Ok(outcome)
+}
+
+/// Runs `scenario` in virtual time and returns the steps it took on the engine, to replay them
+/// on the engine alone ([`Recording::replay`]).
+pub fn record(
+    scenario: Scenario,
+    seed: Option<u64>,
+    duration: Option<Duration>,
+) -> Result<Recording, VirtualError> {
+    let seed = seed.unwrap_or(scenario.seed);
+    let duration = duration.unwrap_or(scenario.duration.0);
+    let (mut sim, _) = simulate(scenario, seed, duration, true)?;
+    let mut recording = sim
+        .recording
+        .take()
+        .unwrap_or_else(|| Recording::new(Engine::new()));
+    recording.sessions = sim.recorder.counts.sessions_started;
+    // Freed here, not beside what the caller times next.
+    drop(sim);
+    Ok(recording)
 }
