@@ -15,7 +15,9 @@ pub enum Step {
 
 /// The engine as a run set it up, and every step the run then took on it, in order.
 pub struct Recording {
+    /// The engine once the run set the scenario up, before its first arrival.
     pub engine: Engine,
+    /// What the run then did on it, in order.
     pub steps: Vec<Step>,
     /// Sessions the run started.
     pub sessions: u64,
