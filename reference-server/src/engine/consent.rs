@@ -21,7 +21,14 @@ pub enum Keyword {
 
 /// The keyword `text` is exactly (any case, surrounding space ignored), if any (R-OUT-3).
 pub fn keyword(text: &str) -> Option<Keyword> {
-    let t = text.trim();
+    // Every customer text is checked: one that starts and ends visibly needs no trimming.
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let bytes = text.as_bytes();
+    let t = if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    };
     if ["STOP", "UNSUBSCRIBE", "REVOKE", "OPT OUT"]
         .iter()
         .any(|k| t.eq_ignore_ascii_case(k))
@@ -113,5 +120,9 @@ mod tests {
         assert_eq!(keyword("Start"), Some(Keyword::OptIn));
         assert_eq!(keyword("please stop"), None);
         assert_eq!(keyword("stopped"), None);
+        // Any surrounding whitespace, on either side alone, Unicode's included.
+        assert_eq!(keyword("STOP\n"), Some(Keyword::OptOut));
+        assert_eq!(keyword("\tstart"), Some(Keyword::OptIn));
+        assert_eq!(keyword("\u{3000}stop\u{3000}"), Some(Keyword::OptOut));
     }
 }

@@ -7,9 +7,19 @@ use omnisim_protocol::limits::{
 use omnisim_protocol::{ApiError, Component, ErrorCode, OutboundContent, SkillRequirement};
 use std::collections::{BTreeMap, HashSet};
 
+/// Whether `value` is empty or only whitespace. Nearly every value starts with a visible ASCII
+/// character, which settles it without scanning: every message passes here several times.
+fn blank(value: &str) -> bool {
+    match value.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => value.trim().is_empty(),
+    }
+}
+
 /// A non-empty name, address or external id within [`MAX_NAME_BYTES`].
 pub fn name(field: &str, value: &str) -> Result<(), ApiError> {
-    if value.trim().is_empty() {
+    if blank(value) {
         return Err(invalid(format!("{field} must not be empty")));
     }
     if value.len() > MAX_NAME_BYTES {
@@ -31,7 +41,7 @@ pub fn text(field: &str, value: &str) -> Result<(), ApiError> {
             ),
         ));
     }
-    if value.trim().is_empty() {
+    if blank(value) {
         return Err(invalid(format!("{field} must not be empty")));
     }
     Ok(())
@@ -134,5 +144,22 @@ pub fn outbound(content: &OutboundContent) -> Result<(), ApiError> {
             text("text", t)
         }
         OutboundContent::Component { component: c } => component(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_texts_must_hold_more_than_whitespace() {
+        for blank in ["", " ", "\t\n", "\u{3000}", " \u{a0} "] {
+            assert!(name("address", blank).is_err(), "{blank:?}");
+            assert!(text("content.text", blank).is_err(), "{blank:?}");
+        }
+        for fine in ["x", " x", "x ", "\u{3000}x", "é"] {
+            assert!(name("address", fine).is_ok(), "{fine:?}");
+            assert!(text("content.text", fine).is_ok(), "{fine:?}");
+        }
     }
 }
