@@ -63,7 +63,7 @@ impl Org {
         let spec = &self.bots[&bot].info.spec;
         let text = match answer {
             MessageBody::ComponentResponse { answer_id, .. } => answer_id.as_str(),
-            MessageBody::Text { text } => text.trim(),
+            MessageBody::Text { text } => super::validate::trimmed(text),
             _ => return None,
         };
         if let Ok(n) = text.parse::<usize>() {
@@ -142,7 +142,7 @@ impl Org {
             },
             BotStage::Collecting { handoff, next } => {
                 let value = match &answer.body {
-                    MessageBody::Text { text } => text.trim().to_owned(),
+                    MessageBody::Text { text } => super::validate::trimmed(text).to_owned(),
                     MessageBody::ComponentResponse { answer_id, .. } => answer_id.clone(),
                     MessageBody::Template { text, .. } => text.clone(),
                     MessageBody::Component { .. } => String::new(),

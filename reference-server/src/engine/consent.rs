@@ -21,14 +21,7 @@ pub enum Keyword {
 
 /// The keyword `text` is exactly (any case, surrounding space ignored), if any (R-OUT-3).
 pub fn keyword(text: &str) -> Option<Keyword> {
-    // Every customer text is checked: one that starts and ends visibly needs no trimming.
-    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
-    let bytes = text.as_bytes();
-    let t = if visible(bytes.first()) && visible(bytes.last()) {
-        text
-    } else {
-        text.trim()
-    };
+    let t = super::validate::trimmed(text);
     if ["STOP", "UNSUBSCRIBE", "REVOKE", "OPT OUT"]
         .iter()
         .any(|k| t.eq_ignore_ascii_case(k))

@@ -7,14 +7,22 @@ use omnisim_protocol::limits::{
 use omnisim_protocol::{ApiError, Component, ErrorCode, OutboundContent, SkillRequirement};
 use std::collections::{BTreeMap, HashSet};
 
-/// Whether `value` is empty or only whitespace. Nearly every value starts with a visible ASCII
-/// character, which settles it without scanning: every message passes here several times.
-fn blank(value: &str) -> bool {
-    match value.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii_graphic() => false,
-        Some(_) => value.trim().is_empty(),
+/// `text` without surrounding whitespace, as [`str::trim`] gives it. Every address, message id
+/// and text goes through here, and nearly all start and end with a visible ASCII character,
+/// which settles it without decoding characters from both ends.
+pub fn trimmed(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
+}
+
+/// Whether `value` is empty or only whitespace.
+fn blank(value: &str) -> bool {
+    trimmed(value).is_empty()
 }
 
 /// A non-empty name, address or external id within [`MAX_NAME_BYTES`].
