@@ -88,19 +88,14 @@ impl Org {
 
     /// A session, open or ended.
     pub fn session(&self, id: SessionId) -> Result<SessionRecord<'_>, ApiError> {
-        if let Some(s) = self.sessions.get(&id) {
-            return Ok(SessionRecord {
-                info: &s.info,
-                messages: &s.messages,
-            });
-        }
-        self.ended
-            .get(&id)
-            .map(|s| SessionRecord {
-                info: &s.info,
-                messages: &s.messages,
-            })
-            .ok_or_else(|| not_found(id))
+        let (info, messages) = match self.sessions.get(&id) {
+            Some(s) => (&s.info, &s.messages[..]),
+            None => {
+                let s = self.ended.get(&id).ok_or_else(|| not_found(id))?;
+                (&s.info, &s.messages[..])
+            }
+        };
+        Ok(SessionRecord { info, messages })
     }
 
     /// Every session, open and ended, in no particular order.
