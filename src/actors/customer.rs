@@ -68,6 +68,27 @@ pub enum Sent {
     Failed,
 }
 
+impl Sent {
+    /// How a send the platform refused with `code` comes back (`None`: no answer at all).
+    pub fn refused(code: Option<ErrorCode>) -> Sent {
+        match code {
+            Some(ErrorCode::SessionEnded) => Sent::SessionEnded,
+            _ => Sent::Failed,
+        }
+    }
+
+    /// Whether this outcome of a send counts as an error: any refusal, but not that of an end
+    /// (`ending`) whose session the agent ended in the same instant, its end on the way to the
+    /// customer.
+    pub fn is_error(self, ending: bool) -> bool {
+        match self {
+            Sent::Accepted(_) => false,
+            Sent::SessionEnded => !ending,
+            Sent::Failed => true,
+        }
+    }
+}
+
 /// What the customer does or notices, for the driver to carry out or measure. Times are since
 /// the run's origin.
 #[derive(Debug)]
@@ -836,6 +857,22 @@ mod tests {
             ),
             "{acts:?}"
         );
+    }
+
+    #[test]
+    fn only_an_end_refused_because_the_session_ended_is_no_error() {
+        let ended = Sent::refused(Some(ErrorCode::SessionEnded));
+        assert_eq!(ended, Sent::SessionEnded);
+        assert!(!ended.is_error(true));
+        assert!(ended.is_error(false));
+        for failed in [
+            Sent::refused(Some(ErrorCode::Internal)),
+            Sent::refused(None),
+        ] {
+            assert_eq!(failed, Sent::Failed);
+            assert!(failed.is_error(true));
+        }
+        assert!(!Sent::Accepted(SESSION).is_error(false));
     }
 
     #[test]

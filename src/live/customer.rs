@@ -252,15 +252,16 @@ impl Customer {
         self.answered = Instant::now();
         let accepted = match reply {
             Ok(accepted) => accepted,
-            Err(ClientError::Api(e)) if e.code == ErrorCode::SessionEnded && end => {
-                return Sent::SessionEnded;
-            }
             Err(e) => {
-                self.ctx.shared().recorder.error(e.code());
-                return match e {
-                    ClientError::Api(e) if e.code == ErrorCode::SessionEnded => Sent::SessionEnded,
-                    _ => Sent::Failed,
+                let code = match &e {
+                    ClientError::Api(e) => Some(e.code),
+                    ClientError::Transport(_) => None,
                 };
+                let sent = Sent::refused(code);
+                if sent.is_error(end) {
+                    self.ctx.shared().recorder.error(e.code());
+                }
+                return sent;
             }
         };
         if to_agent {

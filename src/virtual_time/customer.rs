@@ -199,15 +199,12 @@ impl Sim {
                 }
                 Sent::Accepted(accepted.session)
             }
-            // The agent ended it in the same instant, after the message the customer answered
-            // (its end is on the way to the customer).
-            Err(e) if e.code == ErrorCode::SessionEnded && end => Sent::SessionEnded,
             Err(e) => {
-                self.recorder.error(e.code.as_str());
-                match e.code {
-                    ErrorCode::SessionEnded => Sent::SessionEnded,
-                    _ => Sent::Failed,
+                let sent = Sent::refused(Some(e.code));
+                if sent.is_error(end) {
+                    self.recorder.error(e.code.as_str());
                 }
+                sent
             }
         }
     }
