@@ -354,10 +354,12 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
 /// `record`, the simulation keeps every step it takes on the engine.
 fn simulate(
     scenario: Scenario,
-    seed: u64,
-    duration: Duration,
+    seed: Option<u64>,
+    duration: Option<Duration>,
     record: bool,
 ) -> Result<(Sim, Micros), VirtualError> {
+    let seed = seed.unwrap_or(scenario.seed);
+    let duration = duration.unwrap_or(scenario.duration.0);
     let mut engine = Engine::new();
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
@@ -442,14 +444,12 @@ pub fn run(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Outcome, VirtualError> {
-    let seed = seed.unwrap_or(scenario.seed);
-    let duration = duration.unwrap_or(scenario.duration.0);
     let (mut sim, end_of_arrivals) = simulate(scenario, seed, duration, false)?;
     let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
     sim.recorder.close_interval(elapsed);
     let finished = Finished {
         scenario: &sim.scenario,
-        seed,
+        seed: sim.seed,
         target: "virtual",
         elapsed_s: elapsed.as_secs_f64(),
         // Virtual time has no wall clock: the log starts at the epoch, so that the same seed
@@ -473,13 +473,11 @@ pub fn record(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Recording, VirtualError> {
-    let seed = seed.unwrap_or(scenario.seed);
-    let duration = duration.unwrap_or(scenario.duration.0);
     let (mut sim, _) = simulate(scenario, seed, duration, true)?;
     let mut recording = sim
         .recording
         .take()
-        .unwrap_or_else(|| Recording::new(Engine::new()));
+        .expect("simulate records when asked to");
     recording.sessions = sim.recorder.counts.sessions_started;
     // Freed here, not beside what the caller times next.
     drop(sim);

@@ -61,7 +61,8 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
         let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario");
         let duration = Duration::from_secs(60);
-        let (mut sim, _) = super::super::simulate(scenario, 7, duration, true).expect("a run");
+        let (mut sim, _) =
+            super::super::simulate(scenario, Some(7), Some(duration), true).expect("a run");
         let recording = sim.recording.take().expect("recorded");
         assert!(
             recording.steps.len() > 100,
