@@ -172,7 +172,7 @@ pub fn lost_race(code: ErrorCode) -> bool {
 
 /// One simulated agent.
 pub struct Agent<L> {
-    desk: Desk<Duration, Place<L>>,
+    desk: Desk<Place<L>>,
     /// How many queues the run has, to transfer to one of them.
     queues: usize,
     /// Messages sent so far.
@@ -197,12 +197,12 @@ impl<L: Clone> Agent<L> {
     }
 
     /// What the agent is working on.
-    pub fn desk(&mut self) -> &mut Desk<Duration, Place<L>> {
+    pub fn desk(&mut self) -> &mut Desk<Place<L>> {
         &mut self.desk
     }
 
     /// The conversation in `session`, if the agent holds it.
-    pub fn holds(&self, session: SessionId) -> Option<&Conversation<Duration, Place<L>>> {
+    pub fn holds(&self, session: SessionId) -> Option<&Conversation<Place<L>>> {
         self.desk.conversation(session)
     }
 
@@ -212,7 +212,7 @@ impl<L: Clone> Agent<L> {
         &mut self,
         now: Duration,
         work: WorkId,
-        offer: Offered<Duration, Place<L>>,
+        offer: Offered<Place<L>>,
         def: &AgentGroup,
         acts: &mut VecDeque<Act<L>>,
     ) {

@@ -4,23 +4,23 @@
 //! conversation's life (docs/scenarios.md) exist once: a conversation whose length runs out while
 //! the agent is writing closes right after the reply, never before it.
 //!
-//! `T` is the agent's clock (time since its driver's origin) and `L` what its measurements are
-//! labelled with.
+//! Times are since the driver's origin; `L` is what the measurements are labelled with.
 
 use omnisim_protocol::{SessionId, WorkId};
 use omnisim_reference_server::fast_map::FastMap;
+use std::time::Duration;
 
 /// An offer the agent saw and has not answered.
-pub struct Offered<T, L> {
+pub struct Offered<L> {
     pub session: SessionId,
     /// When the customer meant to ask for an agent, if known: speed to answer counts from it.
-    pub intended: Option<T>,
+    pub intended: Option<Duration>,
     pub labels: L,
 }
 
 /// A conversation the agent holds.
-pub struct Conversation<T, L> {
-    pub accepted: T,
+pub struct Conversation<L> {
+    pub accepted: Duration,
     pub labels: L,
     /// A reply (or a transfer) is scheduled and not yet sent.
     answering: bool,
@@ -49,12 +49,12 @@ pub enum Closing {
 }
 
 /// The agent's offers and conversations.
-pub struct Desk<T, L> {
-    offers: FastMap<WorkId, Offered<T, L>>,
-    held: FastMap<SessionId, Conversation<T, L>>,
+pub struct Desk<L> {
+    offers: FastMap<WorkId, Offered<L>>,
+    held: FastMap<SessionId, Conversation<L>>,
 }
 
-impl<T, L> Default for Desk<T, L> {
+impl<L> Default for Desk<L> {
     fn default() -> Self {
         Desk {
             offers: FastMap::default(),
@@ -63,14 +63,14 @@ impl<T, L> Default for Desk<T, L> {
     }
 }
 
-impl<T: Copy, L> Desk<T, L> {
+impl<L> Desk<L> {
     /// The agent saw `work` offered.
-    pub fn offered(&mut self, work: WorkId, offer: Offered<T, L>) {
+    pub fn offered(&mut self, work: WorkId, offer: Offered<L>) {
         self.offers.insert(work, offer);
     }
 
     /// The offer of `work` is gone: declined, withdrawn, or its acceptance refused.
-    pub fn withdraw(&mut self, work: WorkId) -> Option<Offered<T, L>> {
+    pub fn withdraw(&mut self, work: WorkId) -> Option<Offered<L>> {
         self.offers.remove(&work)
     }
 
@@ -82,7 +82,11 @@ impl<T: Copy, L> Desk<T, L> {
     /// The agent accepted `work` at `now`: it holds the conversation, its greeting on the way.
     /// Returns the offer's session and when the customer meant to ask, if the offer was still
     /// there.
-    pub fn accept(&mut self, work: WorkId, now: T) -> Option<(SessionId, Option<T>, &L)> {
+    pub fn accept(
+        &mut self,
+        work: WorkId,
+        now: Duration,
+    ) -> Option<(SessionId, Option<Duration>, &L)> {
         let offer = self.offers.remove(&work)?;
         let conversation = Conversation {
             accepted: now,
@@ -96,7 +100,7 @@ impl<T: Copy, L> Desk<T, L> {
     }
 
     /// The agent holds `session` again after a reconnect: from `now`, unless it already did.
-    pub fn resume(&mut self, session: SessionId, now: T, labels: L) -> &mut Conversation<T, L> {
+    pub fn resume(&mut self, session: SessionId, now: Duration, labels: L) -> &mut Conversation<L> {
         self.held.entry(session).or_insert(Conversation {
             accepted: now,
             labels,
@@ -141,12 +145,12 @@ impl<T: Copy, L> Desk<T, L> {
     }
 
     /// The agent let go of `session` (it ended, went inactive or was transferred).
-    pub fn release(&mut self, session: SessionId) -> Option<Conversation<T, L>> {
+    pub fn release(&mut self, session: SessionId) -> Option<Conversation<L>> {
         self.held.remove(&session)
     }
 
     /// The conversation in `session`, if the agent holds it.
-    pub fn conversation(&self, session: SessionId) -> Option<&Conversation<T, L>> {
+    pub fn conversation(&self, session: SessionId) -> Option<&Conversation<L>> {
         self.held.get(&session)
     }
 
@@ -166,7 +170,7 @@ impl<T: Copy, L> Desk<T, L> {
     }
 }
 
-impl<T, L> Conversation<T, L> {
+impl<L> Conversation<L> {
     /// Whether a reply is on its way.
     pub fn answering(&self) -> bool {
         self.answering
@@ -182,11 +186,15 @@ impl<T, L> Conversation<T, L> {
 mod tests {
     use super::*;
 
-    fn desk_with_offer() -> Desk<u64, &'static str> {
+    fn at(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    fn desk_with_offer() -> Desk<&'static str> {
         let mut desk = Desk::default();
         let offer = Offered {
             session: SessionId(7),
-            intended: Some(5),
+            intended: Some(at(5)),
             labels: "web",
         };
         desk.offered(WorkId(1), offer);
@@ -194,9 +202,9 @@ mod tests {
     }
 
     /// The offer accepted at 10: the conversation is held, its greeting on the way.
-    fn desk_holding() -> Desk<u64, &'static str> {
+    fn desk_holding() -> Desk<&'static str> {
         let mut desk = desk_with_offer();
-        desk.accept(WorkId(1), 10);
+        desk.accept(WorkId(1), at(10));
         desk
     }
 
@@ -204,13 +212,13 @@ mod tests {
     fn an_accepted_offer_becomes_a_conversation_whose_greeting_is_on_its_way() {
         let mut desk = desk_with_offer();
         assert_eq!(
-            desk.accept(WorkId(1), 10),
-            Some((SessionId(7), Some(5), &"web"))
+            desk.accept(WorkId(1), at(10)),
+            Some((SessionId(7), Some(at(5)), &"web"))
         );
         assert!(!desk.has_offer(WorkId(1)));
         assert_eq!(desk.holding(), 1);
         let held = desk.conversation(SessionId(7)).expect("held");
-        assert_eq!(held.accepted, 10);
+        assert_eq!(held.accepted, at(10));
         assert!(held.answering());
     }
 
@@ -218,7 +226,7 @@ mod tests {
     fn a_withdrawn_offer_cannot_be_accepted() {
         let mut desk = desk_with_offer();
         assert!(desk.withdraw(WorkId(1)).is_some());
-        assert_eq!(desk.accept(WorkId(1), 10), None);
+        assert_eq!(desk.accept(WorkId(1), at(10)), None);
         assert_eq!(desk.holding(), 0);
     }
 
@@ -255,12 +263,12 @@ mod tests {
     fn a_resumed_conversation_keeps_what_the_agent_already_held() {
         let mut desk = desk_holding();
         desk.reply(SessionId(7));
-        let held = desk.resume(SessionId(7), 99, "sms");
-        assert_eq!((held.accepted, held.labels), (10, "web"));
-        let fresh = desk.resume(SessionId(8), 99, "sms");
+        let held = desk.resume(SessionId(7), at(99), "sms");
+        assert_eq!((held.accepted, held.labels), (at(10), "web"));
+        let fresh = desk.resume(SessionId(8), at(99), "sms");
         assert_eq!(
             (fresh.accepted, fresh.labels, fresh.answering()),
-            (99, "sms", false)
+            (at(99), "sms", false)
         );
     }
 }
