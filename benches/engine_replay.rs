@@ -3,6 +3,10 @@
 //! applies them again to the engine alone, without the simulated parties, the history checker or
 //! the measurements.
 //!
+//! Last, it records the run again and replays it timing every step, and prints what each kind of
+//! step (a customer's text, an agent's send, ...) costs the engine: the table to start from when
+//! making the engine faster.
+//!
 //! `cargo bench --bench engine_replay [-- SESSIONS]` (default 100,000)
 
 use omnisim::scenario::Scenario;
@@ -28,7 +32,7 @@ fn main() -> anyhow::Result<()> {
     let engine_only = start.elapsed();
     drop(engine);
     let start = Instant::now();
-    virtual_time::run(scenario, None, None)?;
+    virtual_time::run(scenario.clone(), None, None)?;
     let full = start.elapsed();
 
     let per_s = |d: std::time::Duration| started as f64 / d.as_secs_f64();
@@ -47,5 +51,26 @@ fn main() -> anyhow::Result<()> {
         per_s(engine_only),
         100.0 * engine_only.as_secs_f64() / full.as_secs_f64()
     );
+
+    let recording = virtual_time::record(scenario, None, None)?;
+    let (engine, kinds) = recording.replay_timed();
+    drop(engine);
+    let total: f64 = kinds.iter().map(|k| k.time.as_secs_f64()).sum();
+    println!("\nengine time by kind of step (each step timed):");
+    println!(
+        "{:<20} {:>10} {:>9} {:>8} {:>13}",
+        "step", "count", "µs each", "share", "µs/session"
+    );
+    for k in &kinds {
+        let secs = k.time.as_secs_f64();
+        println!(
+            "{:<20} {:>10} {:>9.2} {:>7.1}% {:>13.2}",
+            k.kind,
+            k.steps,
+            secs * 1e6 / k.steps as f64,
+            100.0 * secs / total,
+            secs * 1e6 / started as f64
+        );
+    }
     Ok(())
 }

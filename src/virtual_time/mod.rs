@@ -19,7 +19,7 @@ mod customer;
 mod replay;
 mod wakes;
 
-pub use replay::{Recording, Step};
+pub use replay::{KindTime, Recording, Step};
 
 use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};
