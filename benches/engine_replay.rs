@@ -65,7 +65,7 @@ fn main() -> anyhow::Result<()> {
         let secs = k.time.as_secs_f64();
         println!(
             "{:<20} {:>10} {:>9.2} {:>7.1}% {:>13.2}",
-            k.kind,
+            k.kind.name(),
             k.steps,
             secs * 1e6 / k.steps as f64,
             100.0 * secs / total,

@@ -19,7 +19,7 @@ mod customer;
 mod replay;
 mod wakes;
 
-pub use replay::{KindTime, Recording, Step};
+pub use replay::{KindTime, Recording, Step, StepKind};
 
 use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};

@@ -15,31 +15,89 @@ pub enum Step {
     Timers(Timestamp),
 }
 
-impl Step {
-    /// What the step does, as the per-kind table of [`Recording::replay_timed`] names it.
-    pub fn kind(&self) -> &'static str {
+/// What a step does, for the engine's time by kind of step ([`Recording::replay_timed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// An org, channel, queue, bot or agent created or changed.
+    Setup,
+    /// A recipient's consent recorded.
+    Consent,
+    /// A customer's text, through the provider webhook.
+    InboundText,
+    /// A customer's answer to a component (the bot's question).
+    InboundAnswer,
+    /// A customer ending its session.
+    InboundEnd,
+    /// An org-triggered template.
+    TriggeredOutbound,
+    /// An agent going online or offline.
+    AgentPresence,
+    /// An agent accepting an offer.
+    AgentAccept,
+    /// An agent declining an offer.
+    AgentDecline,
+    /// An agent's message.
+    AgentSend,
+    /// An agent messaging a user first.
+    AgentOutbound,
+    /// An agent transferring a session.
+    AgentTransfer,
+    /// An agent marking a session inactive.
+    AgentInactive,
+    /// An agent ending a session.
+    AgentEnd,
+    /// The engine's due timers firing.
+    Timers,
+}
+
+impl StepKind {
+    /// How a table of steps names it.
+    pub fn name(self) -> &'static str {
         match self {
-            Step::Timers(_) => "timers",
-            Step::Command(_, Command::CreateOrg { .. }) => "setup",
+            StepKind::Setup => "setup",
+            StepKind::Consent => "consent",
+            StepKind::InboundText => "inbound text",
+            StepKind::InboundAnswer => "inbound answer",
+            StepKind::InboundEnd => "inbound end",
+            StepKind::TriggeredOutbound => "triggered outbound",
+            StepKind::AgentPresence => "agent presence",
+            StepKind::AgentAccept => "agent accept",
+            StepKind::AgentDecline => "agent decline",
+            StepKind::AgentSend => "agent send",
+            StepKind::AgentOutbound => "agent outbound",
+            StepKind::AgentTransfer => "agent transfer",
+            StepKind::AgentInactive => "agent inactive",
+            StepKind::AgentEnd => "agent end",
+            StepKind::Timers => "timers",
+        }
+    }
+}
+
+impl Step {
+    /// What the step does.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Timers(_) => StepKind::Timers,
+            Step::Command(_, Command::CreateOrg { .. }) => StepKind::Setup,
             Step::Command(_, Command::Org { command, .. }) => match command {
                 OrgCommand::Inbound(_, req) => match req.content {
-                    InboundContent::Text { .. } => "inbound text",
-                    InboundContent::ComponentResponse { .. } => "inbound answer",
-                    InboundContent::End => "inbound end",
+                    InboundContent::Text { .. } => StepKind::InboundText,
+                    InboundContent::ComponentResponse { .. } => StepKind::InboundAnswer,
+                    InboundContent::End => StepKind::InboundEnd,
                 },
-                OrgCommand::TriggeredOutbound(..) => "triggered outbound",
-                OrgCommand::SetConsent(..) => "consent",
-                _ => "setup",
+                OrgCommand::TriggeredOutbound(..) => StepKind::TriggeredOutbound,
+                OrgCommand::SetConsent(..) => StepKind::Consent,
+                _ => StepKind::Setup,
             },
             Step::Command(_, Command::Agent { request, .. }) => match request {
-                AgentRequest::SetPresence { .. } => "agent presence",
-                AgentRequest::Accept { .. } => "agent accept",
-                AgentRequest::Decline { .. } => "agent decline",
-                AgentRequest::Send { .. } => "agent send",
-                AgentRequest::StartOutbound { .. } => "agent outbound",
-                AgentRequest::Transfer { .. } => "agent transfer",
-                AgentRequest::MarkInactive { .. } => "agent inactive",
-                AgentRequest::End { .. } => "agent end",
+                AgentRequest::SetPresence { .. } => StepKind::AgentPresence,
+                AgentRequest::Accept { .. } => StepKind::AgentAccept,
+                AgentRequest::Decline { .. } => StepKind::AgentDecline,
+                AgentRequest::Send { .. } => StepKind::AgentSend,
+                AgentRequest::StartOutbound { .. } => StepKind::AgentOutbound,
+                AgentRequest::Transfer { .. } => StepKind::AgentTransfer,
+                AgentRequest::MarkInactive { .. } => StepKind::AgentInactive,
+                AgentRequest::End { .. } => StepKind::AgentEnd,
             },
         }
     }
@@ -48,7 +106,7 @@ impl Step {
 /// How many steps of one kind a replay applied, and the time they took.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KindTime {
-    pub kind: &'static str,
+    pub kind: StepKind,
     pub steps: u64,
     pub time: Duration,
 }
@@ -125,6 +183,7 @@ fn apply(engine: &mut Engine, step: Step, events: &mut Vec<omnisim_protocol::Eve
 
 #[cfg(test)]
 mod tests {
+    use super::StepKind;
     use crate::scenario::Scenario;
     use std::time::Duration;
 
@@ -142,7 +201,7 @@ mod tests {
             recording.steps.len()
         );
         assert!(recording.engine != sim.engine, "the run changed the engine");
-        let kinds: Vec<&str> = recording.steps.iter().map(|s| s.kind()).collect();
+        let kinds: Vec<StepKind> = recording.steps.iter().map(|s| s.kind()).collect();
         assert!(recording.clone().replay() == sim.engine);
         let (engine, timed) = recording.replay_timed();
         assert!(engine == sim.engine);
@@ -150,15 +209,11 @@ mod tests {
         assert_eq!(total, kinds.len() as u64);
         for k in &timed {
             let n = kinds.iter().filter(|&&kind| kind == k.kind).count();
-            assert_eq!(k.steps, n as u64, "{}", k.kind);
+            assert_eq!(k.steps, n as u64, "{:?}", k.kind);
         }
-        for kind in [
-            "inbound text",
-            "inbound answer",
-            "agent accept",
-            "agent send",
-        ] {
-            assert!(timed.iter().any(|k| k.kind == kind), "no {kind} step");
+        use StepKind::*;
+        for kind in [InboundText, InboundAnswer, AgentAccept, AgentSend] {
+            assert!(timed.iter().any(|k| k.kind == kind), "no {kind:?} step");
         }
     }
 }
