@@ -45,7 +45,7 @@ pub struct PlanArgs {
     /// Which contacts the service level counts once some abandon.
     #[arg(long, value_enum, default_value = "answered-over-arrivals")]
     sl_definition: SlDefinition,
-    /// The highest acceptable occupancy (0..1).
+    /// The highest acceptable occupancy (0..1): of the chat slots with --concurrency.
     #[arg(long)]
     max_occupancy: Option<f64>,
     /// Share of paid time not spent on contacts (0..1): turns agents into a roster.
@@ -313,11 +313,7 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
                     r.simulated.service_level,
                     r.simulated.asa_all,
                     r.simulated.p_abandon,
-                    if k > 1 {
-                        r.simulated.slot_occupancy
-                    } else {
-                        r.simulated.agent_occupancy
-                    },
+                    *r.simulated.occupancy(),
                 ],
                 analytic: Some([
                     r.analytic.service_level,
@@ -557,11 +553,7 @@ fn table(s: &Sweep) -> String {
     );
     for r in &s.rows {
         let (sim, a) = (&r.simulated, &r.analytic);
-        let occ = if k > 1 {
-            &sim.slot_occupancy
-        } else {
-            &sim.agent_occupancy
-        };
+        let occ = sim.occupancy();
         let _ = writeln!(
             out,
             "{:>6}  {:>12} {:>7.1}  {:>12} {:>8}  {:>12} {:>7.2}  {:>12} {:>7.1}  {}",
@@ -591,13 +583,12 @@ fn table(s: &Sweep) -> String {
         .rows
         .iter()
         .find(|r| Some(r.agents) == s.recommended_agents);
-    if let Some(row) =
-        chosen.filter(|r| r.simulated.agent_occupancy.mean > intervals::HIGH_OCCUPANCY)
-    {
+    if let Some(row) = chosen.filter(|r| r.simulated.occupancy().mean > intervals::HIGH_OCCUPANCY) {
         let _ = writeln!(
             out,
-            "warning: occupancy {:.0}% is above 90%: little slack for peaks",
-            row.simulated.agent_occupancy.mean * 100.0
+            "warning: {} {:.0}% is above 90%: little slack for peaks",
+            if k > 1 { "slot occupancy" } else { "occupancy" },
+            row.simulated.occupancy().mean * 100.0
         );
     }
     out

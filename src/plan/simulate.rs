@@ -370,6 +370,20 @@ pub struct Estimates {
     pub events: u64,
 }
 
+impl Estimates {
+    /// The occupancy a plan is held to and shows: the agents' with one chat each, their chat
+    /// slots' when they hold several. An agent holding any of several chats is busy nearly all
+    /// the time however many slots stand empty, so a ceiling on that would never be met; the
+    /// slots are also what the analytic model and the interval planner count as servers.
+    pub fn occupancy(&self) -> &Estimate {
+        if self.concurrency.len() > 2 {
+            &self.slot_occupancy
+        } else {
+            &self.agent_occupancy
+        }
+    }
+}
+
 /// Runs `replications` independent replications (seeds drawn from `seed`), each measuring
 /// `customers` contacts after a warm-up of a tenth as many.
 pub fn replicate(model: &Model, customers: u64, replications: usize, seed: u64) -> Estimates {

@@ -6,7 +6,8 @@ use super::simulate::{self, Estimates, Model};
 use serde::Serialize;
 
 /// The service goal: a share answered within a threshold, and optionally a ceiling on
-/// occupancy; shrinkage turns agents on the phones into agents on the roster.
+/// occupancy (of the chat slots when agents hold several, [`Estimates::occupancy`]); shrinkage
+/// turns agents on the phones into agents on the roster.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Target {
     pub service_level: f64,
@@ -134,7 +135,7 @@ pub fn sweep(
         let meets_target = simulated.service_level.mean >= target.service_level
             && target
                 .max_occupancy
-                .is_none_or(|max| simulated.agent_occupancy.mean <= max);
+                .is_none_or(|max| simulated.occupancy().mean <= max);
         rows.push(Row {
             agents: n,
             analytic: analytic(&m, n)?,
@@ -157,4 +158,69 @@ pub fn sweep(
         recommended_agents,
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 120/h, solo AHT 600 s, three chats per agent at full speed: Erlang C with 3·N servers.
+    fn chats(speed: Vec<f64>) -> Model {
+        Model {
+            arrival_rate: 120.0 / 3600.0,
+            aht: 600.0,
+            agents: 0,
+            speed,
+            patience: None,
+            threshold: 30.0,
+            definition: ServiceLevelDefinition::AnsweredOverArrivals,
+        }
+    }
+
+    fn target(max_occupancy: Option<f64>) -> Target {
+        Target {
+            service_level: 0.8,
+            threshold_s: 30.0,
+            max_occupancy,
+            shrinkage: 0.0,
+        }
+    }
+
+    const EFFORT: Effort = Effort {
+        replications: 4,
+        customers: 20_000,
+        seed: 11,
+    };
+
+    #[test]
+    fn an_occupancy_ceiling_applies_to_the_chat_slots_when_agents_hold_several() {
+        let model = chats(vec![1.0, 2.0, 3.0]);
+        let plan = sweep(&model, 8..=10, target(Some(0.85)), EFFORT).expect("a sweep");
+        // Nine agents answer 93 % within 30 s with three quarters of their slots busy, while
+        // each of them holds some chat nearly all the time.
+        let nine = &plan.rows[1];
+        assert!(nine.simulated.agent_occupancy.mean > 0.95, "{nine:?}");
+        assert!(nine.simulated.occupancy().mean < 0.8, "{nine:?}");
+        assert_eq!(plan.recommended_agents, Some(9));
+
+        let tight = sweep(&model, 8..=10, target(Some(0.7)), EFFORT).expect("a sweep");
+        assert_eq!(tight.recommended_agents, Some(10));
+    }
+
+    #[test]
+    fn with_one_chat_each_the_ceiling_is_on_the_agents() {
+        let model = Model {
+            arrival_rate: 200.0 / 3600.0,
+            aht: 180.0,
+            ..chats(vec![1.0])
+        };
+        let plan = sweep(&model, 13..=15, target(Some(0.74)), EFFORT).expect("a sweep");
+        let thirteen = &plan.rows[0];
+        assert_eq!(
+            thirteen.simulated.occupancy(),
+            &thirteen.simulated.agent_occupancy
+        );
+        // 10 Erlangs: 13 agents are 77 % busy, 14 are 71 %.
+        assert_eq!(plan.recommended_agents, Some(14));
+    }
 }
