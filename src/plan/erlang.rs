@@ -180,11 +180,12 @@ pub fn erlang_a(
         .map(|w| w / z)
         .collect();
     let p_wait = arrive_at.iter().sum::<f64>();
-    let mean_queue: f64 = queue
+    // Folded from +0: an empty sum of floats is -0, which a lightly loaded queue (no waiting
+    // state worth counting) would carry into its ASA and abandonment as "-0.0".
+    let mean_queue = queue
         .iter()
         .enumerate()
-        .map(|(i, w)| (i + 1) as f64 * w / z)
-        .sum();
+        .fold(0.0, |sum, (i, w)| sum + (i + 1) as f64 * w / z);
     let p_abandon = (theta * mean_queue / lambda).clamp(0.0, 1.0);
     // From place j the front advances at Nμ + jθ (service or abandonment ahead); the caller's
     // own patience runs alongside, so it reaches an agent with probability Π r/(r + θ).
@@ -274,6 +275,20 @@ mod tests {
             aht: 180.0,
             agents,
             threshold: 20.0,
+        }
+    }
+
+    #[test]
+    fn a_lightly_loaded_queue_reports_plain_zeros() {
+        // 10 Erlangs on 48 agents: nobody waits for any state worth counting.
+        let a = erlang_a(
+            &ten_erlangs(48),
+            300.0,
+            ServiceLevelDefinition::AnsweredOverArrivals,
+        )
+        .unwrap();
+        for (name, v) in [("P(abandon)", a.p_abandon), ("ASA", a.asa_all)] {
+            assert!(v == 0.0 && v.is_sign_positive(), "{name} {v:?}");
         }
     }
 
