@@ -25,8 +25,9 @@ pub struct PlanArgs {
     /// Mean handle time of one contact worked alone, in seconds (quick form).
     #[arg(long, required_unless_present = "scenario")]
     aht: Option<f64>,
-    /// Agent counts to try, e.g. 10..20 (inclusive) or 14. Default: 1..50, or for a scenario
-    /// half to one and a half times its group's size.
+    /// Agent counts to try, e.g. 10..20 (inclusive) or 14. Default: from a little under the
+    /// offered load to a few past what Erlang recommends, or for a scenario half to one and a
+    /// half times its group's size.
     #[arg(long)]
     agents: Option<String>,
     /// The target: share answered within a threshold, e.g. 0.8@20s (quick form).
@@ -219,7 +220,6 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
 /// The quick form: one queue, Erlang beside simulation.
 fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
     let (sl, threshold) = parse_target(&args.target_sl)?;
-    let agents = parse_agents(args.agents.as_deref().unwrap_or("1..50"))?;
     let (Some(rate), Some(aht)) = (args.arrival_rate, args.aht) else {
         bail!("give a scenario, or --arrival-rate and --aht");
     };
@@ -239,7 +239,8 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
     let model = Model {
         arrival_rate: rate / 3600.0,
         aht,
-        agents: *agents.start(),
+        // Each row of the sweep sets its own.
+        agents: 1,
         speed,
         patience: args.patience,
         threshold,
@@ -255,6 +256,10 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
         replications: args.replications,
         customers: args.customers,
         seed: args.seed,
+    };
+    let agents = match &args.agents {
+        Some(a) => parse_agents(a)?,
+        None => sweep::default_agents(&model, &target).context("planning")?,
     };
     let result = sweep::sweep(&model, agents, target, effort).context("planning")?;
     let tables = if args.interval_rates.is_empty() {

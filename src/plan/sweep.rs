@@ -118,6 +118,40 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
     })
 }
 
+/// The agent counts a sweep tries when the planner names none: from a little under the offered
+/// load (in agents, each working its fullest speed's worth of contacts at once) to a few past
+/// the smallest count the analytic model says meets `target`. The table then shows where the
+/// queue saturates, where the target is met, and some slack, whatever the size of the queue.
+/// With a speed curve below full speed the analytic model is the pessimistic rule of thumb, so
+/// the range reaches past what the simulation will recommend.
+pub fn default_agents(
+    model: &Model,
+    target: &Target,
+) -> Result<std::ops::RangeInclusive<u32>, ErlangError> {
+    let per_agent = model.speed.last().copied().unwrap_or(1.0);
+    let load = model.arrival_rate * model.aht / per_agent;
+    // Without abandonment a queue at or over its load only grows: two such rows show where
+    // that starts. With it, a queue under its load settles, and its figures are worth a row.
+    let low = match model.patience {
+        None => (load.ceil() as u32).saturating_sub(2),
+        Some(_) => (load * 0.8).floor() as u32,
+    }
+    .max(1);
+    // Far above the load every goal that can be met is; a goal that cannot (a service level of
+    // 1) stops there.
+    let limit = low.saturating_mul(4).saturating_add(100);
+    let mut n = low;
+    while n < limit {
+        let a = analytic(model, n)?;
+        let occupancy_ok = target.max_occupancy.is_none_or(|m| a.occupancy <= m);
+        if a.service_level >= target.service_level && occupancy_ok {
+            break;
+        }
+        n += 1;
+    }
+    Ok(low..=n + (n / 10).max(3))
+}
+
 /// Sweeps `agents` (inclusive range) for `model`.
 pub fn sweep(
     model: &Model,
@@ -205,6 +239,55 @@ mod tests {
 
         let tight = sweep(&model, 8..=10, target(Some(0.7)), EFFORT).expect("a sweep");
         assert_eq!(tight.recommended_agents, Some(10));
+    }
+
+    #[test]
+    fn the_default_range_runs_from_under_the_load_past_the_recommendation() {
+        // 10 Erlangs, 80 % in 20 s: Erlang C says 13 agents.
+        let small = Model {
+            arrival_rate: 200.0 / 3600.0,
+            aht: 180.0,
+            ..chats(vec![1.0])
+        };
+        assert_eq!(default_agents(&small, &target(None)), Ok(8..=16));
+        let impatient = Model {
+            patience: Some(300.0),
+            ..small.clone()
+        };
+        assert_eq!(default_agents(&impatient, &target(None)), Ok(8..=15));
+        // 100 Erlangs: the old fixed 1..50 never reached a stable queue.
+        let large = Model {
+            arrival_rate: 2000.0 / 3600.0,
+            ..small.clone()
+        };
+        let range = default_agents(&large, &target(None)).expect("a range");
+        assert_eq!(*range.start(), 98);
+        let plan = sweep(&large, range.clone(), target(None), EFFORT).expect("a sweep");
+        let recommended = plan.recommended_agents.expect("a recommendation");
+        assert!(
+            recommended > 100 && recommended + 3 <= *range.end(),
+            "{range:?} {recommended}"
+        );
+        // Three chats each at full speed: a third as many agents.
+        let chatting = Model {
+            arrival_rate: 120.0 / 3600.0,
+            aht: 600.0,
+            ..chats(vec![1.0, 2.0, 3.0])
+        };
+        let range = default_agents(&chatting, &target(Some(0.85))).expect("a range");
+        assert_eq!(*range.start(), 5);
+        assert!(range.contains(&9) && range.contains(&12), "{range:?}");
+        let slower = Model {
+            patience: Some(300.0),
+            ..chats(vec![1.0, 1.7, 2.2])
+        };
+        let range = default_agents(&slower, &target(None)).expect("a range");
+        // 20 Erlangs at 2.2 chats' worth each: 9.1 agents' load. The rule of thumb that sets
+        // the end asks more than the simulation recommends.
+        assert_eq!(*range.start(), 7);
+        let plan = sweep(&slower, range.clone(), target(None), EFFORT).expect("a sweep");
+        let recommended = plan.recommended_agents.expect("a recommendation");
+        assert!(recommended + 3 <= *range.end(), "{range:?} {recommended}");
     }
 
     #[test]
