@@ -1,7 +1,7 @@
 //! `omnisim plan SCENARIO`: a scenario's agent group sized in virtual time, Erlang beside it
 //! where the model fits, and the interval table of the day when arrivals come in intervals.
 
-use omnisim::plan::scenario_sweep;
+use omnisim::plan::scenario_sweep::{self, Sizes};
 use omnisim::scenario::Scenario;
 
 const STEADY: &str = r#"
@@ -44,7 +44,7 @@ shrinkage = 0.25
 fn more_agents_answer_more_and_erlang_a_stands_beside_the_simulation() {
     let scenario = Scenario::parse(STEADY, "steady.toml").unwrap();
     // 600/h at 20 s is 3.3 Erlangs.
-    let plan = scenario_sweep::plan(&scenario, 3..=6, 3, 1).unwrap();
+    let plan = scenario_sweep::plan(&scenario, Sizes::Exactly(3..=6), 3, 1).unwrap();
     assert!(plan.analytic_fits);
     assert_eq!(plan.rows.len(), 4);
     let sl: Vec<f64> = plan.rows.iter().map(|r| r.service_level.mean).collect();
@@ -74,13 +74,33 @@ fn more_agents_answer_more_and_erlang_a_stands_beside_the_simulation() {
 }
 
 #[test]
+fn a_range_left_to_the_plan_grows_until_it_holds_the_smallest_size_that_meets_the_goal() {
+    let scenario = Scenario::parse(STEADY, "steady.toml").unwrap();
+    // 3.3 Erlangs: 9 and 10 agents both meet 80 %, so the plan looks below 9 until a size fails.
+    let down = scenario_sweep::plan(&scenario, Sizes::Around(9..=10), 2, 1).unwrap();
+    let sizes: Vec<u32> = down.rows.iter().map(|r| r.agents).collect();
+    let n = down.recommended_agents.expect("a size that meets the goal");
+    assert!(n < 9 && sizes[0] == n - 1, "{sizes:?}");
+    assert!(!down.rows[0].meets_target);
+    assert!(sizes.windows(2).all(|w| w[1] == w[0] + 1), "{sizes:?}");
+    // Exactly the same sizes, named: the plan keeps to them and its smallest meets the goal.
+    let exactly = scenario_sweep::plan(&scenario, Sizes::Exactly(9..=10), 2, 1).unwrap();
+    assert_eq!(exactly.rows.len(), 2);
+    assert_eq!(exactly.recommended_agents, Some(9));
+    // 2 and 3 agents fall short: the plan looks above 3 until a size meets the goal.
+    let up = scenario_sweep::plan(&scenario, Sizes::Around(2..=3), 2, 1).unwrap();
+    assert_eq!(up.recommended_agents, up.rows.last().map(|r| r.agents));
+    assert_eq!(Some(n), up.recommended_agents);
+}
+
+#[test]
 fn a_day_in_intervals_gets_a_staffing_table_per_load_what_if() {
     let text = STEADY.replace(
         "rate = \"600/h\"",
         "intervals = [{ length = \"10m\", rate = \"300/h\" }, { length = \"10m\", rate = \"900/h\" }]",
     );
     let scenario = Scenario::parse(&text, "day.toml").unwrap();
-    let plan = scenario_sweep::plan(&scenario, 4..=5, 2, 1).unwrap();
+    let plan = scenario_sweep::plan(&scenario, Sizes::Exactly(4..=5), 2, 1).unwrap();
     assert!(
         !plan.analytic_fits,
         "a whole-run Erlang figure would average the peak away"

@@ -6,7 +6,7 @@
 use anyhow::{Context, bail};
 use omnisim::plan::erlang::ServiceLevelDefinition;
 use omnisim::plan::intervals::{self, Goal, Table};
-use omnisim::plan::scenario_sweep::{self, ScenarioPlan};
+use omnisim::plan::scenario_sweep::{self, ScenarioPlan, Sizes};
 use omnisim::plan::simulate::Model;
 use omnisim::plan::sweep::{self, Effort, Sweep, Target};
 use omnisim::report::plan_html::{self, PlanPage, Point};
@@ -161,11 +161,11 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
         .group_index(&scenario.agents)
         .context("the scenario has no agent group to size")?;
     let count = scenario.agents[group].count;
-    let agents = match &args.agents {
-        Some(a) => parse_agents(a)?,
-        None => (count / 2).max(1)..=(count + count / 2).max(2),
+    let sizes = match &args.agents {
+        Some(a) => Sizes::Exactly(parse_agents(a)?),
+        None => Sizes::Around((count / 2).max(1)..=(count + count / 2).max(2)),
     };
-    let plan = scenario_sweep::plan(&scenario, agents, args.replications, args.seed)
+    let plan = scenario_sweep::plan(&scenario, sizes, args.replications, args.seed)
         .with_context(|| format!("planning {}", path.display()))?;
     let text = scenario_table(&plan);
     let page = PlanPage {

@@ -58,10 +58,84 @@ pub struct ScenarioPlan {
     pub intervals: Vec<Table>,
 }
 
-/// Sweeps the plan group's size over `agents`, `replications` virtual runs each.
+/// Which sizes of the group a plan tries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sizes {
+    /// Exactly these: the planner named them.
+    Exactly(std::ops::RangeInclusive<u32>),
+    /// These first; then fewer while the fewest tried still meets the goal, and more (up to
+    /// twice the most) while none does, so that the recommendation is the smallest size that
+    /// meets it rather than the edge of a guess.
+    Around(std::ops::RangeInclusive<u32>),
+}
+
+/// What a plan measures the same way at every size.
+struct Sweeper<'a> {
+    scenario: &'a Scenario,
+    group: usize,
+    capacity: u32,
+    others: u32,
+    steady: bool,
+    goal: Goal,
+    replications: usize,
+    seed: u64,
+    /// Per run, the share of arrivals that asked for an agent.
+    offered_share: Vec<f64>,
+}
+
+impl Sweeper<'_> {
+    /// The group at `n` agents, `replications` virtual runs.
+    fn row(&mut self, n: u32) -> Result<ScenarioRow, PlanError> {
+        let mut s = self.scenario.clone();
+        s.agents[self.group].count = n;
+        let runs = super::replicate::summaries(&s, self.replications, self.seed)?;
+        let of = |f: &dyn Fn(&crate::measure::Summary) -> Option<f64>| {
+            Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
+        };
+        let service_level = of(&|s| s.service_level.value);
+        let asa_s = of(&|s| s.latency_ms.get("speed_to_answer").map(|l| l.mean / 1000.0));
+        let abandon_rate = of(&|s| s.abandon_rate);
+        let occupancy = of(&|s| s.occupancy);
+        let handle_s = of(&|s| s.latency_ms.get("handle").map(|l| l.mean / 1000.0));
+        let per_hour = of(&|s| Some(s.routing.handed_off as f64 / s.duration_s * 3600.0));
+        self.offered_share.extend(
+            runs.iter()
+                .map(|s| s.routing.handed_off as f64 / s.arrivals.started.max(1) as f64),
+        );
+        let goal = &self.goal;
+        let analytic = (self.steady && handle_s.mean.is_finite() && per_hour.mean > 0.0)
+            .then(|| {
+                let model = super::simulate::Model {
+                    arrival_rate: per_hour.mean / 3600.0,
+                    aht: handle_s.mean,
+                    agents: n,
+                    speed: vec![1.0],
+                    patience: goal.patience_s,
+                    threshold: goal.threshold_s,
+                    definition: goal.definition,
+                };
+                sweep::analytic(&model, n * self.capacity + self.others)
+            })
+            .transpose()?;
+        let meets_target = service_level.mean >= goal.service_level
+            && goal.max_occupancy.is_none_or(|m| occupancy.mean <= m);
+        Ok(ScenarioRow {
+            agents: n,
+            service_level,
+            asa_s,
+            abandon_rate,
+            occupancy,
+            handle_s,
+            analytic,
+            meets_target,
+        })
+    }
+}
+
+/// Sweeps the plan group's size over `sizes`, `replications` virtual runs each.
 pub fn plan(
     scenario: &Scenario,
-    agents: std::ops::RangeInclusive<u32>,
+    sizes: Sizes,
     replications: usize,
     seed: u64,
 ) -> Result<ScenarioPlan, PlanError> {
@@ -100,52 +174,39 @@ pub fn plan(
     // Over a whole run Erlang needs a steady arrival rate; ramps and intervals get their
     // figures per interval instead.
     let steady = fits && scenario.arrivals.rate.is_some();
-    let mut rows = Vec::new();
-    let mut offered_share = Vec::new();
-    for n in agents {
-        let mut s = scenario.clone();
-        s.agents[group].count = n;
-        let runs = super::replicate::summaries(&s, replications, seed)?;
-        let of = |f: &dyn Fn(&crate::measure::Summary) -> Option<f64>| {
-            Estimate::of(&runs.iter().filter_map(f).collect::<Vec<_>>())
-        };
-        let service_level = of(&|s| s.service_level.value);
-        let asa_s = of(&|s| s.latency_ms.get("speed_to_answer").map(|l| l.mean / 1000.0));
-        let abandon_rate = of(&|s| s.abandon_rate);
-        let occupancy = of(&|s| s.occupancy);
-        let handle_s = of(&|s| s.latency_ms.get("handle").map(|l| l.mean / 1000.0));
-        let per_hour = of(&|s| Some(s.routing.handed_off as f64 / s.duration_s * 3600.0));
-        offered_share.extend(
-            runs.iter()
-                .map(|s| s.routing.handed_off as f64 / s.arrivals.started.max(1) as f64),
-        );
-        let analytic = (steady && handle_s.mean.is_finite() && per_hour.mean > 0.0)
-            .then(|| {
-                let model = super::simulate::Model {
-                    arrival_rate: per_hour.mean / 3600.0,
-                    aht: handle_s.mean,
-                    agents: n,
-                    speed: vec![1.0],
-                    patience: patience_s,
-                    threshold: goal.threshold_s,
-                    definition: goal.definition,
-                };
-                sweep::analytic(&model, n * capacity + others)
-            })
-            .transpose()?;
-        let meets_target = service_level.mean >= goal.service_level
-            && goal.max_occupancy.is_none_or(|m| occupancy.mean <= m);
-        rows.push(ScenarioRow {
-            agents: n,
-            service_level,
-            asa_s,
-            abandon_rate,
-            occupancy,
-            handle_s,
-            analytic,
-            meets_target,
-        });
+    let mut sweeper = Sweeper {
+        scenario,
+        group,
+        capacity,
+        others,
+        steady,
+        goal,
+        replications,
+        seed,
+        offered_share: Vec::new(),
+    };
+    let (first, grow) = match sizes {
+        Sizes::Exactly(r) => (r, false),
+        Sizes::Around(r) => (r, true),
+    };
+    let mut rows = first
+        .clone()
+        .map(|n| sweeper.row(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    if grow {
+        while let Some(fewest) = rows.first().filter(|r| r.meets_target && r.agents > 1) {
+            let n = fewest.agents - 1;
+            rows.insert(0, sweeper.row(n)?);
+        }
+        let most = first.end().saturating_mul(2);
+        while !rows.iter().any(|r| r.meets_target) {
+            let Some(n) = rows.last().map(|r| r.agents + 1).filter(|&n| n <= most) else {
+                break;
+            };
+            rows.push(sweeper.row(n)?);
+        }
     }
+    let offered_share = sweeper.offered_share;
     let recommended_agents = rows.iter().find(|r| r.meets_target).map(|r| r.agents);
     // The day's intervals, staffed with the handle time measured at the recommended size (or
     // the largest tried) and the share of arrivals that reach an agent.
