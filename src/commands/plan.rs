@@ -388,12 +388,15 @@ fn recommendation(
 ) -> String {
     match (agents, roster) {
         (Some(n), Some(r)) => format!(
-            "recommended: {n} agents on contacts; {r} on the roster at {:.0}% shrinkage{}",
+            "recommended: {n} agent{} on contacts; {r} on the roster at {:.0}% shrinkage{}",
+            if n == 1 { "" } else { "s" },
             shrinkage * 100.0,
-            if Some(n) == smallest {
-                " (the smallest count tried: fewer may do; try a lower --agents range)"
-            } else {
-                ""
+            match smallest {
+                Some(1) if n == 1 => " (as few as there can be)",
+                Some(s) if s == n => {
+                    " (the smallest count tried: fewer may do; try a lower --agents range)"
+                }
+                _ => "",
             }
         ),
         _ => "no agent count in the range meets the target".to_owned(),
@@ -602,6 +605,24 @@ fn table(s: &Sweep) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_recommendation_says_when_fewer_agents_were_not_tried() {
+        let text = |n, smallest| recommendation(Some(n), Some(n + 1), 0.2, Some(smallest));
+        assert_eq!(
+            text(13, 10),
+            "recommended: 13 agents on contacts; 14 on the roster at 20% shrinkage"
+        );
+        assert!(text(10, 10).ends_with("try a lower --agents range)"));
+        assert_eq!(
+            text(1, 1),
+            "recommended: 1 agent on contacts; 2 on the roster at 20% shrinkage (as few as there can be)"
+        );
+        assert_eq!(
+            recommendation(None, None, 0.0, Some(3)),
+            "no agent count in the range meets the target"
+        );
+    }
 
     #[test]
     fn targets_and_ranges_parse_and_bad_ones_say_what_to_write() {
