@@ -166,13 +166,19 @@ pub fn sweep(
             ..model.clone()
         };
         let simulated = simulate::replicate(&m, effort.customers, effort.replications, effort.seed);
-        let meets_target = simulated.service_level.mean >= target.service_level
+        let analytic = analytic(&m, n)?;
+        // Without abandonment a queue at or over its load grows for as long as it runs: what a
+        // finite run measured there staffs nothing. (Erlang's saturation is exact here, even as
+        // the rule of thumb: no agent works faster than its fullest speed.)
+        let stable = analytic.asa_s.is_some();
+        let meets_target = stable
+            && simulated.service_level.mean >= target.service_level
             && target
                 .max_occupancy
                 .is_none_or(|max| simulated.occupancy().mean <= max);
         rows.push(Row {
             agents: n,
-            analytic: analytic(&m, n)?,
+            analytic,
             simulated,
             meets_target,
         });
@@ -288,6 +294,24 @@ mod tests {
         let plan = sweep(&slower, range.clone(), target(None), EFFORT).expect("a sweep");
         let recommended = plan.recommended_agents.expect("a recommendation");
         assert!(recommended + 3 <= *range.end(), "{range:?} {recommended}");
+    }
+
+    #[test]
+    fn a_saturated_queue_meets_no_target() {
+        // 5 Erlangs on 5 agents without abandonment: a finite run still answers a few in time.
+        let model = Model {
+            arrival_rate: 100.0 / 3600.0,
+            aht: 180.0,
+            ..chats(vec![1.0])
+        };
+        let low = Target {
+            service_level: 0.01,
+            ..target(None)
+        };
+        let plan = sweep(&model, 5..=6, low, EFFORT).expect("a sweep");
+        assert!(plan.rows[0].simulated.service_level.mean > 0.01, "{plan:?}");
+        assert!(!plan.rows[0].meets_target);
+        assert_eq!(plan.recommended_agents, Some(6));
     }
 
     #[test]
