@@ -204,7 +204,7 @@ pub fn sweep(
 mod tests {
     use super::*;
 
-    /// 120/h, solo AHT 600 s, three chats per agent at full speed: Erlang C with 3·N servers.
+    /// 120/h, solo AHT 600 s, 30 s threshold; agents hold as many chats as `speed` has.
     fn chats(speed: Vec<f64>) -> Model {
         Model {
             arrival_rate: 120.0 / 3600.0,
@@ -214,6 +214,15 @@ mod tests {
             patience: None,
             threshold: 30.0,
             definition: ServiceLevelDefinition::AnsweredOverArrivals,
+        }
+    }
+
+    /// `per_hour` contacts of 180 s, one at a time.
+    fn calls(per_hour: f64) -> Model {
+        Model {
+            arrival_rate: per_hour / 3600.0,
+            aht: 180.0,
+            ..chats(vec![1.0])
         }
     }
 
@@ -249,12 +258,8 @@ mod tests {
 
     #[test]
     fn the_default_range_runs_from_under_the_load_past_the_recommendation() {
-        // 10 Erlangs, 80 % in 20 s: Erlang C says 13 agents.
-        let small = Model {
-            arrival_rate: 200.0 / 3600.0,
-            aht: 180.0,
-            ..chats(vec![1.0])
-        };
+        // 10 Erlangs, 80 % in 30 s: Erlang C says 13 agents.
+        let small = calls(200.0);
         assert_eq!(default_agents(&small, &target(None)), Ok(8..=16));
         let impatient = Model {
             patience: Some(300.0),
@@ -262,10 +267,7 @@ mod tests {
         };
         assert_eq!(default_agents(&impatient, &target(None)), Ok(8..=15));
         // 100 Erlangs: the old fixed 1..50 never reached a stable queue.
-        let large = Model {
-            arrival_rate: 2000.0 / 3600.0,
-            ..small.clone()
-        };
+        let large = calls(2000.0);
         let range = default_agents(&large, &target(None)).expect("a range");
         assert_eq!(*range.start(), 98);
         let plan = sweep(&large, range.clone(), target(None), EFFORT).expect("a sweep");
@@ -275,11 +277,7 @@ mod tests {
             "{range:?} {recommended}"
         );
         // Three chats each at full speed: a third as many agents.
-        let chatting = Model {
-            arrival_rate: 120.0 / 3600.0,
-            aht: 600.0,
-            ..chats(vec![1.0, 2.0, 3.0])
-        };
+        let chatting = chats(vec![1.0, 2.0, 3.0]);
         let range = default_agents(&chatting, &target(Some(0.85))).expect("a range");
         assert_eq!(*range.start(), 5);
         assert!(range.contains(&9) && range.contains(&12), "{range:?}");
@@ -299,11 +297,7 @@ mod tests {
     #[test]
     fn a_saturated_queue_meets_no_target() {
         // 5 Erlangs on 5 agents without abandonment: a finite run still answers a few in time.
-        let model = Model {
-            arrival_rate: 100.0 / 3600.0,
-            aht: 180.0,
-            ..chats(vec![1.0])
-        };
+        let model = calls(100.0);
         let low = Target {
             service_level: 0.01,
             ..target(None)
@@ -316,11 +310,7 @@ mod tests {
 
     #[test]
     fn with_one_chat_each_the_ceiling_is_on_the_agents() {
-        let model = Model {
-            arrival_rate: 200.0 / 3600.0,
-            aht: 180.0,
-            ..chats(vec![1.0])
-        };
+        let model = calls(200.0);
         let plan = sweep(&model, 13..=15, target(Some(0.74)), EFFORT).expect("a sweep");
         let thirteen = &plan.rows[0];
         assert_eq!(
