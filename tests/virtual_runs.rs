@@ -169,3 +169,29 @@ fn concurrency_curves_are_checked_against_the_capacity() {
         bad("[2, 3]")
     );
 }
+
+#[test]
+fn a_run_longer_than_its_interval_profile_repeats_the_profile() {
+    // A quiet hour and a busy hour, run for four hours: two quiet and two busy hours.
+    let text = MMN
+        .replace(
+            "rate = \"2000/h\"",
+            "intervals = [{ length = \"1h\", rate = \"200/h\" }, { length = \"1h\", rate = \"1800/h\" }]",
+        )
+        .replace("duration = \"20000s\"", "duration = \"2h\"");
+    let scenario = Scenario::parse(&text, "profile.toml").unwrap();
+    let four_hours = std::time::Duration::from_secs(4 * 3600);
+    let s = virtual_time::run(scenario, None, Some(four_hours))
+        .unwrap()
+        .summary;
+    // 2 × 200 + 2 × 1800 = 4000 expected; a profile held at its last rate would give 5600.
+    let started = s.sessions.started as f64;
+    assert!((started - 4000.0).abs() < 4.0 * 4000f64.sqrt(), "{started}");
+    // Each hour of the profile reports both of its repetitions.
+    let by = &s.by_interval;
+    assert_eq!(by.len(), 2, "{by:?}");
+    let (quiet, busy) = (by[0].offered as f64, by[1].offered as f64);
+    assert!((quiet - 400.0).abs() < 4.0 * 20.0, "{by:?}");
+    assert!((busy - 3600.0).abs() < 4.0 * 60.0, "{by:?}");
+    assert_eq!(by[0].offered + by[1].offered, s.sessions.started);
+}

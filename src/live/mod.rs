@@ -180,7 +180,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     {
         let mut shared = ctx.shared();
         shared.origin = Some(origin);
-        shared.recorder.periods = ctx.scenario.arrivals.periods();
+        shared.recorder.periods = ctx.scenario.arrivals.periods(duration);
     }
     for tx in origins {
         let _ = tx.send(origin);

@@ -18,9 +18,23 @@ struct Counts {
 /// Outcomes per arrival interval, while a run goes.
 #[derive(Clone, Debug, Default)]
 pub struct Periods {
-    /// Where each interval ends, from the run's origin.
+    /// Where each interval ends, from the start of the profile.
     ends: Vec<Duration>,
     counts: Vec<Counts>,
+    /// How long arrivals last: contacts that ask later (in the drain) belong to the interval
+    /// the arrivals ended in.
+    run: Duration,
+}
+
+/// `t` into a profile of length `cycle` that starts over at its end (`t` itself for an empty
+/// profile).
+pub fn fold(t: Duration, cycle: Duration) -> Duration {
+    if cycle.is_zero() {
+        return t;
+    }
+    let within = t.as_nanos() % cycle.as_nanos();
+    // Below the cycle, which is a Duration, so it fits.
+    Duration::from_nanos(within as u64)
 }
 
 /// One interval's outcomes, as the summary reports them.
@@ -43,8 +57,11 @@ pub struct IntervalOutcome {
 }
 
 impl Periods {
-    /// Intervals of these lengths, one after the other from the origin; none counts nothing.
-    pub fn new(lengths: impl IntoIterator<Item = Duration>) -> Periods {
+    /// Intervals of these lengths, one after the other from the origin and over again when
+    /// arrivals last longer (`run`); none counts nothing. A contact counts in the interval of
+    /// the profile it asked in, whichever repetition: a week on a day's profile reports each
+    /// half hour of the day over the seven days.
+    pub fn new(lengths: impl IntoIterator<Item = Duration>, run: Duration) -> Periods {
         let ends: Vec<Duration> = lengths
             .into_iter()
             .scan(Duration::ZERO, |end, length| {
@@ -55,14 +72,21 @@ impl Periods {
         Periods {
             counts: vec![Counts::default(); ends.len()],
             ends,
+            run,
         }
     }
 
-    /// The interval a contact that asked at `at` counts in; after the last, the last (the drain
-    /// belongs to the day's end).
+    /// The interval a contact that asked at `at` counts in; in the drain, the one arrivals
+    /// ended in (the drain belongs to the day's end).
     fn at(&mut self, at: Duration) -> Option<&mut Counts> {
-        let i = self.ends.partition_point(|end| *end <= at);
-        let last = self.counts.len().checked_sub(1)?;
+        let cycle = *self.ends.last()?;
+        let at = if at >= self.run {
+            self.run.saturating_sub(Duration::from_nanos(1))
+        } else {
+            at
+        };
+        let i = self.ends.partition_point(|end| *end <= fold(at, cycle));
+        let last = self.counts.len() - 1;
         self.counts.get_mut(i.min(last))
     }
 
@@ -123,7 +147,7 @@ mod tests {
 
     #[test]
     fn contacts_count_in_the_interval_they_asked_in() {
-        let mut p = Periods::new([mins(30), mins(30)]);
+        let mut p = Periods::new([mins(30), mins(30)], mins(60));
         p.offered(mins(0));
         p.answered(mins(0), Duration::from_secs(10), true);
         p.offered(mins(29));
@@ -147,8 +171,41 @@ mod tests {
     }
 
     #[test]
+    fn a_run_longer_than_its_profile_counts_every_repetition_in_the_profiles_intervals() {
+        // Three hours on a one-hour profile of two half hours.
+        let mut p = Periods::new([mins(30), mins(30)], mins(180));
+        for at in [mins(10), mins(70), mins(130)] {
+            p.offered(at);
+            p.answered(at, Duration::from_secs(5), true);
+        }
+        p.offered(mins(95));
+        p.abandoned(mins(95));
+        // The drain after three hours belongs to the last half hour.
+        p.offered(mins(185));
+        p.abandoned(mins(185));
+        let o = p.outcomes();
+        assert_eq!(o.len(), 2);
+        assert_eq!((o[0].offered, o[0].answered, o[0].abandoned), (3, 3, 0));
+        assert_eq!((o[1].offered, o[1].answered, o[1].abandoned), (2, 0, 2));
+        // Arrivals that stop mid-profile (20 minutes into its second hour): the drain belongs
+        // to the half hour they stopped in.
+        let mut p = Periods::new([mins(30), mins(30)], mins(80));
+        p.offered(mins(120));
+        let o = p.outcomes();
+        assert_eq!((o[0].offered, o[1].offered), (1, 0));
+    }
+
+    #[test]
+    fn folding_starts_the_profile_over() {
+        assert_eq!(fold(mins(75), mins(60)), mins(15));
+        assert_eq!(fold(mins(60), mins(60)), Duration::ZERO);
+        assert_eq!(fold(mins(59), mins(60)), mins(59));
+        assert_eq!(fold(mins(5), Duration::ZERO), mins(5));
+    }
+
+    #[test]
     fn a_run_without_intervals_reports_none() {
-        let mut p = Periods::new([]);
+        let mut p = Periods::new([], mins(60));
         p.offered(mins(3));
         p.answered(mins(3), mins(1), true);
         assert!(p.outcomes().is_empty());

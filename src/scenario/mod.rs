@@ -257,7 +257,8 @@ pub struct Arrivals {
     pub rate: Option<Rate>,
     /// A linear ramp over the whole duration.
     pub ramp: Option<Ramp>,
-    /// Successive intervals, each with its own rate (e.g. a day in 15-minute intervals).
+    /// Successive intervals, each with its own rate (e.g. a day in 15-minute intervals),
+    /// starting over when the run is longer than they are (a day's profile run for a week).
     #[serde(default)]
     pub intervals: Vec<Interval>,
     /// An arrival that cannot start within this time of its schedule is dropped and counted.
@@ -383,9 +384,10 @@ pub enum EntryRef {
 }
 
 impl Arrivals {
-    /// Outcome counters for the intervals (none without intervals).
-    pub fn periods(&self) -> crate::measure::periods::Periods {
-        crate::measure::periods::Periods::new(self.intervals.iter().map(|i| i.length.0))
+    /// Outcome counters for the intervals (none without intervals) of a run whose arrivals
+    /// last `run`.
+    pub fn periods(&self, run: Duration) -> crate::measure::periods::Periods {
+        crate::measure::periods::Periods::new(self.intervals.iter().map(|i| i.length.0), run)
     }
 
     /// The arrival rate per second at `t` into a run of length `total`.
@@ -397,6 +399,8 @@ impl Arrivals {
             let f = (t.as_secs_f64() / total.as_secs_f64().max(1e-9)).min(1.0);
             return ramp.from.0 + (ramp.to.0 - ramp.from.0) * f;
         }
+        let cycle: Duration = self.intervals.iter().map(|i| i.length.0).sum();
+        let t = crate::measure::periods::fold(t, cycle);
         let mut end = Duration::ZERO;
         for i in &self.intervals {
             end += i.length.0;

@@ -396,7 +396,7 @@ fn simulate(
         scenario,
     };
     sim.recorder.counts.arrivals_scheduled = sim.arrivals.len() as u64;
-    sim.recorder.periods = sim.scenario.arrivals.periods();
+    sim.recorder.periods = sim.scenario.arrivals.periods(duration);
     sim.start_agents();
     sim.deliver();
     if !sim.arrivals.is_empty() {
