@@ -85,4 +85,14 @@ fn bad_input_names_the_field() {
         Some(("capacity = 1", "capacity = 1\ninactive_probability = 1.5")),
     );
     assert!(e.contains("agents[0].inactive_probability"), "{e}");
+    let e = error("", Some(("duration = \"10s\"", "duration = \"0s\"")));
+    assert!(e.contains("duration") && e.contains("some time"), "{e}");
+    let e = error(
+        "",
+        Some((
+            "rate = \"1/s\"",
+            "intervals = [{ length = \"5s\", rate = \"1/s\" }, { length = \"0s\", rate = \"2/s\" }]",
+        )),
+    );
+    assert!(e.contains("arrivals.intervals[1].length"), "{e}");
 }

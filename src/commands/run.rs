@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Exit codes of `omnisim run` (docs/scenarios.md); 99 also when `--strict` and the history
 /// checker found violations. A harness error (an `Err` out of `main`) exits
@@ -85,6 +86,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::BAD_SCENARIO));
         }
     };
+    if args.duration.is_some_and(|d| Duration::from(d).is_zero()) {
+        eprintln!("error: --duration: a run needs some time to run");
+        return Ok(ExitCode::from(exit::BAD_SCENARIO));
+    }
     let target = match args.target {
         None => Target::Embedded,
         Some(url) => Target::Url {
@@ -254,15 +259,11 @@ fn render(s: &Summary) -> String {
     if !s.thresholds.is_empty() {
         let _ = writeln!(out, "\nthresholds:");
         for t in &s.thresholds {
-            let value = t
-                .value
-                .map_or("nothing measured".to_owned(), |v| format!("{v:.3}"));
+            let value = t.value.map_or("nothing measured".to_owned(), |v| {
+                format!("measured {v:.3}")
+            });
             let mark = if t.passed { "pass" } else { "FAIL" };
-            let _ = writeln!(
-                out,
-                "  {mark}  {} {} (measured {value})",
-                t.metric, t.condition
-            );
+            let _ = writeln!(out, "  {mark}  {} {} ({value})", t.metric, t.condition);
         }
     }
     out

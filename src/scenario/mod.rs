@@ -588,7 +588,16 @@ impl Scenario {
                 );
             }
         }
+        if self.duration.0.is_zero() {
+            return err("duration".into(), "a run needs some time to run".into());
+        }
         let a = &self.arrivals;
+        if let Some(i) = a.intervals.iter().position(|i| i.length.0.is_zero()) {
+            return err(
+                format!("arrivals.intervals[{i}].length"),
+                "an interval needs some length".into(),
+            );
+        }
         let given = usize::from(a.rate.is_some())
             + usize::from(a.ramp.is_some())
             + usize::from(!a.intervals.is_empty());
