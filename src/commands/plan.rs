@@ -9,7 +9,7 @@ use omnisim::plan::intervals::{self, Goal, Table};
 use omnisim::plan::scenario_sweep::{self, ScenarioPlan, Sizes};
 use omnisim::plan::simulate::Model;
 use omnisim::plan::sweep::{self, Effort, Sweep, Target};
-use omnisim::report::plan_html::{self, PlanPage, Point};
+use omnisim::report::plan_html::{self, PlanPage, Point, Section};
 use omnisim::scenario::Scenario;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -212,6 +212,7 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
             plan.goal.shrinkage,
             plan.rows.first().map(|r| r.agents),
         ),
+        sections: Vec::new(),
         intervals: &plan.intervals,
     };
     finish(args, &plan.scenario, &plan, &page, &text)
@@ -281,7 +282,12 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
             .map(|f| intervals::staff(&day, aht, &goal, *f))
             .collect::<Result<Vec<_>, _>>()?
     };
+    let sections: Vec<Section> = concurrency_section(&result).into_iter().collect();
     let mut text = table(&result);
+    for section in &sections {
+        text.push('\n');
+        text.push_str(&section.text());
+    }
     for t in &tables {
         text.push_str(&interval_table(t));
     }
@@ -335,6 +341,7 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
             args.shrinkage,
             result.rows.first().map(|r| r.agents),
         ),
+        sections,
         intervals: &tables,
     };
     #[derive(serde::Serialize)]
@@ -348,6 +355,53 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
         intervals: &tables,
     };
     finish(args, "single-queue", &json, &page, &text)
+}
+
+/// With several chats per agent, what planners ask beside the staffing table: how the agents'
+/// time splits by the number of chats they hold, how much of it they hold any, and the rule of
+/// thumb that divides the handle time by the concurrency factor.
+fn concurrency_section(s: &Sweep) -> Option<Section> {
+    let k = s.speed.len();
+    if k < 2 {
+        return None;
+    }
+    let factor = s.speed[k - 1];
+    let mut columns = vec!["agents".to_owned()];
+    columns.extend((0..=k).map(|j| format!("{j} chat{} %", if j == 1 { "" } else { "s" })));
+    columns.extend(["agent occ %", "thumb SL %", "thumb ASA s", "thumb occ %"].map(str::to_owned));
+    let rows = s
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.agents.to_string()];
+            row.extend(
+                r.simulated
+                    .concurrency
+                    .iter()
+                    .map(|c| format!("{:.1}", c * 100.0)),
+            );
+            row.push(r.simulated.agent_occupancy.show(100.0));
+            match &r.rule_of_thumb {
+                Some(t) => row.extend([
+                    format!("{:.1}", t.service_level * 100.0),
+                    t.asa_s.map_or("inf".to_owned(), |a| format!("{a:.1}")),
+                    format!("{:.1}", t.occupancy * 100.0),
+                ]),
+                None => row.extend(["–", "–", "–"].map(str::to_owned)),
+            }
+            row
+        })
+        .collect();
+    Some(Section {
+        heading: format!("{k} chats per agent"),
+        note: format!(
+            "the share of the agents' time holding each number of chats, the share holding any \
+             (agent occupancy),\nand the rule of thumb: Erlang on the agents alone, with the AHT \
+             divided by {factor:.1}"
+        ),
+        columns,
+        rows,
+    })
 }
 
 /// Writes plan.json and plan.html, and prints the table or the JSON.
@@ -605,6 +659,47 @@ fn table(s: &Sweep) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_chats_get_a_table_of_how_agents_spend_their_time() {
+        let model = Model {
+            arrival_rate: 120.0 / 3600.0,
+            aht: 600.0,
+            agents: 1,
+            speed: vec![1.0, 2.0, 3.0],
+            patience: None,
+            threshold: 30.0,
+            definition: ServiceLevelDefinition::AnsweredOverArrivals,
+        };
+        let target = Target {
+            service_level: 0.8,
+            threshold_s: 30.0,
+            max_occupancy: None,
+            shrinkage: 0.0,
+        };
+        let effort = Effort {
+            replications: 2,
+            customers: 5_000,
+            seed: 3,
+        };
+        let sweep = sweep::sweep(&model, 8..=9, target, effort).unwrap();
+        let section = concurrency_section(&sweep).expect("a table for three chats");
+        assert_eq!(section.columns.len(), 1 + 4 + 4, "{:?}", section.columns);
+        assert_eq!(section.rows.len(), 2);
+        for row in &section.rows {
+            let shares: f64 = row[1..5].iter().map(|c| c.parse::<f64>().unwrap()).sum();
+            assert!((shares - 100.0).abs() < 0.3, "{row:?}");
+        }
+        let text = section.text();
+        let widths: Vec<usize> = text.lines().skip(2).map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
+        let one = Model {
+            speed: vec![1.0],
+            ..model
+        };
+        let single = sweep::sweep(&one, 21..=21, target, effort).unwrap();
+        assert!(concurrency_section(&single).is_none());
+    }
 
     #[test]
     fn the_recommendation_says_when_fewer_agents_were_not_tried() {

@@ -40,6 +40,10 @@ pub struct Row {
     pub agents: u32,
     pub simulated: Estimates,
     pub analytic: Analytic,
+    /// With several chats per agent, the planners' rule of thumb ([`rule_of_thumb`]), which
+    /// planners ask for beside the simulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_of_thumb: Option<Analytic>,
     /// Whether the simulated figures meet the target.
     pub meets_target: bool,
 }
@@ -79,11 +83,32 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
         .iter()
         .enumerate()
         .all(|(j, s)| (s - (j + 1) as f64).abs() < 1e-12);
-    let (servers, aht, exact) = if full_speed {
-        (agents * k as u32, model.aht, true)
+    if full_speed {
+        let name = if model.patience.is_some() {
+            "erlang_a"
+        } else {
+            "erlang_c"
+        };
+        erlang(model, agents * k as u32, model.aht, name)
     } else {
-        (agents, model.aht / model.speed[k - 1], false)
-    };
+        rule_of_thumb(model, agents)
+    }
+}
+
+/// The planners' rule of thumb for agents who hold several chats: Erlang over the agents alone,
+/// with the handle time divided by the speed at full concurrency (the "concurrency factor").
+pub fn rule_of_thumb(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
+    let factor = model.speed.last().copied().unwrap_or(1.0);
+    erlang(model, agents, model.aht / factor, "rule_of_thumb")
+}
+
+/// Erlang C, or A with patience, for `servers` working contacts of `aht` seconds.
+fn erlang(
+    model: &Model,
+    servers: u32,
+    aht: f64,
+    name: &'static str,
+) -> Result<Analytic, ErlangError> {
     let q = Question {
         arrival_rate: model.arrival_rate,
         aht,
@@ -94,7 +119,7 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
         None => {
             let c = erlang::erlang_c(&q)?;
             Analytic {
-                model: if exact { "erlang_c" } else { "rule_of_thumb" },
+                model: name,
                 p_wait: c.p_wait,
                 p_abandon: 0.0,
                 service_level: c.service_level,
@@ -106,7 +131,7 @@ pub fn analytic(model: &Model, agents: u32) -> Result<Analytic, ErlangError> {
         Some(patience) => {
             let a = erlang::erlang_a(&q, patience, model.definition)?;
             Analytic {
-                model: if exact { "erlang_a" } else { "rule_of_thumb" },
+                model: name,
                 p_wait: a.p_wait,
                 p_abandon: a.p_abandon,
                 service_level: a.service_level,
@@ -176,9 +201,13 @@ pub fn sweep(
             && target
                 .max_occupancy
                 .is_none_or(|max| simulated.occupancy().mean <= max);
+        let rule_of_thumb = (m.concurrency() > 1)
+            .then(|| rule_of_thumb(&m, n))
+            .transpose()?;
         rows.push(Row {
             agents: n,
             analytic,
+            rule_of_thumb,
             simulated,
             meets_target,
         });
@@ -292,6 +321,29 @@ mod tests {
         let plan = sweep(&slower, range.clone(), target(None), EFFORT).expect("a sweep");
         let recommended = plan.recommended_agents.expect("a recommendation");
         assert!(recommended + 3 <= *range.end(), "{range:?} {recommended}");
+    }
+
+    #[test]
+    fn several_chats_bring_the_rule_of_thumb_beside_the_exact_model() {
+        let model = chats(vec![1.0, 2.0, 3.0]);
+        let plan = sweep(&model, 9..=9, target(None), EFFORT).expect("a sweep");
+        let nine = &plan.rows[0];
+        let thumb = nine.rule_of_thumb.as_ref().expect("a rule of thumb");
+        // Nine agents at a third of the handle time: Erlang C on 9 servers of 200 s.
+        let c = erlang::erlang_c(&Question {
+            arrival_rate: model.arrival_rate,
+            aht: 200.0,
+            agents: 9,
+            threshold: 30.0,
+        })
+        .unwrap();
+        assert_eq!(thumb.model, "rule_of_thumb");
+        assert!((thumb.service_level - c.service_level).abs() < 1e-12);
+        // The exact model (27 slots) and the simulation agree; the rule of thumb is pessimistic.
+        assert_eq!(nine.analytic.model, "erlang_c");
+        assert!(thumb.service_level + 0.1 < nine.analytic.service_level);
+        let single = sweep(&calls(200.0), 13..=13, target(None), EFFORT).expect("a sweep");
+        assert!(single.rows[0].rule_of_thumb.is_none());
     }
 
     #[test]

@@ -23,7 +23,45 @@ pub struct PlanPage<'a> {
     pub facts: Vec<String>,
     pub points: Vec<Point>,
     pub recommendation: String,
+    /// Further tables under the staffing table, their figures formatted as the terminal shows
+    /// them.
+    pub sections: Vec<Section>,
     pub intervals: &'a [Table],
+}
+
+/// A table of figures already formatted, shown the same on the terminal and the page.
+pub struct Section {
+    pub heading: String,
+    /// What the columns hold.
+    pub note: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Section {
+    /// The table as terminal text: its heading, then right-aligned columns.
+    pub fn text(&self) -> String {
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|i| {
+                std::iter::once(&self.columns)
+                    .chain(&self.rows)
+                    .filter_map(|row| row.get(i))
+                    .map(|cell| cell.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = format!("{}: {}\n", self.heading, self.note);
+        for row in std::iter::once(&self.columns).chain(&self.rows) {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:>w$}"))
+                .collect();
+            let _ = writeln!(out, "{}", cells.join("  "));
+        }
+        out
+    }
 }
 
 const METRICS: [(&str, &str, f64); 4] = [
@@ -112,6 +150,26 @@ pub fn render(p: &PlanPage) -> String {
             h.push_str(&svg);
         }
     }
+    for section in &p.sections {
+        let _ = write!(
+            h,
+            "<h2>{}</h2><p>{}</p><table><tr>",
+            esc(&section.heading),
+            esc(&section.note)
+        );
+        for c in &section.columns {
+            let _ = write!(h, "<th>{}</th>", esc(c));
+        }
+        h.push_str("</tr>");
+        for row in &section.rows {
+            h.push_str("<tr>");
+            for cell in row {
+                let _ = write!(h, "<td>{}</td>", esc(cell));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+    }
     for t in p.intervals {
         let _ = write!(
             h,
@@ -195,10 +253,18 @@ mod tests {
             facts: vec!["200/h".into()],
             points,
             recommendation: "recommended: 11 agents".into(),
+            sections: vec![Section {
+                heading: "3 chats <each>".into(),
+                note: "shares".into(),
+                columns: vec!["agents".into(), "0 chats %".into()],
+                rows: vec![vec!["10".into(), "1.5".into()]],
+            }],
             intervals: &[],
         };
         let html = render(&page);
         assert!(html.contains("q &lt;1&gt;") && html.contains("recommended: 11 agents"));
+        assert!(html.contains("<h2>3 chats &lt;each&gt;</h2><p>shares</p>"));
+        assert!(html.contains("<th>0 chats %</th>") && html.contains("<td>1.5</td>"));
         assert_eq!(html.matches("<svg").count(), 4);
         assert_eq!(html.matches("meets target").count(), 2);
         assert_eq!(clock(5400.0), "01:30");
