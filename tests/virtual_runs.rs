@@ -195,3 +195,14 @@ fn a_run_longer_than_its_interval_profile_repeats_the_profile() {
     assert!((busy - 3600.0).abs() < 4.0 * 60.0, "{by:?}");
     assert_eq!(by[0].offered + by[1].offered, s.sessions.started);
 }
+
+#[test]
+fn a_virtual_run_names_the_socket_faults_it_leaves_out() {
+    let chaos = Scenario::load(Path::new("scenarios/reconnect-chaos.toml")).unwrap();
+    assert_eq!(
+        virtual_time::unsimulated_faults(&chaos),
+        ["customer_reconnect", "agent_reconnect"]
+    );
+    let quick = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    assert!(virtual_time::unsimulated_faults(&quick).is_empty());
+}

@@ -106,6 +106,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: Some(progress()),
     };
     let name = scenario.name.clone();
+    let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
     let started = std::time::Instant::now();
     let outcome = if args.r#virtual {
         match omnisim::virtual_time::run(scenario, args.seed, args.duration.map(Into::into)) {
@@ -141,6 +142,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
     print!("{}", render(&summary));
     if args.r#virtual {
+        for fault in unsimulated {
+            println!(
+                "note: faults.{fault} is not simulated: it drops sockets, and a virtual run has none"
+            );
+        }
         println!("{}", virtual_speed(&summary, run_time));
     }
     println!("summary: {}", path.display());

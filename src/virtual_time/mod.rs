@@ -438,6 +438,20 @@ fn simulate(
     Ok((sim, end_of_arrivals))
 }
 
+/// The scenario's faults a virtual run leaves out: reconnects act on sockets, and virtual time
+/// has none. Provider retries are simulated.
+pub fn unsimulated_faults(scenario: &Scenario) -> Vec<&'static str> {
+    let f = &scenario.faults;
+    [
+        ("customer_reconnect", f.customer_reconnect),
+        ("agent_reconnect", f.agent_reconnect),
+    ]
+    .into_iter()
+    .filter(|(_, p)| *p > 0.0)
+    .map(|(name, _)| name)
+    .collect()
+}
+
 /// Runs `scenario` in virtual time.
 pub fn run(
     scenario: Scenario,
