@@ -26,8 +26,8 @@ pub struct PlanArgs {
     #[arg(long, required_unless_present = "scenario")]
     aht: Option<f64>,
     /// Agent counts to try, e.g. 10..20 (inclusive) or 14. Default: from a little under the
-    /// offered load to a few past what Erlang recommends, or for a scenario half to one and a
-    /// half times its group's size.
+    /// offered load to a few past what Erlang recommends; for a scenario, half to one and a
+    /// half times its group's size, widened until it holds the smallest size meeting the goal.
     #[arg(long)]
     agents: Option<String>,
     /// The target: share answered within a threshold, e.g. 0.8@20s (quick form).
