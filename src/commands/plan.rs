@@ -204,6 +204,7 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
                     ]
                 }),
                 meets_target: r.meets_target,
+                saturated: r.analytic.as_ref().is_some_and(|a| a.asa_s.is_none()),
             })
             .collect(),
         recommendation: recommendation(
@@ -333,6 +334,7 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
                     r.analytic.occupancy,
                 ]),
                 meets_target: r.meets_target,
+                saturated: r.analytic.asa_s.is_none(),
             })
             .collect(),
         recommendation: recommendation(

@@ -14,6 +14,10 @@ pub struct Point {
     pub simulated: [Estimate; 4],
     pub analytic: Option<[f64; 4]>,
     pub meets_target: bool,
+    /// The queue grows without bound at this staff: the waits a finite run measured there
+    /// follow the run's length, not the staff, and the ASA chart leaves them out (the table
+    /// keeps them).
+    pub saturated: bool,
 }
 
 /// What the page shows.
@@ -64,12 +68,24 @@ impl Section {
     }
 }
 
+/// Where the speed of answer sits in [`Point`]'s figures and [`METRICS`].
+const ASA: usize = 1;
+
 const METRICS: [(&str, &str, f64); 4] = [
     ("Service level", "%", 100.0),
     ("Average speed of answer", "s", 1.0),
     ("Abandoned", "%", 100.0),
     ("Occupancy", "%", 100.0),
 ];
+
+/// The points the chart of `metric` plots: all of them, but for the speed of answer, whose axis
+/// the waits of a saturated queue would stretch a hundredfold.
+fn charted(points: &[Point], metric: usize) -> Vec<&Point> {
+    points
+        .iter()
+        .filter(|pt| !(metric == ASA && pt.saturated))
+        .collect()
+}
 
 /// Renders the page.
 pub fn render(p: &PlanPage) -> String {
@@ -113,10 +129,10 @@ pub fn render(p: &PlanPage) -> String {
     h.push_str("</table>");
     for (i, (name, unit, scale)) in METRICS.iter().enumerate() {
         let x = |pt: &Point| f64::from(pt.agents);
+        let shown = charted(&p.points, i);
         let simulated = Line {
             name: "simulated (95% CI)",
-            points: p
-                .points
+            points: shown
                 .iter()
                 .map(|pt| (x(pt), pt.simulated[i].mean * scale))
                 .collect(),
@@ -131,8 +147,7 @@ pub fn render(p: &PlanPage) -> String {
         };
         let band = Band {
             line: 0,
-            points: p
-                .points
+            points: shown
                 .iter()
                 .map(|pt| {
                     let e = &pt.simulated[i];
@@ -246,6 +261,7 @@ mod tests {
                 simulated: [e(0.7 + f64::from(n - 10) * 0.1), e(5.0), e(0.02), e(0.8)],
                 analytic: Some([0.75, 4.0, 0.02, 0.8]),
                 meets_target: n >= 11,
+                saturated: false,
             })
             .collect();
         let page = PlanPage {
@@ -267,6 +283,10 @@ mod tests {
         assert!(html.contains("<th>0 chats %</th>") && html.contains("<td>1.5</td>"));
         assert_eq!(html.matches("<svg").count(), 4);
         assert_eq!(html.matches("meets target").count(), 2);
+        let mut points = page.points;
+        points[0].saturated = true;
+        assert_eq!(charted(&points, ASA).len(), 2);
+        assert_eq!(charted(&points, 0).len(), 3);
         assert_eq!(clock(5400.0), "01:30");
         assert_eq!(clock(610.0), "00:10:10");
     }
