@@ -158,7 +158,7 @@ pub fn default_agents(
     // Without abandonment a queue at or over its load only grows: two such rows show where
     // that starts. With it, a queue under its load settles, and its figures are worth a row.
     let low = match model.patience {
-        None => (load.ceil() as u32).saturating_sub(2),
+        None => (load.floor() as u32).saturating_sub(1),
         Some(_) => (load * 0.8).floor() as u32,
     }
     .max(1);
@@ -289,7 +289,7 @@ mod tests {
     fn the_default_range_runs_from_under_the_load_past_the_recommendation() {
         // 10 Erlangs, 80 % in 30 s: Erlang C says 13 agents.
         let small = calls(200.0);
-        assert_eq!(default_agents(&small, &target(None)), Ok(8..=16));
+        assert_eq!(default_agents(&small, &target(None)), Ok(9..=16));
         let impatient = Model {
             patience: Some(300.0),
             ..small.clone()
@@ -298,7 +298,7 @@ mod tests {
         // 100 Erlangs: the old fixed 1..50 never reached a stable queue.
         let large = calls(2000.0);
         let range = default_agents(&large, &target(None)).expect("a range");
-        assert_eq!(*range.start(), 98);
+        assert_eq!(*range.start(), 99);
         let plan = sweep(&large, range.clone(), target(None), EFFORT).expect("a sweep");
         let recommended = plan.recommended_agents.expect("a recommendation");
         assert!(
