@@ -37,7 +37,7 @@ pub struct PlanArgs {
     #[arg(long)]
     patience: Option<f64>,
     /// Chats an agent works at once, at full speed each (Erlang with K x N servers).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "speed")]
     concurrency: u32,
     /// Instead of full speed: an agent's total work rate holding 1, 2, ... chats, relative to
     /// one chat alone, e.g. 1,1.7,2.2 (its length sets the concurrency).
@@ -701,6 +701,23 @@ mod tests {
         };
         let single = sweep::sweep(&one, 21..=21, target, effort).unwrap();
         assert!(concurrency_section(&single).is_none());
+    }
+
+    #[test]
+    fn a_concurrency_and_a_speed_curve_together_are_refused() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            plan: PlanArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let args = ["plan", "--arrival-rate", "120", "--aht", "600"];
+            <Cli as clap::Parser>::try_parse_from(args.iter().chain(extra))
+        };
+        assert!(parse(&["--concurrency", "3", "--speed", "1,1.8"]).is_err());
+        let speed = parse(&["--speed", "1,1.8"]).expect("a speed curve alone");
+        assert_eq!(speed.plan.speed, [1.0, 1.8]);
+        assert_eq!(parse(&["--concurrency", "3"]).unwrap().plan.concurrency, 3);
     }
 
     #[test]
