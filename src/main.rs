@@ -19,7 +19,8 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Run the reference messaging server.
     Serve(commands::serve::ServeArgs),
-    /// Staff one queue: Erlang C/A beside a simulation of the same model.
+    /// Staff a scenario's agent group in virtual time, or one queue: Erlang C/A beside a
+    /// simulation of the same model.
     Plan(commands::plan::PlanArgs),
     /// Check a server against the platform rules, case by case.
     Conform(commands::conform::ConformArgs),

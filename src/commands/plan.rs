@@ -17,13 +17,21 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
     /// A scenario to staff (its [plan] section sets the goal); without it, the quick form
-    /// below answers the single-queue question.
+    /// below answers the single-queue question. The quick form's options do not apply to it.
     scenario: Option<PathBuf>,
     /// Arrivals per hour (quick form).
-    #[arg(long, required_unless_present = "scenario")]
+    #[arg(
+        long,
+        required_unless_present = "scenario",
+        conflicts_with = "scenario"
+    )]
     arrival_rate: Option<f64>,
     /// Mean handle time of one contact worked alone, in seconds (quick form).
-    #[arg(long, required_unless_present = "scenario")]
+    #[arg(
+        long,
+        required_unless_present = "scenario",
+        conflicts_with = "scenario"
+    )]
     aht: Option<f64>,
     /// Agent counts to try, e.g. 10..20 (inclusive) or 14. Default: from a little under the
     /// offered load to a few past what Erlang recommends; for a scenario, half to one and a
@@ -31,38 +39,43 @@ pub struct PlanArgs {
     #[arg(long)]
     agents: Option<String>,
     /// The target: share answered within a threshold, e.g. 0.8@20s (quick form).
-    #[arg(long, default_value = "0.8@20s")]
+    #[arg(long, default_value = "0.8@20s", conflicts_with = "scenario")]
     target_sl: String,
     /// Mean patience of a waiting contact in seconds (Erlang A); without it nobody abandons.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "scenario")]
     patience: Option<f64>,
     /// Chats an agent works at once, at full speed each (Erlang with K x N servers).
-    #[arg(long, default_value_t = 1, conflicts_with = "speed")]
+    #[arg(long, default_value_t = 1, conflicts_with_all = ["speed", "scenario"])]
     concurrency: u32,
     /// Instead of full speed: an agent's total work rate holding 1, 2, ... chats, relative to
     /// one chat alone, e.g. 1,1.7,2.2 (its length sets the concurrency).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', conflicts_with = "scenario")]
     speed: Vec<f64>,
     /// Which contacts the service level counts once some abandon.
-    #[arg(long, value_enum, default_value = "answered-over-arrivals")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "answered-over-arrivals",
+        conflicts_with = "scenario"
+    )]
     sl_definition: SlDefinition,
     /// The highest acceptable occupancy (0..1): of the chat slots with --concurrency.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "scenario")]
     max_occupancy: Option<f64>,
     /// Share of paid time not spent on contacts (0..1): turns agents into a roster.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, conflicts_with = "scenario")]
     shrinkage: f64,
     /// Staff a day in intervals of this length (quick form), with --interval-rates.
-    #[arg(long, default_value = "30m")]
+    #[arg(long, default_value = "30m", conflicts_with = "scenario")]
     interval: humantime::Duration,
     /// Arrivals per hour in each interval, e.g. 120,180,240 (quick form).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', conflicts_with = "scenario")]
     interval_rates: Vec<f64>,
     /// Independent replications per agent count.
     #[arg(long, default_value_t = 10)]
     replications: usize,
     /// Contacts measured per replication (quick form).
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 20_000, conflicts_with = "scenario")]
     customers: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -704,7 +717,7 @@ mod tests {
     }
 
     #[test]
-    fn a_concurrency_and_a_speed_curve_together_are_refused() {
+    fn options_that_cannot_apply_together_are_refused() {
         #[derive(clap::Parser)]
         struct Cli {
             #[command(flatten)]
@@ -718,6 +731,21 @@ mod tests {
         let speed = parse(&["--speed", "1,1.8"]).expect("a speed curve alone");
         assert_eq!(speed.plan.speed, [1.0, 1.8]);
         assert_eq!(parse(&["--concurrency", "3"]).unwrap().plan.concurrency, 3);
+        // A scenario's [plan] section sets its goal: the quick form's options would be ignored.
+        let scenario = |extra: &[&str]| {
+            let args = ["plan", "scenarios/support-day.toml", "--replications", "3"];
+            <Cli as clap::Parser>::try_parse_from(args.iter().chain(extra))
+        };
+        assert!(scenario(&[]).is_ok());
+        assert!(scenario(&["--agents", "8..12", "--seed", "4"]).is_ok());
+        for quick in [
+            &["--arrival-rate", "100"][..],
+            &["--target-sl", "0.9@30s"],
+            &["--shrinkage", "0.3"],
+            &["--concurrency", "2"],
+        ] {
+            assert!(scenario(quick).is_err(), "{quick:?}");
+        }
     }
 
     #[test]
