@@ -22,7 +22,7 @@ use omnisim_protocol::{
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 /// Where a conversation is: what the driver labels its measurements with, and whether its
@@ -76,12 +76,13 @@ pub enum Request {
 }
 
 impl Request {
-    /// The protocol request `agent` sends for this: `queue` finds the run's queue of an index,
-    /// `text` writes the reply numbered so in its conversation. None for a queue the run lacks.
+    /// The protocol request `agent` sends for this, given the run's `queues` (a transfer names
+    /// one by its place among them); `text` writes the reply numbered so in its conversation.
+    /// None for a queue the run lacks.
     pub fn wire(
         self,
         agent: AgentId,
-        queue: impl FnOnce(usize) -> Option<QueueId>,
+        queues: &BTreeMap<String, QueueId>,
         text: impl FnOnce(u32) -> String,
     ) -> Option<AgentRequest> {
         Some(match self {
@@ -98,9 +99,9 @@ impl Request {
                 client_message_id: specs::message_id([agent.0, nth]),
                 content: OutboundContent::Text { text: text(number) },
             },
-            Request::Transfer { session, queue: i } => AgentRequest::Transfer {
+            Request::Transfer { session, queue } => AgentRequest::Transfer {
                 session,
-                to: TransferTarget::Queue(queue(i)?),
+                to: TransferTarget::Queue(*queues.values().nth(queue)?),
             },
             Request::Close {
                 session,
@@ -109,9 +110,7 @@ impl Request {
             Request::Close { session, .. } => AgentRequest::End { session },
         })
     }
-}
 
-impl Request {
     /// Counts what every driver counts of a request the platform took: declines, messages
     /// sent, transfers, and conversations the agent ended or marked inactive.
     pub fn record(&self, recorder: &mut Recorder) {

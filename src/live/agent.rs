@@ -185,7 +185,7 @@ impl Live {
             let now = Instant::now();
             self.ctx.marked(&format!("Agent reply {number}"), now, now)
         };
-        let Some(wire) = request.wire(self.id, |i| queues.values().nth(i).copied(), text) else {
+        let Some(wire) = request.wire(self.id, queues, text) else {
             return;
         };
         self.next_id += 1;

@@ -201,7 +201,7 @@ impl Sim {
         let id = self.agents[a].id;
         let queues = &self.world.queues;
         let text = |_| "An answer".to_owned();
-        let wire = request.wire(id, |i| queues.values().nth(i).copied(), text);
+        let wire = request.wire(id, queues, text);
         let wire = wire.ok_or(ErrorCode::NotFound)?;
         let command = Command::Agent {
             agent: id,
