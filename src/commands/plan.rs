@@ -388,6 +388,8 @@ fn concurrency_section(s: &Sweep) -> Option<Section> {
         .rows
         .iter()
         .map(|r| {
+            // Every row of a sweep with several chats per agent has one.
+            let thumb = r.rule_of_thumb.as_ref()?;
             let mut row = vec![r.agents.to_string()];
             row.extend(
                 r.simulated
@@ -396,17 +398,14 @@ fn concurrency_section(s: &Sweep) -> Option<Section> {
                     .map(|c| format!("{:.1}", c * 100.0)),
             );
             row.push(r.simulated.agent_occupancy.show(100.0));
-            match &r.rule_of_thumb {
-                Some(t) => row.extend([
-                    format!("{:.1}", t.service_level * 100.0),
-                    t.asa_s.map_or("inf".to_owned(), |a| format!("{a:.1}")),
-                    format!("{:.1}", t.occupancy * 100.0),
-                ]),
-                None => row.extend(["–", "–", "–"].map(str::to_owned)),
-            }
-            row
+            row.extend([
+                format!("{:.1}", thumb.service_level * 100.0),
+                thumb.asa_s.map_or("inf".to_owned(), |a| format!("{a:.1}")),
+                format!("{:.1}", thumb.occupancy * 100.0),
+            ]);
+            Some(row)
         })
-        .collect();
+        .collect::<Option<Vec<_>>>()?;
     Some(Section {
         heading: format!("{k} chats per agent"),
         note: format!(
