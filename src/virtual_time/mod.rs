@@ -7,9 +7,9 @@
 //! agents ([`agent`]) are the shared state machines of [`crate::actors`]: they react to the
 //! engine's events and schedule what they do next after their think, accept and reply times; a
 //! request they make is applied to the engine at once and its outcome handed straight back.
-//! Commands take effect at the virtual
-//! instant they are issued and their events reach every party at once, so latencies here are
-//! the platform's own: queueing, push timeouts and people, without a network.
+//! Commands take effect at the virtual instant they are issued and their events reach every
+//! party at once, so latencies here are the platform's own: queueing, push timeouts and people,
+//! without a network.
 //!
 //! Faults that are about sockets (`customer_reconnect`, `agent_reconnect`) have nothing to act
 //! on here and are ignored; provider retries are simulated.
