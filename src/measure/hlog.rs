@@ -4,7 +4,6 @@
 
 use super::recorder::IntervalRecord;
 use base64::Engine;
-use flate2::{Compress, Compression, FlushCompress, Status};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer, V2Serializer};
@@ -14,53 +13,59 @@ use std::time::SystemTime;
 /// The cookie that opens a V2 deflate-compressed histogram (HdrHistogram's encoding spec).
 const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
 
-/// Compresses closed interval histograms byte for byte as HdrHistogram's V2 deflate serializer
-/// does, with one zlib compressor for the whole run, reset between histograms: that serializer
-/// builds a new one per histogram, some 300 KB of fresh memory to map and fault in every time,
-/// thousands of times a run.
+/// A zlib header (RFC 1950): deflate with a 32 KiB window, fastest level, check bits valid.
+const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
+
+/// Encodes closed interval histograms in HdrHistogram's V2 compressed form: the V2 payload
+/// wrapped in a zlib stream. The stream holds the payload in stored deflate blocks, which every
+/// zlib reader inflates like any other. Compressed, the log is a seventh smaller; but a
+/// compressor clears some 300 KB of tables for each histogram, and a run closes one per metric
+/// every second of its time: compressing took a fifth of a virtual run at ten sessions a second.
+#[derive(Default)]
 pub struct Encoder {
     v2: V2Serializer,
     raw: Vec<u8>,
-    zlib: Compress,
-}
-
-impl Default for Encoder {
-    fn default() -> Encoder {
-        Encoder {
-            v2: V2Serializer::new(),
-            raw: Vec::new(),
-            zlib: Compress::new(Compression::default(), true),
-        }
-    }
 }
 
 impl Encoder {
-    /// `h` as a V2 deflate-compressed histogram.
+    /// `h` as a V2 compressed histogram.
     pub fn encode(&mut self, h: &Histogram<u64>) -> Result<Vec<u8>, String> {
         self.raw.clear();
         self.v2
             .serialize(h, &mut self.raw)
             .map_err(|e| e.to_string())?;
-        self.zlib.reset();
-        let mut out = Vec::with_capacity(8 + self.raw.len() / 2 + 64);
+        let blocks = self.raw.len().div_ceil(STORED_BLOCK).max(1);
+        let zlib_len = ZLIB_HEADER.len() + blocks * 5 + self.raw.len() + 4;
+        let mut out = Vec::with_capacity(8 + zlib_len);
         out.extend_from_slice(&V2_COMPRESSED_COOKIE.to_be_bytes());
-        out.extend_from_slice(&[0; 4]);
-        loop {
-            let consumed = self.zlib.total_in() as usize;
-            let status = self
-                .zlib
-                .compress_vec(&self.raw[consumed..], &mut out, FlushCompress::Finish)
-                .map_err(|e| e.to_string())?;
-            if status == Status::StreamEnd {
-                break;
-            }
-            // compress_vec only fills spare capacity.
-            out.reserve(out.capacity().max(64));
-        }
-        let length = (out.len() - 8) as u32;
-        out[4..8].copy_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(&(zlib_len as u32).to_be_bytes());
+        zlib_stored(&self.raw, &mut out);
         Ok(out)
     }
+}
+
+/// The most a stored deflate block holds (RFC 1951 §3.2.4: LEN is 16 bits).
+const STORED_BLOCK: usize = u16::MAX as usize;
+
+/// Appends `data` to `out` as a zlib stream of stored blocks: the header, each block's final
+/// flag and its length with that length's complement, the bytes, and the Adler-32 checksum.
+fn zlib_stored(data: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&ZLIB_HEADER);
+    let mut rest = data;
+    loop {
+        let (block, after) = rest.split_at(rest.len().min(STORED_BLOCK));
+        let last = after.is_empty();
+        let len = block.len() as u16;
+        out.push(u8::from(last));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+        if last {
+            break;
+        }
+        rest = after;
+    }
+    out.extend_from_slice(&adler2::adler32_slice(data).to_be_bytes());
 }
 
 /// Writes the intervals of a run that started at `start` as an interval log. The intervals were
@@ -104,6 +109,7 @@ mod tests {
     use crate::measure::recorder::Labels;
     use hdrhistogram::serialization::Deserializer;
     use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    use std::io::Read;
     use std::time::Duration;
 
     #[test]
@@ -151,24 +157,63 @@ mod tests {
     }
 
     #[test]
-    fn the_encoder_writes_what_hdrhistogram_writes() {
+    fn hdrhistogram_reads_back_what_the_encoder_writes() {
         let mut encoder = Encoder::default();
-        for values in [
+        let mut histograms: Vec<Histogram<u64>> = [
             &[][..],
             &[1, 2, 3][..],
             &[5, 86_400_000_000, 17, 17, 1_000][..],
-        ] {
-            let mut h = Histogram::<u64>::new(3).unwrap();
-            h.auto(true);
-            for &v in values {
-                h.record(v).unwrap();
-            }
-            let mut theirs = Vec::new();
-            V2DeflateSerializer::new()
-                .serialize(&h, &mut theirs)
-                .unwrap();
-            assert_eq!(encoder.encode(&h).unwrap(), theirs);
+        ]
+        .into_iter()
+        .map(h_of)
+        .collect();
+        // Large counts in most buckets up to a billion: a V2 payload of several stored blocks.
+        let mut wide = h_of(&[]);
+        for k in 0..41_000 {
+            wide.record_n(1.0005f64.powi(k) as u64, 1 << 50).unwrap();
         }
+        let mut payload = Vec::new();
+        V2Serializer::new().serialize(&wide, &mut payload).unwrap();
+        assert!(payload.len() > 2 * STORED_BLOCK, "{} bytes", payload.len());
+        histograms.push(wide);
+        for h in histograms {
+            let encoded = encoder.encode(&h).unwrap();
+            let decoded: Histogram<u64> = Deserializer::new()
+                .deserialize(&mut encoded.as_slice())
+                .unwrap();
+            assert_eq!(decoded, h);
+            assert_eq!(decoded.len(), h.len());
+        }
+    }
+
+    #[test]
+    fn a_stored_stream_inflates_to_its_data_with_its_checksum() {
+        for len in [
+            0,
+            1,
+            1000,
+            STORED_BLOCK,
+            STORED_BLOCK + 1,
+            3 * STORED_BLOCK + 5,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let mut stream = Vec::new();
+            zlib_stored(&data, &mut stream);
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(stream.as_slice())
+                .read_to_end(&mut inflated)
+                .unwrap();
+            assert_eq!(inflated, data, "{len} bytes");
+        }
+    }
+
+    fn h_of(values: &[u64]) -> Histogram<u64> {
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        h.auto(true);
+        for &v in values {
+            h.record(v).unwrap();
+        }
+        h
     }
 
     fn base64_decode(s: &str) -> Vec<u8> {
