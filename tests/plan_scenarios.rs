@@ -121,3 +121,30 @@ fn a_plan_group_that_does_not_exist_is_a_scenario_error() {
     let e = Scenario::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(e.contains("plan.group") && e.contains("nobody"), "{e}");
 }
+
+#[test]
+fn the_other_groups_work_beside_the_swept_one_and_the_plan_names_them() {
+    let alone = Scenario::parse(STEADY, "steady.toml").unwrap();
+    let text = STEADY.replace(
+        "[arrivals]",
+        "[[agents]]\nname = \"cover\"\ncount = 2\ncapacity = 1\naccept_delay = \"0s\"\nreply_time = \"exp(20s)\"\n\n[arrivals]",
+    );
+    let covered = Scenario::parse(&text, "covered.toml").unwrap();
+    let sl = |s: &Scenario| {
+        let plan = scenario_sweep::plan(s, Sizes::Exactly(2..=2), 3, 1).unwrap();
+        (plan.rows[0].service_level.mean, plan)
+    };
+    let (sl_alone, plan_alone) = sl(&alone);
+    let (sl_covered, plan) = sl(&covered);
+    assert_eq!(plan.group, "team");
+    assert!(plan_alone.beside().is_none());
+    assert_eq!(
+        plan.beside().as_deref(),
+        Some("beside the other groups as the scenario has them: cover 2 × 1 chats")
+    );
+    // Two agents alone are under the 3.3 Erlangs offered; with the cover group there are four.
+    assert!(
+        sl_alone < 0.2 && sl_covered > 0.5,
+        "{sl_alone} {sl_covered}"
+    );
+}

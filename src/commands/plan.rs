@@ -71,6 +71,10 @@ pub struct PlanArgs {
     /// Arrivals per hour in each interval, e.g. 120,180,240 (quick form).
     #[arg(long, value_delimiter = ',', conflicts_with = "scenario")]
     interval_rates: Vec<f64>,
+    /// The agent group a scenario plan sizes (default: its [plan] group, else its first); the
+    /// others keep the sizes and shifts the scenario gives them.
+    #[arg(long, conflicts_with = "arrival_rate")]
+    group: Option<String>,
     /// Independent replications per agent count.
     #[arg(long, default_value_t = 10)]
     replications: usize,
@@ -168,11 +172,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
 
 /// `omnisim plan SCENARIO`.
 fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
-    let scenario = Scenario::load(path)?;
-    let group = scenario
-        .plan
-        .group_index(&scenario.agents)
-        .context("the scenario has no agent group to size")?;
+    let mut scenario = Scenario::load(path)?;
+    let group = swept_group(&mut scenario, args.group.as_deref())?;
     let count = scenario.agents[group].count;
     let sizes = match &args.agents {
         Some(a) => Sizes::Exactly(parse_agents(a)?),
@@ -201,7 +202,10 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
                  and a steady arrival rate (with intervals, see the interval tables)."
             }
             .to_owned(),
-        ],
+        ]
+        .into_iter()
+        .chain(plan.beside().map(|b| format!("The group is sized {b}.")))
+        .collect(),
         points: plan
             .rows
             .iter()
@@ -230,6 +234,25 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
         intervals: &plan.intervals,
     };
     finish(args, &plan.scenario, &plan, &page, &text)
+}
+
+/// The index of the group a scenario plan sizes: `--group` if given (then also the scenario's
+/// [plan] group), else the scenario's own choice.
+fn swept_group(scenario: &mut Scenario, name: Option<&str>) -> anyhow::Result<usize> {
+    if let Some(name) = name {
+        if !scenario.agents.iter().any(|g| g.name == name) {
+            let names: Vec<&str> = scenario.agents.iter().map(|g| g.name.as_str()).collect();
+            bail!(
+                "--group {name}: the scenario has no agent group called that; its groups: {}",
+                names.join(", ")
+            );
+        }
+        scenario.plan.group = Some(name.to_owned());
+    }
+    scenario
+        .plan
+        .group_index(&scenario.agents)
+        .context("the scenario has no agent group to size")
 }
 
 /// The quick form: one queue, Erlang beside simulation.
@@ -484,6 +507,9 @@ fn scenario_table(p: &ScenarioPlan) -> String {
         p.goal.threshold_s,
         p.service_level_definition
     );
+    if let Some(beside) = p.beside() {
+        let _ = writeln!(out, "{beside}");
+    }
     let _ = writeln!(
         out,
         "analytic: {}\n\n{:>6}  {:>12} {:>7}  {:>12} {:>8}  {:>12} {:>7}  {:>12} {:>7}  {:>9}",
@@ -736,6 +762,11 @@ mod tests {
             <Cli as clap::Parser>::try_parse_from(args.iter().chain(extra))
         };
         assert!(scenario(&[]).is_ok());
+        assert!(scenario(&["--group", "day"]).is_ok());
+        assert!(
+            parse(&["--group", "day"]).is_err(),
+            "a group of no scenario"
+        );
         assert!(scenario(&["--agents", "8..12", "--seed", "4"]).is_ok());
         for quick in [
             &["--arrival-rate", "100"][..],
@@ -745,6 +776,18 @@ mod tests {
         ] {
             assert!(scenario(quick).is_err(), "{quick:?}");
         }
+    }
+
+    #[test]
+    fn the_swept_group_is_the_one_named_and_a_wrong_name_lists_the_groups() {
+        let mut peak = Scenario::load(Path::new("scenarios/peak-hour.toml")).unwrap();
+        assert_eq!(swept_group(&mut peak, None).unwrap(), 0, "the first");
+        assert_eq!(swept_group(&mut peak, Some("peak-cover")).unwrap(), 2);
+        assert_eq!(peak.plan.group.as_deref(), Some("peak-cover"));
+        let e = swept_group(&mut peak, Some("night"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("frontline, early, peak-cover"), "{e}");
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct ScenarioRow {
 pub struct ScenarioPlan {
     pub scenario: String,
     pub group: String,
+    /// The scenario's other agent groups, at their own sizes and shifts in every run: the
+    /// recommendation is for the swept group beside them.
+    pub others: Vec<OtherGroup>,
     pub replications: usize,
     pub service_level_definition: &'static str,
     /// Whether the Erlang model fits the whole run: no skills split the agents into pools and
@@ -56,6 +59,32 @@ pub struct ScenarioPlan {
     pub recommended_roster: Option<u32>,
     /// Per interval, under each load what-if, when the arrivals come in intervals.
     pub intervals: Vec<Table>,
+}
+
+/// An agent group the plan leaves as the scenario has it.
+#[derive(Clone, Debug, Serialize)]
+pub struct OtherGroup {
+    pub name: String,
+    pub agents: u32,
+    pub capacity: u32,
+}
+
+impl ScenarioPlan {
+    /// What stays fixed while the group is swept, e.g. "beside early 2 × 3 chats", or nothing
+    /// when the group is the scenario's only one.
+    pub fn beside(&self) -> Option<String> {
+        let groups: Vec<String> = self
+            .others
+            .iter()
+            .map(|g| format!("{} {} × {} chats", g.name, g.agents, g.capacity))
+            .collect();
+        (!groups.is_empty()).then(|| {
+            format!(
+                "beside the other groups as the scenario has them: {}",
+                groups.join(", ")
+            )
+        })
+    }
 }
 
 /// Which sizes of the group a plan tries.
@@ -144,13 +173,18 @@ pub fn plan(
         .group_index(&scenario.agents)
         .ok_or(PlanError::NoGroup)?;
     let capacity = scenario.agents[group].capacity;
-    let others: u32 = scenario
+    let other_groups: Vec<OtherGroup> = scenario
         .agents
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != group)
-        .map(|(_, g)| g.count * g.capacity)
-        .sum();
+        .map(|(_, g)| OtherGroup {
+            name: g.name.clone(),
+            agents: g.count,
+            capacity: g.capacity,
+        })
+        .collect();
+    let others = other_groups.iter().map(|g| g.agents * g.capacity).sum();
     let patience_s = match scenario.customers.patience {
         Dist::Exp(mean) => Some(mean.as_secs_f64()),
         _ => None,
@@ -239,6 +273,7 @@ pub fn plan(
     Ok(ScenarioPlan {
         scenario: scenario.name.clone(),
         group: scenario.agents[group].name.clone(),
+        others: other_groups,
         replications,
         service_level_definition: goal.definition.describe(),
         analytic_fits: steady,
