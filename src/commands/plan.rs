@@ -38,7 +38,7 @@ pub struct PlanArgs {
     /// half times its group's size, widened until it holds the smallest size meeting the goal.
     #[arg(long)]
     agents: Option<String>,
-    /// The target: share answered within a threshold, e.g. 0.8@20s (quick form).
+    /// The target: share answered within a threshold, e.g. 0.8@20s or 80%@20s (quick form).
     #[arg(long, default_value = "0.8@20s", conflicts_with = "scenario")]
     target_sl: String,
     /// Mean patience of a waiting contact in seconds (Erlang A); without it nobody abandons.
@@ -108,23 +108,30 @@ impl From<SlDefinition> for ServiceLevelDefinition {
     }
 }
 
-/// `0.8@20s` → (0.8, 20.0).
+/// `0.8@20s` or `80%@20s` → (0.8, 20.0). A bare share above 1 is refused rather than read as a
+/// percentage: `1.5@20s` is more likely a slip than a goal of 1.5 %.
 fn parse_target(s: &str) -> anyhow::Result<(f64, f64)> {
     let (sl, t) = s
         .split_once('@')
         .with_context(|| format!("--target-sl '{s}': write SHARE@THRESHOLD, e.g. 0.8@20s"))?;
-    let sl: f64 = sl
+    let (number, percent) = match sl.trim().strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (sl.trim(), false),
+    };
+    let share: f64 = number
         .trim()
-        .trim_end_matches('%')
         .parse()
         .with_context(|| format!("--target-sl '{s}': '{sl}' is not a number"))?;
-    let sl = if sl > 1.0 { sl / 100.0 } else { sl };
+    let share = if percent { share / 100.0 } else { share };
     let t = humantime::parse_duration(t.trim())
         .with_context(|| format!("--target-sl '{s}': '{t}' is not a duration"))?;
-    if !(0.0..=1.0).contains(&sl) {
-        bail!("--target-sl '{s}': the share must be between 0 and 1 (or 0% and 100%)");
+    if !(0.0..=1.0).contains(&share) {
+        bail!(
+            "--target-sl '{s}': the share is a fraction from 0 to 1 or a percentage with %, \
+             e.g. 0.8@20s or 80%@20s"
+        );
     }
-    Ok((sl, t.as_secs_f64()))
+    Ok((share, t.as_secs_f64()))
 }
 
 /// `10..20` or `14` → an inclusive range.
@@ -812,6 +819,11 @@ mod tests {
     fn targets_and_ranges_parse_and_bad_ones_say_what_to_write() {
         assert_eq!(parse_target("0.8@20s").unwrap(), (0.8, 20.0));
         assert_eq!(parse_target("90%@1m").unwrap(), (0.9, 60.0));
+        assert_eq!(parse_target("1.5%@20s").unwrap(), (0.015, 20.0));
+        for slip in ["80@20s", "1.5@20s", "120%@20s", "-0.1@20s"] {
+            let e = parse_target(slip).unwrap_err().to_string();
+            assert!(e.contains("80%@20s"), "{slip}: {e}");
+        }
         let e = parse_target("0.8").unwrap_err().to_string();
         assert!(e.contains("SHARE@THRESHOLD"), "{e}");
         assert!(parse_target("0.8@soon").is_err());
