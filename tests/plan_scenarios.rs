@@ -140,7 +140,7 @@ fn the_other_groups_work_beside_the_swept_one_and_the_plan_names_them() {
     assert!(plan_alone.beside().is_none());
     assert_eq!(
         plan.beside().as_deref(),
-        Some("beside the other groups as the scenario has them: cover 2 × 1 chats")
+        Some("beside the other groups as the scenario has them: cover (2 agents, 1 chat each)")
     );
     // Two agents alone are under the 3.3 Erlangs offered; with the cover group there are four.
     assert!(

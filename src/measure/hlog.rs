@@ -70,7 +70,7 @@ fn zlib_stored(data: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Writes the intervals of a run that started at `start` as an interval log. The intervals were
-/// compressed when they closed, so their lines are written as they are, in the format of
+/// encoded when they closed, so their lines are written as they are, in the format of
 /// HdrHistogram's own log writer, which writes the header.
 pub fn write(intervals: &[IntervalRecord], start: SystemTime) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();

@@ -70,13 +70,23 @@ pub struct OtherGroup {
 }
 
 impl ScenarioPlan {
-    /// What stays fixed while the group is swept, e.g. "beside early 2 × 3 chats", or nothing
-    /// when the group is the scenario's only one.
+    /// What stays fixed while the group is swept, e.g. "beside the other groups as the scenario
+    /// has them: early (2 agents, 3 chats each)", or nothing when the group is the only one.
     pub fn beside(&self) -> Option<String> {
+        let plural = |n: u32| if n == 1 { "" } else { "s" };
         let groups: Vec<String> = self
             .others
             .iter()
-            .map(|g| format!("{} {} × {} chats", g.name, g.agents, g.capacity))
+            .map(|g| {
+                format!(
+                    "{} ({} agent{}, {} chat{} each)",
+                    g.name,
+                    g.agents,
+                    plural(g.agents),
+                    g.capacity,
+                    plural(g.capacity)
+                )
+            })
             .collect();
         (!groups.is_empty()).then(|| {
             format!(
