@@ -306,7 +306,7 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
         Some(a) => parse_agents(a)?,
         None => sweep::default_agents(&model, &target).context("planning")?,
     };
-    let result = sweep::sweep(&model, agents, target, effort).context("planning")?;
+    // The day's tables need no simulation: bad intervals are refused before the sweep runs.
     let tables = if args.interval_rates.is_empty() {
         Vec::new()
     } else {
@@ -324,8 +324,10 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
         intervals::WHAT_IFS
             .iter()
             .map(|f| intervals::staff(&day, aht, &goal, *f))
-            .collect::<Result<Vec<_>, _>>()?
+            .collect::<Result<Vec<_>, _>>()
+            .context("--interval and --interval-rates")?
     };
+    let result = sweep::sweep(&model, agents, target, effort).context("planning")?;
     let sections: Vec<Section> = concurrency_section(&result).into_iter().collect();
     let mut text = table(&result);
     for section in &sections {

@@ -65,7 +65,8 @@ pub struct Table {
 pub const WHAT_IFS: [f64; 4] = [0.8, 1.0, 1.25, 1.5];
 
 /// Staffs consecutive intervals, each `(length in seconds, contacts per hour)`, with the
-/// forecast scaled by `load_factor`.
+/// forecast scaled by `load_factor`. An interval may have no arrivals (a closed hour), but not
+/// fewer, nor no length.
 pub fn staff(
     intervals: &[(f64, f64)],
     aht_s: f64,
@@ -75,6 +76,18 @@ pub fn staff(
     let mut rows = Vec::new();
     let mut start = 0.0;
     for &(length_s, rate_per_hour) in intervals {
+        if !(length_s > 0.0 && length_s.is_finite()) {
+            return Err(ErlangError::NotPositive {
+                name: "an interval's length",
+                value: length_s,
+            });
+        }
+        if !(rate_per_hour >= 0.0 && rate_per_hour.is_finite()) {
+            return Err(ErlangError::Negative {
+                name: "an interval's arrival rate",
+                value: rate_per_hour,
+            });
+        }
         let rate_per_s = rate_per_hour * load_factor / 3600.0;
         rows.push(staff_interval(start, length_s, rate_per_s, aht_s, goal)?);
         start += length_s;
@@ -196,6 +209,21 @@ mod tests {
             patience_s: None,
             concurrency: 1,
             definition: ServiceLevelDefinition::AnsweredOverArrivals,
+        }
+    }
+
+    #[test]
+    fn an_interval_of_no_length_or_a_negative_rate_is_refused_and_a_closed_one_needs_nobody() {
+        let closed = staff(&[(1800.0, 0.0)], 180.0, &goal(), 1.0).unwrap();
+        assert_eq!(closed.rows[0].agents, 0);
+        for (day, what) in [
+            ([(0.0, 100.0)], "length"),
+            ([(f64::NAN, 100.0)], "length"),
+            ([(1800.0, -3.0)], "arrival rate"),
+            ([(1800.0, f64::INFINITY)], "arrival rate"),
+        ] {
+            let e = staff(&day, 180.0, &goal(), 1.0).unwrap_err().to_string();
+            assert!(e.contains(what), "{day:?}: {e}");
         }
     }
 
