@@ -268,16 +268,16 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
     let (Some(rate), Some(aht)) = (args.arrival_rate, args.aht) else {
         bail!("give a scenario, or --arrival-rate and --aht");
     };
-    let speed = if args.speed.is_empty() {
+    let (speed, option): (Vec<f64>, _) = if args.speed.is_empty() {
         if args.concurrency == 0 {
             bail!("--concurrency must be at least 1");
         }
-        (1..=args.concurrency).map(f64::from).collect()
+        let full = (1..=args.concurrency).map(f64::from).collect();
+        (full, "--concurrency")
     } else {
-        omnisim::plan::simulate::check_speed(&args.speed)
-            .map_err(|e| anyhow::anyhow!("--speed: {e}"))?;
-        args.speed.clone()
+        (args.speed.clone(), "--speed")
     };
+    omnisim::plan::simulate::check_speed(&speed).map_err(|e| anyhow::anyhow!("{option}: {e}"))?;
     if args.customers < 100 {
         bail!("--customers must be at least 100");
     }
@@ -404,6 +404,9 @@ fn plan_quick(args: &PlanArgs) -> anyhow::Result<()> {
     finish(args, "single-queue", &json, &page, &text)
 }
 
+/// The most chat counts the concurrency table shows one by one.
+const SHOWN_CHATS: usize = 10;
+
 /// With several chats per agent, what planners ask beside the staffing table: how the agents'
 /// time splits by the number of chats they hold, how much of it they hold any, and the rule of
 /// thumb that divides the handle time by the concurrency factor.
@@ -413,8 +416,14 @@ fn concurrency_section(s: &Sweep) -> Option<Section> {
         return None;
     }
     let factor = s.speed[k - 1];
+    // Holding 0..=k chats; past ten chats the shares are summed into one column, so that a
+    // terminal can show the table. plan.json keeps every share.
+    let shown = (k + 1).min(SHOWN_CHATS);
     let mut columns = vec!["agents".to_owned()];
-    columns.extend((0..=k).map(|j| format!("{j} chat{} %", if j == 1 { "" } else { "s" })));
+    columns.extend((0..shown).map(|j| format!("{j} chat{} %", if j == 1 { "" } else { "s" })));
+    if shown <= k {
+        columns.push(format!("{shown}+ chats %"));
+    }
     columns.extend(["agent occ %", "thumb SL %", "thumb ASA s", "thumb occ %"].map(str::to_owned));
     let rows = s
         .rows
@@ -423,12 +432,12 @@ fn concurrency_section(s: &Sweep) -> Option<Section> {
             // Every row of a sweep with several chats per agent has one.
             let thumb = r.rule_of_thumb.as_ref()?;
             let mut row = vec![r.agents.to_string()];
-            row.extend(
-                r.simulated
-                    .concurrency
-                    .iter()
-                    .map(|c| format!("{:.1}", c * 100.0)),
-            );
+            let shares = &r.simulated.concurrency;
+            let (each, rest) = shares.split_at(shown.min(shares.len()));
+            row.extend(each.iter().map(|c| format!("{:.1}", c * 100.0)));
+            if shown <= k {
+                row.push(format!("{:.1}", rest.iter().sum::<f64>() * 100.0));
+            }
             row.push(r.simulated.agent_occupancy.show(100.0));
             row.extend([
                 format!("{:.1}", thumb.service_level * 100.0),
@@ -748,6 +757,21 @@ mod tests {
         };
         let single = sweep::sweep(&one, 21..=21, target, effort).unwrap();
         assert!(concurrency_section(&single).is_none());
+        // Twelve chats: ten columns one by one, the rest summed.
+        let twelve = Model {
+            speed: (1..=12).map(f64::from).collect(),
+            ..one
+        };
+        let wide = sweep::sweep(&twelve, 2..=2, target, effort).unwrap();
+        let section = concurrency_section(&wide).expect("a table for twelve chats");
+        assert_eq!(section.columns[1 + SHOWN_CHATS], "10+ chats %");
+        assert_eq!(section.columns.len(), 1 + SHOWN_CHATS + 1 + 4);
+        let row = &section.rows[0];
+        let shares: f64 = row[1..=SHOWN_CHATS + 1]
+            .iter()
+            .map(|c| c.parse::<f64>().unwrap())
+            .sum();
+        assert!((shares - 100.0).abs() < 0.3, "{row:?}");
     }
 
     #[test]

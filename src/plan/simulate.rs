@@ -8,6 +8,7 @@
 //! exponential patience. A new contact goes to the agent holding the fewest chats.
 
 use super::erlang::ServiceLevelDefinition;
+use omnisim_protocol::limits::MAX_CAPACITY;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::cmp::Reverse;
@@ -271,6 +272,12 @@ pub fn check_speed(speed: &[f64]) -> Result<(), String> {
     if speed.is_empty() || (speed[0] - 1.0).abs() > 1e-9 {
         return Err("the first value is 1 (one chat alone)".into());
     }
+    if speed.len() > MAX_CAPACITY as usize {
+        return Err(format!(
+            "an agent holds at most {MAX_CAPACITY} chats (the platform's largest capacity), not {}",
+            speed.len()
+        ));
+    }
     if speed.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
         return Err("every value is a positive number".into());
     }
@@ -495,6 +502,9 @@ mod tests {
                 .contains("chat 3")
         );
         assert!(check_speed(&[1.0, f64::NAN]).is_err());
+        let flat = |k: usize| vec![1.0; k];
+        assert!(check_speed(&flat(100)).is_ok());
+        assert!(check_speed(&flat(101)).unwrap_err().contains("at most 100"));
     }
 
     #[test]
