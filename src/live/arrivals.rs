@@ -69,3 +69,59 @@ pub fn poisson(rate: f64, duration: Duration, seed: u64) -> Vec<Duration> {
         out.push(Duration::from_secs_f64(t));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-queue scenario whose `[arrivals]` section is `arrivals`.
+    fn scenario(arrivals: &str) -> Scenario {
+        let text = format!(
+            r#"
+            name = "arrivals"
+            duration = "1h"
+            [[queues]]
+            name = "q"
+            [[channels]]
+            name = "web"
+            kind = "web"
+            platform = "standard"
+            entry = "queue:q"
+            [[agents]]
+            name = "team"
+            count = 1
+            capacity = 1
+            [arrivals]
+            {arrivals}
+            "#
+        );
+        Scenario::parse(&text, "arrivals.toml").unwrap()
+    }
+
+    #[test]
+    fn the_expected_count_is_what_the_process_draws_within_its_noise() {
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        for (arrivals, run, expected) in [
+            (r#"rate = "2/s""#, hours(1), 7_200.0),
+            (r#"ramp = { from = "1/s", to = "3/s" }"#, hours(1), 7_200.0),
+            // Two and a half cycles of a 30-minute profile: 3 x 900 s at 1/s, 2 x 900 s at 3/s.
+            (
+                r#"intervals = [{ length = "15m", rate = "1/s" }, { length = "15m", rate = "3/s" }]"#,
+                Duration::from_secs(4_500),
+                8_100.0,
+            ),
+        ] {
+            let s = scenario(arrivals);
+            assert!(
+                (s.arrivals.expected(run) - expected).abs() < 1e-6,
+                "{arrivals}"
+            );
+            let drawn = schedule(&s, run, 5).len() as f64;
+            // A Poisson count: its standard deviation is the square root of its mean.
+            assert!(
+                (drawn - expected).abs() < 4.0 * expected.sqrt(),
+                "{arrivals}: {drawn} drawn, {expected} expected"
+            );
+        }
+    }
+}

@@ -411,6 +411,38 @@ impl Arrivals {
         self.intervals.last().map_or(0.0, |i| i.rate.0)
     }
 
+    /// How many arrivals a run of length `run` expects: the integral of [`Arrivals::rate_at`].
+    pub fn expected(&self, run: Duration) -> f64 {
+        let secs = run.as_secs_f64();
+        if let Some(r) = self.rate {
+            return r.0 * secs;
+        }
+        if let Some(ramp) = self.ramp {
+            return (ramp.from.0 + ramp.to.0) / 2.0 * secs;
+        }
+        let cycle: f64 = self
+            .intervals
+            .iter()
+            .map(|i| i.length.0.as_secs_f64())
+            .sum();
+        if cycle <= 0.0 {
+            return 0.0;
+        }
+        let per_cycle: f64 = self
+            .intervals
+            .iter()
+            .map(|i| i.rate.0 * i.length.0.as_secs_f64())
+            .sum();
+        let mut rest = secs % cycle;
+        let mut partial = 0.0;
+        for i in &self.intervals {
+            let part = rest.min(i.length.0.as_secs_f64());
+            partial += i.rate.0 * part;
+            rest -= part;
+        }
+        (secs / cycle).floor() * per_cycle + partial
+    }
+
     /// The highest rate anywhere in the run: the bound the arrival process thins from.
     pub fn max_rate(&self) -> f64 {
         let mut max = self.rate.map_or(0.0, |r| r.0);
