@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use omnisim::live::{self, Progress, ProgressFn, RunError, RunOptions, Target};
+use omnisim::live::{self, RunError, RunOptions, Target};
 use omnisim::measure::Summary;
+use omnisim::measure::{Progress, ProgressFn};
 use omnisim::scenario::Scenario;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -116,16 +117,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .context("--target needs --token (or OMNISIM_ADMIN_TOKEN)")?,
         },
     };
+    let duration = args.duration.map(Into::into);
+    let show = progress();
     let options = RunOptions {
         target,
         seed: args.seed,
-        duration: args.duration.map(Into::into),
-        progress: Some(progress()),
+        duration,
+        progress: Some(show.clone()),
     };
     let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
     let started = std::time::Instant::now();
     let outcome = if args.r#virtual {
-        match omnisim::virtual_time::run(scenario, args.seed, args.duration.map(Into::into)) {
+        match omnisim::virtual_time::run_reporting(scenario, args.seed, duration, show) {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("error: {}: {e}", args.scenario.display());

@@ -13,6 +13,7 @@ pub mod setup;
 
 use crate::measure::Finished;
 pub use crate::measure::{Outcome, RunOrg};
+use crate::measure::{Progress, ProgressFn};
 use crate::scenario::Scenario;
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
@@ -84,39 +85,6 @@ pub struct RunOptions {
     pub duration: Option<Duration>,
     /// Called about once a second with the run's progress.
     pub progress: Option<ProgressFn>,
-}
-
-/// What receives a run's progress.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
-
-/// Where a run is, reported about once a second.
-#[derive(Clone, Debug, Default)]
-pub struct Progress {
-    pub elapsed_s: f64,
-    pub total_s: f64,
-    pub sessions: u64,
-    pub open: u64,
-    pub messages_per_s: f64,
-    pub queue_depth: u64,
-    pub occupancy: f64,
-    pub routing_p99_ms: f64,
-}
-
-impl Progress {
-    /// The one-line form, for logs and CI.
-    pub fn line(&self) -> String {
-        format!(
-            "{:>5.0}s/{:.0}s  sessions {:>6} (open {:>5})  msgs/s {:>7.0}  queue {:>5}  occupancy {:>5.1}%  routing p99 {:>8.1} ms",
-            self.elapsed_s,
-            self.total_s,
-            self.sessions,
-            self.open,
-            self.messages_per_s,
-            self.queue_depth,
-            self.occupancy * 100.0,
-            self.routing_p99_ms
-        )
-    }
 }
 
 /// Why a run could not happen.
@@ -287,23 +255,13 @@ async fn sample(
         let load = Load::of(&agents, queues.iter().map(|q| q.waiting));
         let sample = r.sample(origin.elapsed(), load);
         if let Some(report) = &progress {
-            let p99 = r
-                .histogram("routing")
-                .map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0);
             let sent = r.counts.messages_sent;
-            let progress = Progress {
-                elapsed_s: sample.t_s,
-                total_s: duration.as_secs_f64(),
-                sessions: r.counts.sessions_started,
-                open: r
-                    .counts
-                    .sessions_started
-                    .saturating_sub(r.counts.sessions_ended),
-                messages_per_s: (sent - last_sent) as f64,
-                queue_depth: sample.queue_depth,
-                occupancy: sample.occupancy,
-                routing_p99_ms: p99,
-            };
+            let progress = Progress::at(
+                r,
+                &sample,
+                duration.as_secs_f64(),
+                (sent - last_sent) as f64,
+            );
             last_sent = sent;
             drop(s);
             report(&progress);

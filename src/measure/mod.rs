@@ -5,6 +5,7 @@
 pub mod hlog;
 pub mod outcome;
 pub mod periods;
+pub mod progress;
 pub mod recorder;
 pub mod summary;
 pub mod thresholds;
@@ -22,5 +23,6 @@ pub const LATENCIES: [&str; 8] = [
 ];
 
 pub use outcome::{Finished, Outcome, RunOrg};
+pub use progress::{Progress, ProgressFn};
 pub use recorder::Recorder;
 pub use summary::Summary;

@@ -16,6 +16,7 @@
 
 mod agent;
 mod customer;
+mod progress;
 mod replay;
 mod wakes;
 
@@ -24,7 +25,7 @@ pub use replay::{KindTime, Recording, Step, StepKind};
 use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};
 use crate::measure::recorder::Labels;
-use crate::measure::{Finished, Outcome, Recorder};
+use crate::measure::{Finished, Outcome, ProgressFn, Recorder};
 use crate::scenario::{Scenario, specs};
 use agent::SimAgent;
 use customer::Customer;
@@ -133,6 +134,8 @@ pub(crate) struct Sim {
     sample_every: Duration,
     /// Every step taken on the engine, when recording.
     recording: Option<Recording>,
+    /// Where the run is, told to the terminal.
+    progress: Option<progress::Reporter>,
 }
 
 /// A second for runs up to about a quarter of an hour, then longer so that a run has about a
@@ -221,7 +224,10 @@ impl Sim {
     /// Queue depth and occupancy now, and the latency interval closed.
     fn sample(&mut self) {
         let load = self.engine.load(self.org).unwrap_or_default();
-        self.recorder.sample(Duration::from_micros(self.now), load);
+        let sample = self.recorder.sample(Duration::from_micros(self.now), load);
+        if let Some(p) = &mut self.progress {
+            p.sampled(&self.recorder, &sample);
+        }
     }
 
     fn wake(&mut self, wake: Wake) {
@@ -357,12 +363,14 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
 
 /// Sets `scenario` up on a fresh engine and runs it to the end of its drain, or until every
 /// customer is done after the last arrival. Returns the simulation and the end of arrivals. With
-/// `record`, the simulation keeps every step it takes on the engine.
+/// `record`, the simulation keeps every step it takes on the engine; with `progress`, it tells it
+/// where the run is at most once per the wall time given.
 fn simulate(
     scenario: Scenario,
     seed: Option<u64>,
     duration: Option<Duration>,
     record: bool,
+    progress: Option<(ProgressFn, Duration)>,
 ) -> Result<(Sim, Micros), VirtualError> {
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
@@ -398,6 +406,7 @@ fn simulate(
         wrote_in: FastSet::default(),
         sample_every: sample_every(duration),
         recording,
+        progress: progress.map(|(p, every)| progress::Reporter::new(p, every, duration)),
         arrivals,
         scenario,
     };
@@ -464,7 +473,26 @@ pub fn run(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Outcome, VirtualError> {
-    let (mut sim, end_of_arrivals) = simulate(scenario, seed, duration, false)?;
+    run_with(scenario, seed, duration, None)
+}
+
+/// [`run`], telling `progress` where the run is about once a second of wall time.
+pub fn run_reporting(
+    scenario: Scenario,
+    seed: Option<u64>,
+    duration: Option<Duration>,
+    progress: ProgressFn,
+) -> Result<Outcome, VirtualError> {
+    run_with(scenario, seed, duration, Some((progress, progress::EVERY)))
+}
+
+fn run_with(
+    scenario: Scenario,
+    seed: Option<u64>,
+    duration: Option<Duration>,
+    progress: Option<(ProgressFn, Duration)>,
+) -> Result<Outcome, VirtualError> {
+    let (mut sim, end_of_arrivals) = simulate(scenario, seed, duration, false, progress)?;
     let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
     sim.recorder.close_interval(elapsed);
     let finished = Finished {
@@ -493,7 +521,7 @@ pub fn record(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Recording, VirtualError> {
-    let (mut sim, _) = simulate(scenario, seed, duration, true)?;
+    let (mut sim, _) = simulate(scenario, seed, duration, true, None)?;
     let mut recording = sim
         .recording
         .take()

@@ -193,7 +193,7 @@ mod tests {
         let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario");
         let duration = Duration::from_secs(60);
         let (mut sim, _) =
-            super::super::simulate(scenario, Some(7), Some(duration), true).expect("a run");
+            super::super::simulate(scenario, Some(7), Some(duration), true, None).expect("a run");
         let recording = sim.recording.take().expect("recorded");
         assert!(
             recording.steps.len() > 100,
