@@ -77,8 +77,14 @@ fn more_agents_answer_more_and_erlang_a_stands_beside_the_simulation() {
 fn a_range_left_to_the_plan_grows_until_it_holds_the_smallest_size_that_meets_the_goal() {
     let scenario = Scenario::parse(STEADY, "steady.toml").unwrap();
     // 3.3 Erlangs: 9 and 10 agents both meet 80 %, so the plan looks below 9 until a size fails.
-    let down = scenario_sweep::plan(&scenario, Sizes::Around(9..=10), 2, 1).unwrap();
+    let mut told = Vec::new();
+    let mut done = |r: &scenario_sweep::ScenarioRow| told.push(r.agents);
+    let down =
+        scenario_sweep::plan_reporting(&scenario, Sizes::Around(9..=10), 2, 1, &mut done).unwrap();
     let sizes: Vec<u32> = down.rows.iter().map(|r| r.agents).collect();
+    // Each size is told of as it is done: the range first, then the sizes below it.
+    told.sort();
+    assert_eq!(told, sizes);
     let n = down.recommended_agents.expect("a size that meets the goal");
     assert!(n < 9 && sizes[0] == n - 1, "{sizes:?}");
     assert!(!down.rows[0].meets_target);

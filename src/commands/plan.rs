@@ -6,12 +6,13 @@
 use anyhow::{Context, bail};
 use omnisim::plan::erlang::ServiceLevelDefinition;
 use omnisim::plan::intervals::{self, Goal, Table};
-use omnisim::plan::scenario_sweep::{self, ScenarioPlan, Sizes};
+use omnisim::plan::scenario_sweep::{self, ScenarioPlan, ScenarioRow, Sizes};
 use omnisim::plan::simulate::Model;
 use omnisim::plan::sweep::{self, Effort, Sweep, Target};
 use omnisim::report::plan_html::{self, PlanPage, Point, Section};
 use omnisim::scenario::Scenario;
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -186,8 +187,27 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
         Some(a) => Sizes::Exactly(parse_agents(a)?),
         None => Sizes::Around((count / 2).max(1)..=(count + count / 2).max(2)),
     };
-    let plan = scenario_sweep::plan(&scenario, sizes, args.replications, args.seed)
-        .with_context(|| format!("planning {}", path.display()))?;
+    let spinner = sizing(&scenario.agents[group].name, args.replications);
+    let mut done = |r: &ScenarioRow| {
+        if let Some(bar) = &spinner {
+            bar.println(format!(
+                "  {} agents: {:.1}% within the threshold, {}",
+                r.agents,
+                r.service_level.mean * 100.0,
+                if r.meets_target {
+                    "meets the goal"
+                } else {
+                    "falls short"
+                }
+            ));
+        }
+    };
+    let plan =
+        scenario_sweep::plan_reporting(&scenario, sizes, args.replications, args.seed, &mut done);
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    let plan = plan.with_context(|| format!("planning {}", path.display()))?;
     let text = scenario_table(&plan);
     let page = PlanPage {
         title: &plan.scenario,
@@ -241,6 +261,20 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
         intervals: &plan.intervals,
     };
     finish(args, &plan.scenario, &plan, &page, &text)
+}
+
+/// On a terminal, a spinner while a scenario's sizes run, above which each size is listed as it
+/// is done: a day's scenario takes seconds to minutes. Nothing elsewhere (CI logs get the table).
+fn sizing(group: &str, replications: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(format!(
+        "sizing '{group}': {replications} virtual runs per size"
+    ));
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(bar)
 }
 
 /// The index of the group a scenario plan sizes: `--group` if given (then also the scenario's

@@ -120,6 +120,8 @@ struct Sweeper<'a> {
     seed: u64,
     /// Per run, the share of arrivals that asked for an agent.
     offered_share: Vec<f64>,
+    /// Told of each size as soon as its runs are done.
+    done: &'a mut dyn FnMut(&ScenarioRow),
 }
 
 impl Sweeper<'_> {
@@ -158,7 +160,7 @@ impl Sweeper<'_> {
             .transpose()?;
         let meets_target = service_level.mean >= goal.service_level
             && goal.max_occupancy.is_none_or(|m| occupancy.mean <= m);
-        Ok(ScenarioRow {
+        let row = ScenarioRow {
             agents: n,
             service_level,
             asa_s,
@@ -167,7 +169,9 @@ impl Sweeper<'_> {
             handle_s,
             analytic,
             meets_target,
-        })
+        };
+        (self.done)(&row);
+        Ok(row)
     }
 }
 
@@ -177,6 +181,18 @@ pub fn plan(
     sizes: Sizes,
     replications: usize,
     seed: u64,
+) -> Result<ScenarioPlan, PlanError> {
+    plan_reporting(scenario, sizes, replications, seed, &mut |_| {})
+}
+
+/// [`plan`], telling `done` of each size as soon as its runs are done: a sweep of a day's
+/// scenario takes seconds to minutes.
+pub fn plan_reporting(
+    scenario: &Scenario,
+    sizes: Sizes,
+    replications: usize,
+    seed: u64,
+    done: &mut dyn FnMut(&ScenarioRow),
 ) -> Result<ScenarioPlan, PlanError> {
     let group = scenario
         .plan
@@ -228,6 +244,7 @@ pub fn plan(
         replications,
         seed,
         offered_share: Vec::new(),
+        done,
     };
     let (first, grow) = match sizes {
         Sizes::Exactly(r) => (r, false),
