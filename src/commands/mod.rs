@@ -1,6 +1,7 @@
 //! One module per `omnisim` subcommand.
 
 pub mod conform;
+pub mod memory;
 pub mod plan;
 pub mod run;
 pub mod serve;

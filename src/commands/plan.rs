@@ -187,6 +187,16 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
         Some(a) => Sizes::Exactly(parse_agents(a)?),
         None => Sizes::Around((count / 2).max(1)..=(count + count / 2).max(2)),
     };
+    let at_once = omnisim::plan::replicate::at_once(args.replications);
+    let sessions = scenario.arrivals.expected(scenario.duration.0) * at_once as f64;
+    match super::memory::check(sessions) {
+        Ok(None) => {}
+        Ok(Some(warning)) => eprintln!("warning: {at_once} runs at once: {warning}"),
+        Err(refusal) => bail!(
+            "{at_once} runs at once: {refusal}; shorten the scenario's duration, lower its \
+             arrival rate or ask for fewer --replications"
+        ),
+    }
     let spinner = sizing(&scenario.agents[group].name, args.replications);
     let mut done = |r: &ScenarioRow| {
         if let Some(bar) = &spinner {

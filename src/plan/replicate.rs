@@ -6,15 +6,20 @@ use crate::measure::Summary;
 use crate::scenario::Scenario;
 use crate::virtual_time::{self, VirtualError};
 
+/// How many of `replications` runs [`summaries`] runs at once: one per core.
+pub fn at_once(replications: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, replications.max(1))
+}
+
 /// The summaries of `replications` virtual runs of `scenario`, seeded `seed`, `seed + 1`, ….
 pub fn summaries(
     scenario: &Scenario,
     replications: usize,
     seed: u64,
 ) -> Result<Vec<Summary>, VirtualError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, replications.max(1));
+    let workers = at_once(replications);
     let run = |r: usize| {
         let seed = seed.wrapping_add(r as u64);
         virtual_time::run(scenario.clone(), Some(seed), None).map(|o| o.summary)
