@@ -5,8 +5,7 @@
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use omnisim::live::{self, RunError, RunOptions, Target};
-use omnisim::measure::Summary;
-use omnisim::measure::{Progress, ProgressFn};
+use omnisim::measure::{Progress, ProgressFn, Summary};
 use omnisim::scenario::Scenario;
 use std::io::IsTerminal;
 use std::path::PathBuf;
