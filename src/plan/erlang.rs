@@ -13,7 +13,7 @@ pub enum ErlangError {
     #[error("{name} must be a positive number, not {value}")]
     NotPositive { name: &'static str, value: f64 },
     #[error("{name} must be zero or a positive number, not {value}")]
-    Negative { name: &'static str, value: f64 },
+    NotZeroOrPositive { name: &'static str, value: f64 },
     #[error("at least one agent is needed")]
     NoAgents,
     #[error("the queue does not settle within {0} places: patience is too long for this load")]

@@ -83,7 +83,7 @@ pub fn staff(
             });
         }
         if !(rate_per_hour >= 0.0 && rate_per_hour.is_finite()) {
-            return Err(ErlangError::Negative {
+            return Err(ErlangError::NotZeroOrPositive {
                 name: "an interval's arrival rate",
                 value: rate_per_hour,
             });
