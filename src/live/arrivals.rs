@@ -74,27 +74,11 @@ pub fn poisson(rate: f64, duration: Duration, seed: u64) -> Vec<Duration> {
 mod tests {
     use super::*;
 
-    /// A one-queue scenario whose `[arrivals]` section is `arrivals`.
+    /// The shipped quickstart with `arrivals` in place of its steady rate.
     fn scenario(arrivals: &str) -> Scenario {
-        let text = format!(
-            r#"
-            name = "arrivals"
-            duration = "1h"
-            [[queues]]
-            name = "q"
-            [[channels]]
-            name = "web"
-            kind = "web"
-            platform = "standard"
-            entry = "queue:q"
-            [[agents]]
-            name = "team"
-            count = 1
-            capacity = 1
-            [arrivals]
-            {arrivals}
-            "#
-        );
+        let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+        let text = text.replacen("rate = \"2/s\"", arrivals, 1);
+        assert!(text.contains(arrivals), "the quickstart's rate line moved");
         Scenario::parse(&text, "arrivals.toml").unwrap()
     }
 
