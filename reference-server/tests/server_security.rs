@@ -193,10 +193,22 @@ impl App {
     }
 
     async fn send(&self, method: &str, path: &str, body: String) -> (StatusCode, Value) {
+        self.send_as(&format!("Bearer {}", self.token), method, path, body)
+            .await
+    }
+
+    /// A request with `authorization` as its Authorization header.
+    async fn send_as(
+        &self,
+        authorization: &str,
+        method: &str,
+        path: &str,
+        body: String,
+    ) -> (StatusCode, Value) {
         let req = Request::builder()
             .method(method)
             .uri(path)
-            .header("authorization", format!("Bearer {}", self.token))
+            .header("authorization", authorization)
             .header("content-type", "application/json")
             .body(Body::from(body))
             .unwrap();
@@ -277,4 +289,100 @@ async fn r_sec_4_malformed_requests_get_4xx_json_and_change_nothing() {
     // The server still serves.
     let (status, _) = app.send("POST", &inbound, text("hello")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The caller is judged before anything else of the request: without a valid token, a malformed
+/// body, an oversize one, a bad query or a path id that is not a number all get 401, so nothing
+/// about the API's shapes reaches an anonymous caller (protocol.md §8, precedence).
+#[tokio::test]
+async fn the_caller_is_judged_before_the_path_ids_the_query_and_the_body() {
+    let app = App::new().await;
+    let org = app.org;
+    let requests: Vec<(&str, String, String)> = vec![
+        ("POST", "/v1/orgs".into(), "not json".into()),
+        ("POST", "/v1/orgs".into(), "x".repeat(70 * 1024)),
+        (
+            "POST",
+            format!("/v1/orgs/{org}/queues"),
+            "{\"name\": 3}".into(),
+        ),
+        (
+            "POST",
+            format!("/v1/orgs/{org}/channels/abc/inbound"),
+            "not json".into(),
+        ),
+        ("POST", "/v1/orgs/abc/queues".into(), "{}".into()),
+        (
+            "GET",
+            format!("/v1/orgs/{org}/channels/{}/users?addr=1", app.channel),
+            String::new(),
+        ),
+        ("GET", format!("/v1/orgs/{org}/sessions/abc"), String::new()),
+        (
+            "GET",
+            format!("/v1/orgs/{org}/sessions/1/messages?after=x"),
+            String::new(),
+        ),
+        (
+            "GET",
+            format!("/v1/orgs/{org}/channels/{}/stream?after=x", app.channel),
+            String::new(),
+        ),
+    ];
+    for (method, path, body) in requests {
+        for authorization in ["Bearer not-a-token-of-anyone", "Basic abc", ""] {
+            let (status, got) = app
+                .send_as(authorization, method, &path, body.clone())
+                .await;
+            assert_eq!(
+                (status.as_u16(), got["code"].as_str()),
+                (401, Some("unauthorized")),
+                "{method} {path} as {authorization:?}: {got}"
+            );
+        }
+    }
+    // With the token, the same requests are judged on what they carry.
+    let (status, got) = app
+        .send(
+            "POST",
+            &format!("/v1/orgs/{org}/channels/abc/inbound"),
+            "not json".into(),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), got["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, got) = app
+        .send(
+            "POST",
+            &format!("/v1/orgs/{org}/queues"),
+            "{\"name\": 3}".into(),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), got["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+}
+
+/// The authentication scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = App::new().await;
+    let path = format!("/v1/orgs/{}/channels", app.org);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let (status, _) = app
+            .send_as(
+                &format!("{scheme} {}", app.token),
+                "GET",
+                &path,
+                String::new(),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 200, "{scheme}");
+    }
+    let shouted = format!("Bearer {}", app.token.to_uppercase());
+    let (status, _) = app.send_as(&shouted, "GET", &path, String::new()).await;
+    assert_eq!(status.as_u16(), 401);
 }

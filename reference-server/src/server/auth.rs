@@ -1,36 +1,62 @@
 //! Who a request acts as (R-SEC-1): the server admin, an org, or an agent.
+//!
+//! [`Admin`] and [`OrgAuth`] are extractors that handlers take before anything else of the
+//! request, so the caller is judged first (protocol.md §8, error precedence): an anonymous or
+//! wrong caller gets 401 whatever its path ids, query or body, and learns nothing of their shapes.
 
 use super::http::{Failure, bearer, fail};
 use super::platform::Platform;
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use omnisim_protocol::{AgentId, ErrorCode, OrgId};
 
 fn unauthorized() -> Failure {
     fail(ErrorCode::Unauthorized, "missing or wrong bearer token")
 }
 
-/// The server admin token, for creating orgs.
-pub fn admin(platform: &Platform, headers: &HeaderMap) -> Result<(), Failure> {
-    match bearer(headers) {
-        Some(t) if t == platform.settings().admin_token => Ok(()),
-        _ => Err(unauthorized()),
+/// A request made with the server's admin token (creating orgs).
+pub struct Admin;
+
+impl FromRequestParts<Platform> for Admin {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Admin, Failure> {
+        match bearer(&parts.headers) {
+            Some(t) if t == p.settings().admin_token => Ok(Admin),
+            _ => Err(unauthorized()),
+        }
     }
 }
 
-/// The org the token belongs to, which must be the org the path names; another org's path reads
-/// as absent.
-pub fn org(platform: &Platform, headers: &HeaderMap, path_org: u64) -> Result<OrgId, Failure> {
-    let token = bearer(headers).ok_or_else(unauthorized)?;
-    let org = platform
-        .read(|e| e.authenticate_org(token))
-        .ok_or_else(unauthorized)?;
-    if org.0 != path_org {
-        return Err(fail(
-            ErrorCode::NotFound,
-            format!("org:{path_org} not found"),
-        ));
+/// The org a request acts for: its token's org, which must be the `{org}` of the path. Another
+/// org's path, or one that is not an id, reads as absent (404).
+pub struct OrgAuth(pub OrgId);
+
+impl FromRequestParts<Platform> for OrgAuth {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<OrgAuth, Failure> {
+        let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+        let org = p
+            .read(|e| e.authenticate_org(token))
+            .ok_or_else(unauthorized)?;
+        let params = RawPathParams::from_request_parts(parts, p)
+            .await
+            .map_err(|r| fail(ErrorCode::NotFound, r.body_text()))?;
+        let path_org = params
+            .iter()
+            .find(|(name, _)| *name == "org")
+            .map(|(_, value)| value)
+            .unwrap_or_default();
+        if path_org.parse::<u64>().ok() != Some(org.0) {
+            return Err(fail(
+                ErrorCode::NotFound,
+                format!("org:{path_org} not found"),
+            ));
+        }
+        Ok(OrgAuth(org))
     }
-    Ok(org)
 }
 
 /// The agent a token (header, or `token` query parameter for clients that cannot set headers on

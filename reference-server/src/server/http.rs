@@ -105,13 +105,15 @@ pub fn upgrade(ws: Upgrade) -> Result<axum::extract::ws::WebSocketUpgrade, Failu
         .max_frame_size(MAX_BODY_BYTES))
 }
 
-/// The token of an `Authorization: Bearer <token>` header.
+/// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
+/// (RFC 9110 §11.1).
 pub fn bearer(parts: &axum::http::HeaderMap) -> Option<&str> {
-    parts
+    let value = parts
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// Unknown paths.

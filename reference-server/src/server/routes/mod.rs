@@ -11,17 +11,14 @@ pub mod streams;
 use super::http::{Failure, fail};
 use super::platform::Platform;
 use crate::engine::{Command, OrgCommand, Reply};
-use axum::http::HeaderMap;
-use omnisim_protocol::ErrorCode;
+use omnisim_protocol::{ErrorCode, OrgId};
 
-/// Authenticates the org and applies one of its commands.
+/// Applies one of an authenticated org's commands.
 pub(crate) fn apply_org(
     platform: &Platform,
-    headers: &HeaderMap,
-    org: u64,
+    org: OrgId,
     command: OrgCommand,
 ) -> Result<Reply, Failure> {
-    let org = super::auth::org(platform, headers, org)?;
     Ok(platform.apply(Command::Org { org, command })?)
 }
 

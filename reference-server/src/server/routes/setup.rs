@@ -2,11 +2,11 @@
 
 use super::{apply_org, unexpected};
 use crate::engine::{Command, OrgCommand, Reply};
-use crate::server::auth;
+use crate::server::auth::{Admin, OrgAuth};
 use crate::server::http::{Failure, Json, Path};
 use crate::server::platform::Platform;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use omnisim_protocol::{
     AgentCreated, AgentId, AgentSpec, BotId, BotSpec, Channel, ChannelId, ChannelSpec,
     ChannelUpdate, CreateOrg, Created, OrgCreated, QueueId, QueueSpec,
@@ -21,10 +21,9 @@ fn new_token(prefix: &str) -> String {
 
 pub async fn create_org(
     State(p): State<Platform>,
-    headers: HeaderMap,
+    _: Admin,
     Json(body): Json<CreateOrg>,
 ) -> Result<Json201<OrgCreated>, Failure> {
-    auth::admin(&p, &headers)?;
     let command = Command::CreateOrg {
         name: body.name,
         token: new_token("org"),
@@ -37,11 +36,10 @@ pub async fn create_org(
 
 pub async fn create_channel(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path(org): Path<u64>,
+    OrgAuth(org): OrgAuth,
     Json(spec): Json<ChannelSpec>,
 ) -> Result<Json201<Channel>, Failure> {
-    match apply_org(&p, &headers, org, OrgCommand::CreateChannel(spec))? {
+    match apply_org(&p, org, OrgCommand::CreateChannel(spec))? {
         Reply::Channel(c) => Ok((StatusCode::CREATED, axum::Json(c))),
         other => Err(unexpected(other)),
     }
@@ -49,13 +47,12 @@ pub async fn create_channel(
 
 pub async fn update_channel(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path((org, channel)): Path<(u64, u64)>,
+    OrgAuth(org): OrgAuth,
+    Path((_, channel)): Path<(u64, u64)>,
     Json(update): Json<ChannelUpdate>,
 ) -> Result<axum::Json<Channel>, Failure> {
     match apply_org(
         &p,
-        &headers,
         org,
         OrgCommand::UpdateChannel(ChannelId(channel), update),
     )? {
@@ -66,11 +63,10 @@ pub async fn update_channel(
 
 pub async fn create_queue(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path(org): Path<u64>,
+    OrgAuth(org): OrgAuth,
     Json(spec): Json<QueueSpec>,
 ) -> Result<Json201<Created<QueueId>>, Failure> {
-    match apply_org(&p, &headers, org, OrgCommand::CreateQueue(spec))? {
+    match apply_org(&p, org, OrgCommand::CreateQueue(spec))? {
         Reply::Queue(c) => Ok((StatusCode::CREATED, axum::Json(c))),
         other => Err(unexpected(other)),
     }
@@ -78,11 +74,10 @@ pub async fn create_queue(
 
 pub async fn create_bot(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path(org): Path<u64>,
+    OrgAuth(org): OrgAuth,
     Json(spec): Json<BotSpec>,
 ) -> Result<Json201<Created<BotId>>, Failure> {
-    match apply_org(&p, &headers, org, OrgCommand::CreateBot(spec))? {
+    match apply_org(&p, org, OrgCommand::CreateBot(spec))? {
         Reply::Bot(c) => Ok((StatusCode::CREATED, axum::Json(c))),
         other => Err(unexpected(other)),
     }
@@ -90,15 +85,14 @@ pub async fn create_bot(
 
 pub async fn create_agent(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path(org): Path<u64>,
+    OrgAuth(org): OrgAuth,
     Json(spec): Json<AgentSpec>,
 ) -> Result<Json201<AgentCreated>, Failure> {
     let command = OrgCommand::CreateAgent {
         spec,
         token: new_token("agent"),
     };
-    match apply_org(&p, &headers, org, command)? {
+    match apply_org(&p, org, command)? {
         Reply::AgentCreated(c) => Ok((StatusCode::CREATED, axum::Json(c))),
         other => Err(unexpected(other)),
     }
@@ -106,16 +100,11 @@ pub async fn create_agent(
 
 pub async fn update_agent(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path((org, agent)): Path<(u64, u64)>,
+    OrgAuth(org): OrgAuth,
+    Path((_, agent)): Path<(u64, u64)>,
     Json(spec): Json<AgentSpec>,
 ) -> Result<axum::Json<omnisim_protocol::Agent>, Failure> {
-    match apply_org(
-        &p,
-        &headers,
-        org,
-        OrgCommand::UpdateAgent(AgentId(agent), spec),
-    )? {
+    match apply_org(&p, org, OrgCommand::UpdateAgent(AgentId(agent), spec))? {
         Reply::Agent(a) => Ok(axum::Json(a)),
         other => Err(unexpected(other)),
     }

@@ -1,13 +1,12 @@
 //! Outbound delivery streams: a provider socket per channel and a customer socket per messaging
 //! user (R-SEC-3), each resuming exactly after the last message its client saw (R-SESS-9).
 
-use crate::server::auth;
+use crate::server::auth::OrgAuth;
 use crate::server::http::{Failure, Path, Query, Upgrade, upgrade};
 use crate::server::hub::Frame;
 use crate::server::platform::{Platform, internal};
 use crate::server::pump::pump;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use omnisim_protocol::*;
 use serde::Deserialize;
@@ -48,12 +47,11 @@ pub struct ChannelStreamQuery {
 /// the channel; with `after`, first the messages after that channel position.
 pub async fn channel_stream(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path((org, channel)): Path<(u64, u64)>,
+    OrgAuth(org): OrgAuth,
+    Path((_, channel)): Path<(u64, u64)>,
     Query(q): Query<ChannelStreamQuery>,
     ws: Upgrade,
 ) -> Result<Response, Failure> {
-    let org = auth::org(&p, &headers, org)?;
     let ws = upgrade(ws)?;
     let channel = ChannelId(channel);
     p.read(|e| e.channel(org, channel))?;
@@ -78,12 +76,11 @@ pub struct CustomerStreamQuery {
 /// (session, after_seq).
 pub async fn customer_stream(
     State(p): State<Platform>,
-    headers: HeaderMap,
-    Path((org, channel)): Path<(u64, u64)>,
+    OrgAuth(org): OrgAuth,
+    Path((_, channel)): Path<(u64, u64)>,
     Query(q): Query<CustomerStreamQuery>,
     ws: Upgrade,
 ) -> Result<Response, Failure> {
-    let org = auth::org(&p, &headers, org)?;
     let ws = upgrade(ws)?;
     let user = p
         .read(|e| e.user_by_address(org, ChannelId(channel), &q.address))?
