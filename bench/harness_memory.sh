@@ -17,7 +17,7 @@ sleep 1
 tmp=$(mktemp -d)
 rss_at_end() {
     sed "s/RATE/$1/" bench/memory.toml >"$tmp/m.toml"
-    $bin run "$tmp/m.toml" --target http://127.0.0.1:$port --token $token --out "$tmp/out-$1" \
+    $bin run "$tmp/m.toml" --target http://127.0.0.1:$port --admin-token $token --out "$tmp/out-$1" \
         >/dev/null 2>&1 &
     local pid=$!
     # Agents come online first (well under a second), then 15 s of arrivals.

@@ -30,9 +30,9 @@ pub struct RunArgs {
     /// Base URL of a server speaking protocol v1; without it the reference server runs in-process.
     #[arg(long)]
     target: Option<String>,
-    /// The target's admin token (creates the run's org).
-    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
-    token: Option<String>,
+    /// The target's admin token (creates the run's org); `--token` is its older name.
+    #[arg(long, alias = "token", env = "OMNISIM_ADMIN_TOKEN")]
+    admin_token: Option<String>,
     /// Overrides the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -115,8 +115,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(url) => Target::Url {
             url,
             admin_token: args
-                .token
-                .context("--target needs --token (or OMNISIM_ADMIN_TOKEN)")?,
+                .admin_token
+                .context("--target needs --admin-token (or OMNISIM_ADMIN_TOKEN)")?,
         },
     };
     let duration = args.duration.map(Into::into);
@@ -292,4 +292,32 @@ fn render(s: &Summary) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunArgs;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    /// `run` names the admin token as `conform` does; `--token` still works.
+    #[test]
+    fn the_admin_token_is_named_as_conform_names_it() {
+        for flag in ["--admin-token", "--token"] {
+            let args = [
+                "run",
+                "s.toml",
+                "--target",
+                "http://h",
+                flag,
+                "t0123456789abcdef",
+            ];
+            let cli = <Cli as clap::Parser>::try_parse_from(args).expect(flag);
+            assert_eq!(cli.run.admin_token.as_deref(), Some("t0123456789abcdef"));
+        }
+    }
 }
