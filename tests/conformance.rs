@@ -3,10 +3,13 @@
 
 use omnisim::conform::{self, Selection, Verdict, glob, report};
 use omnisim::live::embedded::Embedded;
+use omnisim::protocol::{Capability, ClockMode};
+use omnisim::reference_server::faults::{Fault, Faults};
 
+/// On manual clocks every case runs and passes, the exact timer cases included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_server_passes_every_case() {
-    let server = Embedded::start().unwrap();
+    let server = Embedded::with(Faults::NONE, ClockMode::Manual).unwrap();
     let reports = conform::run(&server.url, &server.admin_token, &Selection::default(), 8).await;
     assert_eq!(reports.len(), conform::cases::catalog().len());
     for r in &reports {
@@ -24,6 +27,29 @@ async fn the_reference_server_passes_every_case() {
         "tests=\"{}\" failures=\"0\" errors=\"0\"",
         reports.len()
     )));
+    server.stop();
+}
+
+/// On the wall clock the timer cases let real time pass and pass too; the cases that need a
+/// manual clock are skipped, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_wall_clock_the_exact_timer_cases_are_skipped_and_the_rest_pass() {
+    let server = Embedded::start().unwrap();
+    let reports = conform::run(&server.url, &server.admin_token, &Selection::default(), 8).await;
+    let catalog = conform::cases::catalog();
+    for r in &reports {
+        let needs_manual = catalog
+            .iter()
+            .any(|c| c.id == r.id && c.requires.contains(&Capability::ManualClock));
+        let expected = if needs_manual {
+            Verdict::Skipped {
+                capability: Capability::ManualClock,
+            }
+        } else {
+            Verdict::Pass
+        };
+        assert_eq!(r.verdict, expected, "{} {}", r.id, r.name);
+    }
     server.stop();
 }
 
@@ -57,39 +83,45 @@ fn globs_match_ids_and_names() {
     assert!(!glob("routing/*", "sessions/1.1"));
 }
 
+/// The rule ids of the protocol document's §3, in order.
+fn protocol_rules() -> Vec<String> {
+    let spec = std::fs::read_to_string("docs/protocol.md").expect("docs/protocol.md");
+    spec.lines()
+        .filter_map(|l| l.strip_prefix("- **R-"))
+        .filter_map(|l| l.split("**").next())
+        .map(|id| format!("R-{id}"))
+        .collect()
+}
+
 #[test]
-fn every_rule_of_rules_md_has_a_case() {
-    let rules = std::fs::read_to_string("../shared/RULES.md")
-        .expect("../shared/RULES.md beside the project");
+fn every_rule_of_the_protocol_has_a_case() {
+    let ids = protocol_rules();
+    assert!(ids.len() >= 38, "read only {} rule ids", ids.len());
     let named: Vec<&str> = conform::cases::catalog()
         .iter()
         .flat_map(|c| c.rules.iter().copied())
         .collect();
-    let ids: Vec<&str> = rules
-        .lines()
-        .filter_map(|l| l.strip_prefix("- R-"))
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    assert!(ids.len() >= 38, "read only {} rule ids", ids.len());
-    for id in ids {
-        let rule = format!("R-{id}");
+    for rule in ids {
         assert!(named.contains(&rule.as_str()), "no case checks {rule}");
     }
 }
 
 #[test]
 fn every_case_has_a_unique_id_and_name_and_names_real_rules() {
-    let rules = std::fs::read_to_string("../shared/RULES.md")
-        .expect("../shared/RULES.md beside the project");
+    let rules = protocol_rules();
     let catalog = conform::cases::catalog();
     let mut ids: Vec<_> = catalog.iter().map(|c| c.id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), catalog.len());
+    let mut names: Vec<_> = catalog.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), catalog.len());
     for c in &catalog {
         assert!(!c.rules.is_empty(), "{}", c.id);
         for r in c.rules {
-            assert!(rules.contains(&format!("{r} ")), "{}: {r}", c.id);
+            assert!(rules.iter().any(|id| id == r), "{}: {r}", c.id);
         }
     }
 }
@@ -98,9 +130,8 @@ fn every_case_has_a_unique_id_and_name_and_names_real_rules() {
 /// least one case fail, and that case names the rule the fault breaks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_is_caught_by_a_case_naming_its_rule() {
-    use omnisim::reference_server::faults::{Fault, Faults};
     for fault in Fault::ALL {
-        let server = Embedded::with_faults(Faults::NONE.with(fault)).unwrap();
+        let server = Embedded::with(Faults::NONE.with(fault), ClockMode::Manual).unwrap();
         let reports =
             conform::run(&server.url, &server.admin_token, &Selection::default(), 8).await;
         server.stop();

@@ -13,12 +13,27 @@ pub enum Capability {
     Inactive,
     /// Outbound from agents and the org, consent and service windows (R-OUT-1..5).
     Outbound,
+    /// A manual clock per org (protocol.md §4.7), declared as `"clock": "manual"` rather than
+    /// by absence from `lacks`: a server that says nothing runs on the wall clock.
+    ManualClock,
 }
 
-/// `GET /v1/capabilities`: the optional capabilities this server lacks. A server without the
-/// route lacks none.
+/// `GET /v1/capabilities`: the optional capabilities this server lacks, and how its time passes.
+/// A server without the route lacks none and runs on the wall clock.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
     #[serde(default)]
     pub lacks: Vec<Capability>,
+    #[serde(default)]
+    pub clock: crate::clock::ClockMode,
+}
+
+impl Capabilities {
+    /// Whether the server offers `capability`.
+    pub fn has(&self, capability: Capability) -> bool {
+        match capability {
+            Capability::ManualClock => self.clock == crate::clock::ClockMode::Manual,
+            other => !self.lacks.contains(&other),
+        }
+    }
 }

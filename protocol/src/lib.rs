@@ -6,6 +6,7 @@ pub mod agent;
 pub mod bot;
 pub mod capabilities;
 pub mod channel;
+pub mod clock;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -25,6 +26,7 @@ pub use capabilities::{Capabilities, Capability};
 pub use channel::{
     Channel, ChannelKind, ChannelSpec, ChannelUpdate, ConsentLevel, Entry, Platform,
 };
+pub use clock::{AdvanceClock, ClockMode, ClockReading};
 pub use error::{ApiError, ErrorCode};
 pub use event::{Audience, Event, Offer, RescindReason};
 pub use ids::{

@@ -159,6 +159,7 @@ impl App {
                 admin_token: ADMIN.into(),
                 socket_queue: 16,
                 faults: Default::default(),
+                clock: Default::default(),
             },
             stopped,
         );

@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use omnisim::conform::{self, Selection, cases, report};
 use omnisim::live::Target;
+use omnisim::protocol::ClockMode;
 use omnisim::reference_server::faults::Fault;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,11 @@ pub struct ConformArgs {
     /// --list-faults` lists them), to see which cases catch it.
     #[arg(long = "fault", value_name = "NAME", value_parser = super::serve::parse_fault, conflicts_with = "target")]
     faults: Vec<Fault>,
+    /// The embedded server's clock: `manual` (each org's time moves only when a case advances
+    /// it, so timers are checked to the millisecond) or `wall` (timers on real time, with
+    /// tolerance; the exact boundary cases are skipped).
+    #[arg(long, default_value = "manual", value_parser = super::serve::parse_clock, conflicts_with = "target")]
+    clock: ClockMode,
 }
 
 /// Exit code: 0 when every case run passed, 1 on any failure or error.
@@ -78,7 +84,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     };
     let faults = args.faults.iter().copied().collect();
     let target = target
-        .connect(faults)
+        .connect(faults, args.clock)
         .context("starting the embedded reference server")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let reports = runtime.block_on(conform::run(

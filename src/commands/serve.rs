@@ -1,6 +1,7 @@
 //! `omnisim serve`: the reference server on a socket until SIGINT or SIGTERM.
 
 use anyhow::Context;
+use omnisim::protocol::ClockMode;
 use omnisim::reference_server::faults::Fault;
 use omnisim::reference_server::server::{self, ServerConfig};
 use std::net::SocketAddr;
@@ -22,6 +23,18 @@ pub struct ServeArgs {
     /// List the faults --fault takes, with the rule each breaks.
     #[arg(long)]
     list_faults: bool,
+    /// `wall`, or `manual`: each org's clock stands still until the admin advances it with
+    /// `POST /v1/orgs/{org}/clock`, so that a conformance run checks timers to the millisecond.
+    #[arg(long, default_value = "wall", value_parser = parse_clock)]
+    clock: ClockMode,
+}
+
+pub fn parse_clock(name: &str) -> Result<ClockMode, String> {
+    match name {
+        "wall" => Ok(ClockMode::Wall),
+        "manual" => Ok(ClockMode::Manual),
+        other => Err(format!("unknown clock '{other}': wall or manual")),
+    }
 }
 
 pub fn parse_fault(name: &str) -> Result<Fault, String> {
@@ -50,6 +63,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             admin_token: args.admin_token,
             socket_queue: args.socket_queue,
             faults: args.faults.iter().copied().collect(),
+            clock: args.clock,
         };
         let running = server::start(config)
             .await

@@ -71,13 +71,20 @@ pub struct Ctx {
     admin_token: String,
     pub org: OrgId,
     pub token: String,
+    /// How the target's time passes: on a manual clock [`Ctx::elapse`] advances the org's clock.
+    pub clock: ClockMode,
     /// Shared with the runner, which attaches it to a failure after the case has ended.
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Ctx {
     /// Creates a fresh org for one case.
-    pub async fn new(client: Client, admin_token: &str, case: &str) -> Result<Ctx, Problem> {
+    pub async fn new(
+        client: Client,
+        admin_token: &str,
+        clock: ClockMode,
+        case: &str,
+    ) -> Result<Ctx, Problem> {
         let created: OrgCreated = client
             .post(
                 admin_token,
@@ -92,8 +99,41 @@ impl Ctx {
             admin_token: admin_token.to_owned(),
             org: created.org,
             token: created.token,
+            clock,
             log: Default::default(),
         })
+    }
+
+    /// Lets `span` pass for this case's org: advances its manual clock, firing every timer due
+    /// by then before it returns, or sleeps on a wall clock (where timers then fire on their
+    /// own, so a case waits for their events with a deadline).
+    pub async fn elapse(&mut self, span: Duration) -> Result<(), Problem> {
+        if self.clock == ClockMode::Wall {
+            tokio::time::sleep(span).await;
+            return Ok(());
+        }
+        let path = self.path("/clock");
+        let body = AdvanceClock {
+            advance_ms: Millis(span.as_millis() as u64),
+        };
+        let body = serde_json::to_string(&body).map_err(|e| error(e.to_string()))?;
+        let shown = format!("POST {path} {body}");
+        let (status, text) = self
+            .client
+            .raw(
+                reqwest::Method::POST,
+                Some(&self.admin_token),
+                &path,
+                Some(body),
+            )
+            .await?;
+        self.note(format!("{shown} → {status} {text}"));
+        match (status, serde_json::from_str::<ClockReading>(&text)) {
+            (200, Ok(_)) => Ok(()),
+            _ => Err(error(format!(
+                "{shown}: advancing the manual clock the server declares gave {status} {text}"
+            ))),
+        }
     }
 
     /// Another org on the same target: its id and token (isolation cases).

@@ -1,6 +1,6 @@
-//! The conformance suite (`omnisim conform`): named cases, each tied to the rules of RULES.md it
-//! checks, run against a server speaking the protocol — each in an org of its own, so cases are
-//! isolated and run concurrently — with a verdict and the evidence for every failure.
+//! The conformance suite (`omnisim conform`): named cases, each tied to the rules of protocol.md
+//! §3 it checks, run against a server speaking the protocol — each in an org of its own, so cases
+//! are isolated and run concurrently — with a verdict and the evidence for every failure.
 
 pub mod cases;
 pub mod ctx;
@@ -45,7 +45,8 @@ pub enum Verdict {
     Excluded {
         reason: String,
     },
-    /// The server declares it lacks an optional capability the case needs.
+    /// The server declares it lacks an optional capability the case needs (or does not declare
+    /// a manual clock, for the cases that check timers to the millisecond).
     Skipped {
         capability: Capability,
     },
@@ -112,14 +113,14 @@ pub async fn run(
     jobs: usize,
 ) -> Vec<CaseReport> {
     let client = Client::new(url);
-    let lacks = capabilities(&client).await.lacks;
+    let offers = capabilities(&client).await;
     let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut tasks = Vec::new();
     for case in cases::catalog() {
         let Some(runs) = selection.pick(&case) else {
             continue;
         };
-        let missing = case.requires.iter().find(|c| lacks.contains(c)).copied();
+        let missing = case.requires.iter().find(|c| !offers.has(**c)).copied();
         let not_run = match (runs, missing) {
             (false, _) => Some(Verdict::Excluded {
                 reason: selection.reason.clone(),
@@ -137,12 +138,16 @@ pub async fn run(
             })));
             continue;
         }
-        let (client, admin, semaphore) =
-            (client.clone(), admin_token.to_owned(), semaphore.clone());
+        let (client, admin, semaphore, clock) = (
+            client.clone(),
+            admin_token.to_owned(),
+            semaphore.clone(),
+            offers.clock,
+        );
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let start = Instant::now();
-            let verdict = match Ctx::new(client, &admin, case.id).await {
+            let verdict = match Ctx::new(client, &admin, clock, case.id).await {
                 Err(p) => verdict(Err(p), Vec::new()),
                 Ok(ctx) => {
                     let log = ctx.log();

@@ -2,6 +2,7 @@
 //! and the load the harness generates never compete for the same scheduler, and a server stall
 //! cannot stall the measurement. One thread is enough: the engine is serialized anyway.
 
+use omnisim_protocol::ClockMode;
 use omnisim_reference_server::faults::Faults;
 use omnisim_reference_server::server::{self, Freezer, ServerConfig, ServerError};
 use std::sync::mpsc;
@@ -24,6 +25,11 @@ impl Embedded {
 
     /// Starts the reference server with deliberate bugs switched on (conformance testing).
     pub fn with_faults(faults: Faults) -> Result<Embedded, ServerError> {
+        Embedded::with(faults, ClockMode::Wall)
+    }
+
+    /// Starts the reference server with `faults` on `clock` (conformance testing).
+    pub fn with(faults: Faults, clock: ClockMode) -> Result<Embedded, ServerError> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -43,6 +49,7 @@ impl Embedded {
                     let config = ServerConfig {
                         addr: "127.0.0.1:0".parse().expect("literal address"),
                         faults,
+                        clock,
                         ..ServerConfig::default()
                     };
                     match server::start(config).await {

@@ -43,14 +43,16 @@ pub struct Connected {
 }
 
 impl Target {
-    /// Starts the embedded server, with `faults` switched on, or takes the URL as it is.
+    /// Starts the embedded server on `clock` with `faults` switched on, or takes the URL as it
+    /// is.
     pub fn connect(
         &self,
         faults: omnisim_reference_server::faults::Faults,
+        clock: omnisim_protocol::ClockMode,
     ) -> Result<Connected, server::ServerError> {
         Ok(match self {
             Target::Embedded => {
-                let server = embedded::Embedded::with_faults(faults)?;
+                let server = embedded::Embedded::with(faults, clock)?;
                 Connected {
                     url: server.url.clone(),
                     admin_token: server.admin_token.clone(),
@@ -102,9 +104,10 @@ pub enum RunError {
 
 /// Runs `scenario`.
 pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, RunError> {
-    let target = options
-        .target
-        .connect(omnisim_reference_server::faults::Faults::NONE)?;
+    let target = options.target.connect(
+        omnisim_reference_server::faults::Faults::NONE,
+        omnisim_protocol::ClockMode::Wall,
+    )?;
     let client = Client::new(&target.url);
     let world = setup::create(&client, &target.admin_token, &scenario)
         .await

@@ -7,7 +7,12 @@
 //! engine.next_deadline() -> Option<Timestamp>                // the earliest pending timer
 //! engine.fire_timers(now) -> Vec<Event>                      // push timeouts, inactivity, skill drops
 //! engine.apply_into(now, command, &mut events)              // the same, into a reused buffer
+//! engine.advance_clock_into(org, by, &mut events)            // an org's manual clock
 //! ```
+//!
+//! Each org keeps the latest time it has seen and raises every later command and timer to it.
+//! A driver on the wall clock passes the wall time; a driver on manual clocks passes
+//! [`Timestamp::default`] so that each org stays at its own time until it is advanced.
 //!
 //! A rejected command changes nothing: every handler validates before it mutates.
 
@@ -38,7 +43,7 @@ use crate::fast_map::FastMap;
 use ctx::{Ctx, IdGen};
 use errors::{invalid, not_found};
 use omnisim_protocol::{
-    AgentCreated, AgentId, ApiError, Created, Event, OrgCreated, OrgId, Timestamp,
+    AgentCreated, AgentId, ApiError, Created, Event, Millis, OrgCreated, OrgId, Timestamp,
 };
 use org::Org;
 use timers::Timers;
@@ -53,8 +58,7 @@ pub struct Applied {
 /// The whole platform: every org, the tokens that reach them, and the pending timers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Engine {
-    /// The latest time seen; earlier `now`s are raised to it so that times never decrease
-    /// (R-SESS-6, R-ROUTE-11).
+    /// The latest time any org has seen.
     now: Timestamp,
     ids: IdGen,
     timers: Timers,
@@ -80,9 +84,14 @@ impl Engine {
         }
     }
 
-    /// The latest time the engine has seen.
+    /// The latest time any org has seen.
     pub fn now(&self) -> Timestamp {
         self.now
+    }
+
+    /// The latest time `org` has seen: its clock, on a manual clock.
+    pub fn org_now(&self, org: OrgId) -> Result<Timestamp, ApiError> {
+        Ok(self.orgs.get(&org).ok_or_else(|| not_found(org))?.now)
     }
 
     /// The org an admin token belongs to (R-SEC-1).
@@ -118,7 +127,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<Reply, ApiError> {
         let before = events.len();
-        let reply = self.dispatch(now.max(self.now), command, events);
+        let reply = self.dispatch(now, command, events);
         if reply.is_err() {
             // Handlers validate before they emit; this keeps the promise whatever they do.
             events.truncate(before);
@@ -133,7 +142,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<Reply, ApiError> {
         let reply = match command {
-            Command::CreateOrg { name, token } => self.create_org(name, token)?,
+            Command::CreateOrg { name, token } => self.create_org(now, name, token)?,
             Command::Org { org, command } => {
                 if let OrgCommand::CreateAgent { token, .. } = &command {
                     self.check_new_token(token)?;
@@ -141,6 +150,7 @@ impl Engine {
                 let (state, mut ctx) =
                     self.enter(org, now, events).ok_or_else(|| not_found(org))?;
                 let reply = apply_org(state, &mut ctx, command)?;
+                state.now = ctx.now;
                 if let Reply::AgentCreated(created) = &reply {
                     self.agent_tokens
                         .insert(created.token.clone(), created.agent.id);
@@ -153,10 +163,12 @@ impl Engine {
                 let (state, mut ctx) = self
                     .enter(org, now, events)
                     .expect("agents belong to existing orgs");
-                state.agent_request(&mut ctx, agent, request)?
+                let reply = state.agent_request(&mut ctx, agent, request)?;
+                state.now = ctx.now;
+                reply
             }
         };
-        self.now = now;
+        self.now = self.now.max(now);
         Ok(reply)
     }
 
@@ -176,16 +188,42 @@ impl Engine {
     /// [`Engine::fire_timers`] appending the events to `events`.
     pub fn fire_timers_into(&mut self, now: Timestamp, events: &mut Vec<Event>) {
         while let Some((at, org, timer)) = self.timers.pop_due(now) {
-            self.now = self.now.max(at);
-            let Some((state, mut ctx)) = self.enter(org, self.now, events) else {
-                continue;
-            };
-            state.fire(&mut ctx, timer);
+            self.fire(org, at, timer, events);
         }
         self.now = self.now.max(now);
     }
 
-    /// An org and the context its changes run in.
+    /// Moves `org`'s clock `by` forward, firing its timers due by then in deadline order, each at
+    /// its own deadline; the org's new time. Other orgs' timers stay pending: this is how a
+    /// driver on manual clocks lets time pass for one org (protocol.md §4.7).
+    pub fn advance_clock_into(
+        &mut self,
+        org: OrgId,
+        by: Millis,
+        events: &mut Vec<Event>,
+    ) -> Result<Timestamp, ApiError> {
+        let to = self.org_now(org)? + by;
+        while let Some((at, timer)) = self.timers.pop_due_of(org, to) {
+            self.fire(org, at, timer, events);
+        }
+        if let Some(state) = self.orgs.get_mut(&org) {
+            state.now = state.now.max(to);
+        }
+        self.now = self.now.max(to);
+        Ok(to)
+    }
+
+    /// Applies one due timer of `org` at its deadline `at`, or at the org's time if later.
+    fn fire(&mut self, org: OrgId, at: Timestamp, timer: Timer, events: &mut Vec<Event>) {
+        self.now = self.now.max(at);
+        let Some((state, mut ctx)) = self.enter(org, at, events) else {
+            return;
+        };
+        state.now = ctx.now;
+        state.fire(&mut ctx, timer);
+    }
+
+    /// An org and the context its changes run in, at `now` or the org's time if later.
     fn enter<'a>(
         &'a mut self,
         org: OrgId,
@@ -194,7 +232,7 @@ impl Engine {
     ) -> Option<(&'a mut Org, Ctx<'a>)> {
         let state = self.orgs.get_mut(&org)?;
         let ctx = Ctx {
-            now,
+            now: now.max(state.now),
             org,
             ids: &mut self.ids,
             timers: &mut self.timers,
@@ -213,11 +251,16 @@ impl Engine {
         Ok(())
     }
 
-    fn create_org(&mut self, name: String, token: String) -> Result<Reply, ApiError> {
+    fn create_org(
+        &mut self,
+        now: Timestamp,
+        name: String,
+        token: String,
+    ) -> Result<Reply, ApiError> {
         validate::name("name", &name)?;
         self.check_new_token(&token)?;
         let id = OrgId(self.ids.next());
-        let mut org = Org::new(id, name.clone());
+        let mut org = Org::new(id, name.clone(), now);
         org.faults = self.faults;
         self.orgs.insert(id, org);
         self.org_tokens.insert(token.clone(), id);

@@ -9,7 +9,7 @@ use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
     AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, Session,
-    SessionId, UserId, WorkId, WorkItem,
+    SessionId, Timestamp, UserId, WorkId, WorkItem,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Org {
     pub id: OrgId,
     pub name: String,
+    /// The latest time this org has seen. Its commands and timers are raised to it, so its times
+    /// never decrease (R-SESS-6); on a manual clock it is the org's clock.
+    pub now: Timestamp,
     pub skills: SkillNames,
     pub channels: BTreeMap<ChannelId, ChannelState>,
     pub queues: BTreeMap<QueueId, QueueState>,
@@ -43,10 +46,11 @@ pub struct Org {
 
 impl Org {
     /// An empty org.
-    pub fn new(id: OrgId, name: String) -> Org {
+    pub fn new(id: OrgId, name: String, now: Timestamp) -> Org {
         Org {
             id,
             name,
+            now,
             skills: SkillNames::default(),
             channels: BTreeMap::new(),
             queues: BTreeMap::new(),

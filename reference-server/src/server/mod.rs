@@ -20,7 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use omnisim_protocol::limits::MAX_BODY_BYTES;
 use platform::{Platform, Settings};
-use routes::{agent_socket, ingress, ops, read, setup, streams};
+use routes::{agent_socket, clock, ingress, ops, read, setup, streams};
 use std::net::SocketAddr;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub socket_queue: usize,
     /// Deliberate bugs for conformance testing (`--fault`); none by default.
     pub faults: crate::faults::Faults,
+    /// The wall clock by default; manual clocks per org for conformance testing (`--clock`).
+    pub clock: omnisim_protocol::ClockMode,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +47,7 @@ impl Default for ServerConfig {
             admin_token: None,
             socket_queue: 4096,
             faults: crate::faults::Faults::NONE,
+            clock: omnisim_protocol::ClockMode::Wall,
         }
     }
 }
@@ -126,6 +129,10 @@ pub fn router(platform: Platform) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/v1/capabilities", get(ops::capabilities))
         .route("/v1/orgs", post(setup::create_org))
+        .route(
+            &format!("{org}/clock"),
+            get(clock::read_clock).post(clock::advance_clock),
+        )
         .route(
             &format!("{org}/channels"),
             post(setup::create_channel).get(read::channels),
@@ -215,6 +222,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         admin_token: admin_token.clone(),
         socket_queue: config.socket_queue,
         faults: config.faults,
+        clock: config.clock,
     };
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());

@@ -6,7 +6,7 @@
 use super::hub::{Frame, Hub, Subscription};
 use super::metrics::Metrics;
 use crate::engine::{Command, Engine, Reply};
-use omnisim_protocol::{ApiError, Audience, ErrorCode, Event, Timestamp};
+use omnisim_protocol::{ApiError, Audience, ClockMode, ErrorCode, Event, Millis, OrgId, Timestamp};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Notify, watch};
@@ -50,6 +50,8 @@ pub struct Settings {
     pub socket_queue: usize,
     /// Deliberate bugs for conformance testing; none normally.
     pub faults: crate::faults::Faults,
+    /// The wall clock, or a manual clock per org for conformance testing (protocol.md §4.7).
+    pub clock: ClockMode,
 }
 
 /// The shared server state: cheap to clone, one per server.
@@ -98,11 +100,23 @@ impl Platform {
         self.inner.core.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies a command at the wall clock's time and queues its events.
+    /// The time a command happens at. On manual clocks a new org starts at the wall time and
+    /// every other command is passed the earliest time, which the engine raises to its org's
+    /// own clock.
+    fn time_of(&self, command: &Command) -> Timestamp {
+        match (self.inner.settings.clock, command) {
+            (ClockMode::Manual, Command::Org { .. } | Command::Agent { .. }) => {
+                Timestamp::default()
+            }
+            _ => wall_clock(),
+        }
+    }
+
+    /// Applies a command at its time and queues its events.
     pub fn apply(&self, command: Command) -> Result<Reply, ApiError> {
         let mut core = self.lock();
         let before = core.engine.next_deadline();
-        let applied = core.engine.apply(wall_clock(), command)?;
+        let applied = core.engine.apply(self.time_of(&command), command)?;
         core.publish(&applied.events);
         if core.engine.next_deadline() != before {
             self.inner.timers.notify_one();
@@ -139,6 +153,37 @@ impl Platform {
         self.lock().hub.unsubscribe(sub.audience, sub.id);
     }
 
+    /// Moves `org`'s manual clock `by` forward and queues the events of the timers that fired;
+    /// the org's new time. A server on the wall clock refuses (409 `invalid_state`).
+    pub fn advance_clock(&self, org: OrgId, by: Millis) -> Result<Timestamp, ApiError> {
+        if self.inner.settings.clock != ClockMode::Manual {
+            return Err(ApiError::new(
+                ErrorCode::InvalidState,
+                "this server runs on the wall clock; start it with --clock manual",
+            ));
+        }
+        if by.0 > omnisim_protocol::limits::MAX_CLOCK_ADVANCE_MS {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "advance_ms is at most a year",
+            ));
+        }
+        let mut core = self.lock();
+        let mut events = Vec::new();
+        let now = core.engine.advance_clock_into(org, by, &mut events)?;
+        core.publish(&events);
+        Ok(now)
+    }
+
+    /// `org`'s time: its manual clock, or the wall clock.
+    pub fn clock(&self, org: OrgId) -> Result<Timestamp, ApiError> {
+        let org_now = self.read(|e| e.org_now(org))?;
+        Ok(match self.inner.settings.clock {
+            ClockMode::Manual => org_now,
+            ClockMode::Wall => org_now.max(wall_clock()),
+        })
+    }
+
     /// Fires the due timers, queues their events, and returns the next deadline.
     fn fire_due(&self) -> Option<Timestamp> {
         let mut core = self.lock();
@@ -149,8 +194,13 @@ impl Platform {
 
     /// Runs the engine's timers on the wall clock until shutdown: sleeps until the next deadline
     /// or until a command moves it.
+    /// On manual clocks timers fire only when an org's clock is advanced, so it just waits.
     pub async fn run_timers(self) {
         let mut shutdown = self.shutdown();
+        if self.inner.settings.clock == ClockMode::Manual {
+            let _ = shutdown.changed().await;
+            return;
+        }
         loop {
             let next = self.fire_due();
             let wait = match next {

@@ -33,11 +33,19 @@ impl TestServer {
     }
 
     pub async fn with_queue(socket_queue: usize) -> TestServer {
+        Self::with_config(ServerConfig {
+            socket_queue,
+            ..ServerConfig::default()
+        })
+        .await
+    }
+
+    /// A server on an ephemeral port with the test admin token and otherwise `config`.
+    pub async fn with_config(config: ServerConfig) -> TestServer {
         let config = ServerConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             admin_token: Some(ADMIN.into()),
-            socket_queue,
-            ..ServerConfig::default()
+            ..config
         };
         TestServer {
             server: server::start(config).await.expect("server starts"),

@@ -288,7 +288,7 @@ pub async fn service_window_inside_and_outside(mut ctx: Ctx) -> CaseResult {
     // The reply opened a session; end it so the next attempt is only about the window.
     let (_, ended) = ctx.inbound(ch.id, "+1", "p3", InboundContent::End).await?;
     ended.map_err(|e| error(format!("ending the outbound session refused: {e}")))?;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    ctx.elapse(std::time::Duration::from_millis(1500)).await?;
     let free_form = TriggeredOutboundRequest {
         address: "+1".into(),
         content: OutboundContent::Text {

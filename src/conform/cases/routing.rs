@@ -1,5 +1,5 @@
-//! Routing: R-ROUTE-1, R-ROUTE-2, R-ROUTE-5, R-ROUTE-6. Timing cases configure short push
-//! timeouts and check order and bounds, never exact milliseconds.
+//! Routing: R-ROUTE-1..12. Cases that need time to pass let it pass with [`Ctx::elapse`]: on a
+//! manual clock exactly, on a wall clock by sleeping, checking order and bounds.
 
 use crate::conform::ctx::*;
 use omnisim_protocol::*;
@@ -73,6 +73,7 @@ pub async fn push_timeout_reroutes_to_other_agent(mut ctx: Ctx) -> CaseResult {
         (&mut b, &mut a)
     };
     let work = offer.work.id;
+    ctx.elapse(Duration::from_millis(300)).await?;
     let rescinded = holder.rescinded(work, Duration::from_secs(5)).await?;
     check(
         "R-ROUTE-5",
@@ -134,6 +135,7 @@ pub async fn push_timeout_frees_capacity(mut ctx: Ctx) -> CaseResult {
     let mut a = ctx.agent("a", 1).await?;
     let s = ctx.say(ch, "+1", "p1", "hello").await?;
     let first = a.must_offer().await?;
+    ctx.elapse(Duration::from_millis(300)).await?;
     let reason = a.rescinded(first.work.id, Duration::from_secs(5)).await?;
     check(
         "R-ROUTE-5",
@@ -274,7 +276,7 @@ pub async fn priority_then_age(mut ctx: Ctx) -> CaseResult {
     let l = ctx.say(to_later.id, "+1", "p1", "waiting longest").await?;
     let old = ctx.say(to_first.id, "+2", "p2", "older").await?;
     // Request times are kept in milliseconds: leave a few between the two so that age decides.
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    ctx.elapse(Duration::from_millis(20)).await?;
     let young = ctx.say(to_first.id, "+3", "p3", "younger").await?;
     let mut agent = ctx.agent("a", 1).await?;
     let mut order = Vec::new();
@@ -450,6 +452,7 @@ pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
         "no offer before the skill is dropped",
         || "offered at once to an agent without the skill".into(),
     )?;
+    ctx.elapse(Duration::from_millis(400)).await?;
     let later = plain.offer(Duration::from_secs(5)).await?;
     check(
         "R-ROUTE-10",
@@ -502,6 +505,8 @@ pub async fn ties_go_to_the_longest_idle(mut ctx: Ctx) -> CaseResult {
             .await?;
         conn.must("end", AgentRequest::End { session: s.session })
             .await?;
+        // Assignment times are kept in milliseconds: apart, so that the oldest decides.
+        ctx.elapse(Duration::from_millis(5)).await?;
     }
     check(
         "R-ROUTE-4",

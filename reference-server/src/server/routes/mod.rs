@@ -1,7 +1,9 @@
 //! The HTTP routes of protocol v1, one file per group: setup, ingress (provider webhooks and
-//! outbound), read-back, streams (provider and customer sockets), the agent socket, operations.
+//! outbound), read-back, streams (provider and customer sockets), the agent socket, operations,
+//! and the orgs' manual clocks.
 
 pub mod agent_socket;
+pub mod clock;
 pub mod ingress;
 pub mod ops;
 pub mod read;

@@ -11,9 +11,13 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /v1/capabilities`: the reference server implements every optional capability.
-pub async fn capabilities() -> axum::Json<omnisim_protocol::Capabilities> {
-    axum::Json(omnisim_protocol::Capabilities::default())
+/// `GET /v1/capabilities`: the reference server implements every optional capability, and says
+/// which clock it runs on.
+pub async fn capabilities(State(p): State<Platform>) -> axum::Json<omnisim_protocol::Capabilities> {
+    axum::Json(omnisim_protocol::Capabilities {
+        lacks: Vec::new(),
+        clock: p.settings().clock,
+    })
 }
 
 /// `GET /metrics`: sessions by status, queue depth, agents by presence, open sockets, routing
