@@ -1,116 +1,124 @@
 //! Fault switches: bugs a real implementation could have, compiled into the reference server and
 //! off by default, so that the conformance suite can prove it catches them (`omnisim serve
-//! --fault NAME`, `--list-faults`). Each names the rule it breaks.
+//! --fault NAME`, `--list-faults`). Each is a one-line slip and names the rule it breaks.
 
 use std::fmt;
 
-/// One deliberate bug.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Fault {
-    /// R-ROUTE-2: free capacity counted one unit too high.
-    CapacityOffByOne,
-    /// R-ROUTE-6: a declined session may be offered to the same agent again.
-    DeclineReoffered,
-    /// R-ROUTE-5: a push timeout does not free the agent's capacity.
-    PushTimeoutKeepsCapacity,
-    /// R-SESS-3: a repeated provider_message_id is stored again.
-    DuplicateInboundStored,
-    /// R-SESS-2: every message after the first skips a seq.
-    SeqGap,
-    /// R-CHAN-3: components are accepted on standard channels.
-    ComponentsOnStandard,
-    /// R-CHAN-1: a channel's platform can be changed.
-    PlatformMutable,
-    /// R-ROUTE-3: within one priority the newest request is offered first.
-    FifoBroken,
-    /// R-ROUTE-3: queue priority is ignored.
-    PriorityIgnored,
-    /// R-OUT-3: STOP is stored as a message and consent is unchanged.
-    OptOutIgnored,
-    /// R-ROUTE-1: required skills are not checked.
-    SkillsIgnored,
-    /// R-SESS-8: a customer ending a session leaves its offered work with the agent.
-    CancelKeepsOffer,
-    /// R-ROUTE-7: an agent going offline keeps its offers.
-    OfflineKeepsOffers,
-    /// R-SEC-2: any agent may send to any session.
-    AgentSendUnchecked,
-    /// R-BOT-3: no fallback text at a handoff with no agent online.
-    NoFallback,
-    /// R-ROUTE-9: a transfer does not say where the session came from.
-    TransferLosesContext,
+/// Declares the faults once: the enum, the names `--fault` takes and the rules they break.
+macro_rules! faults {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal breaks $rule:literal;)+) => {
+        /// One deliberate bug.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Fault {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl Fault {
+            /// Every fault, in listing order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant),+];
+
+            /// The name `--fault` takes.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $name,)+
+                }
+            }
+
+            /// The rule the fault breaks.
+            pub fn rule(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $rule,)+
+                }
+            }
+        }
+    };
+}
+
+faults! {
+    /// Free capacity counted one unit too high.
+    CapacityOffByOne = "capacity_off_by_one" breaks "R-ROUTE-2";
+    /// Lowering an agent's capacity below what it holds is accepted.
+    CapacityBelowUsed = "capacity_below_used" breaks "R-ROUTE-2";
+    /// A declined session may be offered to the same agent again.
+    DeclineReoffered = "decline_reoffered" breaks "R-ROUTE-6";
+    /// A push timeout does not free the agent's capacity.
+    PushTimeoutKeepsCapacity = "push_timeout_keeps_capacity" breaks "R-ROUTE-5";
+    /// An offer times out one millisecond before its push timeout.
+    PushTimeoutEarly = "push_timeout_early" breaks "R-ROUTE-5";
+    /// An agent who let an offer time out is not tried last, as a decliner would be.
+    PushTimeoutNotADecline = "push_timeout_not_a_decline" breaks "R-ROUTE-5";
+    /// A repeated provider_message_id is stored again.
+    DuplicateInboundStored = "duplicate_inbound_stored" breaks "R-SESS-3";
+    /// Every message after the first skips a seq.
+    SeqGap = "seq_gap" breaks "R-SESS-2";
+    /// A customer stream resumed after (session, seq) skips the next message.
+    ResumeSkipsOne = "resume_skips_one" breaks "R-SESS-9";
+    /// A channel stream resumed after a position replays that position's message again.
+    ChannelReplayRepeats = "channel_replay_repeats" breaks "R-SESS-9";
+    /// Components are accepted on standard channels.
+    ComponentsOnStandard = "components_on_standard" breaks "R-CHAN-3";
+    /// A channel's platform can be changed.
+    PlatformMutable = "platform_mutable" breaks "R-CHAN-1";
+    /// Within one priority the newest request is offered first.
+    FifoBroken = "fifo_broken" breaks "R-ROUTE-3";
+    /// Queue priority is ignored.
+    PriorityIgnored = "priority_ignored" breaks "R-ROUTE-3";
+    /// Agents are ranked without their last assignment time: ties go to the lowest id.
+    TiesIgnoreIdleTime = "ties_ignore_idle_time" breaks "R-ROUTE-4";
+    /// STOP is stored as a message and consent is unchanged.
+    OptOutIgnored = "opt_out_ignored" breaks "R-OUT-3";
+    /// START opts in any user, not only one who opted out.
+    StartFromAnyone = "start_from_anyone" breaks "R-OUT-3";
+    /// Required skills are not checked.
+    SkillsIgnored = "skills_ignored" breaks "R-ROUTE-1";
+    /// Additional skills are dropped one millisecond after their time.
+    SkillDropLate = "skill_drop_late" breaks "R-ROUTE-10";
+    /// A customer ending a session leaves its offered work with the agent.
+    CancelKeepsOffer = "cancel_keeps_offer" breaks "R-SESS-8";
+    /// An agent going offline keeps its offers.
+    OfflineKeepsOffers = "offline_keeps_offers" breaks "R-ROUTE-7";
+    /// Busy agents are offered work.
+    BusyGetsOffers = "busy_gets_offers" breaks "R-ROUTE-7";
+    /// Raising an agent's capacity does not route the work waiting for it.
+    CapacityRaiseNotRouted = "capacity_raise_not_routed" breaks "R-ROUTE-12";
+    /// Any agent may send to any session.
+    AgentSendUnchecked = "agent_send_unchecked" breaks "R-SEC-2";
+    /// Another org's session reads back through the transcript route.
+    OtherOrgSessionReadable = "other_org_session_readable" breaks "R-SEC-1";
+    /// An agent acting on an ended session is told forbidden, not session_ended.
+    EndedReadsAsForbidden = "ended_reads_as_forbidden" breaks "R-SESS-5";
+    /// No fallback text at a handoff with no agent online.
+    NoFallback = "no_fallback" breaks "R-BOT-3";
+    /// A bot keeps the spaces around a field's value.
+    BotFieldsUntrimmed = "bot_fields_untrimmed" breaks "R-BOT-2";
+    /// A transfer does not say where the session came from.
+    TransferLosesContext = "transfer_loses_context" breaks "R-ROUTE-9";
+    /// The transferring agent is not tried last.
+    TransferrerNotLast = "transferrer_not_last" breaks "R-ROUTE-9";
+    /// A free-form message exactly service_window_ms after the last inbound is refused.
+    ServiceWindowClosesEarly = "service_window_closes_early" breaks "R-OUT-4";
+    /// The service window is not enforced.
+    ServiceWindowIgnored = "service_window_ignored" breaks "R-OUT-4";
+    /// The inactivity timeout fires one millisecond early.
+    InactivityEarly = "inactivity_early" breaks "R-SESS-7";
+    /// A customer message does not disarm the inactivity timeout.
+    InactivityNotDisarmed = "inactivity_not_disarmed" breaks "R-SESS-7";
+    /// An inactive session ends one millisecond after its TTL.
+    InactiveTtlLate = "inactive_ttl_late" breaks "R-SESS-7";
+    /// A session's accepted_at moves when a later work item is accepted.
+    AcceptedAtMoves = "accepted_at_moves" breaks "R-SESS-6";
+    /// Outbound goes to any user on record but an opted-out one, whatever the channel's consent
+    /// level.
+    ConsentLevelIgnored = "consent_level_ignored" breaks "R-OUT-2";
 }
 
 impl Fault {
-    /// Every fault, in listing order.
-    pub const ALL: [Fault; 16] = [
-        Fault::CapacityOffByOne,
-        Fault::DeclineReoffered,
-        Fault::PushTimeoutKeepsCapacity,
-        Fault::DuplicateInboundStored,
-        Fault::SeqGap,
-        Fault::ComponentsOnStandard,
-        Fault::PlatformMutable,
-        Fault::FifoBroken,
-        Fault::PriorityIgnored,
-        Fault::OptOutIgnored,
-        Fault::SkillsIgnored,
-        Fault::CancelKeepsOffer,
-        Fault::OfflineKeepsOffers,
-        Fault::AgentSendUnchecked,
-        Fault::NoFallback,
-        Fault::TransferLosesContext,
-    ];
-
-    /// The name `--fault` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::CapacityOffByOne => "capacity_off_by_one",
-            Fault::DeclineReoffered => "decline_reoffered",
-            Fault::PushTimeoutKeepsCapacity => "push_timeout_keeps_capacity",
-            Fault::DuplicateInboundStored => "duplicate_inbound_stored",
-            Fault::SeqGap => "seq_gap",
-            Fault::ComponentsOnStandard => "components_on_standard",
-            Fault::PlatformMutable => "platform_mutable",
-            Fault::FifoBroken => "fifo_broken",
-            Fault::PriorityIgnored => "priority_ignored",
-            Fault::OptOutIgnored => "opt_out_ignored",
-            Fault::SkillsIgnored => "skills_ignored",
-            Fault::CancelKeepsOffer => "cancel_keeps_offer",
-            Fault::OfflineKeepsOffers => "offline_keeps_offers",
-            Fault::AgentSendUnchecked => "agent_send_unchecked",
-            Fault::NoFallback => "no_fallback",
-            Fault::TransferLosesContext => "transfer_loses_context",
-        }
-    }
-
-    /// The rule the fault breaks.
-    pub fn rule(self) -> &'static str {
-        match self {
-            Fault::CapacityOffByOne => "R-ROUTE-2",
-            Fault::DeclineReoffered => "R-ROUTE-6",
-            Fault::PushTimeoutKeepsCapacity => "R-ROUTE-5",
-            Fault::DuplicateInboundStored => "R-SESS-3",
-            Fault::SeqGap => "R-SESS-2",
-            Fault::ComponentsOnStandard => "R-CHAN-3",
-            Fault::PlatformMutable => "R-CHAN-1",
-            Fault::FifoBroken | Fault::PriorityIgnored => "R-ROUTE-3",
-            Fault::OptOutIgnored => "R-OUT-3",
-            Fault::SkillsIgnored => "R-ROUTE-1",
-            Fault::CancelKeepsOffer => "R-SESS-8",
-            Fault::OfflineKeepsOffers => "R-ROUTE-7",
-            Fault::AgentSendUnchecked => "R-SEC-2",
-            Fault::NoFallback => "R-BOT-3",
-            Fault::TransferLosesContext => "R-ROUTE-9",
-        }
-    }
-
     /// The fault called `name`.
     pub fn parse(name: &str) -> Option<Fault> {
-        Fault::ALL.into_iter().find(|f| f.name() == name)
+        Fault::ALL.iter().copied().find(|f| f.name() == name)
     }
 
-    fn bit(self) -> u32 {
+    fn bit(self) -> u64 {
         1 << (self as u32)
     }
 }
@@ -123,7 +131,7 @@ impl fmt::Display for Fault {
 
 /// The faults switched on; none by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Faults(u32);
+pub struct Faults(u64);
 
 impl Faults {
     /// No fault: the faithful reference server.
@@ -139,7 +147,11 @@ impl Faults {
 
     /// The faults switched on.
     pub fn list(self) -> Vec<Fault> {
-        Fault::ALL.into_iter().filter(|f| self.has(*f)).collect()
+        Fault::ALL
+            .iter()
+            .copied()
+            .filter(|f| self.has(*f))
+            .collect()
     }
 }
 
@@ -154,10 +166,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_fault_has_a_unique_name_that_parses_back() {
-        for f in Fault::ALL {
+    fn every_fault_has_a_unique_name_that_parses_back_and_a_bit_of_its_own() {
+        assert!(Fault::ALL.len() <= 64, "Faults is a 64-bit set");
+        for f in Fault::ALL.iter().copied() {
             assert_eq!(Fault::parse(f.name()), Some(f));
             assert!(f.rule().starts_with("R-"));
+            assert_eq!(Faults::NONE.with(f).list(), [f]);
         }
         let set: Faults = [Fault::SeqGap, Fault::NoFallback].into_iter().collect();
         assert_eq!(set.list(), [Fault::SeqGap, Fault::NoFallback]);

@@ -51,7 +51,7 @@ pub fn parse_fault(name: &str) -> Result<Fault, String> {
 /// SIGINT or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.list_faults {
-        for f in Fault::ALL {
+        for f in Fault::ALL.iter().copied() {
             println!("{:<28} breaks {}", f.name(), f.rule());
         }
         return Ok(());

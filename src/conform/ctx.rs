@@ -238,16 +238,11 @@ impl Ctx {
         platform: Platform,
         entry: Entry,
     ) -> Result<Channel, Problem> {
-        let spec = ChannelSpec {
-            name: format!("{kind:?} {platform:?}"),
-            kind,
-            platform,
-            consent_level: ConsentLevel::Implicit,
-            entry,
-            service_window_ms: None,
-            inactivity_timeout_ms: None,
-            inactive_ttl_ms: None,
-        };
+        self.channel_spec(plain_channel(kind, platform, entry))
+            .await
+    }
+
+    pub async fn channel_spec(&mut self, spec: ChannelSpec) -> Result<Channel, Problem> {
         self.ok(reqwest::Method::POST, "/channels", Some(&spec))
             .await
     }
@@ -275,31 +270,10 @@ impl Ctx {
 
     /// A bot with a resolve intent (`hours`) and a handoff intent (`agent`, to `queue`).
     pub async fn bot(&mut self, queue: QueueId) -> Result<BotId, Problem> {
-        let spec = BotSpec {
-            name: "bot".into(),
-            greeting: "Hello".into(),
-            question: "What about?".into(),
-            intents: vec![
-                Intent {
-                    id: "hours".into(),
-                    label: "Opening hours".into(),
-                    action: IntentAction::Resolve {
-                        reply: "9 to 5".into(),
-                    },
-                },
-                Intent {
-                    id: "agent".into(),
-                    label: "An agent".into(),
-                    action: IntentAction::Handoff {
-                        queue,
-                        required_skills: Vec::new(),
-                    },
-                },
-            ],
-            fields: Vec::new(),
-            fallback_text: "Please wait".into(),
-            agent_queue: None,
-        };
+        self.bot_spec(plain_bot(queue)).await
+    }
+
+    pub async fn bot_spec(&mut self, spec: BotSpec) -> Result<BotId, Problem> {
         let c: Created<BotId> = self.ok(reqwest::Method::POST, "/bots", Some(&spec)).await?;
         Ok(c.id)
     }
@@ -328,6 +302,28 @@ impl Ctx {
         let address = address.replace('+', "%2B");
         let rest = format!("/channels/{}/users?address={address}", channel.0);
         self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
+    /// A work item, read back.
+    pub async fn work_item(&mut self, work: WorkId) -> Result<WorkItem, Problem> {
+        let rest = format!("/work/{}", work.0);
+        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
+    /// An agent, read back.
+    pub async fn read_agent(&mut self, agent: AgentId) -> Result<Agent, Problem> {
+        let rest = format!("/agents/{}", agent.0);
+        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+    }
+
+    /// `PUT /agents/{id}`: the status and the agent or the error.
+    pub async fn update_agent(
+        &mut self,
+        agent: AgentId,
+        spec: &AgentSpec,
+    ) -> Result<(u16, Result<Agent, ApiError>), Problem> {
+        let rest = format!("/agents/{}", agent.0);
+        self.call(reqwest::Method::PUT, &rest, Some(spec)).await
     }
 
     /// The session's work items, oldest first.
@@ -372,11 +368,7 @@ impl Ctx {
                 )));
             }
         }
-        conn.request(AgentRequest::SetPresence {
-            presence: Presence::Online,
-        })
-        .await?
-        .map_err(|e| error(format!("{name}: going online refused: {e}")))?;
+        conn.set_presence(Presence::Online).await?;
         Ok(conn)
     }
 
@@ -418,6 +410,49 @@ impl Ctx {
                 "inbound from {address} refused: {status} {e}"
             ))),
         }
+    }
+}
+
+/// A bot with a resolve intent (`hours`) and a handoff intent (`agent`, to `queue`), no fields.
+pub fn plain_bot(queue: QueueId) -> BotSpec {
+    BotSpec {
+        name: "bot".into(),
+        greeting: "Hello".into(),
+        question: "What about?".into(),
+        intents: vec![
+            Intent {
+                id: "hours".into(),
+                label: "Opening hours".into(),
+                action: IntentAction::Resolve {
+                    reply: "9 to 5".into(),
+                },
+            },
+            Intent {
+                id: "agent".into(),
+                label: "An agent".into(),
+                action: IntentAction::Handoff {
+                    queue,
+                    required_skills: Vec::new(),
+                },
+            },
+        ],
+        fields: Vec::new(),
+        fallback_text: "Please wait".into(),
+        agent_queue: None,
+    }
+}
+
+/// A channel with implicit consent, no service window and no inactivity timeout.
+pub fn plain_channel(kind: ChannelKind, platform: Platform, entry: Entry) -> ChannelSpec {
+    ChannelSpec {
+        name: format!("{kind:?} {platform:?}"),
+        kind,
+        platform,
+        consent_level: ConsentLevel::Implicit,
+        entry,
+        service_window_ms: None,
+        inactivity_timeout_ms: None,
+        inactive_ttl_ms: None,
     }
 }
 
@@ -541,6 +576,42 @@ impl AgentConn {
         self.request(request)
             .await?
             .map_err(|e| error(format!("{what} refused: {e}")))
+    }
+
+    /// Sets the agent's presence, which must be accepted.
+    pub async fn set_presence(&mut self, presence: Presence) -> Result<(), Problem> {
+        let what = format!("going {presence:?}");
+        self.must(&what, AgentRequest::SetPresence { presence })
+            .await
+            .map(drop)
+    }
+
+    /// A text from the agent into `session`, which must be accepted.
+    pub async fn send_text(
+        &mut self,
+        session: SessionId,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<AgentReply, Problem> {
+        let send = AgentRequest::Send {
+            session,
+            client_message_id: client_message_id.into(),
+            content: OutboundContent::Text { text: text.into() },
+        };
+        self.must("send", send).await
+    }
+
+    /// The offer that must come promptly, accepted.
+    pub async fn take_offer(&mut self) -> Result<Offer, Problem> {
+        let offer = self.must_offer().await?;
+        self.must(
+            "accept",
+            AgentRequest::Accept {
+                work: offer.work.id,
+            },
+        )
+        .await?;
+        Ok(offer)
     }
 
     /// An offer that must come promptly (the case made this agent the one to get it).

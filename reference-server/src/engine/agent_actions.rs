@@ -144,8 +144,11 @@ impl Org {
         item.accepted_at = Some(ctx.now);
         ctx.emit(Event::WorkChanged { work: item.clone() });
         self.clear_routing(ctx, session);
+        let moves = self.faults.has(crate::faults::Fault::AcceptedAtMoves);
         let s = self.session_mut(session);
-        s.info.accepted_at.get_or_insert(ctx.now);
+        if s.info.accepted_at.is_none() || moves {
+            s.info.accepted_at = Some(ctx.now);
+        }
         let handler = match s.info.handler {
             Handler::BotToAgent => Handler::BotToAgent,
             _ => Handler::Agent,
@@ -169,10 +172,12 @@ impl Org {
     fn held_session(&self, agent: AgentId, session: SessionId) -> Result<&SessionState, ApiError> {
         let Some(s) = self.sessions.get(&session) else {
             if self.ended.contains_key(&session) {
-                return Err(error(
-                    ErrorCode::SessionEnded,
-                    format!("{session} has ended"),
-                ));
+                let code = if self.faults.has(crate::faults::Fault::EndedReadsAsForbidden) {
+                    ErrorCode::Forbidden
+                } else {
+                    ErrorCode::SessionEnded
+                };
+                return Err(error(code, format!("{session} has ended")));
             }
             return Err(not_found(session));
         };
@@ -208,6 +213,7 @@ impl Org {
             user,
             &self.channels[&s.info.channel].info,
             &content,
+            self.faults,
         )?;
         Ok(self.agent_message(ctx, agent, session, client_message_id, content))
     }
@@ -247,7 +253,12 @@ impl Org {
                 let lost = self.faults.has(crate::faults::Fault::TransferLosesContext);
                 self.session_mut(session).context.transferred_from = from.filter(|_| !lost);
                 // The transferring agent is tried last, like a decliner (R-ROUTE-6).
-                self.request_routing(ctx, session, queue, Vec::new(), vec![agent], None);
+                let last = if self.faults.has(crate::faults::Fault::TransferrerNotLast) {
+                    Vec::new()
+                } else {
+                    vec![agent]
+                };
+                self.request_routing(ctx, session, queue, Vec::new(), last, None);
             }
             TransferTarget::Bot(bot) => self.start_bot(ctx, session, bot),
         }

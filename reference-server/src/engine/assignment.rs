@@ -56,7 +56,10 @@ impl Org {
             req,
         };
         let drop_at = match q.spec.drop_additional_skills_after_ms {
-            Some(after) if !q.additional.is_empty() => Some(ctx.now + after),
+            Some(after) if !q.additional.is_empty() => {
+                let late = u64::from(self.faults.has(Fault::SkillDropLate));
+                Some(ctx.now + after + omnisim_protocol::Millis(late))
+            }
             _ => None,
         };
         if let Some(at) = drop_at {
@@ -179,7 +182,6 @@ impl Org {
             accepted_at: None,
             closed_at: None,
         };
-        ctx.schedule(ctx.now + q.spec.push_timeout_ms, Timer::PushTimeout(work));
         s.live_work = Some(work);
         s.info.agent = Some(agent);
         ctx.emit(Event::WorkOffered(Box::new(Offer {
@@ -190,6 +192,10 @@ impl Org {
             transcript: s.messages.clone(),
         })));
         let (weight, now) = (item.capacity_weight, ctx.now);
+        ctx.schedule(
+            self.push_deadline(item.queue, now),
+            Timer::PushTimeout(work),
+        );
         self.work.insert(work, item);
         self.with_agent(agent, |a| {
             a.info.used_capacity += weight;
@@ -201,7 +207,8 @@ impl Org {
 
     /// When an offer made at `assigned_at` in `queue` times out.
     pub(crate) fn push_deadline(&self, queue: QueueId, assigned_at: Timestamp) -> Timestamp {
-        assigned_at + self.queues[&queue].spec.push_timeout_ms
+        let early = u64::from(self.faults.has(Fault::PushTimeoutEarly));
+        Timestamp((assigned_at + self.queues[&queue].spec.push_timeout_ms).0 - early)
     }
 
     /// Moves a live work item to a final status, freeing its capacity. The caller routes the freed
@@ -324,7 +331,8 @@ impl Org {
             session,
             reason: omnisim_protocol::RescindReason::PushTimeout,
         });
-        self.return_to_line(ctx, session, Some(agent));
+        let decliner = (!self.faults.has(Fault::PushTimeoutNotADecline)).then_some(agent);
+        self.return_to_line(ctx, session, decliner);
         self.fill_agent(ctx, agent);
     }
 

@@ -141,7 +141,9 @@ impl Org {
                 }
             },
             BotStage::Collecting { handoff, next } => {
+                let untrimmed = self.faults.has(crate::faults::Fault::BotFieldsUntrimmed);
                 let value = match &answer.body {
+                    MessageBody::Text { text } if untrimmed => text.to_string(),
                     MessageBody::Text { text } => super::validate::trimmed(text).to_owned(),
                     MessageBody::ComponentResponse { answer_id, .. } => answer_id.clone(),
                     MessageBody::Template { text, .. } => text.clone(),

@@ -1,6 +1,7 @@
 //! Consent keywords and the checks every message to an end user passes (R-OUT-2..4, R-CHAN-3).
 
 use super::errors::error;
+use crate::faults::{Fault, Faults};
 use omnisim_protocol::{
     ApiError, Channel, Consent, ErrorCode, MessageBody, MessagingUser, OutboundContent, Platform,
     Timestamp,
@@ -42,6 +43,7 @@ pub fn check_deliverable(
     user: &MessagingUser,
     channel: &Channel,
     content: &OutboundContent,
+    faults: Faults,
 ) -> Result<(), ApiError> {
     if matches!(content, OutboundContent::Component { .. })
         && channel.platform == Platform::Standard
@@ -60,8 +62,14 @@ pub fn check_deliverable(
             format!("{} has opted out", user.id),
         ));
     }
-    if let Some(window) = channel.service_window_ms {
-        let open = user.last_inbound_at.is_some_and(|t| now - t <= window);
+    let window = channel
+        .service_window_ms
+        .filter(|_| !faults.has(Fault::ServiceWindowIgnored));
+    if let Some(window) = window {
+        let early = faults.has(Fault::ServiceWindowClosesEarly);
+        let open = user
+            .last_inbound_at
+            .is_some_and(|t| now - t < window || (now - t == window && !early));
         if !open && !matches!(content, OutboundContent::Template { .. }) {
             return Err(error(
                 ErrorCode::OutsideServiceWindow,
@@ -76,8 +84,13 @@ pub fn check_deliverable(
 }
 
 /// Whether the org may message `user` first on `channel`: consent at the channel's level (R-OUT-2).
-pub fn check_outbound_consent(user: &MessagingUser, channel: &Channel) -> Result<(), ApiError> {
-    if user.consent.allows(channel.consent_level) {
+pub fn check_outbound_consent(
+    user: &MessagingUser,
+    channel: &Channel,
+    faults: Faults,
+) -> Result<(), ApiError> {
+    let ignored = faults.has(Fault::ConsentLevelIgnored) && user.consent != Consent::OptedOut;
+    if ignored || user.consent.allows(channel.consent_level) {
         Ok(())
     } else {
         Err(error(

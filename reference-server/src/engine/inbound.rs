@@ -115,7 +115,9 @@ impl Org {
                     Some(Keyword::OptOut) if !self.faults.has(Fault::OptOutIgnored) => {
                         self.keyword(ctx, user, open, Keyword::OptOut, text, &pmid)
                     }
-                    Some(Keyword::OptIn) if opted_out => {
+                    Some(Keyword::OptIn)
+                        if opted_out || self.faults.has(Fault::StartFromAnyone) =>
+                    {
                         self.keyword(ctx, user, open, Keyword::OptIn, text, &pmid)
                     }
                     _ => self.customer_message(ctx, user, open, MessageBody::Text { text }, &pmid),
@@ -183,6 +185,7 @@ impl Org {
             },
             SessionStatus::Inactive => self.reopen_inactive(ctx, session),
             SessionStatus::Active if s.bot.is_some() => self.bot_on_message(ctx, session),
+            SessionStatus::Active if self.faults.has(Fault::InactivityNotDisarmed) => {}
             SessionStatus::Active => self.disarm_inactivity(ctx, session),
             SessionStatus::Waiting | SessionStatus::Ended => {}
         }

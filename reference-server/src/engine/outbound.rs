@@ -70,8 +70,8 @@ impl Org {
                     format!("no consent on record for '{address}' on {channel}"),
                 )
             })?;
-        consent::check_outbound_consent(user, &ch.info)?;
-        consent::check_deliverable(now, user, &ch.info, content)?;
+        consent::check_outbound_consent(user, &ch.info, self.faults)?;
+        consent::check_deliverable(now, user, &ch.info, content, self.faults)?;
         Ok(user)
     }
 

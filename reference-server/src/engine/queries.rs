@@ -111,7 +111,19 @@ impl Engine {
 
     /// A session with its full transcript (R-SESS-9).
     pub fn transcript(&self, org: OrgId, id: SessionId) -> Result<SessionTranscript, ApiError> {
-        let s = self.org(org)?.session(id)?;
+        let mut s = self.org(org)?.session(id);
+        if s.is_err()
+            && self
+                .faults
+                .has(crate::faults::Fault::OtherOrgSessionReadable)
+        {
+            s = self
+                .orgs
+                .values()
+                .find_map(|o| o.session(id).ok())
+                .ok_or_else(|| not_found(id));
+        }
+        let s = s?;
         Ok(SessionTranscript {
             session: s.info.clone(),
             messages: s.messages.to_vec(),
@@ -139,7 +151,10 @@ impl Engine {
     ) -> Result<Vec<Arc<Message>>, ApiError> {
         let o = self.org(org)?;
         let log = &o.channel(channel)?.log;
-        let start = usize::try_from(after).unwrap_or(usize::MAX).min(log.len());
+        let repeats = u64::from(self.faults.has(crate::faults::Fault::ChannelReplayRepeats));
+        let start = usize::try_from(after.saturating_sub(repeats))
+            .unwrap_or(usize::MAX)
+            .min(log.len());
         let mut out = Vec::with_capacity(log.len() - start);
         for (s, seq) in &log[start..] {
             let messages = o.session(*s)?.messages;
@@ -167,7 +182,8 @@ impl Engine {
         for s in sessions.iter().filter(|s| **s >= session) {
             let messages = o.session(*s)?.messages;
             let skip = if *s == session {
-                after_seq(messages, after)
+                let skips = usize::from(self.faults.has(crate::faults::Fault::ResumeSkipsOne));
+                (after_seq(messages, after) + skips).min(messages.len())
             } else {
                 0
             };

@@ -290,7 +290,8 @@ impl Org {
             .get_mut(&session)
             .expect("armed session exists");
         if let Some(timeout) = self.channels[&s.info.channel].info.inactivity_timeout_ms {
-            let at = ctx.now + timeout;
+            let early = u64::from(self.faults.has(crate::faults::Fault::InactivityEarly));
+            let at = omnisim_protocol::Timestamp((ctx.now + timeout).0 - early);
             s.inactivity_at = Some(at);
             ctx.schedule(at, Timer::Inactivity(session));
         }
@@ -314,9 +315,10 @@ impl Org {
             self.finish_work(ctx, work, WorkStatus::Closed);
         }
         let org = self.id;
+        let late = u64::from(self.faults.has(crate::faults::Fault::InactiveTtlLate));
         let s = self.session_mut(session);
         s.info.status = SessionStatus::Inactive;
-        let at = ctx.now + ttl;
+        let at = ctx.now + ttl + omnisim_protocol::Millis(late);
         s.ttl_at = Some(at);
         ctx.schedule(at, Timer::InactiveTtl(session));
         ctx.emit(session_changed(org, s, agent));

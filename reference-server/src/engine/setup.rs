@@ -241,7 +241,7 @@ impl Org {
         validate::capacity("capacity", spec.capacity)?;
         validate::skills(&spec.skills)?;
         let used = self.agent(id)?.info.used_capacity;
-        if spec.capacity < used {
+        if spec.capacity < used && !self.faults.has(crate::faults::Fault::CapacityBelowUsed) {
             return Err(invalid_state(format!(
                 "{id} holds {used} capacity units; capacity {} is below that",
                 spec.capacity
@@ -260,7 +260,12 @@ impl Org {
         let rank = a.routable(self.faults);
         self.router.reindex_agent(&a.skills, None, rank);
         let info = a.info.clone();
-        self.fill_agent(ctx, id);
+        if !self
+            .faults
+            .has(crate::faults::Fault::CapacityRaiseNotRouted)
+        {
+            self.fill_agent(ctx, id);
+        }
         Ok(info)
     }
 }

@@ -61,18 +61,26 @@ impl AgentState {
 
     /// How routing ranks this agent now if it is online, else none.
     pub fn routable(&self, faults: crate::faults::Faults) -> Option<AgentRank> {
-        (self.info.presence == omnisim_protocol::Presence::Online).then(|| self.rank(faults))
+        let routable = match self.info.presence {
+            omnisim_protocol::Presence::Online => true,
+            omnisim_protocol::Presence::Busy => faults.has(crate::faults::Fault::BusyGetsOffers),
+            omnisim_protocol::Presence::Offline => false,
+        };
+        routable.then(|| self.rank(faults))
     }
 
     /// How routing ranks this agent now (with the capacity_off_by_one fault, one unit of
-    /// capacity too many).
+    /// capacity too many; with ties_ignore_idle_time, never assigned).
     pub fn rank(&self, faults: crate::faults::Faults) -> AgentRank {
         let extra = u32::from(faults.has(crate::faults::Fault::CapacityOffByOne));
         AgentRank {
             id: self.info.id,
             free: self.free() + extra,
             open_work: self.info.open_work,
-            last_assigned: self.info.last_assigned_at,
+            last_assigned: self
+                .info
+                .last_assigned_at
+                .filter(|_| !faults.has(crate::faults::Fault::TiesIgnoreIdleTime)),
         }
     }
 }

@@ -90,3 +90,65 @@ pub async fn handoff_without_agents_falls_back_and_waits(mut ctx: Ctx) -> CaseRe
         || format!("{:?}, {} messages", o.context, o.transcript.len()),
     )
 }
+
+/// bots/2.1: after a handoff intent the bot asks for each field in order, takes the customer's
+/// next message trimmed as its value, and the offer carries the intent and the fields.
+pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let mut spec = plain_bot(q);
+    spec.fields = vec![
+        BotField {
+            name: "name".into(),
+            prompt: "Your name?".into(),
+        },
+        BotField {
+            name: "order".into(),
+            prompt: "Your order number?".into(),
+        },
+    ];
+    let bot = ctx.bot_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Bot(bot))
+        .await?
+        .id;
+    let mut a = ctx.agent("a", 1).await?;
+    for (pmid, text) in [
+        ("p1", "hi"),
+        ("p2", "2"),
+        ("p3", "  Ada  "),
+        ("p4", "\t42 "),
+    ] {
+        ctx.say(ch, "+1", pmid, text).await?;
+    }
+    let offer = a.must_offer().await?;
+    let fields: Vec<(&str, &str)> = offer
+        .context
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    check(
+        "R-BOT-2",
+        offer.context.intent.as_deref() == Some("agent")
+            && fields == [("name", "Ada"), ("order", "42")],
+        "intent agent with fields name = Ada, order = 42",
+        || format!("intent {:?}, fields {fields:?}", offer.context.intent),
+    )?;
+    let prompts: Vec<String> = offer
+        .transcript
+        .iter()
+        .filter(|m| m.sender == Sender::Bot)
+        .filter_map(|m| match &m.body {
+            MessageBody::Text { text } if text.ends_with('?') && !text.contains('\n') => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    check(
+        "R-BOT-2",
+        prompts == ["Your name?", "Your order number?"],
+        "the prompts asked in order",
+        || format!("{prompts:?}"),
+    )
+}

@@ -4,9 +4,11 @@
 pub mod bots;
 pub mod channels;
 pub mod outbound;
+pub mod preference;
 pub mod routing;
 pub mod security;
 pub mod sessions;
+pub mod timers;
 
 use super::Case;
 use super::ctx::{CaseResult, Ctx};
@@ -89,10 +91,43 @@ pub fn catalog() -> Vec<Case> {
             sessions::ended_is_terminal
         ),
         case!(
+            "sessions/5.2",
+            "sessions.ended.agent_actions_are_session_ended",
+            ["R-SESS-5"],
+            sessions::agent_actions_on_an_ended_session_are_session_ended
+        ),
+        case!(
+            "sessions/6.1",
+            "sessions.accepted_at_is_the_first_acceptance",
+            ["R-SESS-6", "R-ROUTE-9"],
+            sessions::accepted_at_is_the_first_acceptance
+        ),
+        case!(
             "sessions/7.1",
             "sessions.inactive_frees_the_agent_until_the_customer_writes",
             ["R-SESS-7"],
             sessions::inactive_frees_the_agent_until_the_customer_writes, requires [Inactive, EnhancedChannels]
+        ),
+        case!(
+            "sessions/7.2",
+            "sessions.inactivity.fires_at_its_timeout",
+            ["R-SESS-7"],
+            timers::inactivity_fires_at_its_timeout,
+            requires[Inactive, EnhancedChannels, ManualClock]
+        ),
+        case!(
+            "sessions/7.3",
+            "sessions.inactivity.customer_reply_disarms",
+            ["R-SESS-7"],
+            sessions::a_customer_reply_disarms_inactivity,
+            requires[Inactive, EnhancedChannels]
+        ),
+        case!(
+            "sessions/7.4",
+            "sessions.inactive_ttl.ends_at_its_deadline",
+            ["R-SESS-7"],
+            timers::inactive_ttl_ends_at_its_deadline,
+            requires[Inactive, EnhancedChannels, ManualClock]
         ),
         case!(
             "sessions/8.1",
@@ -105,6 +140,12 @@ pub fn catalog() -> Vec<Case> {
             "sessions.customer_stream_resumes_mid_conversation",
             ["R-SESS-9", "R-SESS-2"],
             sessions::customer_stream_resumes_mid_conversation
+        ),
+        case!(
+            "sessions/9.3",
+            "sessions.channel_stream_resumes_after_a_position",
+            ["R-SESS-9", "R-SESS-2"],
+            sessions::channel_stream_resumes_after_a_position
         ),
         case!(
             "routing/1.1",
@@ -123,6 +164,12 @@ pub fn catalog() -> Vec<Case> {
             "routing.capacity.never_exceeded",
             ["R-ROUTE-2", "R-ROUTE-12"],
             routing::capacity_is_never_exceeded
+        ),
+        case!(
+            "routing/2.2",
+            "routing.capacity.not_below_what_is_held",
+            ["R-ROUTE-2"],
+            preference::capacity_cannot_drop_below_what_is_held
         ),
         case!(
             "routing/3.1",
@@ -155,6 +202,19 @@ pub fn catalog() -> Vec<Case> {
             routing::push_timeout_frees_capacity
         ),
         case!(
+            "routing/5.3",
+            "routing.push_timeout.fires_at_its_deadline",
+            ["R-ROUTE-5", "R-ROUTE-11"],
+            timers::push_timeout_fires_at_its_deadline,
+            requires[ManualClock]
+        ),
+        case!(
+            "routing/5.4",
+            "routing.push_timeout.counts_as_a_decline",
+            ["R-ROUTE-5", "R-ROUTE-6"],
+            preference::push_timeout_counts_as_a_decline
+        ),
+        case!(
             "routing/6.1",
             "routing.decline.goes_to_another_agent",
             ["R-ROUTE-6"],
@@ -173,10 +233,23 @@ pub fn catalog() -> Vec<Case> {
             routing::offline_agent_loses_its_offer
         ),
         case!(
+            "routing/7.2",
+            "routing.busy.no_new_offers",
+            ["R-ROUTE-7", "R-ROUTE-12"],
+            preference::busy_agents_get_no_new_offers
+        ),
+        case!(
             "routing/10.1",
             "routing.additional_skills.dropped_in_time",
             ["R-ROUTE-10"],
             routing::additional_skills_are_dropped_in_time
+        ),
+        case!(
+            "routing/10.2",
+            "routing.additional_skills.drop_at_their_deadline",
+            ["R-ROUTE-10"],
+            timers::additional_skills_drop_at_their_deadline,
+            requires[ManualClock]
         ),
         case!(
             "routing/11.1",
@@ -197,11 +270,29 @@ pub fn catalog() -> Vec<Case> {
             routing::transfer_carries_context
         ),
         case!(
+            "routing/9.2",
+            "routing.transfer.transferrer_is_tried_last",
+            ["R-ROUTE-9"],
+            preference::transferrer_is_tried_last
+        ),
+        case!(
+            "routing/12.1",
+            "routing.capacity_raise_routes_waiting_work",
+            ["R-ROUTE-12"],
+            preference::more_capacity_routes_waiting_work
+        ),
+        case!(
             "bots/1.1",
             "bots.intent_question_fits_the_channel",
             ["R-BOT-1"],
             bots::intent_question_fits_the_channel,
             requires[EnhancedChannels]
+        ),
+        case!(
+            "bots/2.1",
+            "bots.fields_collected_in_order_and_trimmed",
+            ["R-BOT-2"],
+            bots::fields_are_collected_in_order_and_trimmed
         ),
         case!(
             "bots/4.1",
@@ -236,12 +327,26 @@ pub fn catalog() -> Vec<Case> {
             requires[Outbound]
         ),
         case!(
+            "outbound/3.2",
+            "outbound.start_from_a_subscribed_user_is_a_message",
+            ["R-OUT-3"],
+            outbound::start_from_a_subscribed_user_is_an_ordinary_message,
+            requires[Outbound]
+        ),
+        case!(
             "outbound/4.1",
             "outbound.service_window_limits_free_form",
             ["R-OUT-4"],
             outbound::service_window_limits_free_form, requires [Outbound, EnhancedChannels]
         ),
         case!("outbound/4.2", "outbound.service_window.inside_and_outside", ["R-OUT-4"], outbound::service_window_inside_and_outside, requires [Outbound, EnhancedChannels]),
+        case!(
+            "outbound/4.3",
+            "outbound.service_window.boundary_is_inclusive",
+            ["R-OUT-4"],
+            timers::service_window_boundary_is_inclusive,
+            requires[Outbound, EnhancedChannels, ManualClock]
+        ),
         case!(
             "outbound/5.1",
             "outbound.to_another_agents_customer_is_refused",

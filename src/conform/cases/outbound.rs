@@ -27,7 +27,7 @@ async fn send(
 }
 
 /// A WhatsApp channel with a service window of `window_ms`, entering a queue.
-async fn window_channel(ctx: &mut Ctx, window_ms: u64) -> Result<Channel, Problem> {
+pub(super) async fn window_channel(ctx: &mut Ctx, window_ms: u64) -> Result<Channel, Problem> {
     let q = ctx.queue("q", 30_000).await?;
     let created = ctx
         .channel(ChannelKind::Whatsapp, Platform::Enhanced, Entry::Queue(q))
@@ -304,5 +304,28 @@ pub async fn service_window_inside_and_outside(mut ctx: Ctx) -> CaseResult {
         status == 409 && code == Some(ErrorCode::OutsideServiceWindow),
         "409 outside_service_window well after the window",
         || format!("{status} {code:?}"),
+    )
+}
+
+/// outbound/3.2: START from a user who never opted out is an ordinary message: stored as the
+/// customer's, routed, no confirmation, consent unchanged.
+pub async fn start_from_a_subscribed_user_is_an_ordinary_message(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    ctx.say(ch, "+1", "p1", "hello").await?;
+    let s = ctx.say(ch, "+1", "p2", " start ").await?;
+    let user = ctx.user(ch, "+1").await?;
+    check(
+        "R-OUT-3",
+        user.consent == Consent::ImplicitlyOptedIn,
+        "consent still implicitly_opted_in",
+        || format!("{:?}", user.consent),
+    )?;
+    let t = ctx.transcript(s.session).await?;
+    let senders: Vec<Sender> = t.messages.iter().map(|m| m.sender).collect();
+    check(
+        "R-OUT-3",
+        senders == [Sender::EndUser, Sender::EndUser] && t.session.status == SessionStatus::Waiting,
+        "two customer messages in the waiting session, no confirmation",
+        || format!("{senders:?} in a {:?} session", t.session.status),
     )
 }

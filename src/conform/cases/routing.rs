@@ -160,13 +160,7 @@ pub async fn offline_agent_loses_its_offer(mut ctx: Ctx) -> CaseResult {
     let first = ctx.say(ch, "+1", "p1", "hello").await?;
     a.must_offer().await?;
     let mut b = ctx.agent("b", 1).await?;
-    a.must(
-        "going offline",
-        AgentRequest::SetPresence {
-            presence: Presence::Offline,
-        },
-    )
-    .await?;
+    a.set_presence(Presence::Offline).await?;
     let to_b = b.offer(PROMPT).await?;
     check(
         "R-ROUTE-7",
@@ -430,21 +424,27 @@ pub async fn routing_models_pick_as_named(mut ctx: Ctx) -> CaseResult {
     )
 }
 
-/// routing/10.1: work needing an additional skill waits for an agent with it until the skill is
-/// dropped, then goes to one without it.
-pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
+/// A web channel into a queue with the additional skill `vip`, dropped after `drop_after_ms`.
+pub(super) async fn vip_channel(ctx: &mut Ctx, drop_after_ms: u64) -> Result<ChannelId, Problem> {
     let mut spec = plain_queue("vip", 60_000);
     spec.additional_skills = vec![SkillRequirement {
         skill: "vip".into(),
         min_level: 1,
     }];
-    spec.drop_additional_skills_after_ms = Some(Millis(400));
+    spec.drop_additional_skills_after_ms = Some(Millis(drop_after_ms));
     let q = ctx.queue_spec(spec).await?;
     let ch = ctx
         .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
         .await?;
+    Ok(ch.id)
+}
+
+/// routing/10.1: work needing an additional skill waits for an agent with it until the skill is
+/// dropped, then goes to one without it.
+pub async fn additional_skills_are_dropped_in_time(mut ctx: Ctx) -> CaseResult {
+    let ch = vip_channel(&mut ctx, 400).await?;
     let mut plain = ctx.agent("plain", 1).await?;
-    let s = ctx.say(ch.id, "+1", "p1", "hello").await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?;
     let early = plain.offer(Duration::from_millis(100)).await?;
     check(
         "R-ROUTE-10",

@@ -312,3 +312,117 @@ pub async fn customer_stream_resumes_mid_conversation(mut ctx: Ctx) -> CaseResul
         || format!("{after:?}"),
     )
 }
+
+/// sessions/5.2: once the customer has ended a session, the agent that held it gets 409
+/// session_ended for every action on it, not forbidden.
+pub async fn agent_actions_on_an_ended_session_are_session_ended(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let other = ctx.queue("other", 30_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.take_offer().await?;
+    let (_, ended) = ctx.inbound(ch, "+1", "p2", InboundContent::End).await?;
+    ended.map_err(|e| error(format!("ending refused: {e}")))?;
+    let actions = [
+        AgentRequest::Send {
+            session: s,
+            client_message_id: "late".into(),
+            content: OutboundContent::Text {
+                text: "are you there?".into(),
+            },
+        },
+        AgentRequest::Transfer {
+            session: s,
+            to: TransferTarget::Queue(other),
+        },
+        AgentRequest::MarkInactive { session: s },
+        AgentRequest::End { session: s },
+    ];
+    for action in actions {
+        let shown = format!("{action:?}");
+        let code = a.request(action).await?.err().map(|e| e.code);
+        check(
+            "R-SESS-5",
+            code == Some(ErrorCode::SessionEnded),
+            format!("{shown}: session_ended"),
+            || format!("{code:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// sessions/6.1: a session's accepted_at is the first acceptance and does not move when a later
+/// work item (after a transfer) is accepted.
+pub async fn accepted_at_is_the_first_acceptance(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let billing = ctx.queue("billing", 30_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.take_offer().await?;
+    let first = ctx.transcript(s).await?.session.accepted_at;
+    ctx.elapse(std::time::Duration::from_millis(50)).await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let transfer = AgentRequest::Transfer {
+        session: s,
+        to: TransferTarget::Queue(billing),
+    };
+    a.must("transfer", transfer).await?;
+    let second = b.take_offer().await?;
+    let after = ctx.transcript(s).await?.session;
+    check(
+        "R-SESS-6",
+        first.is_some() && after.accepted_at == first,
+        format!("accepted_at still {first:?} after a second acceptance"),
+        || {
+            format!(
+                "{:?} (the second work item was accepted after {})",
+                after.accepted_at, second.work.assigned_at
+            )
+        },
+    )
+}
+
+/// sessions/7.3: a customer message disarms the inactivity timeout armed by the agent's message:
+/// the session stays active past the time it would have fired.
+pub async fn a_customer_reply_disarms_inactivity(mut ctx: Ctx) -> CaseResult {
+    let ch = super::timers::inactivity_channel(&mut ctx, Some(1000), 60_000).await?;
+    let (_a, s) = super::timers::held_and_answered(&mut ctx, ch).await?;
+    ctx.elapse(std::time::Duration::from_millis(600)).await?;
+    ctx.say(ch, "+1", "p2", "one moment").await?;
+    ctx.elapse(std::time::Duration::from_millis(600)).await?;
+    let t = ctx.transcript(s).await?.session;
+    check(
+        "R-SESS-7",
+        t.status == SessionStatus::Active,
+        "still active 1.2 s after the agent's message, the customer having replied at 0.6 s",
+        || format!("{:?}", t.status),
+    )
+}
+
+/// sessions/9.3: a channel stream opened with `after=N` replays exactly the messages at channel
+/// positions after N, then streams live ones, each once.
+pub async fn channel_stream_resumes_after_a_position(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    for (who, pmid) in [("+1", "p1"), ("+2", "p2"), ("+1", "p3"), ("+2", "p4")] {
+        ctx.say(ch, who, pmid, "hello").await?;
+    }
+    let token = ctx.token.clone();
+    let path = ctx.path(&format!("/channels/{}/stream?after=2", ch.0));
+    let mut stream = ctx.client.socket(&token, &path).await?;
+    ctx.say(ch, "+1", "p5", "live").await?;
+    let mut positions = Vec::new();
+    let quiet = std::time::Duration::from_millis(300);
+    while let Ok(Some(text)) =
+        tokio::time::timeout(quiet, crate::live::client::next_text(&mut stream)).await
+    {
+        if let Ok(Event::Message { message, .. }) = serde_json::from_str(&text) {
+            positions.push(message.channel_seq);
+        }
+    }
+    check(
+        "R-SESS-9",
+        positions == [3, 4, 5],
+        "channel positions 3 and 4 replayed, then 5 live",
+        || format!("{positions:?}"),
+    )
+}
