@@ -151,6 +151,20 @@ impl Ctx {
         Ok((created.org, created.token))
     }
 
+    /// A context in a second org of the target, sharing this case's evidence: the other tenant
+    /// of isolation cases, whose resources this case's org must not reach (R-SEC-1).
+    pub async fn sibling(&mut self, name: &str) -> Result<Ctx, Problem> {
+        let (org, token) = self.admin_org(name).await?;
+        Ok(Ctx {
+            client: self.client.clone(),
+            admin_token: self.admin_token.clone(),
+            org,
+            token,
+            clock: self.clock,
+            log: self.log.clone(),
+        })
+    }
+
     /// The exchanges the case makes, as the runner will read them.
     pub fn log(&self) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
         self.log.clone()

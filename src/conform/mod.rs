@@ -22,7 +22,19 @@ pub struct Case {
     pub rules: &'static [&'static str],
     /// Optional capabilities the case needs; skipped on a server that declares it lacks one.
     pub requires: &'static [Capability],
-    pub run: fn(Ctx) -> BoxFuture<'static, CaseResult>,
+    pub run: CaseFn,
+}
+
+/// What a case does, given its own org on the target.
+pub type CaseFn = Box<dyn Fn(Ctx) -> BoxFuture<'static, CaseResult> + Send + Sync>;
+
+/// A case function of one row of a table: `f` run with `row`.
+pub fn row<P, F>(f: impl Fn(Ctx, P) -> F + Send + Sync + 'static, row: P) -> CaseFn
+where
+    P: Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = CaseResult> + Send + 'static,
+{
+    Box::new(move |ctx| Box::pin(f(ctx, row.clone())))
 }
 
 /// A case's verdict.

@@ -3,6 +3,7 @@
 
 pub mod bots;
 pub mod channels;
+pub mod isolation;
 pub mod outbound;
 pub mod preference;
 pub mod routing;
@@ -10,8 +11,8 @@ pub mod security;
 pub mod sessions;
 pub mod timers;
 
-use super::Case;
 use super::ctx::{CaseResult, Ctx};
+use super::{Case, row};
 use futures_util::future::BoxFuture;
 use omnisim_protocol::Capability;
 
@@ -25,13 +26,157 @@ macro_rules! case {
             name: $name,
             rules: &[$($rule),+],
             requires: &[$(Capability::$cap),*],
-            run: |ctx: Ctx| -> BoxFuture<'static, CaseResult> { Box::pin($f(ctx)) },
+            run: Box::new(|ctx: Ctx| -> BoxFuture<'static, CaseResult> { Box::pin($f(ctx)) }),
         }
     };
 }
 
+/// security/1.x: every way in with another org's id (R-SEC-1), and what it needs.
+const ISOLATION: &[(&str, &str, isolation::Reach, &[Capability])] = {
+    use isolation::Reach::*;
+    const OUT: &[Capability] = &[Capability::Outbound];
+    &[
+        (
+            "security/1.2",
+            "security.isolation.read_channel",
+            ReadChannel,
+            &[],
+        ),
+        (
+            "security/1.3",
+            "security.isolation.update_channel",
+            UpdateChannel,
+            &[],
+        ),
+        ("security/1.4", "security.isolation.inbound", Inbound, &[]),
+        ("security/1.5", "security.isolation.outbound", Outbound, OUT),
+        ("security/1.6", "security.isolation.consent", Consent, OUT),
+        (
+            "security/1.7",
+            "security.isolation.user_by_address",
+            UserByAddress,
+            &[],
+        ),
+        (
+            "security/1.8",
+            "security.isolation.channel_stream",
+            ChannelStream,
+            &[],
+        ),
+        (
+            "security/1.9",
+            "security.isolation.customer_stream",
+            CustomerStream,
+            &[],
+        ),
+        (
+            "security/1.10",
+            "security.isolation.read_user",
+            ReadUser,
+            &[],
+        ),
+        (
+            "security/1.11",
+            "security.isolation.read_queue",
+            ReadQueue,
+            &[],
+        ),
+        ("security/1.12", "security.isolation.read_bot", ReadBot, &[]),
+        (
+            "security/1.13",
+            "security.isolation.read_agent",
+            ReadAgent,
+            &[],
+        ),
+        (
+            "security/1.14",
+            "security.isolation.update_agent",
+            UpdateAgent,
+            &[],
+        ),
+        (
+            "security/1.15",
+            "security.isolation.read_session",
+            ReadSession,
+            &[],
+        ),
+        (
+            "security/1.16",
+            "security.isolation.session_messages",
+            SessionMessages,
+            &[],
+        ),
+        (
+            "security/1.17",
+            "security.isolation.session_work",
+            SessionWork,
+            &[],
+        ),
+        (
+            "security/1.18",
+            "security.isolation.read_work",
+            ReadWork,
+            &[],
+        ),
+        (
+            "security/1.19",
+            "security.isolation.channel_entry",
+            ChannelEntry,
+            &[],
+        ),
+        (
+            "security/1.20",
+            "security.isolation.agent_accept",
+            AgentAccept,
+            &[],
+        ),
+        (
+            "security/1.21",
+            "security.isolation.agent_decline",
+            AgentDecline,
+            &[],
+        ),
+        (
+            "security/1.22",
+            "security.isolation.agent_send",
+            AgentSend,
+            &[],
+        ),
+        (
+            "security/1.23",
+            "security.isolation.agent_transfer",
+            AgentTransfer,
+            &[],
+        ),
+        (
+            "security/1.24",
+            "security.isolation.agent_start_outbound",
+            AgentStartOutbound,
+            OUT,
+        ),
+    ]
+};
+
 /// Every case, in catalog order.
 pub fn catalog() -> Vec<Case> {
+    let mut cases = named_cases();
+    let at = cases
+        .iter()
+        .position(|c| c.id == "security/2.1")
+        .unwrap_or(cases.len());
+    let isolation = ISOLATION.iter().map(|&(id, name, reach, requires)| Case {
+        id,
+        name,
+        rules: &["R-SEC-1"],
+        requires,
+        run: row(isolation::another_orgs_id_reads_as_absent, reach),
+    });
+    cases.splice(at..at, isolation);
+    cases
+}
+
+/// The cases written one by one.
+fn named_cases() -> Vec<Case> {
     vec![
         case!(
             "channels/1.1",

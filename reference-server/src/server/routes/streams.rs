@@ -52,9 +52,10 @@ pub async fn channel_stream(
     Query(q): Query<ChannelStreamQuery>,
     ws: Upgrade,
 ) -> Result<Response, Failure> {
-    let ws = upgrade(ws)?;
     let channel = ChannelId(channel);
     p.read(|e| e.channel(org, channel))?;
+    // What the path names is judged before the upgrade: another org's channel is 404, not 426.
+    let ws = upgrade(ws)?;
     let (sub, first) = p.subscribe(Audience::Channel(channel), false, |e| match q.after {
         Some(after) => replay(e, org, e.channel_messages_after(org, channel, after)?),
         None => Ok(Vec::new()),
@@ -81,10 +82,10 @@ pub async fn customer_stream(
     Query(q): Query<CustomerStreamQuery>,
     ws: Upgrade,
 ) -> Result<Response, Failure> {
-    let ws = upgrade(ws)?;
     let user = p
         .read(|e| e.user_by_address(org, ChannelId(channel), &q.address))?
         .id;
+    let ws = upgrade(ws)?;
     let (sub, first) = p.subscribe(Audience::User(user), false, |e| match q.session {
         Some(s) => replay(
             e,
