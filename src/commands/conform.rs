@@ -60,11 +60,22 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         for case in cases::catalog() {
             if let Some(runs) = selection.pick(&case) {
                 let note = if runs { "" } else { "  (excluded)" };
+                let needs: Vec<String> = case
+                    .requires
+                    .iter()
+                    .filter_map(|c| serde_json::to_value(c).ok())
+                    .filter_map(|v| v.as_str().map(|s| format!("needs:{s}")))
+                    .collect();
                 println!(
                     "{:<14} {:<52} {}{note}",
                     case.id,
                     case.name,
-                    case.rules.join(" ")
+                    case.rules
+                        .iter()
+                        .map(|r| r.to_string())
+                        .chain(needs)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 );
             }
         }

@@ -177,6 +177,27 @@ impl Ctx {
         }
     }
 
+    /// The target's admin token.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// Any request as it is, recorded: `path` from the root, `token` as the bearer if any, `body`
+    /// sent as JSON text. The status and the body as text.
+    pub async fn exchange(
+        &mut self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, String), Problem> {
+        let shown: String = body.as_deref().unwrap_or("").chars().take(200).collect();
+        let shown = format!("{method} {path} {shown}");
+        let (status, text) = self.client.raw(method, token, path, body).await?;
+        self.note(format!("{shown} → {status} {text}"));
+        Ok((status, text))
+    }
+
     /// `/v1/orgs/{org}` + `rest`.
     pub fn path(&self, rest: &str) -> String {
         format!("/v1/orgs/{}{rest}", self.org.0)

@@ -23,7 +23,6 @@ impl Org {
 
     fn check_channel(&self, c: &Channel) -> Result<(), ApiError> {
         validate::name("name", &c.name)?;
-        self.check_entry(c.entry)?;
         if c.inactivity_timeout_ms.is_some() && c.platform == Platform::Standard {
             return Err(invalid(
                 "inactivity_timeout_ms needs an enhanced channel: standard channels have no inactive status",
@@ -38,7 +37,8 @@ impl Org {
                 return Err(invalid(format!("{field} must be positive")));
             }
         }
-        Ok(())
+        // Values first, then what they name (protocol.md §8.1).
+        self.check_entry(c.entry)
     }
 
     /// Creates a channel (R-CHAN-1 fixes its platform from now on).

@@ -85,14 +85,16 @@ pub fn capacity(field: &str, value: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Skill requirements with valid names and levels.
+/// Skill requirements with valid names and levels, each skill named once.
 pub fn requirements(field: &str, reqs: &[SkillRequirement]) -> Result<(), ApiError> {
     count(field, reqs.len(), 0)?;
     for r in reqs {
-        name(&format!("{field}.skill"), &r.skill)?;
         level(&format!("{field}.{}.min_level", r.skill), r.min_level)?;
     }
-    Ok(())
+    distinct_names(
+        &format!("{field}.skill"),
+        reqs.iter().map(|r| r.skill.as_str()),
+    )
 }
 
 /// An agent's skills.
@@ -105,8 +107,8 @@ pub fn skills(skills: &BTreeMap<String, u8>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Ids of a component's options or slots: present and distinct.
-fn answer_ids<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), ApiError> {
+/// Names that must each be valid and distinct: option and slot ids, required skills.
+fn distinct_names<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), ApiError> {
     let mut seen = HashSet::new();
     for id in ids {
         name(field, id)?;
@@ -126,7 +128,7 @@ pub fn component(c: &Component) -> Result<(), ApiError> {
             for o in options {
                 text("component.options.label", &o.label)?;
             }
-            answer_ids(
+            distinct_names(
                 "component.options.id",
                 options.iter().map(|o| o.id.as_str()),
             )
@@ -134,7 +136,7 @@ pub fn component(c: &Component) -> Result<(), ApiError> {
         Component::TimeSelector { text: t, slots } => {
             text("component.text", t)?;
             count("component.slots", slots.len(), 1)?;
-            answer_ids("component.slots.id", slots.iter().map(|s| s.id.as_str()))
+            distinct_names("component.slots.id", slots.iter().map(|s| s.id.as_str()))
         }
         Component::EnhancedLink { text: t, url } => {
             text("component.text", t)?;

@@ -3,6 +3,7 @@
 
 pub mod bots;
 pub mod channels;
+pub mod input;
 pub mod isolation;
 pub mod outbound;
 pub mod preference;
@@ -157,6 +158,805 @@ const ISOLATION: &[(&str, &str, isolation::Reach, &[Capability])] = {
     ]
 };
 
+/// security/4.x and errors/x: one bad request each (R-SEC-1, R-SEC-4, protocol.md §8.1).
+fn refusals() -> Vec<(&'static str, &'static str, input::Refusal)> {
+    use input::Caller::{self, *};
+    use omnisim_protocol::ErrorCode::*;
+    let r = |rule, method, path, caller: Caller, body, status, code| input::Refusal {
+        rule,
+        method,
+        path,
+        caller,
+        body,
+        status,
+        code,
+    };
+    let (s4, s1) = ("R-SEC-4", "R-SEC-1");
+    vec![
+        // Unknown fields, one body kind each.
+        (
+            "security/4.2",
+            "security.input.org_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs",
+                Admin,
+                r#"{"name": "o", "plan": "gold"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.3",
+            "security.input.channel_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "web", "platform": "standard", "entry": {"queue": {queue}}, "colour": "red"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.4",
+            "security.input.channel_update_unknown_field",
+            r(
+                s4,
+                "PATCH",
+                "/v1/orgs/{org}/channels/{ch}",
+                Org,
+                r#"{"colour": "red"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.5",
+            "security.input.queue_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "sla": 20}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.6",
+            "security.input.bot_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/bots",
+                Org,
+                r#"{"name": "b", "greeting": "Hi", "question": "What?", "fallback_text": "Wait", "fields": [], "intents": [{"id": "i", "label": "I", "action": {"type": "resolve", "reply": "ok"}}], "model": "gpt"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.7",
+            "security.input.agent_token_is_not_a_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "a", "capacity": 1, "token": "my-own-token-0123456789"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.8",
+            "security.input.agent_update_unknown_field",
+            r(
+                s4,
+                "PUT",
+                "/v1/orgs/{org}/agents/{agent}",
+                Org,
+                r#"{"name": "a", "capacity": 1, "presence": "online"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.9",
+            "security.input.inbound_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1", "content": {"type": "text", "text": "hi"}, "extra": 1}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.10",
+            "security.input.outbound_unknown_field",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/outbound",
+                Org,
+                r#"{"address": "+1", "content": {"type": "template", "name": "t", "text": "hi", "lang": "en"}}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.11",
+            "security.input.consent_unknown_field",
+            r(
+                s4,
+                "PUT",
+                "/v1/orgs/{org}/channels/{ch}/users/consent",
+                Org,
+                r#"{"address": "+1", "consent": "explicitly_opted_in", "source": "web"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        // Wrong types, unknown enum values, missing fields.
+        (
+            "security/4.12",
+            "security.input.channel_kind_unknown",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "fax", "platform": "standard", "entry": {"queue": {queue}}}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.13",
+            "security.input.queue_priority_wrong_type",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "priority": "high"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.14",
+            "security.input.agent_capacity_wrong_type",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "a", "capacity": "two"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.15",
+            "security.input.inbound_address_wrong_type",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": 7, "provider_message_id": "q1", "content": {"type": "text", "text": "hi"}}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.16",
+            "security.input.consent_value_unknown",
+            r(
+                s4,
+                "PUT",
+                "/v1/orgs/{org}/channels/{ch}/users/consent",
+                Org,
+                r#"{"address": "+1", "consent": "maybe"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.17",
+            "security.input.intent_action_unknown",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/bots",
+                Org,
+                r#"{"name": "b", "greeting": "Hi", "question": "What?", "fallback_text": "Wait", "fields": [], "intents": [{"id": "i", "label": "I", "action": {"type": "escalate"}}]}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.18",
+            "security.input.inbound_negative_reply_seq",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ench}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1", "content": {"type": "component_response", "in_reply_to": -1, "answer_id": "a"}}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.19",
+            "security.input.queue_missing_name",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"priority": 1}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.20",
+            "security.input.agent_missing_capacity",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "a"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.21",
+            "security.input.inbound_missing_content",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "security/4.22",
+            "security.input.not_json",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                "{not json",
+                400,
+                InvalidJson,
+            ),
+        ),
+        // Values out of range, blank, duplicated.
+        (
+            "security/4.23",
+            "security.input.org_blank_name",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs",
+                Admin,
+                r#"{"name": "  "}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.24",
+            "security.input.channel_blank_name",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": " ", "kind": "web", "platform": "standard", "entry": {"queue": {queue}}}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.25",
+            "security.input.channel_zero_service_window",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "whatsapp", "platform": "standard", "entry": {"queue": {queue}}, "service_window_ms": 0}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.26",
+            "security.input.inactivity_on_a_standard_channel",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "web", "platform": "standard", "entry": {"queue": {queue}}, "inactivity_timeout_ms": 1000}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.27",
+            "security.input.queue_zero_capacity_weight",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "capacity_weight": 0}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.28",
+            "security.input.queue_capacity_weight_over_100",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "capacity_weight": 101}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.29",
+            "security.input.queue_zero_push_timeout",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "push_timeout_ms": 0}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.30",
+            "security.input.queue_duplicate_required_skills",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "required_skills": [{"skill": "fr"}, {"skill": "fr", "min_level": 3}]}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.31",
+            "security.input.queue_skill_level_over_10",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "q", "required_skills": [{"skill": "fr", "min_level": 11}]}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.32",
+            "security.input.bot_without_intents",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/bots",
+                Org,
+                r#"{"name": "b", "greeting": "Hi", "question": "What?", "fallback_text": "Wait", "fields": [], "intents": []}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.33",
+            "security.input.bot_blank_greeting",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/bots",
+                Org,
+                r#"{"name": "b", "greeting": "", "question": "What?", "fallback_text": "Wait", "fields": [], "intents": [{"id": "i", "label": "I", "action": {"type": "resolve", "reply": "ok"}}]}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.34",
+            "security.input.agent_zero_capacity",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "a", "capacity": 0}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.35",
+            "security.input.agent_capacity_over_100",
+            r(
+                s4,
+                "PUT",
+                "/v1/orgs/{org}/agents/{agent}",
+                Org,
+                r#"{"name": "a", "capacity": 101}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.36",
+            "security.input.agent_skill_level_zero",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "a", "capacity": 1, "skills": {"fr": 0}}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.37",
+            "security.input.agent_name_over_256_bytes",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/agents",
+                Org,
+                r#"{"name": "{257}", "capacity": 1}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.38",
+            "security.input.inbound_blank_text",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1", "content": {"type": "text", "text": " \t "}}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.39",
+            "security.input.inbound_text_too_long",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1", "content": {"type": "text", "text": "{4097}"}}"#,
+                422,
+                TextTooLong,
+            ),
+        ),
+        (
+            "security/4.40",
+            "security.input.inbound_blank_address",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "", "provider_message_id": "q1", "content": {"type": "text", "text": "hi"}}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.41",
+            "security.input.inbound_provider_id_over_256_bytes",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "{257}", "content": {"type": "text", "text": "hi"}}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "security/4.42",
+            "security.input.body_over_64_kib",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                r#"{"address": "+2", "provider_message_id": "q1", "content": {"type": "text", "text": "{70k}"}}"#,
+                413,
+                PayloadTooLarge,
+            ),
+        ),
+        (
+            "security/4.43",
+            "security.input.channel_entry_names_nothing",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "web", "platform": "standard", "entry": {"queue": 999999999}}"#,
+                404,
+                NotFound,
+            ),
+        ),
+        (
+            "security/4.44",
+            "security.input.handoff_queue_names_nothing",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/bots",
+                Org,
+                r#"{"name": "b", "greeting": "Hi", "question": "What?", "fallback_text": "Wait", "fields": [], "intents": [{"id": "i", "label": "I", "action": {"type": "handoff", "queue": 999999999, "required_skills": []}}]}"#,
+                404,
+                NotFound,
+            ),
+        ),
+        // Precedence: the first check a request fails decides its answer.
+        (
+            "errors/1.1",
+            "errors.route_before_caller",
+            r(
+                s4,
+                "GET",
+                "/v1/orgs/{org}/nowhere",
+                Nobody,
+                "",
+                404,
+                RouteNotFound,
+            ),
+        ),
+        (
+            "errors/1.2",
+            "errors.method_before_caller",
+            r(
+                s4,
+                "DELETE",
+                "/v1/orgs/{org}/channels/{ch}",
+                Nobody,
+                "",
+                405,
+                MethodNotAllowed,
+            ),
+        ),
+        (
+            "errors/1.3",
+            "errors.caller_before_shape",
+            r(
+                s1,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Nobody,
+                "{not json",
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.4",
+            "errors.caller_before_size",
+            r(
+                s1,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Nobody,
+                "{70k}",
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.5",
+            "errors.caller_before_path_ids",
+            r(
+                s1,
+                "GET",
+                "/v1/orgs/{org}/sessions/abc",
+                Nobody,
+                "",
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.6",
+            "errors.admin_token_is_not_an_org_token",
+            r(
+                s1,
+                "GET",
+                "/v1/orgs/{org}/channels",
+                Admin,
+                "",
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.7",
+            "errors.org_token_cannot_create_orgs",
+            r(
+                s1,
+                "POST",
+                "/v1/orgs",
+                Org,
+                r#"{"name": "o"}"#,
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.8",
+            "errors.agent_token_is_not_an_org_token",
+            r(
+                s1,
+                "GET",
+                "/v1/orgs/{org}/channels",
+                Agent,
+                "",
+                401,
+                Unauthorized,
+            ),
+        ),
+        (
+            "errors/1.9",
+            "errors.path_id_before_shape",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/abc/inbound",
+                Org,
+                "{not json",
+                404,
+                NotFound,
+            ),
+        ),
+        (
+            "errors/1.10",
+            "errors.size_before_shape",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels/{ch}/inbound",
+                Org,
+                "{70k}",
+                413,
+                PayloadTooLarge,
+            ),
+        ),
+        (
+            "errors/1.11",
+            "errors.shape_before_range",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/queues",
+                Org,
+                r#"{"name": "", "priority": "high"}"#,
+                400,
+                InvalidJson,
+            ),
+        ),
+        (
+            "errors/1.12",
+            "errors.range_before_existence",
+            r(
+                s4,
+                "POST",
+                "/v1/orgs/{org}/channels",
+                Org,
+                r#"{"name": "c", "kind": "whatsapp", "platform": "standard", "entry": {"queue": 999999999}, "service_window_ms": 0}"#,
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "errors/1.13",
+            "errors.query_before_upgrade",
+            r(
+                s4,
+                "GET",
+                "/v1/orgs/{org}/channels/{ch}/stream?after=x",
+                Org,
+                "",
+                422,
+                InvalidInput,
+            ),
+        ),
+        (
+            "errors/1.14",
+            "errors.channel_stream_needs_an_upgrade",
+            r(
+                s4,
+                "GET",
+                "/v1/orgs/{org}/channels/{ch}/stream",
+                Org,
+                "",
+                426,
+                UpgradeRequired,
+            ),
+        ),
+        (
+            "errors/1.15",
+            "errors.customer_stream_needs_an_upgrade",
+            r(
+                s4,
+                "GET",
+                "/v1/orgs/{org}/channels/{ch}/users/stream?address=%2B1",
+                Org,
+                "",
+                426,
+                UpgradeRequired,
+            ),
+        ),
+        (
+            "errors/1.16",
+            "errors.agent_socket_needs_an_upgrade",
+            r(s4, "GET", "/v1/agent", Agent, "", 426, UpgradeRequired),
+        ),
+        (
+            "errors/1.17",
+            "errors.agent_socket_caller_before_upgrade",
+            r(s1, "GET", "/v1/agent", Org, "", 401, Unauthorized),
+        ),
+        (
+            "errors/1.18",
+            "errors.customer_stream_of_an_unknown_address",
+            r(
+                s4,
+                "GET",
+                "/v1/orgs/{org}/channels/{ch}/users/stream?address=nobody",
+                Org,
+                "",
+                404,
+                NotFound,
+            ),
+        ),
+    ]
+}
+
 /// Every case, in catalog order.
 pub fn catalog() -> Vec<Case> {
     let mut cases = named_cases();
@@ -172,6 +972,22 @@ pub fn catalog() -> Vec<Case> {
         run: row(isolation::another_orgs_id_reads_as_absent, reach),
     });
     cases.splice(at..at, isolation);
+    let at = cases
+        .iter()
+        .position(|c| c.id == "security/4.1")
+        .map_or(cases.len(), |i| i + 1);
+    let refusals = refusals().into_iter().map(|(id, name, bad)| Case {
+        id,
+        name,
+        rules: if bad.rule == "R-SEC-1" {
+            &["R-SEC-1", "R-SEC-4"]
+        } else {
+            &["R-SEC-4"]
+        },
+        requires: bad.requires(),
+        run: row(input::refused, bad),
+    });
+    cases.splice(at..at, refusals);
     cases
 }
 
