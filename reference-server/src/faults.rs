@@ -55,6 +55,18 @@ faults! {
     ResumeSkipsOne = "resume_skips_one" breaks "R-SESS-9";
     /// A channel stream resumed after a position replays that position's message again.
     ChannelReplayRepeats = "channel_replay_repeats" breaks "R-SESS-9";
+    /// A component on an enhanced SMS channel is delivered structured, not as text.
+    SmsStructured = "sms_structured" breaks "R-CHAN-3";
+    /// A component response is stored whatever it answers.
+    ComponentResponsesUnchecked = "component_responses_unchecked" breaks "R-CHAN-4";
+    /// A reconnecting agent's hello lists none of the work it holds.
+    HelloWithoutWork = "hello_without_work" breaks "R-SESS-9";
+    /// An agent's repeated client_message_id is stored again.
+    DuplicateSendStored = "duplicate_send_stored" breaks "R-SESS-3";
+    /// A bot asks its question again without saying it did not understand.
+    NoApology = "no_apology" breaks "R-BOT-1";
+    /// A bot does not hand a customer asking for a human to its agent queue.
+    AgentWordsIgnored = "agent_words_ignored" breaks "R-BOT-2";
     /// Components are accepted on standard channels.
     ComponentsOnStandard = "components_on_standard" breaks "R-CHAN-3";
     /// A channel's platform can be changed.

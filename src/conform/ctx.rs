@@ -2,6 +2,7 @@
 //! connections that wait for replies and events with deadlines, and the failures a case reports.
 
 use crate::live::client::{Client, ClientError, Socket, next_text, send_json};
+use futures_util::SinkExt;
 use omnisim_protocol::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -183,7 +184,8 @@ impl Ctx {
     }
 
     /// Any request as it is, recorded: `path` from the root, `token` as the bearer if any, `body`
-    /// sent as JSON text. The status and the body as text.
+    /// sent as JSON text, on a connection of its own (a bad request may leave it unusable). The
+    /// status and the body as text.
     pub async fn exchange(
         &mut self,
         method: reqwest::Method,
@@ -193,7 +195,11 @@ impl Ctx {
     ) -> Result<(u16, String), Problem> {
         let shown: String = body.as_deref().unwrap_or("").chars().take(200).collect();
         let shown = format!("{method} {path} {shown}");
-        let (status, text) = self.client.raw(method, token, path, body).await?;
+        let (status, text) = self
+            .client
+            .unpooled()
+            .raw(method, token, path, body)
+            .await?;
         self.note(format!("{shown} → {status} {text}"));
         Ok((status, text))
     }
@@ -390,6 +396,7 @@ impl Ctx {
         let socket = self.client.socket(&created.token, "/v1/agent").await?;
         let mut conn = AgentConn {
             id: created.agent.id,
+            token: created.token,
             log: self.log.clone(),
             socket,
             next_id: 0,
@@ -508,6 +515,8 @@ pub fn plain_queue(name: &str, push_timeout_ms: u64) -> QueueSpec {
 /// One agent's socket: requests answered by id, events kept in order until a case asks.
 pub struct AgentConn {
     pub id: AgentId,
+    /// The agent's connection token, for a second connection.
+    pub token: String,
     /// The case's evidence log: frames sent and received go there too.
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     socket: Socket,
@@ -549,6 +558,32 @@ impl AgentConn {
         })?;
         AgentPush::parse(&text)
             .map_err(|e| error(format!("a frame that is not the protocol ({e}): {text}")))
+    }
+
+    /// A frame sent as it is (possibly not a valid request), recorded.
+    pub async fn send_raw(&mut self, text: &str) -> Result<(), Problem> {
+        self.note("→", text);
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .map_err(|e| error(format!("{}: sending a frame: {e}", self.id)))
+    }
+
+    /// The next reply, skipping and keeping events; its id and error.
+    pub async fn next_reply(&mut self) -> Result<AgentReply, Problem> {
+        loop {
+            match self.frame(PROMPT).await? {
+                AgentPush::Reply(r) => return Ok(r),
+                AgentPush::Event(e) => self.events.push_back(e),
+                AgentPush::Hello(_) => {}
+            }
+        }
+    }
+
+    /// The code the server closes this socket with, within `within` (see
+    /// [`crate::live::client::close_code`]).
+    pub async fn close_code(&mut self, within: Duration) -> Option<Option<u16>> {
+        crate::live::client::close_code(&mut self.socket, within).await
     }
 
     /// Sends `request` and waits for its reply; events before it are kept.

@@ -49,6 +49,20 @@ impl Client {
         &self.base
     }
 
+    /// The same server through a client that keeps no connection for reuse: for requests a server
+    /// may answer before reading their body (a 401 or 413 to a large one), after which the
+    /// connection cannot carry another request.
+    pub fn unpooled(&self) -> Client {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap_or_default();
+        Client {
+            http,
+            base: self.base.clone(),
+        }
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
@@ -149,6 +163,22 @@ impl Client {
     pub async fn socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
         Box::pin(super::handshake::connect(&self.base, token, path)).await
     }
+}
+
+/// The close code the server ends `socket` with, waiting at most `within`: `None` when the
+/// socket is still open then, `Some(None)` when it closed without a code.
+pub async fn close_code(socket: &mut Socket, within: std::time::Duration) -> Option<Option<u16>> {
+    let wait = async {
+        while let Some(frame) = socket.next().await {
+            match frame {
+                Ok(WsMessage::Close(c)) => return c.map(|c| u16::from(c.code)),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    };
+    tokio::time::timeout(within, wait).await.ok()
 }
 
 /// The next text frame of a socket; `None` once it is closed.

@@ -80,7 +80,8 @@ impl Org {
         }
         let asks_for_agent = AGENT_REQUEST_WORDS
             .iter()
-            .any(|w| text.eq_ignore_ascii_case(w));
+            .any(|w| text.eq_ignore_ascii_case(w))
+            && !self.faults.has(crate::faults::Fault::AgentWordsIgnored);
         (asks_for_agent && self.agent_queue(bot).is_some()).then_some(Pick::Agent)
     }
 
@@ -135,8 +136,10 @@ impl Org {
                     self.handoff(ctx, session, bot, handoff);
                 }
                 None => {
-                    let text = NOT_UNDERSTOOD.to_owned();
-                    self.bot_say(ctx, session, MessageBody::Text { text });
+                    if !self.faults.has(crate::faults::Fault::NoApology) {
+                        let text = NOT_UNDERSTOOD.to_owned();
+                        self.bot_say(ctx, session, MessageBody::Text { text });
+                    }
                     self.ask_intent(ctx, session, bot);
                 }
             },

@@ -174,6 +174,9 @@ impl Org {
         client_message_id: &str,
     ) -> Result<Option<MessageAccepted>, ApiError> {
         validate::name("client_message_id", client_message_id)?;
+        if self.faults.has(crate::faults::Fault::DuplicateSendStored) {
+            return Ok(None);
+        }
         Ok(self
             .agent(agent)?
             .sent

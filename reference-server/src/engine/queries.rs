@@ -196,9 +196,11 @@ impl Engine {
     /// transcript: what a reconnecting agent resumes from (R-SESS-9).
     pub fn agent_live_work(&self, org: OrgId, agent: AgentId) -> Result<Vec<Offer>, ApiError> {
         let o = self.org(org)?;
+        let hidden = self.faults.has(crate::faults::Fault::HelloWithoutWork);
         Ok(o.agent(agent)?
             .live
             .iter()
+            .filter(|_| !hidden)
             .map(|w| {
                 let work = o.work[w].clone();
                 let s = &o.sessions[&work.session];

@@ -166,6 +166,7 @@ impl Org {
         body: MessageBody,
     ) -> Seq {
         let seq_gap = self.faults.has(crate::faults::Fault::SeqGap);
+        let as_text = !self.faults.has(crate::faults::Fault::SmsStructured);
         let s = self
             .sessions
             .get_mut(&session)
@@ -181,7 +182,9 @@ impl Org {
         channel.log.push((session, seq));
         let channel_seq = channel.log.len() as u64;
         let (rendered_as, rendered_text) = match &body {
-            MessageBody::Component { component } if channel.info.kind == ChannelKind::Sms => {
+            MessageBody::Component { component }
+                if channel.info.kind == ChannelKind::Sms && as_text =>
+            {
                 (Some(RenderedAs::Text), Some(component.render_text()))
             }
             MessageBody::Component { .. } => (Some(RenderedAs::Structured), None),

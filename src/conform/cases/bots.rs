@@ -152,3 +152,70 @@ pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResu
         || format!("{prompts:?}"),
     )
 }
+
+/// bots/1.2: an answer that is no option's number, label or id gets "Sorry, I did not understand
+/// that." and the question again; the session stays with the bot.
+pub async fn an_unknown_answer_gets_sorry_and_the_question_again(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx
+        .bot_channel(ChannelKind::Sms, Platform::Standard)
+        .await?;
+    ctx.say(ch, "+1", "p1", "hi").await?;
+    let s = ctx.say(ch, "+1", "p2", "7").await?.session;
+    let t = ctx.transcript(s).await?;
+    let texts: Vec<&str> = t
+        .messages
+        .iter()
+        .filter(|m| m.sender == Sender::Bot)
+        .filter_map(|m| match &m.body {
+            MessageBody::Text { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let question = texts.get(1).copied().unwrap_or_default();
+    check(
+        "R-BOT-1",
+        texts.len() == 4
+            && texts[2] == "Sorry, I did not understand that."
+            && texts[3] == question
+            && t.session.handler == Handler::Bot
+            && t.session.status == SessionStatus::Active,
+        "greeting, question, the apology, the question again; still with the bot",
+        || format!("{texts:?} {:?} {:?}", t.session.handler, t.session.status),
+    )
+}
+
+/// bots/2.2: a customer who answers the question with only "Human" (any case) is handed to the
+/// bot's agent queue at once, without the fields a handoff intent would ask for.
+pub async fn asking_for_a_human_skips_the_fields(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 30_000).await?;
+    let mut spec = plain_bot(q);
+    spec.fields = vec![BotField {
+        name: "name".into(),
+        prompt: "Your name?".into(),
+    }];
+    let bot = ctx.bot_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Bot(bot))
+        .await?
+        .id;
+    let mut a = ctx.agent("a", 1).await?;
+    ctx.say(ch, "+1", "p1", "hi").await?;
+    ctx.say(ch, "+1", "p2", " Human ").await?;
+    let Some(offer) = a.offer(PROMPT).await? else {
+        return Err(fail(
+            "R-BOT-2",
+            "an offer to the agent once the customer asks for a human",
+            "no offer",
+        ));
+    };
+    let asked = offer
+        .transcript
+        .iter()
+        .any(|m| matches!(&m.body, MessageBody::Text { text } if text == "Your name?"));
+    check(
+        "R-BOT-2",
+        !asked && offer.context.fields.is_empty() && offer.session.handler == Handler::BotToAgent,
+        "offered at once, handler bot_to_agent, no field asked",
+        || format!("asked: {asked}, fields {:?}", offer.context.fields),
+    )
+}

@@ -161,3 +161,105 @@ pub async fn component_responses_must_match_a_question(mut ctx: Ctx) -> CaseResu
         || format!("{} messages, {} before", after.len(), before.len()),
     )
 }
+
+/// A session of `ch` from `+1`, accepted by a fresh agent, which sends `component` into it; the
+/// stored message.
+async fn agent_sends_component(
+    ctx: &mut Ctx,
+    ch: ChannelId,
+    component: Component,
+) -> Result<Message, Problem> {
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.take_offer().await?;
+    let send = AgentRequest::Send {
+        session: s,
+        client_message_id: "c1".into(),
+        content: OutboundContent::Component { component },
+    };
+    a.must("sending a component", send).await?;
+    let t = ctx.transcript(s).await?;
+    t.messages
+        .last()
+        .map(|m| (**m).clone())
+        .ok_or_else(|| error("an empty transcript"))
+}
+
+/// channels/3.2: on an enhanced SMS channel a component is stored as sent and delivered as its
+/// text rendering; on an enhanced web channel, structured.
+pub async fn components_render_as_the_channel_shows_them(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let selector = || Component::TimeSelector {
+        text: "When?".into(),
+        slots: vec![TimeSlot {
+            id: "morning".into(),
+            start: Timestamp(1000),
+            duration_ms: Millis(1_800_000),
+        }],
+    };
+    let sms = ctx
+        .channel(ChannelKind::Sms, Platform::Enhanced, Entry::Queue(q))
+        .await?
+        .id;
+    let m = agent_sends_component(&mut ctx, sms, selector()).await?;
+    let expected = "When?\n1. t=1000ms (+30 min)";
+    check(
+        "R-CHAN-3",
+        m.rendered_as == Some(RenderedAs::Text) && m.rendered_text.as_deref() == Some(expected),
+        format!("SMS: rendered as text, {expected:?}"),
+        || format!("{:?} {:?}", m.rendered_as, m.rendered_text),
+    )?;
+    check(
+        "R-CHAN-3",
+        matches!(&m.body, MessageBody::Component { component } if **component == selector()),
+        "SMS: the component stored as sent",
+        || format!("{:?}", m.body),
+    )?;
+    let web = ctx
+        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Queue(q))
+        .await?
+        .id;
+    let m = agent_sends_component(&mut ctx, web, selector()).await?;
+    check(
+        "R-CHAN-3",
+        m.rendered_as == Some(RenderedAs::Structured) && m.rendered_text.is_none(),
+        "web: rendered structured",
+        || format!("{:?} {:?}", m.rendered_as, m.rendered_text),
+    )
+}
+
+/// channels/4.2: a link cannot be answered: a response naming it is 422
+/// invalid_component_response and nothing is stored.
+pub async fn only_offered_answers_are_accepted(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let web = ctx
+        .channel(ChannelKind::Web, Platform::Enhanced, Entry::Queue(q))
+        .await?
+        .id;
+    let link = Component::EnhancedLink {
+        text: "Track it".into(),
+        url: "https://example.com/t/1".into(),
+    };
+    let sent = agent_sends_component(&mut ctx, web, link).await?;
+    let answer = |in_reply_to: Seq, answer_id: &str| InboundContent::ComponentResponse {
+        in_reply_to,
+        answer_id: answer_id.into(),
+    };
+    let (status, reply) = ctx
+        .inbound(web, "+1", "p2", answer(sent.seq, "Track it"))
+        .await?;
+    let code = reply.err().map(|e| e.code);
+    check(
+        "R-CHAN-4",
+        status == 422 && code == Some(ErrorCode::InvalidComponentResponse),
+        "422 invalid_component_response: a link has nothing to answer",
+        || format!("{status} {code:?}"),
+    )?;
+    let t = ctx.transcript(sent.session).await?;
+    check(
+        "R-CHAN-4",
+        t.messages.len() == 2,
+        "nothing stored: the customer's hello and the link",
+        || format!("{} messages", t.messages.len()),
+    )
+}

@@ -7,9 +7,11 @@ pub mod input;
 pub mod isolation;
 pub mod outbound;
 pub mod preference;
+pub mod reads;
 pub mod routing;
 pub mod security;
 pub mod sessions;
+pub mod sockets;
 pub mod timers;
 
 use super::ctx::{CaseResult, Ctx};
@@ -1014,10 +1016,24 @@ fn named_cases() -> Vec<Case> {
             requires[Outbound]
         ),
         case!(
+            "channels/3.2",
+            "channels.components_render_as_the_channel_shows_them",
+            ["R-CHAN-3"],
+            channels::components_render_as_the_channel_shows_them,
+            requires[EnhancedChannels]
+        ),
+        case!(
             "channels/4.1",
             "channels.component_responses_must_match_a_question",
             ["R-CHAN-4"],
             channels::component_responses_must_match_a_question,
+            requires[EnhancedChannels]
+        ),
+        case!(
+            "channels/4.2",
+            "channels.links_cannot_be_answered",
+            ["R-CHAN-4"],
+            channels::only_offered_answers_are_accepted,
             requires[EnhancedChannels]
         ),
         case!(
@@ -1037,6 +1053,12 @@ fn named_cases() -> Vec<Case> {
             "sessions.duplicate_provider_id_returns_the_original",
             ["R-SESS-3"],
             sessions::duplicate_provider_id_returns_the_original
+        ),
+        case!(
+            "sessions/3.2",
+            "sessions.client_message_ids_are_per_agent",
+            ["R-SESS-3"],
+            sessions::client_message_ids_are_per_agent
         ),
         case!(
             "sessions/4.1",
@@ -1095,6 +1117,12 @@ fn named_cases() -> Vec<Case> {
             "sessions.customer_end_cancels_offered_work",
             ["R-SESS-8"],
             sessions::customer_end_cancels_offered_work
+        ),
+        case!(
+            "sessions/8.2",
+            "sessions.customer_end_closes_accepted_work",
+            ["R-SESS-8", "R-ROUTE-12"],
+            sessions::customer_end_closes_accepted_work
         ),
         case!(
             "sessions/9.2",
@@ -1250,10 +1278,22 @@ fn named_cases() -> Vec<Case> {
             requires[EnhancedChannels]
         ),
         case!(
+            "bots/1.2",
+            "bots.unknown_answer_gets_sorry_and_the_question",
+            ["R-BOT-1"],
+            bots::an_unknown_answer_gets_sorry_and_the_question_again
+        ),
+        case!(
             "bots/2.1",
             "bots.fields_collected_in_order_and_trimmed",
             ["R-BOT-2"],
             bots::fields_are_collected_in_order_and_trimmed
+        ),
+        case!(
+            "bots/2.2",
+            "bots.asking_for_a_human_skips_the_fields",
+            ["R-BOT-2"],
+            bots::asking_for_a_human_skips_the_fields
         ),
         case!(
             "bots/4.1",
@@ -1316,6 +1356,13 @@ fn named_cases() -> Vec<Case> {
             requires[Outbound]
         ),
         case!(
+            "outbound/5.2",
+            "outbound.triggered_to_an_open_session_is_in_progress",
+            ["R-OUT-5"],
+            outbound::triggered_outbound_to_an_open_session_is_refused,
+            requires[Outbound]
+        ),
+        case!(
             "security/1.1",
             "security.tokens_and_org_isolation",
             ["R-SEC-1"],
@@ -1338,6 +1385,72 @@ fn named_cases() -> Vec<Case> {
             "security.malformed_input_is_refused",
             ["R-SEC-4"],
             security::malformed_input_is_refused
+        ),
+        case!(
+            "sockets/1.1",
+            "sockets.agent.newer_connection_replaces_the_older",
+            ["R-SESS-9"],
+            sockets::a_newer_connection_replaces_the_older
+        ),
+        case!(
+            "sockets/1.2",
+            "sockets.agent.bad_frame_gets_an_error_reply",
+            ["R-SEC-4"],
+            sockets::a_bad_frame_gets_an_error_reply
+        ),
+        case!(
+            "sockets/1.3",
+            "sockets.agent.closing_keeps_presence_and_work",
+            ["R-SESS-9", "R-ROUTE-7"],
+            sockets::closing_the_socket_keeps_presence_and_work
+        ),
+        case!(
+            "reads/1.1",
+            "reads.queue_counts_what_waits",
+            ["R-ROUTE-3", "R-SESS-9"],
+            reads::a_queue_counts_what_waits
+        ),
+        case!(
+            "reads/1.2",
+            "reads.agent_reads_back_with_its_load",
+            ["R-ROUTE-2", "R-SESS-9"],
+            reads::an_agent_reads_back_with_its_load
+        ),
+        case!(
+            "reads/1.3",
+            "reads.work_items_read_back",
+            ["R-ROUTE-11", "R-SESS-9"],
+            reads::work_items_read_back
+        ),
+        case!(
+            "reads/1.4",
+            "reads.messages_after_a_seq_and_sessions_in_order",
+            ["R-SESS-9"],
+            reads::messages_after_a_seq_and_sessions_in_order
+        ),
+        case!(
+            "reads/1.5",
+            "reads.user_by_id_and_address",
+            ["R-CHAN-2", "R-SESS-9"],
+            reads::a_user_reads_back_by_id_and_address
+        ),
+        case!(
+            "reads/1.6",
+            "reads.channels_and_bots_as_created",
+            ["R-CHAN-1", "R-BOT-1", "R-SESS-9"],
+            reads::channels_and_bots_read_back_as_created
+        ),
+        case!(
+            "ops/1.1",
+            "ops.health_and_capabilities_need_no_token",
+            ["R-SEC-1"],
+            reads::operations_answer_without_a_token
+        ),
+        case!(
+            "ops/1.2",
+            "ops.metrics_count_push_timeouts",
+            ["R-ROUTE-5"],
+            reads::metrics_count_push_timeouts
         ),
     ]
 }

@@ -329,3 +329,24 @@ pub async fn start_from_a_subscribed_user_is_an_ordinary_message(mut ctx: Ctx) -
         || format!("{senders:?} in a {:?} session", t.session.status),
     )
 }
+
+/// outbound/5.2: a triggered outbound to a user with an open session of any kind is 409
+/// session_in_progress, and nothing is added to that session.
+pub async fn triggered_outbound_to_an_open_session_is_refused(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    let (status, code) = send(&mut ctx, ch, "+1").await?;
+    check(
+        "R-OUT-5",
+        status == 409 && code == Some(ErrorCode::SessionInProgress),
+        "409 session_in_progress",
+        || format!("{status} {code:?}"),
+    )?;
+    let stored = ctx.transcript(s).await?.messages.len();
+    check(
+        "R-OUT-5",
+        stored == 1,
+        "nothing added to the open session",
+        || format!("{stored} messages"),
+    )
+}

@@ -426,3 +426,70 @@ pub async fn channel_stream_resumes_after_a_position(mut ctx: Ctx) -> CaseResult
         || format!("{positions:?}"),
     )
 }
+
+/// sessions/3.2: an agent's repeated client_message_id returns the original reply marked
+/// duplicate and stores nothing; another agent may use the same id (ids are per agent).
+pub async fn client_message_ids_are_per_agent(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.take_offer().await?;
+    let mut b = ctx.agent("b", 1).await?;
+    let second = ctx.say(ch, "+2", "p2", "hello").await?.session;
+    b.take_offer().await?;
+    let original = a.send_text(first, "same", "Hi, I am Ann").await?.message;
+    let again = a.send_text(first, "same", "Hi, I am Ann").await?.message;
+    check(
+        "R-SESS-3",
+        again.as_ref().is_some_and(|m| m.duplicate)
+            && again.as_ref().map(|m| m.seq) == original.as_ref().map(|m| m.seq),
+        format!(
+            "duplicate: true with the original seq {:?}",
+            original.map(|m| m.seq)
+        ),
+        || format!("{again:?}"),
+    )?;
+    let other = b.send_text(second, "same", "Hi, I am Bob").await?.message;
+    check(
+        "R-SESS-3",
+        other
+            .as_ref()
+            .is_some_and(|m| !m.duplicate && m.session == second),
+        "another agent's same id: a new message in its own session",
+        || format!("{other:?}"),
+    )?;
+    let stored = ctx.transcript(first).await?.messages.len();
+    check(
+        "R-SESS-3",
+        stored == 2,
+        "the customer's message and one agent message",
+        || format!("{stored} messages"),
+    )
+}
+
+/// sessions/8.2: a customer ending a session whose work is accepted closes the work and frees the
+/// agent, who is offered the next waiting session.
+pub async fn customer_end_closes_accepted_work(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    let offer = a.take_offer().await?;
+    let waiting = ctx.say(ch, "+2", "p2", "me next").await?.session;
+    let (_, ended) = ctx.inbound(ch, "+1", "p3", InboundContent::End).await?;
+    ended.map_err(|e| error(format!("ending refused: {e}")))?;
+    let item = ctx.work_item(offer.work.id).await?;
+    let t = ctx.transcript(s).await?.session;
+    check(
+        "R-SESS-8",
+        item.status == WorkStatus::Closed && t.ended_by == Some(EndedBy::EndUser),
+        "the work closed, the session ended by end_user",
+        || format!("{:?}, ended by {:?}", item.status, t.ended_by),
+    )?;
+    let next = a.offer(PROMPT).await?;
+    check(
+        "R-SESS-8",
+        next.is_some_and(|o| o.session.id == waiting),
+        "the freed agent offered the waiting session",
+        || "no offer".into(),
+    )
+}
