@@ -91,9 +91,9 @@ pub async fn handoff_without_agents_falls_back_and_waits(mut ctx: Ctx) -> CaseRe
     )
 }
 
-/// bots/2.1: after a handoff intent the bot asks for each field in order, takes the customer's
-/// next message trimmed as its value, and the offer carries the intent and the fields.
-pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResult {
+/// A standard web channel whose bot, once its `agent` intent is picked (answer 2), asks for a
+/// name and an order number before it hands off.
+async fn fields_bot_channel(ctx: &mut Ctx) -> Result<ChannelId, Problem> {
     let q = ctx.queue("q", 30_000).await?;
     let mut spec = plain_bot(q);
     spec.fields = vec![
@@ -109,8 +109,14 @@ pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResu
     let bot = ctx.bot_spec(spec).await?;
     let ch = ctx
         .channel(ChannelKind::Web, Platform::Standard, Entry::Bot(bot))
-        .await?
-        .id;
+        .await?;
+    Ok(ch.id)
+}
+
+/// bots/2.1: after a handoff intent the bot asks for each field in order, takes the customer's
+/// next message trimmed as its value, and the offer carries the intent and the fields.
+pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResult {
+    let ch = fields_bot_channel(&mut ctx).await?;
     let mut a = ctx.agent("a", 1).await?;
     for (pmid, text) in [
         ("p1", "hi"),
@@ -187,17 +193,7 @@ pub async fn an_unknown_answer_gets_sorry_and_the_question_again(mut ctx: Ctx) -
 /// bots/2.2: a customer who answers the question with only "Human" (any case) is handed to the
 /// bot's agent queue at once, without the fields a handoff intent would ask for.
 pub async fn asking_for_a_human_skips_the_fields(mut ctx: Ctx) -> CaseResult {
-    let q = ctx.queue("q", 30_000).await?;
-    let mut spec = plain_bot(q);
-    spec.fields = vec![BotField {
-        name: "name".into(),
-        prompt: "Your name?".into(),
-    }];
-    let bot = ctx.bot_spec(spec).await?;
-    let ch = ctx
-        .channel(ChannelKind::Web, Platform::Standard, Entry::Bot(bot))
-        .await?
-        .id;
+    let ch = fields_bot_channel(&mut ctx).await?;
     let mut a = ctx.agent("a", 1).await?;
     ctx.say(ch, "+1", "p1", "hi").await?;
     ctx.say(ch, "+1", "p2", " Human ").await?;
