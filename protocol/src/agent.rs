@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 /// Whether an agent takes new work. Only `Online` agents are offered work (R-ROUTE-1); `Busy`
 /// agents keep what they hold and get nothing new; going `Offline` hands back unaccepted offers
 /// (R-ROUTE-7).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     #[default]
@@ -18,7 +20,7 @@ pub enum Presence {
 }
 
 /// Body of `POST /v1/orgs/{org}/agents` and `PUT /v1/orgs/{org}/agents/{agent}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentSpec {
     pub name: String,
@@ -30,7 +32,7 @@ pub struct AgentSpec {
 }
 
 /// An agent as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Agent {
     pub id: AgentId,
     pub org: OrgId,
@@ -45,7 +47,7 @@ pub struct Agent {
 }
 
 /// Reply to agent creation: the agent and the token its connection authenticates with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgentCreated {
     pub agent: Agent,
     pub token: String,

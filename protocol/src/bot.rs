@@ -5,7 +5,7 @@ use crate::queue::SkillRequirement;
 use serde::{Deserialize, Serialize};
 
 /// What a bot does when the customer picks an intent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum IntentAction {
     /// Answer with `reply` and end the session (R-BOT-4).
@@ -19,7 +19,7 @@ pub enum IntentAction {
 }
 
 /// One answer to the bot's intent question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Intent {
     pub id: String,
@@ -28,7 +28,7 @@ pub struct Intent {
 }
 
 /// A value the bot asks for before a handoff.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotField {
     pub name: String,
@@ -39,7 +39,7 @@ pub struct BotField {
 pub const AGENT_REQUEST_WORDS: &[&str] = &["agent", "human", "representative", "operator"];
 
 /// Body of `POST /v1/orgs/{org}/bots`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotSpec {
     pub name: String,
@@ -57,7 +57,7 @@ pub struct BotSpec {
 }
 
 /// A bot as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Bot {
     pub id: BotId,
     pub org: OrgId,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An optional part of protocol v1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     /// Enhanced channels: components, structured bot questions (R-CHAN-3, R-CHAN-4, R-BOT-1).
@@ -20,7 +20,7 @@ pub enum Capability {
 
 /// `GET /v1/capabilities`: the optional capabilities this server lacks, and how its time passes.
 /// A server without the route lacks none and runs on the wall clock.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Capabilities {
     #[serde(default)]
     pub lacks: Vec<Capability>,

@@ -5,7 +5,7 @@ use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
 /// The messaging service a channel connects to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     Web,
@@ -29,7 +29,7 @@ impl ChannelKind {
 
 /// Standard channels carry text only; enhanced ones also carry components and support the
 /// inactive status. Fixed at creation (R-CHAN-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Standard,
@@ -37,7 +37,9 @@ pub enum Platform {
 }
 
 /// How much consent a user must have given before the org may message them first (R-OUT-2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentLevel {
     #[default]
@@ -47,7 +49,7 @@ pub enum ConsentLevel {
 }
 
 /// Who answers a new session first (R-SESS-4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Entry {
     Bot(BotId),
@@ -58,7 +60,7 @@ pub enum Entry {
 pub const DEFAULT_INACTIVE_TTL: Millis = Millis::from_hours(24);
 
 /// Body of `POST /v1/orgs/{org}/channels`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSpec {
     pub name: String,
@@ -82,7 +84,7 @@ pub struct ChannelSpec {
 
 /// Body of `PATCH /v1/orgs/{org}/channels/{channel}`: the fields to change. A `platform` that
 /// differs from the channel's is rejected whole (R-CHAN-1).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,7 +104,7 @@ pub struct ChannelUpdate {
 }
 
 /// A channel as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Channel {
     pub id: ChannelId,
     pub org: OrgId,

@@ -7,7 +7,9 @@ use crate::time::{Millis, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// How a server's time passes, as `GET /v1/capabilities` declares it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockMode {
     /// The wall clock: timers fire as real time passes. What a server that says nothing runs on.
@@ -19,7 +21,7 @@ pub enum ClockMode {
 }
 
 /// `POST /v1/orgs/{org}/clock` (admin token): move the org's manual clock forward.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceClock {
     /// How far, 0 to [`crate::limits::MAX_CLOCK_ADVANCE_MS`]; every timer due by then fires.
@@ -27,7 +29,7 @@ pub struct AdvanceClock {
 }
 
 /// The reply of both clock routes: the org's time now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockReading {
     pub now: Timestamp,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Why an offer was taken back from an agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RescindReason {
     /// Not accepted within the queue's push timeout (R-ROUTE-5).
@@ -35,7 +35,7 @@ pub enum Audience {
 }
 
 /// An offer of work to an agent: the work item, the session, why it came and what was said.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Offer {
     pub org: OrgId,
     pub work: WorkItem,
@@ -45,7 +45,7 @@ pub struct Offer {
 }
 
 /// Something that happened, pushed to every [`Audience`] it names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A message was stored in a session (R-SESS-2).

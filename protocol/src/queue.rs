@@ -5,7 +5,9 @@ use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
 /// How a queue picks among eligible agents (R-ROUTE-4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RoutingModel {
     /// The agent with the fewest open work items.
@@ -16,7 +18,9 @@ pub enum RoutingModel {
 }
 
 /// A skill an agent must have, at `min_level` or above (R-ROUTE-1).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct SkillRequirement {
     pub skill: String,
@@ -32,7 +36,7 @@ fn default_min_level() -> u8 {
 pub const DEFAULT_PUSH_TIMEOUT: Millis = Millis::from_secs(30);
 
 /// Body of `POST /v1/orgs/{org}/queues`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
     pub name: String,
@@ -68,7 +72,7 @@ fn default_weight() -> u32 {
 }
 
 /// A queue as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Queue {
     pub id: QueueId,
     pub org: OrgId,

@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Body of `POST /v1/orgs`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrg {
     pub name: String,
 }
 
 /// Reply to org creation: the org's id and its admin token (R-SEC-1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrgCreated {
     pub org: OrgId,
     pub name: String,
@@ -23,13 +23,13 @@ pub struct OrgCreated {
 }
 
 /// Reply to the creation of a channel, queue or bot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Created<I> {
     pub id: I,
 }
 
 /// What a provider webhook delivers from an end user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InboundContent {
     Text {
@@ -45,7 +45,7 @@ pub enum InboundContent {
 }
 
 /// Body of `POST /v1/orgs/{org}/channels/{channel}/inbound`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundRequest {
     /// The end user's address on the channel (phone number, PSID, web visitor id...). Shared: a
@@ -58,7 +58,7 @@ pub struct InboundRequest {
 }
 
 /// Reply to an inbound delivery.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InboundAccepted {
     pub user: UserId,
     pub conversation_id: ConversationId,
@@ -71,7 +71,7 @@ pub struct InboundAccepted {
 }
 
 /// What the org or an agent sends to an end user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OutboundContent {
     Text {
@@ -90,7 +90,7 @@ pub enum OutboundContent {
 
 /// Body of `POST /v1/orgs/{org}/channels/{channel}/outbound`: an org-triggered message
 /// (origin triggered_outbound).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggeredOutboundRequest {
     pub address: String,
@@ -98,7 +98,7 @@ pub struct TriggeredOutboundRequest {
 }
 
 /// Reply to any accepted message send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MessageAccepted {
     pub session: SessionId,
     pub seq: Seq,
@@ -107,7 +107,7 @@ pub struct MessageAccepted {
 }
 
 /// Where an agent transfers a session (R-ROUTE-9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferTarget {
     Queue(QueueId),
@@ -115,7 +115,7 @@ pub enum TransferTarget {
 }
 
 /// What an agent asks of the platform, over its WebSocket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AgentRequest {
     SetPresence {

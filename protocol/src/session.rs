@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Where a session is in its life. `Ended` is terminal (R-SESS-5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Opened by the org (outbound); the customer has not replied yet (R-OUT-1).
@@ -29,7 +29,7 @@ impl SessionStatus {
 }
 
 /// Who started the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     InboundInitiated,
@@ -39,7 +39,7 @@ pub enum Origin {
 
 /// Who is handling the session. `BotToAgent` marks a session a bot handed to a queue, for the rest of
 /// its life (R-BOT-2, R-ROUTE-9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Handler {
     None,
@@ -49,7 +49,7 @@ pub enum Handler {
 }
 
 /// Who ended the session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     EndUser,
@@ -59,7 +59,7 @@ pub enum EndedBy {
 }
 
 /// A session as read back (without its transcript).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Session {
     pub id: SessionId,
     pub org: OrgId,
@@ -82,7 +82,7 @@ pub struct Session {
 }
 
 /// `GET /v1/orgs/{org}/sessions/{session}`: a session with its full transcript (R-SESS-9).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionTranscript {
     pub session: Session,
     pub messages: Vec<Arc<Message>>,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A request on the agent socket: `{"id": 7, "type": "accept", "work": 12}`. The id is the client's
 /// and comes back in the reply.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgentFrame {
     pub id: u64,
     #[serde(flatten)]
@@ -18,7 +18,7 @@ pub struct AgentFrame {
 
 /// The answer to one [`AgentFrame`]: `{"type": "reply", "id": 7}` plus `message` for sends, or
 /// `error` when the request was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename = "reply")]
 pub struct AgentReply {
     pub id: u64,
@@ -30,7 +30,7 @@ pub struct AgentReply {
 
 /// The first frame on an agent socket: the agent as it stands and every work item it holds, each
 /// with its full transcript, so a reconnecting client resumes without loss (R-SESS-9).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename = "hello")]
 pub struct AgentHello {
     pub agent: Agent,

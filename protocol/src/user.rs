@@ -6,7 +6,7 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// What a user has agreed to receive (R-OUT-2, R-OUT-3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Consent {
     /// The user wrote in, which allows replies and, on implicit channels, outbound.
@@ -32,7 +32,7 @@ impl Consent {
 }
 
 /// A messaging user as read back: one per (channel, address) (R-CHAN-2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MessagingUser {
     pub id: UserId,
     pub org: OrgId,
@@ -47,7 +47,7 @@ pub struct MessagingUser {
 
 /// Body of `PUT /v1/orgs/{org}/channels/{channel}/users/consent`: records consent gathered
 /// elsewhere (a web form, a double opt-in flow), creating the user if needed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     pub address: String,
