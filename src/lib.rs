@@ -13,6 +13,7 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod virtual_time;
+pub mod wire;
 
 pub use omnisim_protocol as protocol;
 pub use omnisim_reference_server as reference_server;

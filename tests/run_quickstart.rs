@@ -78,3 +78,40 @@ async fn a_live_run_reports_what_each_arrival_interval_got() {
     assert_eq!(abandoned, s.sessions.abandoned);
     assert!(answered <= s.routing.accepted);
 }
+
+/// A target that breaks the wire fails the run on its own verdict: the violations are counted,
+/// and the samples name the field, whatever the thresholds say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_breaks_the_wire_is_named_and_counted() {
+    use omnisim::live::embedded::Embedded;
+    use omnisim::protocol::ClockMode;
+    use omnisim::reference_server::faults::{Fault, Faults};
+    let server =
+        Embedded::with(Faults::NONE.with(Fault::OfferSessionAsId), ClockMode::Wall).unwrap();
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let options = RunOptions {
+        target: Target::Url {
+            url: server.url.clone(),
+            admin_token: server.admin_token.clone(),
+        },
+        seed: None,
+        duration: Some(Duration::from_secs(5)),
+        progress: None,
+    };
+    let outcome = live::run(scenario, options).await.unwrap();
+    server.stop();
+    let p = &outcome.summary.protocol_violations;
+    assert!(p.count > 0, "{p:?}");
+    let first = &p.samples[0];
+    assert_eq!(
+        (first.on.as_str(), first.field.as_str()),
+        ("agent socket", "work_offered.session"),
+        "{first:?}"
+    );
+    assert!(
+        first.frame.contains("\"type\":\"work_offered\""),
+        "{first:?}"
+    );
+    let page = omnisim::report::html::render(&outcome.summary, &outcome.percentiles);
+    assert!(page.contains("work_offered.session"));
+}

@@ -45,7 +45,10 @@ fn named<T: JsonSchema>(generator: &SchemaSettings, name: &'static str, role: Ro
     Named {
         name,
         role,
-        schema: generator.clone().into_generator().into_root_schema_for::<T>(),
+        schema: generator
+            .clone()
+            .into_generator()
+            .into_root_schema_for::<T>(),
     }
 }
 

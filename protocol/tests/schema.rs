@@ -34,5 +34,8 @@ fn the_committed_schemas_are_the_generated_ones() {
     files.sort();
     let mut expected: Vec<String> = all.iter().map(|s| format!("{}.json", s.name)).collect();
     expected.sort();
-    assert_eq!(files, expected, "docs/schema holds exactly the generated schemas");
+    assert_eq!(
+        files, expected,
+        "docs/schema holds exactly the generated schemas"
+    );
 }

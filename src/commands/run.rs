@@ -20,6 +20,7 @@ pub mod exit {
     pub const PASSED: u8 = 0;
     pub const BAD_SCENARIO: u8 = 3;
     pub const TARGET_UNREACHABLE: u8 = 4;
+    pub const PROTOCOL_VIOLATED: u8 = 5;
     pub const THRESHOLD_BREACHED: u8 = 99;
 }
 
@@ -171,7 +172,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     println!("summary: {}", path.display());
     let breached = summary.thresholds.iter().any(|t| !t.passed)
         || (args.strict && !summary.violations.is_empty());
-    Ok(ExitCode::from(if breached {
+    Ok(ExitCode::from(if !summary.protocol_violations.is_empty() {
+        exit::PROTOCOL_VIOLATED
+    } else if breached {
         exit::THRESHOLD_BREACHED
     } else {
         exit::PASSED
@@ -266,6 +269,22 @@ fn render(s: &Summary) -> String {
     }
     if !s.errors.is_empty() {
         let _ = writeln!(out, "\nerrors: {:?}", s.errors);
+    }
+    let p = &s.protocol_violations;
+    if !p.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nprotocol: {} frames or replies were not the protocol (exit {})",
+            p.count,
+            exit::PROTOCOL_VIOLATED
+        );
+        for v in &p.samples {
+            let _ = writeln!(
+                out,
+                "  {}: {}: {}\n    {}",
+                v.on, v.field, v.problem, v.frame
+            );
+        }
     }
     if s.violations.is_empty() {
         let _ = writeln!(

@@ -45,6 +45,9 @@ impl From<ClientError> for Problem {
         match e {
             ClientError::Api(api) => error(format!("unexpected rejection: {api}")),
             ClientError::Transport(t) => error(t),
+            ClientError::Protocol(e, body) => {
+                error(format!("a reply that is not the protocol: {e}: {body}"))
+            }
         }
     }
 }
@@ -228,15 +231,15 @@ impl Ctx {
             .await?;
         self.note(format!("{shown} → {status} {text}"));
         let parsed = if (200..300).contains(&status) {
-            Ok(serde_json::from_str::<T>(&text).map_err(|e| {
+            Ok(crate::wire::reply::<T>(&text).map_err(|e| {
                 error(format!(
-                    "{shown}: a {status} body that is not the reply ({e}): {text}"
+                    "{shown}: a {status} reply that is not the protocol: {e}: {text}"
                 ))
             })?)
         } else {
-            Err(serde_json::from_str::<ApiError>(&text).map_err(|_| {
+            Err(crate::wire::reply::<ApiError>(&text).map_err(|e| {
                 error(format!(
-                    "{shown}: {status} without a {{code, message}} body: {text}"
+                    "{shown}: a {status} error that is not the protocol: {e}: {text}"
                 ))
             })?)
         };
@@ -556,8 +559,8 @@ impl AgentConn {
                 self.id
             ))
         })?;
-        AgentPush::parse(&text)
-            .map_err(|e| error(format!("a frame that is not the protocol ({e}): {text}")))
+        crate::wire::agent_push(&text)
+            .map_err(|e| error(format!("a frame that is not the protocol: {e}: {text}")))
     }
 
     /// A frame sent as it is (possibly not a valid request), recorded.
@@ -633,9 +636,17 @@ impl AgentConn {
             let Some(text) = self.next(left).await? else {
                 return Ok(None);
             };
-            if let Ok(AgentPush::Event(e)) = AgentPush::parse(&text) {
-                if let Some(t) = pick(&e) {
-                    return Ok(Some(t));
+            match crate::wire::agent_push(&text) {
+                Ok(AgentPush::Event(e)) => {
+                    if let Some(t) = pick(&e) {
+                        return Ok(Some(t));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(error(format!(
+                        "a frame that is not the protocol: {e}: {text}"
+                    )));
                 }
             }
         }

@@ -68,7 +68,7 @@ pub async fn run(
     let socket = match ctx.client.socket(&agent.token, "/v1/agent").await {
         Ok(s) => s,
         Err(e) => {
-            ctx.shared().recorder.error(e.code());
+            e.record(&mut ctx.shared().recorder);
             return;
         }
     };
@@ -195,14 +195,19 @@ impl Live {
         };
         self.pending.insert(self.next_id, request);
         if let Err(e) = send_json(&mut self.socket, &frame).await {
-            self.ctx.shared().recorder.error(e.code());
+            e.record(&mut self.ctx.shared().recorder);
         }
     }
 
     async fn on_frame(&mut self, text: &str) {
-        let Ok(push) = AgentPush::parse(text) else {
-            self.ctx.shared().recorder.error("bad_frame");
-            return;
+        let push = match crate::wire::agent_push(text) {
+            Ok(push) => push,
+            Err(e) => {
+                let mut s = self.ctx.shared();
+                s.recorder.error("protocol");
+                s.recorder.protocol.record("agent socket", &e, text);
+                return;
+            }
         };
         match push {
             AgentPush::Event(Event::WorkOffered(offer)) => self.on_offer(&offer),
@@ -395,7 +400,7 @@ impl Live {
         let socket = match self.ctx.client.socket(&self.token, "/v1/agent").await {
             Ok(s) => s,
             Err(e) => {
-                self.ctx.shared().recorder.error(e.code());
+                e.record(&mut self.ctx.shared().recorder);
                 return;
             }
         };
@@ -403,9 +408,15 @@ impl Live {
         self.pending.clear();
         let hello = match next_text(&mut self.socket)
             .await
-            .map(|t| AgentPush::parse(&t))
+            .map(|t| (crate::wire::agent_push(&t), t))
         {
-            Some(Ok(AgentPush::Hello(h))) => h,
+            Some((Ok(AgentPush::Hello(h)), _)) => h,
+            Some((Err(e), text)) => {
+                let mut s = self.ctx.shared();
+                s.recorder.error("protocol");
+                s.recorder.protocol.record("agent socket", &e, &text);
+                return;
+            }
             _ => {
                 self.ctx.shared().recorder.error("bad_hello");
                 return;

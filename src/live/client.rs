@@ -12,9 +12,13 @@ pub enum ClientError {
     /// The server answered with a protocol error.
     #[error("{0}")]
     Api(ApiError),
-    /// The server could not be reached, or answered with something that is not the protocol.
+    /// The server could not be reached, or the connection failed.
     #[error("{0}")]
     Transport(String),
+    /// The server answered with a body that is not the protocol: the field at fault, and the
+    /// body as received.
+    #[error("a reply that is not the protocol: {0}")]
+    Protocol(crate::wire::WireError, String),
 }
 
 impl ClientError {
@@ -23,6 +27,16 @@ impl ClientError {
         match self {
             ClientError::Api(e) => e.code.as_str().to_owned(),
             ClientError::Transport(_) => "transport".to_owned(),
+            ClientError::Protocol(..) => "protocol".to_owned(),
+        }
+    }
+
+    /// Counts the error by its code and, when the reply was not the protocol, keeps it among
+    /// the run's protocol violations.
+    pub fn record(&self, recorder: &mut crate::measure::Recorder) {
+        recorder.error(self.code());
+        if let ClientError::Protocol(e, body) = self {
+            recorder.protocol.record("HTTP reply", e, body);
         }
     }
 }
@@ -76,16 +90,14 @@ impl Client {
         let bytes = Box::pin(resp.bytes())
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let text = String::from_utf8_lossy(&bytes);
         if status.is_success() {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::Transport(format!("bad reply: {e}")))
+            crate::wire::reply(&text).map_err(|e| ClientError::Protocol(e, text.into()))
         } else {
-            match serde_json::from_slice::<ApiError>(&bytes) {
-                Ok(e) => Err(ClientError::Api(e)),
-                Err(_) => Err(ClientError::Transport(format!(
-                    "HTTP {status} without an error body"
-                ))),
-            }
+            crate::wire::reply::<ApiError>(&text)
+                .map(ClientError::Api)
+                .map_err(|e| ClientError::Protocol(e, format!("HTTP {status}: {text}")))
+                .and_then(Err)
         }
     }
 

@@ -255,11 +255,11 @@ impl Customer {
             Err(e) => {
                 let code = match &e {
                     ClientError::Api(e) => Some(e.code),
-                    ClientError::Transport(_) => None,
+                    ClientError::Transport(_) | ClientError::Protocol(..) => None,
                 };
                 let sent = Sent::refused(code);
                 if sent.is_error(end) {
-                    self.ctx.shared().recorder.error(e.code());
+                    e.record(&mut self.ctx.shared().recorder);
                 }
                 return sent;
             }
@@ -273,7 +273,7 @@ impl Customer {
             match self.ctx.client.socket(&self.ctx.world.token, &path).await {
                 Ok(socket) => self.socket = Some(socket),
                 Err(e) => {
-                    self.ctx.shared().recorder.error(e.code());
+                    e.record(&mut self.ctx.shared().recorder);
                     return Sent::Failed;
                 }
             }
@@ -332,7 +332,7 @@ impl Customer {
                 Err(ClientError::Api(e)) if e.code == ErrorCode::SessionInProgress => {
                     s.recorder.counts.outbound_skipped += 1;
                 }
-                Err(e) => s.recorder.error(e.code()),
+                Err(e) => e.record(&mut s.recorder),
             }
         }
         let Ok(sent) = r else { return Ok(false) };
@@ -415,30 +415,42 @@ impl Customer {
         Ok(accepted)
     }
 
-    /// The next frame of the stream, the timer due at `deadline`, or the end of the stream.
+    /// The next event of the stream, the timer due at `deadline`, or the end of the stream. A
+    /// frame that is not the protocol is kept as a violation and skipped.
     async fn next(&mut self, deadline: Option<Instant>) -> Next {
-        let Some(socket) = self.socket.as_mut() else {
-            return Next::Gone;
-        };
         let mut stop = self.ctx.stop.clone();
         let sleep = tokio::time::sleep_until(
             deadline
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400))
                 .into(),
         );
-        tokio::select! {
-            text = next_text(socket) => match text.and_then(|t| serde_json::from_str::<Event>(&t).ok()) {
-                Some(e) => {
+        tokio::pin!(sleep);
+        loop {
+            let Some(socket) = self.socket.as_mut() else {
+                return Next::Gone;
+            };
+            let text = tokio::select! {
+                text = next_text(socket) => text,
+                _ = &mut sleep => return Next::Timeout,
+                _ = stop.changed() => return Next::Gone,
+            };
+            let Some(text) = text else {
+                return Next::Gone;
+            };
+            match crate::wire::event(&text) {
+                Ok(e) => {
                     self.observe(&e);
                     if let Event::Message { message, .. } = &e {
                         self.last_seen = Some((message.session, message.seq));
                     }
-                    Next::Event(e)
+                    return Next::Event(e);
                 }
-                None => Next::Gone,
-            },
-            _ = sleep => Next::Timeout,
-            _ = stop.changed() => Next::Gone,
+                Err(e) => {
+                    let mut s = self.ctx.shared();
+                    s.recorder.error("protocol");
+                    s.recorder.protocol.record("customer stream", &e, &text);
+                }
+            }
         }
     }
 

@@ -6,6 +6,7 @@ pub mod hlog;
 pub mod outcome;
 pub mod periods;
 pub mod progress;
+pub mod protocol;
 pub mod recorder;
 pub mod summary;
 pub mod thresholds;

@@ -152,6 +152,8 @@ pub struct Recorder {
     by_queue: Breakdown,
     pub counts: Counts,
     pub errors: BTreeMap<String, u64>,
+    /// Frames and replies that are not the protocol.
+    pub protocol: super::protocol::ProtocolViolations,
     pub samples: Vec<Sample>,
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,

@@ -163,6 +163,9 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by_interval: Vec<super::periods::IntervalOutcome>,
     pub errors: BTreeMap<String, u64>,
+    /// Frames and replies of the target that are not the protocol: a verdict of their own.
+    #[serde(default)]
+    pub protocol_violations: super::protocol::ProtocolViolations,
     /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
     pub violations: Vec<crate::checker::Violation>,
     pub thresholds: Vec<Verdict>,
@@ -270,6 +273,7 @@ impl Summary {
                 })
                 .collect(),
             errors: r.errors.clone(),
+            protocol_violations: r.protocol.clone(),
             by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),

@@ -185,6 +185,30 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
             }
         }
     }
+    h.push_str("<h2>Protocol</h2>");
+    let p = &s.protocol_violations;
+    if p.is_empty() {
+        h.push_str("<p class=\"pass\">Every frame and reply was the protocol.</p>");
+    } else {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">{} frames or replies were not the protocol; the first {}:</p>",
+            p.count,
+            p.samples.len()
+        );
+        h.push_str("<table><tr><th>on</th><th>field</th><th>problem</th><th>frame</th></tr>");
+        for v in &p.samples {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
+                esc(&v.on),
+                esc(&v.field),
+                esc(&v.problem),
+                esc(&v.frame)
+            );
+        }
+        h.push_str("</table>");
+    }
     h.push_str("<h2>History checker</h2>");
     if s.violations.is_empty() {
         h.push_str("<p class=\"pass\">No platform rule broken in what the run observed.</p>");

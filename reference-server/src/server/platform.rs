@@ -24,6 +24,8 @@ pub struct Core {
     pub engine: Engine,
     pub hub: Hub,
     pub metrics: Metrics,
+    /// Whether frames go out broken (the offer_session_as_id fault).
+    pub broken_wire: bool,
 }
 
 impl Core {
@@ -31,10 +33,15 @@ impl Core {
     pub fn publish(&mut self, events: &[Event]) {
         for event in events {
             self.metrics.observe(event);
-            let frame: Frame = match serde_json::to_string(event) {
-                Ok(json) => json.into(),
-                Err(_) => continue,
+            let json = match (self.broken_wire, event) {
+                (true, Event::WorkOffered(offer)) => serde_json::to_value(event).map(|mut v| {
+                    v["session"] = offer.session.id.0.into();
+                    v.to_string()
+                }),
+                _ => serde_json::to_string(event),
             };
+            let Ok(json) = json else { continue };
+            let frame: Frame = json.into();
             for audience in event.audiences() {
                 self.hub.send(audience, &frame);
             }
@@ -77,6 +84,7 @@ impl Platform {
                     engine: Engine::with_faults(settings.faults),
                     hub: Hub::default(),
                     metrics: Metrics::default(),
+                    broken_wire: settings.faults.has(crate::faults::Fault::OfferSessionAsId),
                 }),
                 timers: Notify::new(),
                 shutdown,
