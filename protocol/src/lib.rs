@@ -14,6 +14,7 @@ pub mod limits;
 pub mod message;
 pub mod queue;
 pub mod requests;
+pub mod routes;
 pub mod schema;
 pub mod session;
 pub mod socket;

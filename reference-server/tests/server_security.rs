@@ -387,3 +387,40 @@ async fn the_bearer_scheme_is_case_insensitive() {
     let (status, _) = app.send_as(&shouted, "GET", &path, String::new()).await;
     assert_eq!(status.as_u16(), 401);
 }
+
+/// The server serves every route of the protocol's table with its method, and answers 405 for
+/// the methods the table does not give a path: the OpenAPI and AsyncAPI documents generated
+/// from the table describe exactly what the server serves.
+#[tokio::test]
+async fn the_server_serves_exactly_the_routes_of_the_table() {
+    use omnisim_protocol::routes::{Method, Route};
+    let app = App::new().await;
+    let fill = |path: &str| {
+        path.replace("{org}", &app.org.to_string())
+            .replace("{channel}", &app.channel.to_string())
+            .replace("{id}", "1")
+    };
+    for &route in Route::ALL {
+        let path = fill(route.path());
+        let (status, body) = app
+            .send_as("", route.method().as_str(), &path, String::new())
+            .await;
+        let code = body["code"].as_str();
+        assert!(
+            code != Some("route_not_found") && code != Some("method_not_allowed"),
+            "{route:?}: {} {path} → {status} {body}",
+            route.method().as_str()
+        );
+        for other in [Method::Get, Method::Post, Method::Put, Method::Patch] {
+            let served = Route::ALL
+                .iter()
+                .any(|r| r.path() == route.path() && r.method() == other);
+            if !served {
+                let (status, _) = app.send_as("", other.as_str(), &path, String::new()).await;
+                assert_eq!(status.as_u16(), 405, "{} {path}", other.as_str());
+            }
+        }
+    }
+    let (status, _) = app.send_as("", "DELETE", "/v1/orgs", String::new()).await;
+    assert_eq!(status.as_u16(), 405);
+}

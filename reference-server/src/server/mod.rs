@@ -17,10 +17,12 @@ pub mod routes;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use omnisim_protocol::limits::MAX_BODY_BYTES;
+use omnisim_protocol::routes::{Method, Route};
 use platform::{Platform, Settings};
 use routes::{agent_socket, clock, ingress, ops, read, setup, streams};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -121,83 +123,72 @@ impl Freezer {
     }
 }
 
-/// The routes of protocol v1 over `platform`.
+/// The routes of protocol v1 over `platform`: exactly the routes of
+/// [`omnisim_protocol::routes::Route`], each with the method the table gives it, so that the
+/// server serves what the documents generated from the table say and nothing else.
 pub fn router(platform: Platform) -> Router {
-    let org = "/v1/orgs/{org}";
-    Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
-        .route("/v1/capabilities", get(ops::capabilities))
-        .route("/v1/orgs", post(setup::create_org))
-        .route(
-            &format!("{org}/clock"),
-            get(clock::read_clock).post(clock::advance_clock),
-        )
-        .route(
-            &format!("{org}/channels"),
-            post(setup::create_channel).get(read::channels),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}"),
-            get(read::channel).patch(setup::update_channel),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/inbound"),
-            post(ingress::inbound),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/outbound"),
-            post(ingress::outbound),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/users"),
-            get(read::user_by_address),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/users/consent"),
-            put(ingress::consent),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/users/stream"),
-            get(streams::customer_stream),
-        )
-        .route(
-            &format!("{org}/channels/{{channel}}/stream"),
-            get(streams::channel_stream),
-        )
-        .route(
-            &format!("{org}/queues"),
-            post(setup::create_queue).get(read::queues),
-        )
-        .route(&format!("{org}/queues/{{id}}"), get(read::queue))
-        .route(&format!("{org}/bots"), post(setup::create_bot))
-        .route(&format!("{org}/bots/{{id}}"), get(read::bot))
-        .route(
-            &format!("{org}/agents"),
-            post(setup::create_agent).get(read::agents),
-        )
-        .route(
-            &format!("{org}/agents/{{id}}"),
-            get(read::agent).put(setup::update_agent),
-        )
-        .route(&format!("{org}/users/{{id}}"), get(read::user))
-        .route(&format!("{org}/sessions"), get(read::sessions))
-        .route(&format!("{org}/sessions/{{id}}"), get(read::session))
-        .route(
-            &format!("{org}/sessions/{{id}}/messages"),
-            get(read::messages),
-        )
-        .route(
-            &format!("{org}/sessions/{{id}}/work"),
-            get(read::session_work),
-        )
-        .route(&format!("{org}/work"), get(read::work_items))
-        .route(&format!("{org}/work/{{id}}"), get(read::work_item))
-        .route("/v1/agent", get(agent_socket::agent_socket))
+    let mut by_path: BTreeMap<&str, MethodRouter<Platform>> = BTreeMap::new();
+    for &route in Route::ALL {
+        let filter = match route.method() {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+            Method::Patch => MethodFilter::PATCH,
+        };
+        let methods = handle(route, filter);
+        let merged = match by_path.remove(route.path()) {
+            Some(others) => others.merge(methods),
+            None => methods,
+        };
+        by_path.insert(route.path(), merged);
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |r, (path, methods)| r.route(path, methods))
         .fallback(http::route_not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(platform)
+}
+
+/// The handler of `route`, for the method `filter`.
+fn handle(route: Route, filter: MethodFilter) -> MethodRouter<Platform> {
+    use Route::*;
+    match route {
+        Healthz => on(filter, ops::healthz),
+        Metrics => on(filter, ops::metrics),
+        Capabilities => on(filter, ops::capabilities),
+        CreateOrg => on(filter, setup::create_org),
+        ReadClock => on(filter, clock::read_clock),
+        AdvanceClock => on(filter, clock::advance_clock),
+        CreateChannel => on(filter, setup::create_channel),
+        ListChannels => on(filter, read::channels),
+        ReadChannel => on(filter, read::channel),
+        UpdateChannel => on(filter, setup::update_channel),
+        Inbound => on(filter, ingress::inbound),
+        Outbound => on(filter, ingress::outbound),
+        UserByAddress => on(filter, read::user_by_address),
+        Consent => on(filter, ingress::consent),
+        CustomerStream => on(filter, streams::customer_stream),
+        ChannelStream => on(filter, streams::channel_stream),
+        CreateQueue => on(filter, setup::create_queue),
+        ListQueues => on(filter, read::queues),
+        ReadQueue => on(filter, read::queue),
+        CreateBot => on(filter, setup::create_bot),
+        ReadBot => on(filter, read::bot),
+        CreateAgent => on(filter, setup::create_agent),
+        ListAgents => on(filter, read::agents),
+        ReadAgent => on(filter, read::agent),
+        UpdateAgent => on(filter, setup::update_agent),
+        ReadUser => on(filter, read::user),
+        ListSessions => on(filter, read::sessions),
+        ReadSession => on(filter, read::session),
+        SessionMessages => on(filter, read::messages),
+        SessionWork => on(filter, read::session_work),
+        ListWork => on(filter, read::work_items),
+        ReadWork => on(filter, read::work_item),
+        AgentSocket => on(filter, agent_socket::agent_socket),
+    }
 }
 
 /// Binds and serves until [`RunningServer::shutdown`].
