@@ -126,7 +126,7 @@ fn referenced(path: &str) -> (Vec<(&'static str, Value)>, serde_json::Map<String
     (refs, generator.take_definitions(true))
 }
 
-fn lookup<'a>(refs: &'a [(&'static str, Value)], name: &str) -> Value {
+fn lookup(refs: &[(&'static str, Value)], name: &str) -> Value {
     refs.iter()
         .find(|(n, _)| *n == name)
         .map(|(_, r)| r.clone())
