@@ -104,3 +104,61 @@ fn the_openapi_document_has_every_http_route_and_the_asyncapi_one_every_socket()
         );
     }
 }
+
+/// The JSON examples of docs/protocol.md, each fenced as ```` ```json Name ````: (name, text).
+fn examples() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string("../docs/protocol.md").expect("docs/protocol.md");
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(name) = line.strip_prefix("```json ") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            out.push((name.trim().to_owned(), body.join("\n")));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_of_the_protocol_document_is_valid_under_its_schema() {
+    let all = schema::all();
+    let examples = examples();
+    assert!(examples.len() >= 30, "{} examples", examples.len());
+    for (name, text) in &examples {
+        let schema = all
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("an example names {name}, which is no schema"));
+        let value: serde_json::Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{name} example: {e}"));
+        let validator =
+            jsonschema::validator_for(schema.schema.as_value()).expect("a valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name} example: {errors:?}");
+    }
+}
+
+#[test]
+fn every_body_of_every_route_has_an_example() {
+    use omnisim_protocol::routes::{Answer, Route};
+    let named: Vec<String> = examples().into_iter().map(|(n, _)| n).collect();
+    for &route in Route::ALL {
+        let answer = match route.answer() {
+            Answer::Json(_, n) | Answer::List(n) => Some(n),
+            Answer::Socket { receives, .. } => Some(receives),
+            Answer::Text => None,
+        };
+        let sends = match route.answer() {
+            Answer::Socket { sends, .. } => sends,
+            _ => None,
+        };
+        for name in route.request().into_iter().chain(answer).chain(sends) {
+            // A socket's union is shown by its members' examples.
+            let shown = name == "AgentPush" || named.iter().any(|n| n == name);
+            assert!(shown, "{route:?}: no example of {name} in docs/protocol.md");
+        }
+    }
+}

@@ -170,19 +170,20 @@ impl Org {
             match &intent.action {
                 IntentAction::Resolve { reply } => validate::text("intents.action.reply", reply)?,
                 IntentAction::Handoff {
-                    queue,
-                    required_skills,
-                } => {
-                    self.queue(*queue)?;
-                    validate::requirements("intents.action.required_skills", required_skills)?;
-                }
+                    required_skills, ..
+                } => validate::requirements("intents.action.required_skills", required_skills)?,
             }
         }
         for field in &spec.fields {
             validate::name("fields.name", &field.name)?;
             validate::text("fields.prompt", &field.prompt)?;
         }
-        if let Some(q) = spec.agent_queue {
+        // Values first, then the queues they name (protocol.md §8.1).
+        let handoffs = spec.intents.iter().filter_map(|i| match &i.action {
+            IntentAction::Handoff { queue, .. } => Some(*queue),
+            IntentAction::Resolve { .. } => None,
+        });
+        for q in handoffs.chain(spec.agent_queue) {
             self.queue(q)?;
         }
         let id = BotId(ctx.id());
