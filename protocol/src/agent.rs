@@ -23,8 +23,10 @@ pub enum Presence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentSpec {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
     /// Capacity units the agent can hold at once (R-ROUTE-2).
+    #[schemars(range(min = 1, max = crate::limits::MAX_CAPACITY))]
     pub capacity: u32,
     /// Skill name → level (1..=10).
     #[serde(default)]

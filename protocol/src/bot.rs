@@ -22,7 +22,9 @@ pub enum IntentAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Intent {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub id: String,
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub label: String,
     pub action: IntentAction,
 }
@@ -31,7 +33,9 @@ pub struct Intent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotField {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub prompt: String,
 }
 
@@ -42,14 +46,20 @@ pub const AGENT_REQUEST_WORDS: &[&str] = &["agent", "human", "representative", "
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotSpec {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub greeting: String,
     /// The intent question, sent after the greeting (R-BOT-1).
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub question: String,
+    #[schemars(length(min = 1, max = crate::limits::MAX_ITEMS))]
     pub intents: Vec<Intent>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::MAX_ITEMS))]
     pub fields: Vec<BotField>,
     /// Sent at handoff when no eligible agent is online (R-BOT-3).
+    #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub fallback_text: String,
     /// Where a customer asking for an agent goes. Absent: the first handoff intent's queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]

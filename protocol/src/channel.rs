@@ -63,6 +63,7 @@ pub const DEFAULT_INACTIVE_TTL: Millis = Millis::from_hours(24);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSpec {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
     pub kind: ChannelKind,
     pub platform: Platform,

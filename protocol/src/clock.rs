@@ -25,6 +25,7 @@ pub enum ClockMode {
 #[serde(deny_unknown_fields)]
 pub struct AdvanceClock {
     /// How far, 0 to [`crate::limits::MAX_CLOCK_ADVANCE_MS`]; every timer due by then fires.
+    #[schemars(with = "u64", range(max = crate::limits::MAX_CLOCK_ADVANCE_MS))]
     pub advance_ms: Millis,
 }
 

@@ -23,8 +23,10 @@ pub enum RoutingModel {
 )]
 #[serde(deny_unknown_fields)]
 pub struct SkillRequirement {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub skill: String,
     #[serde(default = "default_min_level")]
+    #[schemars(range(min = 1, max = crate::limits::MAX_SKILL_LEVEL))]
     pub min_level: u8,
 }
 
@@ -39,6 +41,7 @@ pub const DEFAULT_PUSH_TIMEOUT: Millis = Millis::from_secs(30);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
     /// Lower routes first (R-ROUTE-3).
     #[serde(default = "default_priority")]
@@ -46,13 +49,17 @@ pub struct QueueSpec {
     #[serde(default)]
     pub routing_model: RoutingModel,
     #[serde(default = "default_push_timeout")]
+    #[schemars(with = "u64", range(min = 1))]
     pub push_timeout_ms: Millis,
     #[serde(default = "default_weight")]
+    #[schemars(range(min = 1, max = crate::limits::MAX_CAPACITY))]
     pub capacity_weight: u32,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::MAX_ITEMS))]
     pub required_skills: Vec<SkillRequirement>,
     /// Preferred skills, required until dropped (R-ROUTE-10).
     #[serde(default)]
+    #[schemars(length(max = crate::limits::MAX_ITEMS))]
     pub additional_skills: Vec<SkillRequirement>,
     /// When additional skills stop counting, measured from the work's request time. Absent: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrg {
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub name: String,
 }
 
@@ -48,11 +49,12 @@ pub enum InboundContent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundRequest {
-    /// The end user's address on the channel (phone number, PSID, web visitor id...). Shared: a
-    /// provider sends the same one with every message of the user.
+    /// The end user's address on the channel (phone number, PSID, web visitor id...): a provider
+    /// sends the same one with every message of the user.
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub address: Arc<str>,
-    /// The provider's id for this delivery; a repeat is a retry (R-SESS-3). Shared, so that the
-    /// server keeps the id it was given in its idempotency index and the stored message.
+    /// The provider's id for this delivery; a repeat is a retry (R-SESS-3).
+    #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub provider_message_id: Arc<str>,
     pub content: InboundContent,
 }
