@@ -115,3 +115,43 @@ async fn a_target_that_breaks_the_wire_is_named_and_counted() {
     let page = omnisim::report::html::render(&outcome.summary, &outcome.percentiles);
     assert!(page.contains("work_offered.session"));
 }
+
+/// A target that dies mid-run ends the run early with the time it was lost, the requests it left
+/// unanswered, and what was measured before: a dead target never passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_dies_is_lost_and_the_run_ends_early() {
+    use omnisim::live::embedded::Embedded;
+    let server = Embedded::start().unwrap();
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let options = RunOptions {
+        target: Target::Url {
+            url: server.url.clone(),
+            admin_token: server.admin_token.clone(),
+        },
+        seed: None,
+        duration: Some(Duration::from_secs(20)),
+        progress: None,
+    };
+    let run = tokio::spawn(live::run(scenario, options));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    server.stop();
+    let started = std::time::Instant::now();
+    let outcome = run.await.unwrap().unwrap();
+    let s = &outcome.summary;
+    let lost = s.target_lost.as_ref().expect("the target is lost");
+    assert!((2.0..10.0).contains(&lost.at_s), "{lost:?}");
+    assert!(lost.problem.contains("/healthz"), "{lost:?}");
+    // The run ended with the loss, not at the 20 s mark plus its drain.
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(s.sessions.started > 0, "what was measured before is kept");
+    assert!(
+        s.transport_errors.count > 0 && !s.transport_errors.samples.is_empty(),
+        "{s:#?}"
+    );
+    let page = omnisim::report::html::render(s, &outcome.percentiles);
+    assert!(page.contains("Target lost at"));
+}

@@ -129,6 +129,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: Some(show.clone()),
     };
     let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
+    let scenario_max_transport_errors = scenario.max_transport_errors;
     let started = std::time::Instant::now();
     let outcome = if args.r#virtual {
         match omnisim::virtual_time::run_reporting(scenario, args.seed, duration, show) {
@@ -172,7 +173,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     println!("summary: {}", path.display());
     let breached = summary.thresholds.iter().any(|t| !t.passed)
         || (args.strict && !summary.violations.is_empty());
-    Ok(ExitCode::from(if !summary.protocol_violations.is_empty() {
+    let failed_target = summary.target_lost.is_some()
+        || summary.transport_errors.count > scenario_max_transport_errors;
+    Ok(ExitCode::from(if failed_target {
+        exit::TARGET_UNREACHABLE
+    } else if !summary.protocol_violations.is_empty() {
         exit::PROTOCOL_VIOLATED
     } else if breached {
         exit::THRESHOLD_BREACHED
@@ -269,6 +274,22 @@ fn render(s: &Summary) -> String {
     }
     if !s.errors.is_empty() {
         let _ = writeln!(out, "\nerrors: {:?}", s.errors);
+    }
+    if let Some(lost) = &s.target_lost {
+        let _ = writeln!(
+            out,
+            "\ntarget lost at {:.1} s: {} (exit {}); the results are what was measured before",
+            lost.at_s,
+            lost.problem,
+            exit::TARGET_UNREACHABLE
+        );
+    }
+    let t = &s.transport_errors;
+    if t.count > 0 {
+        let _ = writeln!(out, "\ntransport: {} requests got no answer", t.count);
+        for e in &t.samples {
+            let _ = writeln!(out, "  at {:.1} s: {}", e.at_s, e.problem);
+        }
     }
     let p = &s.protocol_violations;
     if !p.is_empty() {

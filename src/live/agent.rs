@@ -68,7 +68,7 @@ pub async fn run(
     let socket = match ctx.client.socket(&agent.token, "/v1/agent").await {
         Ok(s) => s,
         Err(e) => {
-            e.record(&mut ctx.shared().recorder);
+            e.record(&mut ctx.shared());
             return;
         }
     };
@@ -195,7 +195,7 @@ impl Live {
         };
         self.pending.insert(self.next_id, request);
         if let Err(e) = send_json(&mut self.socket, &frame).await {
-            e.record(&mut self.ctx.shared().recorder);
+            e.record(&mut self.ctx.shared());
         }
     }
 
@@ -400,7 +400,7 @@ impl Live {
         let socket = match self.ctx.client.socket(&self.token, "/v1/agent").await {
             Ok(s) => s,
             Err(e) => {
-                e.record(&mut self.ctx.shared().recorder);
+                e.record(&mut self.ctx.shared());
                 return;
             }
         };

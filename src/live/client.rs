@@ -31,12 +31,16 @@ impl ClientError {
         }
     }
 
-    /// Counts the error by its code and, when the reply was not the protocol, keeps it among
-    /// the run's protocol violations.
-    pub fn record(&self, recorder: &mut crate::measure::Recorder) {
+    /// Counts the error by its code and keeps it among the run's protocol violations or
+    /// transport errors when it is one.
+    pub fn record(&self, run: &mut super::context::Shared) {
+        let at_s = run.origin.map_or(0.0, |o| o.elapsed().as_secs_f64());
+        let recorder = &mut run.recorder;
         recorder.error(self.code());
-        if let ClientError::Protocol(e, body) = self {
-            recorder.protocol.record("HTTP reply", e, body);
+        match self {
+            ClientError::Protocol(e, body) => recorder.protocol.record("HTTP reply", e, body),
+            ClientError::Transport(problem) => recorder.transport.record(at_s, problem),
+            ClientError::Api(_) => {}
         }
     }
 }

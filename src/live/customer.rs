@@ -90,7 +90,7 @@ pub async fn run_recipient(
     match c.outbound().await {
         Ok(true) => c.drive().await,
         Ok(false) => {}
-        Err(code) => c.ctx.shared().recorder.error(code),
+        Err(e) => e.record(&mut c.ctx.shared()),
     }
 }
 
@@ -205,11 +205,11 @@ impl Customer {
                     self.delivered(message);
                 }
                 let reconnect = self.ctx.scenario.faults.customer_reconnect;
-                if first_response.is_some()
-                    && self.journey.rng().random::<f64>() < reconnect
-                    && self.reconnect().await.is_err()
-                {
-                    return false;
+                if first_response.is_some() && self.journey.rng().random::<f64>() < reconnect {
+                    if let Err(e) = self.reconnect().await {
+                        e.record(&mut self.ctx.shared());
+                        return false;
+                    }
                 }
             }
             Act::OptedOut => {
@@ -259,7 +259,7 @@ impl Customer {
                 };
                 let sent = Sent::refused(code);
                 if sent.is_error(end) {
-                    e.record(&mut self.ctx.shared().recorder);
+                    e.record(&mut self.ctx.shared());
                 }
                 return sent;
             }
@@ -273,7 +273,7 @@ impl Customer {
             match self.ctx.client.socket(&self.ctx.world.token, &path).await {
                 Ok(socket) => self.socket = Some(socket),
                 Err(e) => {
-                    e.record(&mut self.ctx.shared().recorder);
+                    e.record(&mut self.ctx.shared());
                     return Sent::Failed;
                 }
             }
@@ -283,18 +283,12 @@ impl Customer {
 
     /// The org messages a recipient first; it may answer, opt out, or stay silent. True when it
     /// goes on to answer or opt out.
-    async fn outbound(&mut self) -> Result<bool, String> {
+    async fn outbound(&mut self) -> Result<bool, ClientError> {
         let Some(def) = self.ctx.scenario.outbound.clone() else {
             return Ok(false);
         };
         let path = self.stream_path(None);
-        self.socket = Some(
-            self.ctx
-                .client
-                .socket(&self.ctx.world.token, &path)
-                .await
-                .map_err(|e| e.code())?,
-        );
+        self.socket = Some(self.ctx.client.socket(&self.ctx.world.token, &path).await?);
         let (opted_out, wrote_in) = {
             let s = self.ctx.shared();
             (
@@ -332,7 +326,7 @@ impl Customer {
                 Err(ClientError::Api(e)) if e.code == ErrorCode::SessionInProgress => {
                     s.recorder.counts.outbound_skipped += 1;
                 }
-                Err(e) => e.record(&mut s.recorder),
+                Err(e) => e.record(&mut s),
             }
         }
         let Ok(sent) = r else { return Ok(false) };
@@ -469,14 +463,14 @@ impl Customer {
     }
 
     /// Drops the stream and opens a new one that resumes after the last message seen (R-SESS-9).
-    async fn reconnect(&mut self) -> Result<(), String> {
+    async fn reconnect(&mut self) -> Result<(), ClientError> {
         if let Some(mut socket) = self.socket.take() {
             let _ = futures_util::SinkExt::close(&mut socket).await;
         }
         let after = self.last_seen.unwrap_or((self.journey.session(), Seq(0)));
         let path = self.stream_path(Some(after));
         let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await;
-        self.socket = Some(socket.map_err(|e| e.code())?);
+        self.socket = Some(socket?);
         self.ctx.shared().recorder.counts.customer_reconnects += 1;
         Ok(())
     }

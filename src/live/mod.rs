@@ -12,6 +12,7 @@ mod handshake;
 pub mod setup;
 
 use crate::measure::Finished;
+use crate::measure::target::{LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
 use crate::scenario::Scenario;
@@ -119,6 +120,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     let seed = options.seed.unwrap_or(scenario.seed);
     let duration = options.duration.unwrap_or(scenario.duration.0);
     let (stop_tx, stop) = watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
     let ctx = Arc::new(RunCtx {
         client,
         world,
@@ -157,7 +159,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let _ = tx.send(origin);
     }
     let wall_origin = std::time::SystemTime::now();
-    let sampler = tokio::spawn(sample(ctx.clone(), origin, options.progress, duration));
+    let sampler = tokio::spawn(sample(
+        ctx.clone(),
+        origin,
+        options.progress,
+        duration,
+        stop_tx.clone(),
+    ));
     let mut customers = tokio::task::JoinSet::new();
     // Outbound conversations run on their own schedule beside the inbound arrivals.
     if let Some(out) = ctx.scenario.outbound.clone() {
@@ -172,8 +180,12 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         customers.spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed);
             let mut recipients = tokio::task::JoinSet::new();
+            let mut stopped = ctx.stop.clone();
             for (i, at) in schedule.into_iter().enumerate() {
-                tokio::time::sleep_until((origin + at).into()).await;
+                tokio::select! {
+                    _ = tokio::time::sleep_until((origin + at).into()) => {}
+                    _ = stopped.changed() => break,
+                }
                 let recipient = rand::Rng::random_range(&mut rng, 0..out.recipients);
                 recipients.spawn(customer::run_recipient(
                     ctx.clone(),
@@ -187,17 +199,30 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             while recipients.join_next().await.is_some() {}
         });
     }
+    // A lost target stops the run (see `sample`): no more arrivals, no drain.
+    let mut stopped = ctx.stop.clone();
     for arrival in schedule {
-        tokio::time::sleep_until((origin + arrival.at).into()).await;
+        tokio::select! {
+            _ = tokio::time::sleep_until((origin + arrival.at).into()) => {}
+            _ = stopped.changed() => break,
+        }
         customers.spawn(customer::run(ctx.clone(), arrival, origin));
         // A finished task keeps its whole allocation until joined: reap as we go, so memory
         // follows the customers in flight, not every customer of the run.
         while customers.try_join_next().is_some() {}
     }
-    tokio::time::sleep_until((origin + duration).into()).await;
-    // Drain: open sessions get until the drain deadline to finish; then every actor stops.
-    let drain_end = Instant::now() + ctx.scenario.drain.0;
-    while let Ok(Some(_)) = tokio::time::timeout_at(drain_end.into(), customers.join_next()).await {
+    if !*ctx.stop.borrow() {
+        tokio::select! {
+            _ = tokio::time::sleep_until((origin + duration).into()) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+    if !*ctx.stop.borrow() {
+        // Drain: open sessions get until the drain deadline to finish; then every actor stops.
+        let drain_end = Instant::now() + ctx.scenario.drain.0;
+        while let Ok(Some(_)) =
+            tokio::time::timeout_at(drain_end.into(), customers.join_next()).await
+        {}
     }
     let _ = stop_tx.send(true);
     while customers.join_next().await.is_some() {}
@@ -230,14 +255,18 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     Ok(outcome)
 }
 
-/// Samples queue depth and occupancy from the server once a second, and reports progress.
+/// Samples queue depth and occupancy from the server once a second, and reports progress. A
+/// target that answers neither the samples nor `/healthz` for [`LOST_AFTER_S`] seconds in a row
+/// is lost: the run records when and stops.
 async fn sample(
     ctx: Arc<RunCtx>,
     origin: Instant,
     progress: Option<ProgressFn>,
     duration: Duration,
+    stop: Arc<watch::Sender<bool>>,
 ) {
     let mut last_sent = 0;
+    let mut silent = 0;
     let o = ctx.world.org.0;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -250,9 +279,31 @@ async fn sample(
             .client
             .get(&ctx.world.token, &format!("/v1/orgs/{o}/queues"))
             .await;
-        let (Ok(agents), Ok(queues)) = (agents, queues) else {
-            continue;
+        let (agents, queues) = match (agents, queues) {
+            (Ok(a), Ok(q)) => (a, q),
+            (Err(e), _) | (_, Err(e)) => {
+                let health = ctx
+                    .client
+                    .raw(reqwest::Method::GET, None, "/healthz", None)
+                    .await;
+                let answered = matches!(health, Ok((200, _)));
+                silent = if answered { 0 } else { silent + 1 };
+                if silent >= LOST_AFTER_S {
+                    let mut s = ctx.shared();
+                    s.recorder.target_lost = Some(TargetLost {
+                        at_s: origin.elapsed().as_secs_f64(),
+                        problem: format!(
+                            "no answer for {LOST_AFTER_S} s, /healthz included; last: {e}"
+                        ),
+                    });
+                    drop(s);
+                    let _ = stop.send(true);
+                    return;
+                }
+                continue;
+            }
         };
+        silent = 0;
         let mut s = ctx.shared();
         let r = &mut s.recorder;
         let load = Load::of(&agents, queues.iter().map(|q| q.waiting));

@@ -9,6 +9,7 @@ pub mod progress;
 pub mod protocol;
 pub mod recorder;
 pub mod summary;
+pub mod target;
 pub mod thresholds;
 
 /// The latency metrics a run records, by their names in summary.json and thresholds.

@@ -154,6 +154,10 @@ pub struct Recorder {
     pub errors: BTreeMap<String, u64>,
     /// Frames and replies that are not the protocol.
     pub protocol: super::protocol::ProtocolViolations,
+    /// Requests the target never answered.
+    pub transport: super::target::TransportErrors,
+    /// When the target stopped answering altogether, if it did.
+    pub target_lost: Option<super::target::TargetLost>,
     pub samples: Vec<Sample>,
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,

@@ -166,6 +166,13 @@ pub struct Summary {
     /// Frames and replies of the target that are not the protocol: a verdict of their own.
     #[serde(default)]
     pub protocol_violations: super::protocol::ProtocolViolations,
+    /// Requests the target never answered; more than the scenario's `max_transport_errors` fail
+    /// the run.
+    #[serde(default)]
+    pub transport_errors: super::target::TransportErrors,
+    /// Set when the target stopped answering and the run ended early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_lost: Option<super::target::TargetLost>,
     /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
     pub violations: Vec<crate::checker::Violation>,
     pub thresholds: Vec<Verdict>,
@@ -274,6 +281,8 @@ impl Summary {
                 .collect(),
             errors: r.errors.clone(),
             protocol_violations: r.protocol.clone(),
+            transport_errors: r.transport.clone(),
+            target_lost: r.target_lost.clone(),
             by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),

@@ -185,6 +185,36 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
             }
         }
     }
+    h.push_str("<h2>Target</h2>");
+    match &s.target_lost {
+        Some(lost) => {
+            let _ = write!(
+                h,
+                "<p class=\"fail\">Target lost at {:.1} s: {}. What follows was measured before.</p>",
+                lost.at_s,
+                esc(&lost.problem)
+            );
+        }
+        None => h.push_str("<p class=\"pass\">The target answered to the end.</p>"),
+    }
+    let t = &s.transport_errors;
+    if t.count > 0 {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">{} requests got no answer; the first {}:</p><table><tr><th>at</th><th>problem</th></tr>",
+            t.count,
+            t.samples.len()
+        );
+        for e in &t.samples {
+            let _ = write!(
+                h,
+                "<tr><td>{:.1} s</td><td style=\"text-align:left\">{}</td></tr>",
+                e.at_s,
+                esc(&e.problem)
+            );
+        }
+        h.push_str("</table>");
+    }
     h.push_str("<h2>Protocol</h2>");
     let p = &s.protocol_violations;
     if p.is_empty() {

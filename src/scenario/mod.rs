@@ -64,6 +64,9 @@ pub struct Scenario {
     /// Metric → condition, e.g. `"routing_latency.p99" = "< 250ms"`.
     #[serde(default)]
     pub thresholds: BTreeMap<String, String>,
+    /// Requests the target may leave unanswered before the run fails for them (default none).
+    #[serde(default)]
+    pub max_transport_errors: u64,
     /// What `omnisim plan` staffs for.
     #[serde(default)]
     pub plan: PlanDef,
