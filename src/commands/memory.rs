@@ -1,32 +1,63 @@
-//! Whether the virtual runs a command is about to start fit in the machine's memory: a virtual
-//! run keeps every session it starts to its end (R-SESS-9), so one too large for the machine
-//! would take all memory and be killed minutes later, with nothing to show.
+//! Whether a run fits in the machine's memory before it starts: a virtual run keeps every session
+//! it starts to its end (R-SESS-9), and a live run draws its whole arrival schedule first, so one
+//! too large for the machine would take all memory and be killed, with nothing to show.
 
-/// Whether `sessions` kept at once fit in the memory free now: `Err` with the refusal when even
-/// the least a session keeps would not, a warning when the most measured would not.
-pub fn check(sessions: f64) -> Result<Option<String>, String> {
-    check_in(sessions, available())
+/// What a run keeps per session or arrival, at the least and at the most, and why.
+pub struct Footprint {
+    /// Why the run keeps it, as the refusal says.
+    why: &'static str,
+    /// What is counted: sessions, arrivals.
+    unit: &'static str,
+    bytes: (f64, f64),
+}
+
+/// A virtual run: every session it starts, to its end.
+pub const VIRTUAL: Footprint = Footprint {
+    why: "a virtual run keeps every session it starts (R-SESS-9)",
+    unit: "sessions",
+    bytes: omnisim::virtual_time::BYTES_PER_SESSION,
+};
+
+/// A live run: its arrival schedule, drawn before the first arrival.
+pub const LIVE_SCHEDULE: Footprint = Footprint {
+    why: "a live run draws its whole arrival schedule before it starts",
+    unit: "arrivals",
+    bytes: (
+        omnisim::live::arrivals::BYTES_PER_ARRIVAL,
+        omnisim::live::arrivals::BYTES_PER_ARRIVAL,
+    ),
+};
+
+/// Whether `count` of `footprint` fit in the memory free now: `Err` with the refusal when even
+/// the least would not, a warning when the most would not.
+pub fn check(count: f64, footprint: &Footprint) -> Result<Option<String>, String> {
+    check_in(count, footprint, available())
 }
 
 /// [`check`] against `available` bytes, if known.
-fn check_in(sessions: f64, available: Option<u64>) -> Result<Option<String>, String> {
+fn check_in(
+    count: f64,
+    footprint: &Footprint,
+    available: Option<u64>,
+) -> Result<Option<String>, String> {
     let Some(available) = available else {
         return Ok(None);
     };
-    let (least, most) = omnisim::virtual_time::BYTES_PER_SESSION;
+    let (least, most) = footprint.bytes;
     let gb = |b: f64| b / 1e9;
     let free = gb(available as f64);
     let what = |per: f64| {
         format!(
-            "a virtual run keeps every session it starts (R-SESS-9): about {sessions:.3e} sessions \
-             need {} {:.1} GB, and this machine has {free:.1} GB free",
+            "{}: about {count:.3e} {} need {} {:.1} GB, and this machine has {free:.1} GB free",
+            footprint.why,
+            footprint.unit,
             if per == least { "at least" } else { "up to" },
-            gb(sessions * per)
+            gb(count * per)
         )
     };
-    if sessions * least > available as f64 {
+    if count * least > available as f64 {
         Err(what(least))
-    } else if sessions * most > available as f64 {
+    } else if count * most > available as f64 {
         Ok(Some(what(most)))
     } else {
         Ok(None)
@@ -48,20 +79,33 @@ mod tests {
     #[test]
     fn a_virtual_run_larger_than_free_memory_is_refused_before_it_starts() {
         let gb = |n: u64| Some(n * 1_000_000_000);
-        assert_eq!(check_in(1e5, gb(4)), Ok(None));
+        assert_eq!(check_in(1e5, &VIRTUAL, gb(4)), Ok(None));
         // A hundred years of the quickstart's 2 arrivals a second.
-        let e = check_in(6.3e9, gb(20)).unwrap_err();
+        let e = check_in(6.3e9, &VIRTUAL, gb(20)).unwrap_err();
         assert!(
             e.contains("6.300e9 sessions need at least 12902.4 GB") && e.contains("20.0 GB free"),
             "{e}"
         );
         // A month of peak-hour's ramp: 9 million sessions, killed at 25 GB.
-        let w = check_in(9.07e6, gb(25)).unwrap().expect("a warning");
+        let w = check_in(9.07e6, &VIRTUAL, gb(25))
+            .unwrap()
+            .expect("a warning");
         assert!(w.contains("up to 60.4 GB"), "{w}");
         assert_eq!(
-            check_in(6.3e9, None),
+            check_in(6.3e9, &VIRTUAL, None),
             Ok(None),
             "where free memory is unknown, the run is not refused on a guess"
         );
+    }
+
+    #[test]
+    fn a_live_schedule_larger_than_free_memory_is_refused_before_it_starts() {
+        // 10^12 arrivals a second for the quickstart's 20 s.
+        let e = check_in(2e13, &LIVE_SCHEDULE, Some(24_000_000_000)).unwrap_err();
+        assert!(
+            e.contains("arrival schedule") && e.contains("2.000e13 arrivals"),
+            "{e}"
+        );
+        assert_eq!(check_in(40.0, &LIVE_SCHEDULE, Some(1_000_000)), Ok(None));
     }
 }

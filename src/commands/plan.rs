@@ -189,7 +189,7 @@ fn plan_scenario(path: &Path, args: &PlanArgs) -> anyhow::Result<()> {
     };
     let at_once = omnisim::plan::replicate::at_once(args.replications);
     let sessions = scenario.arrivals.expected(scenario.duration.0) * at_once as f64;
-    match super::memory::check(sessions) {
+    match super::memory::check(sessions, &super::memory::VIRTUAL) {
         Ok(None) => {}
         Ok(Some(warning)) => eprintln!("warning: {at_once} runs at once: {warning}"),
         Err(refusal) => bail!(

@@ -91,10 +91,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: --duration: a run needs some time to run");
         return Ok(ExitCode::from(exit::BAD_SCENARIO));
     }
-    if args.r#virtual {
+    {
         let duration = args.duration.map_or(scenario.duration.0, Into::into);
-        let sessions = scenario.arrivals.expected(duration);
-        match super::memory::check(sessions) {
+        let count = scenario.arrivals.expected(duration);
+        let footprint = if args.r#virtual {
+            &super::memory::VIRTUAL
+        } else {
+            &super::memory::LIVE_SCHEDULE
+        };
+        match super::memory::check(count, footprint) {
             Ok(None) => {}
             Ok(Some(warning)) => eprintln!("warning: {warning}"),
             Err(refusal) => {

@@ -16,6 +16,9 @@ pub struct Arrival {
     pub channel: usize,
 }
 
+/// What one arrival of a drawn schedule takes in memory, for the check before a run.
+pub const BYTES_PER_ARRIVAL: f64 = std::mem::size_of::<Arrival>() as f64;
+
 /// A non-homogeneous Poisson process over the scenario's rate profile (thinning from its
 /// maximum rate), channels drawn by share.
 pub fn schedule(s: &Scenario, duration: Duration, seed: u64) -> Vec<Arrival> {
