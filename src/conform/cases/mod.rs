@@ -1216,6 +1216,12 @@ fn named_cases() -> Vec<Case> {
             routing::all_declined_is_eligible_again
         ),
         case!(
+            "routing/6.3",
+            "routing.decline.waits_for_a_full_agent",
+            ["R-ROUTE-6"],
+            preference::a_declined_session_waits_for_a_full_agent
+        ),
+        case!(
             "routing/7.1",
             "routing.offline.offer_becomes_unavailable",
             ["R-ROUTE-7"],

@@ -163,3 +163,36 @@ pub async fn more_capacity_routes_waiting_work(mut ctx: Ctx) -> CaseResult {
         || "no offer".into(),
     )
 }
+
+/// routing/6.3: a declined session waits for an eligible agent that has not declined it, even one
+/// with no free capacity now, rather than going back to the decliner; it is offered to that agent
+/// once it frees up.
+pub async fn a_declined_session_waits_for_a_full_agent(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(60_000).await?;
+    let mut full = ctx.agent("full", 1).await?;
+    let held = ctx.say(ch, "+0", "p0", "first").await?.session;
+    full.take_offer().await?;
+    let mut decliner = ctx.agent("decliner", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "second").await?.session;
+    let offer = decliner.must_offer().await?;
+    let decline = AgentRequest::Decline {
+        work: offer.work.id,
+    };
+    decliner.must("decline", decline).await?;
+    let again = decliner.offer(Duration::from_millis(300)).await?;
+    check(
+        "R-ROUTE-6",
+        again.is_none(),
+        "no new offer to the decliner while the full agent is eligible",
+        || "offered again to the agent that declined it".into(),
+    )?;
+    full.must("end", AgentRequest::End { session: held })
+        .await?;
+    let to_full = full.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-6",
+        to_full.is_some_and(|o| o.session.id == s),
+        "the session offered to the other agent once it has room",
+        || "no offer".into(),
+    )
+}
