@@ -96,3 +96,52 @@ fn bad_input_names_the_field() {
     );
     assert!(e.contains("arrivals.intervals[1].length"), "{e}");
 }
+
+/// What the target would refuse at setup is refused before anything runs, naming the field:
+/// the protocol's limits on names, texts, capacities and skill levels (protocol.md §1).
+#[test]
+fn the_protocol_limits_are_checked_before_the_run() {
+    let e = error("", Some(("capacity = 1", "capacity = 0")));
+    assert!(
+        e.contains("agents[0].capacity") && e.contains("1 to 100"),
+        "{e}"
+    );
+    let e = error("", Some(("capacity = 1", "capacity = 101")));
+    assert!(e.contains("agents[0].capacity"), "{e}");
+    let e = error(
+        "",
+        Some(("capacity = 1", "capacity = 1\nskills = { french = 11 }")),
+    );
+    assert!(e.contains("agents[0].skills.french"), "{e}");
+    let big = "x".repeat(5 * 1024 * 1024 / 8);
+    let e = error("", Some(("name = \"t\"", &format!("name = \"{big}\""))));
+    assert!(
+        e.contains("name") && e.contains("1 to 256 bytes"),
+        "{}",
+        &e[..200]
+    );
+    let e = error("", Some(("name = \"q\"", "name = \" \"")));
+    assert!(
+        e.contains("queues[0].name") && e.contains("not blank"),
+        "{e}"
+    );
+}
+
+/// A scenario path that is not a regular file, or a file over 1 MiB, is refused before it is
+/// read whole.
+#[test]
+fn only_regular_files_of_a_bounded_size_are_read() {
+    let e = Scenario::load(std::path::Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    let dir = std::env::temp_dir().join(format!("omnisim-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = Scenario::load(&dir).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("# {}\n{BASE}", "x".repeat(2 << 20))).unwrap();
+    let e = Scenario::load(&big).unwrap_err().to_string();
+    assert!(e.contains("at most 1048576 bytes"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

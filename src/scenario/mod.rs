@@ -20,6 +20,10 @@ pub enum ScenarioError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{path}: not a regular file; a scenario is a TOML file")]
+    NotAFile { path: String },
+    #[error("{path}: {size} bytes; a scenario file is at most {MAX_FILE_BYTES} bytes")]
+    TooLarge { path: String, size: u64 },
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
     #[error("{path}: {field}: {message}")]
@@ -29,6 +33,9 @@ pub enum ScenarioError {
         message: String,
     },
 }
+
+/// The largest scenario file read: the shipped ones are under 10 KB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// A whole scenario.
 #[derive(Clone, Debug, Deserialize)]
@@ -480,11 +487,34 @@ pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
 impl Scenario {
     /// Reads, parses and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        use std::io::Read;
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let read = |source| ScenarioError::Read {
             path: shown.clone(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(read)?;
+        let meta = file.metadata().map_err(read)?;
+        // A device or a pipe (`/dev/zero`) would be read until memory runs out.
+        if !meta.is_file() {
+            return Err(ScenarioError::NotAFile { path: shown });
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(ScenarioError::TooLarge {
+                path: shown,
+                size: meta.len(),
+            });
+        }
+        let mut text = String::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(read)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(ScenarioError::TooLarge {
+                path: shown,
+                size: text.len() as u64,
+            });
+        }
         Scenario::parse(&text, &shown)
     }
 
@@ -504,8 +534,94 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// The protocol's limits on what the scenario will send to the target (protocol.md §1): a
+    /// value over one would only be refused at setup, after the run has begun.
+    fn check_limits(&self) -> Result<(), (String, String)> {
+        use omnisim_protocol::limits::{MAX_CAPACITY, MAX_ITEMS, MAX_NAME_BYTES, MAX_TEXT_BYTES};
+        let sized = |field: String, value: &str, max: usize| {
+            if value.trim().is_empty() || value.len() > max {
+                Err((
+                    field,
+                    format!(
+                        "must be 1 to {max} bytes and not blank ({} given)",
+                        value.len()
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let name = |field: String, value: &str| sized(field, value, MAX_NAME_BYTES);
+        let text = |field: String, value: &str| sized(field, value, MAX_TEXT_BYTES);
+        let items = |field: String, n: usize| {
+            if n > MAX_ITEMS {
+                Err((field, format!("at most {MAX_ITEMS} ({n} given)")))
+            } else {
+                Ok(())
+            }
+        };
+        let capacity = |field: String, n: u32| {
+            if (1..=MAX_CAPACITY).contains(&n) {
+                Ok(())
+            } else {
+                Err((field, format!("must be 1 to {MAX_CAPACITY} ({n} given)")))
+            }
+        };
+        // The run's org is named for the scenario.
+        name("name".into(), &self.name)?;
+        for (i, q) in self.queues.iter().enumerate() {
+            name(format!("queues[{i}].name"), &q.name)?;
+            capacity(format!("queues[{i}].capacity_weight"), q.capacity_weight)?;
+            items(
+                format!("queues[{i}].required_skills"),
+                q.required_skills.len(),
+            )?;
+            items(
+                format!("queues[{i}].additional_skills"),
+                q.additional_skills.len(),
+            )?;
+        }
+        for (i, b) in self.bots.iter().enumerate() {
+            name(format!("bots[{i}].name"), &b.name)?;
+            text(format!("bots[{i}].greeting"), &b.greeting)?;
+            text(format!("bots[{i}].question"), &b.question)?;
+            text(format!("bots[{i}].fallback"), &b.fallback)?;
+            items(format!("bots[{i}].intents"), b.intents.len())?;
+            items(format!("bots[{i}].fields"), b.fields.len())?;
+            for (j, f) in b.fields.iter().enumerate() {
+                name(format!("bots[{i}].fields[{j}]"), f)?;
+            }
+            for (j, intent) in b.intents.iter().enumerate() {
+                name(format!("bots[{i}].intents[{j}].id"), &intent.id)?;
+                text(format!("bots[{i}].intents[{j}].label"), &intent.label)?;
+                if let Some(reply) = &intent.resolve {
+                    text(format!("bots[{i}].intents[{j}].resolve"), reply)?;
+                }
+            }
+        }
+        for (i, c) in self.channels.iter().enumerate() {
+            name(format!("channels[{i}].name"), &c.name)?;
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            name(format!("agents[{i}].name"), &a.name)?;
+            capacity(format!("agents[{i}].capacity"), a.capacity)?;
+            items(format!("agents[{i}].skills"), a.skills.len())?;
+            for (skill, level) in &a.skills {
+                name(format!("agents[{i}].skills"), skill)?;
+                if !(1..=omnisim_protocol::limits::MAX_SKILL_LEVEL).contains(level) {
+                    return Err((
+                        format!("agents[{i}].skills.{skill}"),
+                        format!("levels are 1 to 10 ({level} given)"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Cross-field checks serde cannot do: names that must exist, shares and probabilities.
     fn check(&self) -> Result<(), (String, String)> {
+        self.check_limits()?;
         let err = |field: String, message: String| Err((field, message));
         let queue_exists = |n: &str| self.queues.iter().any(|q| q.name == n);
         for (i, q) in self.queues.iter().enumerate() {
