@@ -160,6 +160,7 @@ impl App {
                 socket_queue: 16,
                 faults: Default::default(),
                 clock: Default::default(),
+                send_timeout: std::time::Duration::from_secs(10),
             },
             stopped,
         );
@@ -423,4 +424,74 @@ async fn the_server_serves_exactly_the_routes_of_the_table() {
     }
     let (status, _) = app.send_as("", "DELETE", "/v1/orgs", String::new()).await;
     assert_eq!(status.as_u16(), 405);
+}
+
+/// Clients that replay a long channel and never read cost bounded time: each is dropped once it
+/// has taken no frame for the send timeout, the replays are serialized outside the platform's
+/// lock, and another org is served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_to_clients_that_never_read_are_dropped_and_block_nobody() {
+    use omnisim_reference_server::server::ServerConfig;
+    let t = TestServer::with_config(ServerConfig {
+        send_timeout: std::time::Duration::from_millis(300),
+        ..ServerConfig::default()
+    })
+    .await;
+    let a = t.org("a").await;
+    let q = t.queue(&a, json!({ "name": "q" })).await;
+    let ch = t
+        .channel(&a, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
+        .await;
+    // About 4 MB of history: more than loopback buffers take from a client that reads nothing.
+    let text = "x".repeat(4000);
+    for i in 0..1000 {
+        t.say(&a, ch, &format!("+{}", i % 50), &format!("p{i}"), &text)
+            .await;
+    }
+    let path = format!("/v1/orgs/{}/channels/{}/stream?after=0", a.id.0, ch.0);
+    let mut stuck = Vec::new();
+    for _ in 0..6 {
+        stuck.push(t.socket(&path, &a.token).await);
+    }
+    // Another org is served while the replays are stuck.
+    let b = t.org("b").await;
+    let (status, _) = t
+        .get(&b.token, &format!("/v1/orgs/{}/queues", b.id.0))
+        .await;
+    assert_eq!(status, 200);
+    let dropped = || async {
+        let text = t
+            .http
+            .get(t.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        (
+            value("omnisim_sockets_dropped_total"),
+            value("omnisim_sockets"),
+        )
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (n, open) = dropped().await;
+        if n >= 6 && open == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} of 6 stuck replays dropped, {open} sockets still counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(stuck);
+    t.server.shutdown().await.unwrap();
 }

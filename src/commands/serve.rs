@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// `POST /v1/orgs/{org}/clock`, so that a conformance run checks timers to the millisecond.
     #[arg(long, default_value = "wall", value_parser = parse_clock)]
     clock: ClockMode,
+    /// How long a socket may take no frame before it is dropped (e.g. 10s).
+    #[arg(long, default_value = "10s")]
+    send_timeout: humantime::Duration,
 }
 
 pub fn parse_clock(name: &str) -> Result<ClockMode, String> {
@@ -64,6 +67,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             socket_queue: args.socket_queue,
             faults: args.faults.iter().copied().collect(),
             clock: args.clock,
+            send_timeout: args.send_timeout.into(),
         };
         let running = server::start(config)
             .await

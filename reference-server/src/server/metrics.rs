@@ -24,6 +24,8 @@ pub struct Metrics {
     routing_buckets: [u64; BUCKETS_MS.len()],
     routing_count: u64,
     routing_sum_ms: u64,
+    /// Sockets dropped because they took no frame for the send timeout.
+    pub sockets_dropped: u64,
 }
 
 impl Metrics {
@@ -91,6 +93,11 @@ impl Metrics {
                 "omnisim_work_closed_total",
                 "Accepted work items closed.",
                 self.closed,
+            ),
+            (
+                "omnisim_sockets_dropped_total",
+                "Sockets dropped for taking no frame within the send timeout.",
+                self.sockets_dropped,
             ),
         ];
         for (name, help, value) in counters {

@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub faults: crate::faults::Faults,
     /// The wall clock by default; manual clocks per org for conformance testing (`--clock`).
     pub clock: omnisim_protocol::ClockMode,
+    /// How long a socket may take no frame before it is dropped (`--send-timeout`).
+    pub send_timeout: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +52,7 @@ impl Default for ServerConfig {
             socket_queue: 4096,
             faults: crate::faults::Faults::NONE,
             clock: omnisim_protocol::ClockMode::Wall,
+            send_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -214,6 +217,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         socket_queue: config.socket_queue,
         faults: config.faults,
         clock: config.clock,
+        send_timeout: config.send_timeout,
     };
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());

@@ -6,10 +6,11 @@
 use super::hub::{Frame, Hub, Subscription};
 use super::metrics::Metrics;
 use crate::engine::{Command, Engine, Reply};
+use crate::fast_map::FastMap;
 use omnisim_protocol::{ApiError, Audience, ClockMode, ErrorCode, Event, Millis, OrgId, Timestamp};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 /// The wall clock as the engine reads it: milliseconds since the Unix epoch.
 pub fn wall_clock() -> Timestamp {
@@ -59,7 +60,16 @@ pub struct Settings {
     pub faults: crate::faults::Faults,
     /// The wall clock, or a manual clock per org for conformance testing (protocol.md §4.7).
     pub clock: ClockMode,
+    /// How long a socket may take no frame before it is dropped.
+    pub send_timeout: Duration,
 }
+
+/// Replays sent at once, per server and per org: each reads a channel's or a user's history
+/// and serializes it, so an org may not take the whole server's time for them. Beyond the caps a
+/// replay waits its turn (its live frames queue meanwhile, as for any slow reader).
+pub const REPLAYS_PER_SERVER: usize = 8;
+/// See [`REPLAYS_PER_SERVER`].
+pub const REPLAYS_PER_ORG: usize = 2;
 
 /// The shared server state: cheap to clone, one per server.
 #[derive(Clone)]
@@ -69,6 +79,8 @@ pub struct Platform {
 
 struct Inner {
     core: Mutex<Core>,
+    replays: Arc<Semaphore>,
+    org_replays: Mutex<FastMap<OrgId, Arc<Semaphore>>>,
     /// Woken when a command may have moved the next timer deadline earlier.
     timers: Notify,
     shutdown: watch::Receiver<bool>,
@@ -87,6 +99,8 @@ impl Platform {
                     broken_wire: settings.faults.has(crate::faults::Fault::OfferSessionAsId),
                 }),
                 timers: Notify::new(),
+                replays: Arc::new(Semaphore::new(REPLAYS_PER_SERVER)),
+                org_replays: Mutex::default(),
                 shutdown,
                 settings,
             }),
@@ -154,6 +168,32 @@ impl Platform {
         }
         let capacity = self.inner.settings.socket_queue;
         Ok((core.hub.subscribe(audience, capacity), first))
+    }
+
+    /// Waits for a turn to replay history to one of `org`'s sockets; the turn lasts as long as
+    /// the permits are held.
+    pub async fn replay_turn(
+        &self,
+        org: OrgId,
+    ) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
+        let per_org = {
+            let mut orgs = self
+                .inner
+                .org_replays
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            orgs.entry(org)
+                .or_insert_with(|| Arc::new(Semaphore::new(REPLAYS_PER_ORG)))
+                .clone()
+        };
+        let org_turn = per_org.acquire_owned().await.ok()?;
+        let server_turn = self.inner.replays.clone().acquire_owned().await.ok()?;
+        Some((org_turn, server_turn))
+    }
+
+    /// Counts a socket dropped for taking no frame within the send timeout.
+    pub fn socket_dropped(&self) {
+        self.lock().metrics.sockets_dropped += 1;
     }
 
     /// Forgets a subscription whose socket ended.

@@ -15,27 +15,34 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-async fn send(socket: &mut WebSocket, frame: &Frame) -> bool {
-    socket
-        .send(Message::Text(frame.as_ref().into()))
-        .await
-        .is_ok()
+/// Sends one frame; false when the socket is gone or took nothing for the send timeout, after
+/// which it is dropped: a peer that stops reading costs the server bounded time and memory.
+async fn send(platform: &Platform, socket: &mut WebSocket, frame: &Frame) -> bool {
+    let timeout = platform.settings().send_timeout;
+    match tokio::time::timeout(timeout, socket.send(Message::Text(frame.as_ref().into()))).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            platform.socket_dropped();
+            false
+        }
+    }
 }
 
-/// Sends `first` (a hello or a replay), then the subscription's frames. Each client text frame
-/// goes to `on_text`; its answer is sent after every frame already queued, so that the events a
-/// request caused reach the client before its reply.
+/// Sends `first` (a hello, or a replay serialized a frame at a time outside the platform's lock),
+/// then the subscription's frames. Each client text frame goes to `on_text`; its answer is sent
+/// after every frame already queued, so that the events a request caused reach the client before
+/// its reply.
 pub async fn pump(
     platform: Platform,
     mut socket: WebSocket,
     mut sub: Subscription,
-    first: Vec<Frame>,
+    first: impl Iterator<Item = Frame>,
     mut on_text: impl FnMut(&str) -> Option<Frame>,
 ) {
     let mut shutdown = platform.shutdown();
     let mut open = true;
-    for frame in &first {
-        if !send(&mut socket, frame).await {
+    for frame in first {
+        if !send(&platform, &mut socket, &frame).await {
             open = false;
             break;
         }
@@ -43,7 +50,7 @@ pub async fn pump(
     while open {
         tokio::select! {
             frame = sub.rx.recv() => match frame {
-                Some(frame) => open = send(&mut socket, &frame).await,
+                Some(frame) => open = send(&platform, &mut socket, &frame).await,
                 None => {
                     let reason = match sub.close.load(Ordering::Acquire) {
                         CLOSE_SLOW_CONSUMER => "slow consumer: reconnect and resume from the last seq seen",
@@ -58,11 +65,11 @@ pub async fn pump(
                 Some(Ok(Message::Text(text))) => {
                     if let Some(answer) = on_text(text.as_str()) {
                         while let Ok(frame) = sub.rx.try_recv() {
-                            if !send(&mut socket, &frame).await {
+                            if !send(&platform, &mut socket, &frame).await {
                                 break;
                             }
                         }
-                        open = send(&mut socket, &answer).await;
+                        open = send(&platform, &mut socket, &answer).await;
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => open = false,

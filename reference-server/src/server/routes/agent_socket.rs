@@ -41,7 +41,7 @@ pub async fn agent_socket(
     })?;
     let platform = p.clone();
     Ok(ws.on_upgrade(move |socket| {
-        pump(p, socket, sub, vec![hello], move |text| {
+        pump(p, socket, sub, std::iter::once(hello), move |text| {
             Some(answer(&platform, agent, text))
         })
     }))

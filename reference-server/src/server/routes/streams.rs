@@ -4,36 +4,84 @@
 use crate::server::auth::OrgAuth;
 use crate::server::http::{Failure, Path, Query, Upgrade, upgrade};
 use crate::server::hub::Frame;
-use crate::server::platform::{Platform, internal};
+use crate::server::platform::Platform;
 use crate::server::pump::pump;
 use axum::extract::State;
 use axum::response::Response;
 use omnisim_protocol::*;
 use serde::Deserialize;
 use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
 
-/// The replay of stored messages as `message` events, as the live stream would have sent them.
-fn replay(
+/// What a stream replays before its live frames: each stored message with the ids its `message`
+/// event carries, taken under the platform's lock (pointers, no text copied), and serialized one
+/// frame at a time as the socket takes them, outside the lock, while the stream holds its turn
+/// among the replays of its org and of the server.
+pub struct Replay {
+    messages: std::vec::IntoIter<(Arc<Message>, ChannelId, UserId, Option<AgentId>)>,
+    org: OrgId,
+    /// Released when the replay has been sent, or the socket has gone.
+    _turn: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
+}
+
+impl Iterator for Replay {
+    type Item = Frame;
+
+    fn next(&mut self) -> Option<Frame> {
+        loop {
+            let (message, channel, user, agent) = self.messages.next()?;
+            let event = Event::Message {
+                org: self.org,
+                channel,
+                user,
+                agent,
+                message,
+            };
+            if let Ok(json) = serde_json::to_string(&event) {
+                return Some(json.into());
+            }
+        }
+    }
+}
+
+/// The stored messages to replay, with the ids of their sessions (R-SESS-9).
+type Stored = Vec<(Arc<Message>, ChannelId, UserId, Option<AgentId>)>;
+
+fn stored(
     engine: &crate::engine::Engine,
     org: OrgId,
     messages: Vec<Arc<Message>>,
-) -> Result<Vec<Frame>, ApiError> {
+) -> Result<Stored, ApiError> {
     messages
         .into_iter()
-        .map(|message| {
-            let s = engine.session(org, message.session)?;
-            let event = Event::Message {
-                org,
-                channel: s.channel,
-                user: s.user,
-                agent: s.agent,
-                message,
-            };
-            serde_json::to_string(&event)
-                .map(Frame::from)
-                .map_err(|e| internal(e.to_string()))
+        .map(|m| {
+            let s = engine.session(org, m.session)?;
+            Ok((m, s.channel, s.user, s.agent))
         })
         .collect()
+}
+
+/// Runs a stream's socket: the replay in its turn, then live frames.
+fn serve(
+    ws: axum::extract::ws::WebSocketUpgrade,
+    p: Platform,
+    org: OrgId,
+    sub: crate::server::hub::Subscription,
+    messages: Stored,
+) -> Response {
+    ws.on_upgrade(move |socket| async move {
+        let turn = if messages.is_empty() {
+            None
+        } else {
+            p.replay_turn(org).await
+        };
+        let replay = Replay {
+            messages: messages.into_iter(),
+            org,
+            _turn: turn,
+        };
+        pump(p, socket, sub, replay, |_| None).await
+    })
 }
 
 #[derive(Deserialize)]
@@ -56,11 +104,11 @@ pub async fn channel_stream(
     p.read(|e| e.channel(org, channel))?;
     // What the path names is judged before the upgrade: another org's channel is 404, not 426.
     let ws = upgrade(ws)?;
-    let (sub, first) = p.subscribe(Audience::Channel(channel), false, |e| match q.after {
-        Some(after) => replay(e, org, e.channel_messages_after(org, channel, after)?),
+    let (sub, messages) = p.subscribe(Audience::Channel(channel), false, |e| match q.after {
+        Some(after) => stored(e, org, e.channel_messages_after(org, channel, after)?),
         None => Ok(Vec::new()),
     })?;
-    Ok(ws.on_upgrade(move |socket| pump(p, socket, sub, first, |_| None)))
+    Ok(serve(ws, p, org, sub, messages))
 }
 
 #[derive(Deserialize)]
@@ -86,13 +134,13 @@ pub async fn customer_stream(
         .read(|e| e.user_by_address(org, ChannelId(channel), &q.address))?
         .id;
     let ws = upgrade(ws)?;
-    let (sub, first) = p.subscribe(Audience::User(user), false, |e| match q.session {
-        Some(s) => replay(
+    let (sub, messages) = p.subscribe(Audience::User(user), false, |e| match q.session {
+        Some(s) => stored(
             e,
             org,
             e.user_messages_after(org, user, SessionId(s), Seq(q.after_seq))?,
         ),
         None => Ok(Vec::new()),
     })?;
-    Ok(ws.on_upgrade(move |socket| pump(p, socket, sub, first, |_| None)))
+    Ok(serve(ws, p, org, sub, messages))
 }
