@@ -43,6 +43,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A socket route requested without a WebSocket upgrade.
     UpgradeRequired,
+    /// A body sent with a Content-Type other than `application/json` (R-SEC-4).
+    UnsupportedMediaType,
     /// The server failed; a bug.
     Internal,
 }
@@ -67,6 +69,7 @@ impl ErrorCode {
             | InvalidState => 409,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
             UpgradeRequired => 426,
             InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
             Internal => 500,
@@ -99,6 +102,7 @@ impl ErrorCode {
             RouteNotFound => "route_not_found",
             MethodNotAllowed => "method_not_allowed",
             UpgradeRequired => "upgrade_required",
+            UnsupportedMediaType => "unsupported_media_type",
             Internal => "internal",
         }
     }

@@ -495,3 +495,29 @@ async fn replays_to_clients_that_never_read_are_dropped_and_block_nobody() {
     drop(stuck);
     t.server.shutdown().await.unwrap();
 }
+
+/// A body declared over the limit is refused from its headers, before it is read; a frame over
+/// the limit on a socket gets the close code 1009 rather than a dropped connection.
+#[tokio::test]
+async fn oversize_input_is_refused_from_its_declaration_and_frames_get_1009() {
+    let app = App::new().await;
+    let path = format!("/v1/orgs/{}/channels/{}/inbound", app.org, app.channel);
+    let req = Request::builder()
+        .method("POST")
+        .uri(&path)
+        .header("authorization", format!("Bearer {}", app.token))
+        .header("content-type", "application/json")
+        .header("content-length", "99999999999999")
+        .body(Body::from("{}"))
+        .unwrap();
+    let resp = router(app.platform.clone()).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let t = TestServer::start().await;
+    let org = t.org("a").await;
+    let agent = t.agent(&org, 1).await;
+    let (mut socket, _) = t.agent_socket(&agent.token).await;
+    socket.send_text(&"x".repeat(1 << 20)).await;
+    assert_eq!(socket.closed().await, Some(1009));
+    t.server.shutdown().await.unwrap();
+}

@@ -158,12 +158,25 @@ impl Client {
         path: &str,
         body: Option<String>,
     ) -> Result<(u16, String), ClientError> {
+        self.raw_as(method, token, path, body, "application/json")
+            .await
+    }
+
+    /// [`Client::raw`] with the body sent as `content_type`.
+    pub async fn raw_as(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<String>,
+        content_type: &str,
+    ) -> Result<(u16, String), ClientError> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
+            req = req.header("content-type", content_type).body(b);
         }
         let resp = Box::pin(req.send())
             .await

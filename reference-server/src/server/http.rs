@@ -32,14 +32,37 @@ pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
     Failure(ApiError::new(code, message))
 }
 
-/// A JSON body: bad JSON, wrong types, unknown fields or enum values are 400 `invalid_json`; a
-/// body over the limit is 413 `payload_too_large`.
+/// A JSON body: a Content-Type other than `application/json` is 415 `unsupported_media_type` (none
+/// at all is taken as JSON); a body over the limit, declared or sent, is 413
+/// `payload_too_large`; bad JSON, wrong types, unknown fields or enum values are 400
+/// `invalid_json`.
 pub struct Json<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = Failure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Failure> {
+        // Judged on the headers, before the body is read (or a 100 Continue is sent for it).
+        let headers = req.headers();
+        if let Some(kind) = headers.get(axum::http::header::CONTENT_TYPE) {
+            let kind = kind.to_str().unwrap_or_default();
+            let essence = kind.split(';').next().unwrap_or_default().trim();
+            if !essence.eq_ignore_ascii_case("application/json") {
+                return Err(fail(
+                    ErrorCode::UnsupportedMediaType,
+                    format!("bodies are application/json, not '{kind}'"),
+                ));
+            }
+        }
+        let declared = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(fail(
+                ErrorCode::PayloadTooLarge,
+                "Content-Length is over the size limit",
+            ));
+        }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|r| {

@@ -5,6 +5,9 @@ use super::hub::{Frame, Subscription};
 use super::platform::Platform;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use omnisim_protocol::socket::{CLOSE_GOING_AWAY, CLOSE_REPLACED, CLOSE_SLOW_CONSUMER};
+
+/// Close code: a frame over the size limit (RFC 6455 §7.4.1).
+const CLOSE_TOO_BIG: u16 = 1009;
 use std::sync::atomic::Ordering;
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -72,7 +75,16 @@ pub async fn pump(
                         open = send(&platform, &mut socket, &answer).await;
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => open = false,
+                Some(Err(e)) => {
+                    // The library reports a frame over its limit only in words; the protocol
+                    // owes the client the close code for it.
+                    let text = e.to_string();
+                    if text.contains("Message too long") || text.contains("Space limit exceeded") {
+                        close(&mut socket, CLOSE_TOO_BIG, "frame over 64 KiB").await;
+                    }
+                    open = false;
+                }
+                Some(Ok(Message::Close(_))) | None => open = false,
                 Some(Ok(_)) => {}
             },
             _ = shutdown.changed() => {

@@ -1393,6 +1393,12 @@ fn named_cases() -> Vec<Case> {
             security::malformed_input_is_refused
         ),
         case!(
+            "security/4.45",
+            "security.input.bodies_are_json",
+            ["R-SEC-4"],
+            security::bodies_are_json_or_refused
+        ),
+        case!(
             "sockets/1.1",
             "sockets.agent.newer_connection_replaces_the_older",
             ["R-SESS-9"],

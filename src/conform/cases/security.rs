@@ -178,3 +178,51 @@ pub async fn streams_carry_only_their_party(mut ctx: Ctx) -> CaseResult {
         || format!("{seen:?}"),
     )
 }
+
+/// security/4.45: a body must be sent as `application/json` (parameters allowed) or without a
+/// Content-Type: text, forms and XML are 415 unsupported_media_type and change nothing.
+pub async fn bodies_are_json_or_refused(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(30_000).await?;
+    let path = ctx.path(&format!("/channels/{}/inbound", ch.0));
+    let body = |pmid: &str| {
+        format!(
+            r#"{{"address": "+1", "provider_message_id": "{pmid}", "content": {{"type": "text", "text": "hi"}}}}"#
+        )
+    };
+    let token = ctx.token.clone();
+    for kind in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
+        let (status, text) = ctx
+            .client
+            .unpooled()
+            .raw_as(Method::POST, Some(&token), &path, Some(body(kind)), kind)
+            .await?;
+        ctx.note(format!("POST {path} as {kind} → {status} {text}"));
+        let code = serde_json::from_str::<ApiError>(&text).ok().map(|e| e.code);
+        check(
+            "R-SEC-4",
+            status == 415 && code == Some(ErrorCode::UnsupportedMediaType),
+            format!("{kind}: 415 unsupported_media_type"),
+            || format!("{status} {text}"),
+        )?;
+    }
+    let sessions: Vec<Session> = ctx.ok(Method::GET, "/sessions", None::<&()>).await?;
+    check("R-SEC-4", sessions.is_empty(), "nothing stored", || {
+        format!("{} sessions", sessions.len())
+    })?;
+    let kind = "application/json; charset=utf-8";
+    let (status, text) = ctx
+        .client
+        .raw_as(Method::POST, Some(&token), &path, Some(body("json")), kind)
+        .await?;
+    ctx.note(format!("POST {path} as {kind} → {status} {text}"));
+    check(
+        "R-SEC-4",
+        status == 200,
+        format!("{kind}: accepted"),
+        || format!("{status} {text}"),
+    )
+}
