@@ -1464,5 +1464,11 @@ fn named_cases() -> Vec<Case> {
             ["R-ROUTE-5"],
             reads::metrics_count_push_timeouts
         ),
+        case!(
+            "ops/1.3",
+            "ops.metrics_show_depth_presence_and_status",
+            ["R-ROUTE-1"],
+            reads::metrics_show_depth_presence_and_status
+        ),
     ]
 }

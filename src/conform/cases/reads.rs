@@ -239,3 +239,46 @@ async fn push_timeouts(ctx: &mut Ctx) -> Result<f64, Problem> {
         ))
     })
 }
+
+/// ops/1.3: /metrics shows each queue's depth, labelled with its org and queue, and counts
+/// agents by presence and sessions by status.
+pub async fn metrics_show_depth_presence_and_status(mut ctx: Ctx) -> CaseResult {
+    let mut spec = plain_queue("french", 60_000);
+    spec.required_skills = vec![SkillRequirement {
+        skill: "french".into(),
+        min_level: 1,
+    }];
+    let q = ctx.queue_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?
+        .id;
+    let _online = ctx.agent("no french", 1).await?;
+    for who in ["+1", "+2"] {
+        ctx.say(ch, who, who, "bonjour").await?;
+    }
+    let (status, text) = ctx.exchange(Method::GET, None, "/metrics", None).await?;
+    let value = |line: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(line))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let depth = value(&format!(
+        "omnisim_queue_depth{{org=\"{}\",queue=\"{}\"}} ",
+        ctx.org.0, q.0
+    ));
+    check(
+        "R-ROUTE-1",
+        status == 200 && depth == Some(2.0),
+        "omnisim_queue_depth of this queue: 2",
+        || format!("{depth:?}"),
+    )?;
+    let online = value("omnisim_agents{presence=\"online\"} ");
+    let waiting = value("omnisim_sessions{status=\"waiting\"} ");
+    check(
+        "R-ROUTE-1",
+        online.is_some_and(|n| n >= 1.0) && waiting.is_some_and(|n| n >= 2.0),
+        "at least this org's online agent and two waiting sessions counted",
+        || format!("online {online:?}, waiting {waiting:?}"),
+    )
+}
