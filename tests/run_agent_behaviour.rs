@@ -59,6 +59,7 @@ async fn agents_keep_their_shifts_and_close_conversations_themselves() {
         seed: None,
         duration: None,
         progress: None,
+        hooks: Default::default(),
     };
     let s = live::run(scenario, options).await.unwrap().summary;
 

@@ -13,6 +13,7 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
         seed: None,
         duration: Some(Duration::from_secs(5)),
         progress: None,
+        hooks: Default::default(),
     };
     let outcome = live::run(scenario, options).await.unwrap();
     let s = &outcome.summary;
@@ -67,6 +68,7 @@ async fn a_live_run_reports_what_each_arrival_interval_got() {
         seed: None,
         duration: Some(Duration::from_secs(5)),
         progress: None,
+        hooks: Default::default(),
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let lengths: Vec<f64> = s.by_interval.iter().map(|i| i.length_s).collect();
@@ -97,6 +99,7 @@ async fn a_target_that_breaks_the_wire_is_named_and_counted() {
         seed: None,
         duration: Some(Duration::from_secs(5)),
         progress: None,
+        hooks: Default::default(),
     };
     let outcome = live::run(scenario, options).await.unwrap();
     server.stop();
@@ -131,6 +134,7 @@ async fn a_target_that_dies_is_lost_and_the_run_ends_early() {
         seed: None,
         duration: Some(Duration::from_secs(20)),
         progress: None,
+        hooks: Default::default(),
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -154,4 +158,46 @@ async fn a_target_that_dies_is_lost_and_the_run_ends_early() {
     );
     let page = omnisim::report::html::render(s, &outcome.percentiles);
     assert!(page.contains("Target lost at"));
+}
+
+/// An interrupted run stops its arrivals, drains briefly and concludes with what it measured,
+/// marked interrupted; the run's org was told before the first arrival.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_concludes_with_what_it_measured() {
+    use std::sync::{Arc, Mutex};
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let told = Arc::new(Mutex::new(None));
+    let seen = told.clone();
+    let (interrupt, rx) = tokio::sync::watch::channel(None);
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: Some(Duration::from_secs(60)),
+        progress: None,
+        hooks: live::Hooks {
+            on_setup: Some(Arc::new(move |org: &live::RunOrg| {
+                *seen.lock().unwrap() = Some(org.org);
+            })),
+            interrupt: Some(rx),
+        },
+    };
+    let run = tokio::spawn(live::run(scenario, options));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        told.lock().unwrap().is_some(),
+        "the org is told before the run ends"
+    );
+    let _ = interrupt.send(Some("SIGINT"));
+    let started = std::time::Instant::now();
+    let outcome = run.await.unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let s = &outcome.summary;
+    let i = s.interrupted.as_ref().expect("marked interrupted");
+    assert_eq!(i.signal, "SIGINT");
+    assert!(i.at_s < 10.0 && s.sessions.started > 0, "{s:#?}");
+    assert_eq!(outcome.org.map(|o| o.org), *told.lock().unwrap());
 }

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use omnisim::live::{self, RunError, RunOptions, Target};
+use omnisim::live::{self, Hooks, RunError, RunOptions, RunOrg, Target};
 use omnisim::measure::{Progress, ProgressFn, Summary};
 use omnisim::scenario::Scenario;
 use std::io::IsTerminal;
@@ -22,6 +22,11 @@ pub mod exit {
     pub const TARGET_UNREACHABLE: u8 = 4;
     pub const PROTOCOL_VIOLATED: u8 = 5;
     pub const THRESHOLD_BREACHED: u8 = 99;
+
+    /// What a shell reports for a run ended by `signal`: 128 + its number.
+    pub fn interrupted(signal: &str) -> u8 {
+        if signal == "SIGTERM" { 143 } else { 130 }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -127,11 +132,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let duration = args.duration.map(Into::into);
     let show = progress();
+    let target_file = out.join("target.json");
+    let on_setup: Arc<dyn Fn(&RunOrg) + Send + Sync> = Arc::new(move |org: &RunOrg| {
+        if let Err(e) = write_target(&target_file, org) {
+            eprintln!("warning: writing {}: {e}", target_file.display());
+        }
+    });
+    let (interrupt_tx, interrupt) = tokio::sync::watch::channel(None);
     let options = RunOptions {
         target,
         seed: args.seed,
         duration,
         progress: Some(show.clone()),
+        hooks: Hooks {
+            on_setup: Some(on_setup),
+            interrupt: Some(interrupt),
+        },
     };
     let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
     let scenario_max_transport_errors = scenario.max_transport_errors;
@@ -145,7 +161,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     } else {
-        match live_run(scenario, options)? {
+        match live_run(scenario, options, interrupt_tx)? {
             Ok(o) => o,
             Err(code) => return Ok(code),
         }
@@ -155,11 +171,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let report = out.join("report.html");
     let html = omnisim::report::html::render(&summary, &outcome.percentiles);
     std::fs::write(&report, html).with_context(|| format!("writing {}", report.display()))?;
-    if let Some(org) = &outcome.org {
-        let path = out.join("target.json");
-        let json = serde_json::to_string_pretty(org).context("serializing the target")?;
-        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
-    }
     let hlog = out.join("latency.hlog");
     std::fs::write(&hlog, &outcome.interval_log)
         .with_context(|| format!("writing {}", hlog.display()))?;
@@ -178,6 +189,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     println!("summary: {}", path.display());
     let breached = summary.thresholds.iter().any(|t| !t.passed)
         || (args.strict && !summary.violations.is_empty());
+    if let Some(i) = &summary.interrupted {
+        return Ok(ExitCode::from(exit::interrupted(&i.signal)));
+    }
     let failed_target = summary.target_lost.is_some()
         || summary.transport_errors.count > scenario_max_transport_errors;
     Ok(ExitCode::from(if failed_target {
@@ -203,10 +217,62 @@ fn virtual_speed(summary: &omnisim::measure::Summary, wall: std::time::Duration)
     )
 }
 
+/// Writes where the run's org lives, readable by its owner only: it holds the org's token.
+fn write_target(path: &std::path::Path, org: &RunOrg) -> std::io::Result<()> {
+    use std::io::Write;
+    let json = serde_json::to_string_pretty(org).map_err(std::io::Error::other)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(json.as_bytes())
+}
+
+/// Ends the run early on the first SIGINT or SIGTERM (its results still written, marked
+/// interrupted), and at once on the second.
+async fn watch_signals(interrupt: tokio::sync::watch::Sender<Option<&'static str>>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let mut first = true;
+        loop {
+            let name = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            if !first {
+                std::process::exit(i32::from(exit::interrupted(name)));
+            }
+            first = false;
+            eprintln!(
+                "\n{name}: stopping the arrivals, draining for {} s, then writing the results; again to quit at once",
+                live::INTERRUPT_DRAIN.as_secs()
+            );
+            let _ = interrupt.send(Some(name));
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt.send(Some("SIGINT"));
+        }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(exit::interrupted("SIGINT")));
+        }
+    }
+}
+
 /// A live run; a target that cannot be reached or set up gives its exit code.
 fn live_run(
     scenario: Scenario,
     options: RunOptions,
+    interrupt: tokio::sync::watch::Sender<Option<&'static str>>,
 ) -> anyhow::Result<Result<omnisim::measure::Outcome, ExitCode>> {
     // One thread for the generator; the embedded server has a thread of its own. Two threads
     // that never hand tasks to each other cost about a third less CPU per session than two
@@ -215,6 +281,7 @@ fn live_run(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    runtime.spawn(watch_signals(interrupt));
     match runtime.block_on(live::run(scenario, options)) {
         Ok(o) => Ok(Ok(o)),
         Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
@@ -279,6 +346,15 @@ fn render(s: &Summary) -> String {
     }
     if !s.errors.is_empty() {
         let _ = writeln!(out, "\nerrors: {:?}", s.errors);
+    }
+    if let Some(i) = &s.interrupted {
+        let _ = writeln!(
+            out,
+            "\ninterrupted by {} at {:.1} s (exit {}): the results are what was measured until then",
+            i.signal,
+            i.at_s,
+            exit::interrupted(&i.signal)
+        );
     }
     if let Some(lost) = &s.target_lost {
         let _ = writeln!(

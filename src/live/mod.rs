@@ -12,7 +12,7 @@ mod handshake;
 pub mod setup;
 
 use crate::measure::Finished;
-use crate::measure::target::{LOST_AFTER_S, TargetLost};
+use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
 use crate::scenario::Scenario;
@@ -88,7 +88,24 @@ pub struct RunOptions {
     pub duration: Option<Duration>,
     /// Called about once a second with the run's progress.
     pub progress: Option<ProgressFn>,
+    /// How the run's caller hears of it and stops it early.
+    pub hooks: Hooks,
 }
+
+/// What the caller of a run may plug in: where the run's org is told as soon as it exists, and
+/// a signal to end the run early (the name of what interrupted it).
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Called once setup has created the run's org on the target, before the first arrival, so
+    /// that the org is on record even if the run never ends.
+    pub on_setup: Option<Arc<dyn Fn(&RunOrg) + Send + Sync>>,
+    /// Becomes `Some(signal)` to end the run: arrivals stop, open sessions get a short drain,
+    /// and the run concludes with what it measured, marked interrupted.
+    pub interrupt: Option<watch::Receiver<Option<&'static str>>>,
+}
+
+/// How long open sessions get to finish after an interrupt.
+pub const INTERRUPT_DRAIN: Duration = Duration::from_secs(3);
 
 /// Why a run could not happen.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +134,14 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             what,
             source,
         })?;
+    let run_org = RunOrg {
+        url: client.base().to_owned(),
+        org: world.org,
+        token: world.token.clone(),
+    };
+    if let Some(told) = &options.hooks.on_setup {
+        told(&run_org);
+    }
     let seed = options.seed.unwrap_or(scenario.seed);
     let duration = options.duration.unwrap_or(scenario.duration.0);
     let (stop_tx, stop) = watch::channel(false);
@@ -199,27 +224,56 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             while recipients.join_next().await.is_some() {}
         });
     }
-    // A lost target stops the run (see `sample`): no more arrivals, no drain.
+    // A lost target stops the run (see `sample`): no more arrivals, no drain. An interrupt
+    // stops the arrivals and shortens the drain.
     let mut stopped = ctx.stop.clone();
+    let mut interrupt = options.hooks.interrupt.clone();
+    let interrupted = async move {
+        match interrupt.as_mut() {
+            Some(rx) => {
+                // Copied out at once: the borrow it comes in must not live across an await.
+                let got = rx.wait_for(Option::is_some).await.map(|s| *s);
+                match got {
+                    Ok(signal) => signal,
+                    Err(_) => std::future::pending().await,
+                }
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(interrupted);
+    let mut signal: Option<&'static str> = None;
     for arrival in schedule {
         tokio::select! {
             _ = tokio::time::sleep_until((origin + arrival.at).into()) => {}
             _ = stopped.changed() => break,
+            s = &mut interrupted => { signal = s; break }
         }
         customers.spawn(customer::run(ctx.clone(), arrival, origin));
         // A finished task keeps its whole allocation until joined: reap as we go, so memory
         // follows the customers in flight, not every customer of the run.
         while customers.try_join_next().is_some() {}
     }
-    if !*ctx.stop.borrow() {
+    if !*ctx.stop.borrow() && signal.is_none() {
         tokio::select! {
             _ = tokio::time::sleep_until((origin + duration).into()) => {}
             _ = stopped.changed() => {}
+            s = &mut interrupted => signal = s,
         }
+    }
+    if let Some(signal) = signal {
+        ctx.shared().recorder.interrupted = Some(Interrupted {
+            signal: signal.to_owned(),
+            at_s: origin.elapsed().as_secs_f64(),
+        });
     }
     if !*ctx.stop.borrow() {
         // Drain: open sessions get until the drain deadline to finish; then every actor stops.
-        let drain_end = Instant::now() + ctx.scenario.drain.0;
+        let drain = match signal {
+            Some(_) => ctx.scenario.drain.0.min(INTERRUPT_DRAIN),
+            None => ctx.scenario.drain.0,
+        };
+        let drain_end = Instant::now() + drain;
         while let Ok(Some(_)) =
             tokio::time::timeout_at(drain_end.into(), customers.join_next()).await
         {}
@@ -244,12 +298,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             recorder: &shared.recorder,
             history: &shared.history,
         };
-        let org = RunOrg {
-            url: ctx.client.base().to_owned(),
-            org: ctx.world.org,
-            token: ctx.world.token.clone(),
-        };
-        Outcome::conclude(finished, Some(org))
+        Outcome::conclude(finished, Some(run_org))
     };
     target.stop();
     Ok(outcome)

@@ -158,6 +158,8 @@ pub struct Recorder {
     pub transport: super::target::TransportErrors,
     /// When the target stopped answering altogether, if it did.
     pub target_lost: Option<super::target::TargetLost>,
+    /// When the run's user stopped it, if they did.
+    pub interrupted: Option<super::target::Interrupted>,
     pub samples: Vec<Sample>,
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,

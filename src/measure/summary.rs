@@ -173,6 +173,9 @@ pub struct Summary {
     /// Set when the target stopped answering and the run ended early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_lost: Option<super::target::TargetLost>,
+    /// Set when the run was ended early by a signal; the results are what was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<super::target::Interrupted>,
     /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
     pub violations: Vec<crate::checker::Violation>,
     pub thresholds: Vec<Verdict>,
@@ -283,6 +286,7 @@ impl Summary {
             protocol_violations: r.protocol.clone(),
             transport_errors: r.transport.clone(),
             target_lost: r.target_lost.clone(),
+            interrupted: r.interrupted.clone(),
             by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),

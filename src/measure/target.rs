@@ -47,3 +47,12 @@ pub struct TargetLost {
 
 /// How long a target may answer nothing before the run counts it lost, in seconds of samples.
 pub const LOST_AFTER_S: u32 = 3;
+
+/// The run was ended early by its user (SIGINT, SIGTERM): arrivals stopped then, open sessions got
+/// a short drain, and the results are what was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interrupted {
+    pub signal: String,
+    /// Seconds since the run's first arrival.
+    pub at_s: f64,
+}

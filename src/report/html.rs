@@ -185,6 +185,14 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
             }
         }
     }
+    if let Some(i) = &s.interrupted {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">Interrupted by {} at {:.1} s: the results are what was measured until then.</p>",
+            esc(&i.signal),
+            i.at_s
+        );
+    }
     h.push_str("<h2>Target</h2>");
     match &s.target_lost {
         Some(lost) => {
