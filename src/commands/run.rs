@@ -133,7 +133,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let duration = args.duration.map(Into::into);
     let show = progress();
     let target_file = out.join("target.json");
-    let on_setup: Arc<dyn Fn(&RunOrg) + Send + Sync> = Arc::new(move |org: &RunOrg| {
+    let on_setup: live::OnSetup = Arc::new(move |org: &RunOrg| {
         if let Err(e) = write_target(&target_file, org) {
             eprintln!("warning: writing {}: {e}", target_file.display());
         }

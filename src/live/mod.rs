@@ -98,11 +98,14 @@ pub struct RunOptions {
 pub struct Hooks {
     /// Called once setup has created the run's org on the target, before the first arrival, so
     /// that the org is on record even if the run never ends.
-    pub on_setup: Option<Arc<dyn Fn(&RunOrg) + Send + Sync>>,
+    pub on_setup: Option<OnSetup>,
     /// Becomes `Some(signal)` to end the run: arrivals stop, open sessions get a short drain,
     /// and the run concludes with what it measured, marked interrupted.
     pub interrupt: Option<watch::Receiver<Option<&'static str>>>,
 }
+
+/// Told where a run's org lives once setup has created it.
+pub type OnSetup = Arc<dyn Fn(&RunOrg) + Send + Sync>;
 
 /// How long open sessions get to finish after an interrupt.
 pub const INTERRUPT_DRAIN: Duration = Duration::from_secs(3);
