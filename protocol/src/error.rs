@@ -45,6 +45,8 @@ pub enum ErrorCode {
     UpgradeRequired,
     /// A body sent with a Content-Type other than `application/json` (R-SEC-4).
     UnsupportedMediaType,
+    /// A body that did not arrive within the server's body timeout (R-SEC-4).
+    RequestTimeout,
     /// The server failed; a bug.
     Internal,
 }
@@ -70,6 +72,7 @@ impl ErrorCode {
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
+            RequestTimeout => 408,
             UpgradeRequired => 426,
             InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
             Internal => 500,
@@ -103,6 +106,7 @@ impl ErrorCode {
             MethodNotAllowed => "method_not_allowed",
             UpgradeRequired => "upgrade_required",
             UnsupportedMediaType => "unsupported_media_type",
+            RequestTimeout => "request_timeout",
             Internal => "internal",
         }
     }

@@ -161,6 +161,7 @@ impl App {
                 faults: Default::default(),
                 clock: Default::default(),
                 send_timeout: std::time::Duration::from_secs(10),
+                body_timeout: std::time::Duration::from_secs(10),
             },
             stopped,
         );

@@ -30,6 +30,15 @@ pub struct ServeArgs {
     /// How long a socket may take no frame before it is dropped (e.g. 10s).
     #[arg(long, default_value = "10s")]
     send_timeout: humantime::Duration,
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// How long a new connection may take to start its request, and a request to send its headers.
+    #[arg(long, default_value = "10s")]
+    header_timeout: humantime::Duration,
+    /// How long a client may take to send a request's body.
+    #[arg(long, default_value = "10s")]
+    body_timeout: humantime::Duration,
 }
 
 pub fn parse_clock(name: &str) -> Result<ClockMode, String> {
@@ -68,6 +77,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             faults: args.faults.iter().copied().collect(),
             clock: args.clock,
             send_timeout: args.send_timeout.into(),
+            limits: server::listener::Limits {
+                max_connections: args.max_connections.max(1),
+                header_timeout: args.header_timeout.into(),
+            },
+            body_timeout: args.body_timeout.into(),
         };
         let running = server::start(config)
             .await

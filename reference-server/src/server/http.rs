@@ -1,6 +1,7 @@
 //! HTTP glue: errors as `{code, message}` with their status, and extractors whose failures are
 //! protocol errors rather than axum's plain-text rejections (R-SEC-4).
 
+use super::platform::Platform;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -38,10 +39,10 @@ pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
 /// `invalid_json`.
 pub struct Json<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+impl<T: DeserializeOwned> FromRequest<Platform> for Json<T> {
     type Rejection = Failure;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Failure> {
+    async fn from_request(req: Request, state: &Platform) -> Result<Self, Failure> {
         // Judged on the headers, before the body is read (or a 100 Continue is sent for it).
         let headers = req.headers();
         if let Some(kind) = headers.get(axum::http::header::CONTENT_TYPE) {
@@ -63,8 +64,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 "Content-Length is over the size limit",
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
+        // A body that trickles in, or never ends, holds the connection no longer than this.
+        let timeout = state.settings().body_timeout;
+        let read = tokio::time::timeout(timeout, axum::body::Bytes::from_request(req, state));
+        let bytes = read
             .await
+            .map_err(|_| {
+                fail(
+                    ErrorCode::RequestTimeout,
+                    format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+                )
+            })?
             .map_err(|r| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     fail(

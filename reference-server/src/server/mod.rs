@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod http;
 pub mod hub;
+pub mod listener;
 pub mod metrics;
 pub mod platform;
 pub mod pump;
@@ -42,6 +43,10 @@ pub struct ServerConfig {
     pub clock: omnisim_protocol::ClockMode,
     /// How long a socket may take no frame before it is dropped (`--send-timeout`).
     pub send_timeout: std::time::Duration,
+    /// Connections at once and the time a client may take to send its headers.
+    pub limits: listener::Limits,
+    /// How long a client may take to send a request's body once its headers are in.
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +58,11 @@ impl Default for ServerConfig {
             faults: crate::faults::Faults::NONE,
             clock: omnisim_protocol::ClockMode::Wall,
             send_timeout: std::time::Duration::from_secs(10),
+            limits: listener::Limits {
+                max_connections: 10_000,
+                header_timeout: std::time::Duration::from_secs(10),
+            },
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -218,23 +228,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         faults: config.faults,
         clock: config.clock,
         send_timeout: config.send_timeout,
+        body_timeout: config.body_timeout,
     };
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());
     let app = router(platform.clone());
-    let mut stopping = stopped;
-    // Frames are small and each one matters on its own: without TCP_NODELAY a frame written
-    // right after another waits for the peer's delayed ACK (up to 40 ms on Linux).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopping.changed().await;
-            })
-            .await
-    });
+    let http = tokio::spawn(listener::serve(listener, app, config.limits, stopped));
     Ok(RunningServer {
         addr,
         platform,

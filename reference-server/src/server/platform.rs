@@ -62,6 +62,8 @@ pub struct Settings {
     pub clock: ClockMode,
     /// How long a socket may take no frame before it is dropped.
     pub send_timeout: Duration,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 /// Replays sent at once, per server and per org: each reads a channel's or a user's history

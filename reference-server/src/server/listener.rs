@@ -1,0 +1,91 @@
+//! The accept loop: every connection under a cap and a deadline, so that no client can starve the
+//! server of connections or file descriptors. A connection over the cap is closed at once (the
+//! ones already open keep being served, `/healthz` included); a new connection must start its
+//! request, and finish its headers, within the header timeout. Bodies have their own deadline in
+//! [`super::http::Json`].
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+/// What one client may hold of the server's connections and time.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// How long a new connection may take to start its first request, and any request to send
+    /// its headers once started.
+    pub header_timeout: Duration,
+}
+
+/// Serves `app` on `listener` until `stop` turns true, then lets open connections finish their
+/// requests (sockets are closed by their own pumps) and returns once all have.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (open_tx, open_rx) = watch::channel(());
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => break,
+        };
+        let tcp = match accepted {
+            Ok((tcp, _)) => tcp,
+            // Out of file descriptors or similar: wait a little rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
+        // Frames are small and each one matters on its own: without TCP_NODELAY a frame written
+        // right after another waits for the peer's delayed ACK (up to 40 ms on Linux).
+        let _ = tcp.set_nodelay(true);
+        let service = app.clone();
+        let mut stopping = stop.clone();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            // A client that connects and says nothing holds its slot no longer than it may take
+            // to send headers: the HTTP library's own header timeout starts with the first byte.
+            let mut byte = [0u8; 1];
+            let first = tokio::time::timeout(limits.header_timeout, tcp.peek(&mut byte)).await;
+            if !matches!(first, Ok(Ok(1))) {
+                drop((slot, open));
+                return;
+            }
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let conn = builder.serve_connection_with_upgrades(
+                TokioIo::new(tcp),
+                TowerToHyperService::new(service),
+            );
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stopping.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop((slot, open));
+        });
+    }
+    drop(open_rx);
+    open_tx.closed().await;
+    Ok(())
+}
