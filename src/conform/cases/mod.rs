@@ -1234,6 +1234,12 @@ fn named_cases() -> Vec<Case> {
             preference::busy_agents_get_no_new_offers
         ),
         case!(
+            "routing/7.3",
+            "routing.busy.declining_brings_nothing_new",
+            ["R-ROUTE-7"],
+            preference::a_busy_agent_declining_gets_nothing_new
+        ),
+        case!(
             "routing/10.1",
             "routing.additional_skills.dropped_in_time",
             ["R-ROUTE-10"],

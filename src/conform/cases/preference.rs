@@ -196,3 +196,25 @@ pub async fn a_declined_session_waits_for_a_full_agent(mut ctx: Ctx) -> CaseResu
         || "no offer".into(),
     )
 }
+
+/// routing/7.3: a busy agent that declines an offer it kept is not offered other work for it:
+/// the declined session and a new one wait for an online agent.
+pub async fn a_busy_agent_declining_gets_nothing_new(mut ctx: Ctx) -> CaseResult {
+    let ch = ctx.queue_channel(60_000).await?;
+    let mut a = ctx.agent("a", 2).await?;
+    ctx.say(ch, "+1", "p1", "first").await?;
+    let offer = a.must_offer().await?;
+    a.set_presence(Presence::Busy).await?;
+    ctx.say(ch, "+2", "p2", "second").await?;
+    let decline = AgentRequest::Decline {
+        work: offer.work.id,
+    };
+    a.must("decline", decline).await?;
+    let offered = a.offer(Duration::from_millis(300)).await?;
+    check(
+        "R-ROUTE-7",
+        offered.is_none(),
+        "no offer to the busy agent after its decline",
+        || format!("offered {:?}", offered.map(|o| o.session.id)),
+    )
+}

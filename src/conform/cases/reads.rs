@@ -39,11 +39,13 @@ pub async fn a_queue_counts_what_waits(mut ctx: Ctx) -> CaseResult {
 }
 
 /// reads/1.2: an agent reads back with presence, used capacity, open work and the time of its
-/// last assignment; the list holds every agent in id order.
+/// last assignment, kept right as work ends; the list holds every agent in id order; a new
+/// connection's hello lists exactly the work still held.
 pub async fn an_agent_reads_back_with_its_load(mut ctx: Ctx) -> CaseResult {
     let ch = ctx.queue_channel(60_000).await?;
     let mut a = ctx.agent("a", 3).await?;
-    let b = ctx.agent("b", 1).await?;
+    let mut b = ctx.agent("b", 1).await?;
+    b.set_presence(Presence::Busy).await?;
     ctx.say(ch, "+1", "p1", "hello").await?;
     let offer = a.take_offer().await?;
     let read = ctx.read_agent(a.id).await?;
@@ -66,6 +68,35 @@ pub async fn an_agent_reads_back_with_its_load(mut ctx: Ctx) -> CaseResult {
         ids == [a.id, b.id],
         "both agents, in id order",
         || format!("{ids:?}"),
+    )?;
+    let kept = ctx.say(ch, "+2", "p2", "hello").await?.session;
+    a.take_offer().await?;
+    let end = AgentRequest::End {
+        session: offer.session.id,
+    };
+    a.must("end", end).await?;
+    let read = ctx.read_agent(a.id).await?;
+    check(
+        "R-ROUTE-2",
+        read.used_capacity == 1 && read.open_work == 1,
+        "1 used, 1 open once one of two sessions has ended",
+        || format!("{} used, {} open", read.used_capacity, read.open_work),
+    )?;
+    let token = a.token.clone();
+    let mut again = ctx.client.socket(&token, "/v1/agent").await?;
+    let hello = crate::live::client::next_text(&mut again)
+        .await
+        .ok_or_else(|| error("the new connection closed before its hello"))?;
+    ctx.note(format!("← {hello}"));
+    let held: Vec<SessionId> = match crate::wire::agent_push(&hello) {
+        Ok(AgentPush::Hello(h)) => h.work.iter().map(|o| o.session.id).collect(),
+        other => return Err(error(format!("the first frame is not a hello: {other:?}"))),
+    };
+    check(
+        "R-SESS-9",
+        held == [kept],
+        "the hello lists the one session still held",
+        || format!("{held:?}"),
     )
 }
 
