@@ -94,8 +94,9 @@ impl Hub {
         }
     }
 
-    /// Number of open subscriptions.
-    pub fn subscriptions(&self) -> usize {
+    /// Number of subscriptions the hub still holds.
+    #[cfg(test)]
+    fn subscriptions(&self) -> usize {
         self.subscribers.values().map(Vec::len).sum()
     }
 }

@@ -81,6 +81,8 @@ pub struct Platform {
 
 struct Inner {
     core: Mutex<Core>,
+    /// Sockets whose pump runs: a socket the hub has let go of still counts until it is closed.
+    sockets: std::sync::atomic::AtomicUsize,
     replays: Arc<Semaphore>,
     org_replays: Mutex<FastMap<OrgId, Arc<Semaphore>>>,
     /// Woken when a command may have moved the next timer deadline earlier.
@@ -101,6 +103,7 @@ impl Platform {
                     broken_wire: settings.faults.has(crate::faults::Fault::OfferSessionAsId),
                 }),
                 timers: Notify::new(),
+                sockets: Default::default(),
                 replays: Arc::new(Semaphore::new(REPLAYS_PER_SERVER)),
                 org_replays: Mutex::default(),
                 shutdown,
@@ -193,6 +196,22 @@ impl Platform {
         Some((org_turn, server_turn))
     }
 
+    /// A socket opened: counted until the returned guard is dropped.
+    pub fn socket_opened(&self) -> SocketGuard {
+        use std::sync::atomic::Ordering;
+        self.inner.sockets.fetch_add(1, Ordering::Relaxed);
+        SocketGuard {
+            platform: self.clone(),
+        }
+    }
+
+    /// Sockets open now.
+    pub fn sockets(&self) -> usize {
+        self.inner
+            .sockets
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Counts a socket dropped for taking no frame within the send timeout.
     pub fn socket_dropped(&self) {
         self.lock().metrics.sockets_dropped += 1;
@@ -263,6 +282,18 @@ impl Platform {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+/// Keeps a socket counted in `omnisim_sockets` while it lives.
+pub struct SocketGuard {
+    platform: Platform,
+}
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        self.platform.inner.sockets.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

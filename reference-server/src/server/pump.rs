@@ -42,6 +42,7 @@ pub async fn pump(
     first: impl Iterator<Item = Frame>,
     mut on_text: impl FnMut(&str) -> Option<Frame>,
 ) {
+    let _counted = platform.socket_opened();
     let mut shutdown = platform.shutdown();
     let mut open = true;
     for frame in first {

@@ -62,7 +62,7 @@ pub async fn metrics(State(p): State<Platform>) -> impl IntoResponse {
         let _ = writeln!(
             out,
             "# HELP omnisim_sockets Open sockets.\n# TYPE omnisim_sockets gauge\nomnisim_sockets {}",
-            core.hub.subscriptions()
+            p.sockets()
         );
         core.metrics.render(&mut out);
     }
