@@ -161,13 +161,16 @@ async fn a_target_that_dies_is_lost_and_the_run_ends_early() {
 }
 
 /// An interrupted run stops its arrivals, drains briefly and concludes with what it measured,
-/// marked interrupted; the run's org was told before the first arrival.
+/// marked interrupted; the run's org was told before the first arrival, and the interval log was
+/// given out as it grew (what a killed run leaves is a prefix of the whole log).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_concludes_with_what_it_measured() {
     use std::sync::{Arc, Mutex};
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let told = Arc::new(Mutex::new(None));
     let seen = told.clone();
+    let streamed = Arc::new(Mutex::new(Vec::new()));
+    let grows = streamed.clone();
     let (interrupt, rx) = tokio::sync::watch::channel(None);
     let options = RunOptions {
         target: Target::Embedded,
@@ -179,6 +182,9 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
                 *seen.lock().unwrap() = Some(org.org);
             })),
             interrupt: Some(rx),
+            on_log: Some(Arc::new(move |bytes: &[u8]| {
+                grows.lock().unwrap().extend_from_slice(bytes)
+            })),
         },
     };
     let run = tokio::spawn(live::run(scenario, options));
@@ -200,4 +206,11 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
     assert_eq!(i.signal, "SIGINT");
     assert!(i.at_s < 10.0 && s.sessions.started > 0, "{s:#?}");
     assert_eq!(outcome.org.map(|o| o.org), *told.lock().unwrap());
+    let streamed = String::from_utf8(streamed.lock().unwrap().clone()).unwrap();
+    let whole = String::from_utf8(outcome.interval_log).unwrap();
+    assert!(streamed.contains("Tag=routing,"), "{streamed}");
+    assert!(
+        whole.starts_with(&streamed),
+        "the streamed log is a prefix of the whole one"
+    );
 }

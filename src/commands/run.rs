@@ -147,6 +147,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         hooks: Hooks {
             on_setup: Some(on_setup),
             interrupt: Some(interrupt),
+            on_log: Some(log_to(out.join("latency.hlog"))),
         },
     };
     let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
@@ -215,6 +216,22 @@ fn virtual_speed(summary: &omnisim::measure::Summary, wall: std::time::Duration)
         summary.duration_s / wall_s,
         summary.sessions.started as f64 / wall_s
     )
+}
+
+/// Appends what the interval log grows by to `path` as the run goes (the first call creates it),
+/// so that a run killed outright leaves its latencies so far; the whole log is written at the end.
+fn log_to(path: PathBuf) -> live::OnLog {
+    let file = std::sync::Mutex::new(None::<std::fs::File>);
+    Arc::new(move |bytes: &[u8]| {
+        use std::io::Write;
+        let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+        if file.is_none() {
+            *file = std::fs::File::create(&path).ok();
+        }
+        if let Some(f) = file.as_mut() {
+            let _ = f.write_all(bytes).and_then(|()| f.flush());
+        }
+    })
 }
 
 /// Writes where the run's org lives, readable by its owner only: it holds the org's token.

@@ -102,7 +102,14 @@ pub struct Hooks {
     /// Becomes `Some(signal)` to end the run: arrivals stop, open sessions get a short drain,
     /// and the run concludes with what it measured, marked interrupted.
     pub interrupt: Option<watch::Receiver<Option<&'static str>>>,
+    /// Given the interval log as it grows: its header when the first arrival is due, then each
+    /// second's lines as the interval closes, so that a run killed outright leaves what it
+    /// measured. The whole log is in the outcome too.
+    pub on_log: Option<OnLog>,
 }
+
+/// Given the bytes the interval log grows by.
+pub type OnLog = Arc<dyn Fn(&[u8]) + Send + Sync>;
 
 /// Told where a run's org lives once setup has created it.
 pub type OnSetup = Arc<dyn Fn(&RunOrg) + Send + Sync>;
@@ -187,10 +194,16 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let _ = tx.send(origin);
     }
     let wall_origin = std::time::SystemTime::now();
+    if let Some(log) = &options.hooks.on_log {
+        if let Ok(header) = crate::measure::hlog::header(wall_origin) {
+            log(&header);
+        }
+    }
     let sampler = tokio::spawn(sample(
         ctx.clone(),
         origin,
         options.progress,
+        options.hooks.on_log.clone(),
         duration,
         stop_tx.clone(),
     ));
@@ -314,10 +327,12 @@ async fn sample(
     ctx: Arc<RunCtx>,
     origin: Instant,
     progress: Option<ProgressFn>,
+    log: Option<OnLog>,
     duration: Duration,
     stop: Arc<watch::Sender<bool>>,
 ) {
     let mut last_sent = 0;
+    let mut logged = 0;
     let mut silent = 0;
     let o = ctx.world.org.0;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -360,17 +375,28 @@ async fn sample(
         let r = &mut s.recorder;
         let load = Load::of(&agents, queues.iter().map(|q| q.waiting));
         let sample = r.sample(origin.elapsed(), load);
-        if let Some(report) = &progress {
+        let lines = log.as_ref().map(|_| {
+            let closed = crate::measure::hlog::lines(&r.intervals[logged..]);
+            logged = r.intervals.len();
+            closed
+        });
+        let progress = progress.as_ref().map(|report| {
             let sent = r.counts.messages_sent;
-            let progress = Progress::at(
+            let at = Progress::at(
                 r,
                 &sample,
                 duration.as_secs_f64(),
                 (sent - last_sent) as f64,
             );
             last_sent = sent;
-            drop(s);
-            report(&progress);
+            (report, at)
+        });
+        drop(s);
+        if let (Some(log), Some(lines)) = (&log, lines) {
+            log(lines.as_bytes());
+        }
+        if let Some((report, at)) = progress {
+            report(&at);
         }
     }
 }

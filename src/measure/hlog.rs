@@ -73,6 +73,13 @@ fn zlib_stored(data: &[u8], out: &mut Vec<u8>) {
 /// encoded when they closed, so their lines are written as they are, in the format of
 /// HdrHistogram's own log writer, which writes the header.
 pub fn write(intervals: &[IntervalRecord], start: SystemTime) -> Result<Vec<u8>, String> {
+    let mut out = header(start)?;
+    out.extend_from_slice(lines(intervals).as_bytes());
+    Ok(out)
+}
+
+/// The log's header for a run that started at `start`, as HdrHistogram's log writer writes it.
+pub fn header(start: SystemTime) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut serializer = V2DeflateSerializer::new();
     IntervalLogWriterBuilder::new()
@@ -84,9 +91,13 @@ pub fn write(intervals: &[IntervalRecord], start: SystemTime) -> Result<Vec<u8>,
         .with_max_value_divisor(1000.0)
         .begin_log_with(&mut out, &mut serializer)
         .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The log lines of `intervals`, one per interval and metric.
+pub fn lines(intervals: &[IntervalRecord]) -> String {
     let mut line = String::new();
     for r in intervals {
-        line.clear();
         // Infallible: writing to a String.
         let _ = write!(
             line,
@@ -98,9 +109,8 @@ pub fn write(intervals: &[IntervalRecord], start: SystemTime) -> Result<Vec<u8>,
         );
         base64::engine::general_purpose::STANDARD.encode_string(&r.encoded, &mut line);
         line.push('\n');
-        out.extend_from_slice(line.as_bytes());
     }
-    Ok(out)
+    line
 }
 
 #[cfg(test)]
