@@ -13,5 +13,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_SKILL_LEVEL: u8 = 10;
 /// Largest agent capacity or queue capacity weight, in capacity units.
 pub const MAX_CAPACITY: u32 = 100;
+/// Work items a server keeps per session: beyond, the oldest (all final) are forgotten, so that a
+/// session whose offers keep timing out costs bounded memory however short its push timeout.
+pub const MAX_WORK_ITEMS_PER_SESSION: usize = 100;
 /// Farthest one request may move a manual clock: a year, in milliseconds.
 pub const MAX_CLOCK_ADVANCE_MS: u64 = 366 * 24 * 3_600_000;

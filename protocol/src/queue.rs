@@ -64,6 +64,10 @@ pub struct QueueSpec {
     /// When additional skills stop counting, measured from the work's request time. Absent: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop_additional_skills_after_ms: Option<Millis>,
+    /// What an agent who lets an offer of this queue time out is set to, `busy` or `offline`, so
+    /// that an agent away from the desk stops being offered work (R-ROUTE-5). Absent: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_timeout_presence: Option<crate::agent::Presence>,
 }
 
 fn default_priority() -> u32 {

@@ -52,6 +52,7 @@ impl Bench {
             required_skills: vec![],
             additional_skills: vec![],
             drop_additional_skills_after_ms: None,
+            push_timeout_presence: None,
         })) else {
             panic!("queue")
         };

@@ -47,6 +47,8 @@ faults! {
     PushTimeoutEarly = "push_timeout_early" breaks "R-ROUTE-5";
     /// An agent who let an offer time out is not tried last, as a decliner would be.
     PushTimeoutNotADecline = "push_timeout_not_a_decline" breaks "R-ROUTE-5";
+    /// A queue's push_timeout_presence is not applied when its offer times out.
+    PushTimeoutPresenceIgnored = "push_timeout_presence_ignored" breaks "R-ROUTE-5";
     /// A repeated provider_message_id is stored again.
     DuplicateInboundStored = "duplicate_inbound_stored" breaks "R-SESS-3";
     /// Every message after the first skips a seq.

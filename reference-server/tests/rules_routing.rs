@@ -486,3 +486,67 @@ fn r_route_12_routing_runs_on_every_capacity_or_eligibility_change() {
     .unwrap();
     assert_eq!(w.session(s3).agent, Some(a));
 }
+
+#[test]
+fn r_route_5_a_queue_may_set_an_agent_who_lets_an_offer_time_out_to_busy() {
+    let mut w = World::new();
+    let mut spec = queue_spec("support");
+    spec.push_timeout_ms = Millis(1_000);
+    spec.push_timeout_presence = Some(Presence::Busy);
+    let q = w.add_queue(spec);
+    let web = w.web(q);
+    let a = w.agent(1, &[]);
+    let s = w.say(web, "u", "hi").session;
+    let first = w.offer(a).unwrap();
+    w.advance(1_000);
+    assert_eq!(w.agent_info(a).presence, Presence::Busy);
+    assert!(w.events_for(Audience::Agent(a)).iter().any(|e| matches!(
+        e,
+        Event::PresenceChanged {
+            presence: Presence::Busy,
+            ..
+        }
+    )));
+    assert!(w.offer(a).is_none(), "no new offer to the agent set busy");
+    let b = w.agent(1, &[]);
+    let second = w.offer(b).expect("offered to the online agent");
+    assert_eq!(
+        (second.session, second.requested_at),
+        (s, first.requested_at)
+    );
+    let mut online = queue_spec("bad");
+    online.push_timeout_presence = Some(Presence::Online);
+    let refused = w.org_cmd(OrgCommand::CreateQueue(online)).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+}
+
+#[test]
+fn r_route_11_a_session_keeps_its_last_work_items_however_fast_they_time_out() {
+    let mut w = World::new();
+    let mut spec = queue_spec("support");
+    spec.push_timeout_ms = Millis(1);
+    let q = w.add_queue(spec);
+    let web = w.web(q);
+    let a = w.agent(1, &[]);
+    let s = w.say(web, "u", "hi").session;
+    w.advance(500);
+    let kept = w.session_work(s);
+    let limit = omnisim_protocol::limits::MAX_WORK_ITEMS_PER_SESSION;
+    assert_eq!(kept.len(), limit);
+    assert_eq!(
+        w.work().len(),
+        limit,
+        "the forgotten items are gone from the org too"
+    );
+    let live = w.offer(a).expect("the session is still offered");
+    assert_eq!(
+        kept.last().map(|i| i.id),
+        Some(live.id),
+        "the newest are kept"
+    );
+    assert!(
+        kept[..limit - 1]
+            .iter()
+            .all(|i| i.status == WorkStatus::DeclinedOnPushTimeout)
+    );
+}

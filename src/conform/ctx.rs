@@ -512,6 +512,7 @@ pub fn plain_queue(name: &str, push_timeout_ms: u64) -> QueueSpec {
         required_skills: Vec::new(),
         additional_skills: Vec::new(),
         drop_additional_skills_after_ms: None,
+        push_timeout_presence: None,
     }
 }
 

@@ -146,6 +146,9 @@ pub struct QueueDef {
     pub additional_skills: Vec<String>,
     #[serde(default)]
     pub drop_additional_skills_after: Option<Span>,
+    /// What an agent who lets an offer time out is set to (`busy`, `offline`); absent: unchanged.
+    #[serde(default)]
+    pub push_timeout_presence: Option<omnisim_protocol::Presence>,
 }
 
 fn one() -> u32 {

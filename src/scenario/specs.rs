@@ -29,6 +29,7 @@ pub fn queue(q: &QueueDef) -> QueueSpec {
         required_skills: requirements(&q.required_skills),
         additional_skills: requirements(&q.additional_skills),
         drop_additional_skills_after_ms: q.drop_additional_skills_after.map(|d| millis(d.0)),
+        push_timeout_presence: q.push_timeout_presence,
     }
 }
 

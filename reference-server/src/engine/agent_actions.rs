@@ -72,7 +72,7 @@ impl Org {
 
     /// Online agents get offers; busy ones keep what they hold; offline hands back unaccepted
     /// offers, which are routed again, while opened work stays (R-ROUTE-7, R-ROUTE-12).
-    fn set_presence(&mut self, ctx: &mut Ctx, agent: AgentId, presence: Presence) {
+    pub(crate) fn set_presence(&mut self, ctx: &mut Ctx, agent: AgentId, presence: Presence) {
         let was = self.agents[&agent].info.presence;
         if was == presence {
             return;

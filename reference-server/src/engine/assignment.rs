@@ -8,6 +8,7 @@ use super::state::Routing;
 use super::timers::Timer;
 use crate::faults::Fault;
 use crate::routing::{PoolKey, ReqId, SkillLevels, skills::merge};
+use omnisim_protocol::limits::MAX_WORK_ITEMS_PER_SESSION;
 use omnisim_protocol::{
     AgentId, Event, Offer, Presence, QueueId, SessionId, SessionStatus, Timestamp, WorkId,
     WorkItem, WorkStatus,
@@ -184,6 +185,11 @@ impl Org {
         };
         s.live_work = Some(work);
         s.info.agent = Some(agent);
+        // Only the newest item can be live, so the ones forgotten here are all final.
+        s.work_items.push_back(work);
+        let forgotten = (s.work_items.len() > MAX_WORK_ITEMS_PER_SESSION)
+            .then(|| s.work_items.pop_front())
+            .flatten();
         ctx.emit(Event::WorkOffered(Box::new(Offer {
             org: self.id,
             work: item.clone(),
@@ -197,6 +203,9 @@ impl Org {
             Timer::PushTimeout(work),
         );
         self.work.insert(work, item);
+        if let Some(old) = forgotten {
+            self.work.remove(&old);
+        }
         self.with_agent(agent, |a| {
             a.info.used_capacity += weight;
             a.info.open_work += 1;
@@ -317,7 +326,7 @@ impl Org {
         else {
             return;
         };
-        let (session, agent) = (item.session, item.agent);
+        let (session, agent, queue) = (item.session, item.agent, item.queue);
         // The timer fired, so it is no longer scheduled; finish_work's cancel is a no-op.
         self.finish_work(ctx, work, WorkStatus::DeclinedOnPushTimeout);
         if self.faults.has(Fault::PushTimeoutKeepsCapacity) {
@@ -331,6 +340,12 @@ impl Org {
             session,
             reason: omnisim_protocol::RescindReason::PushTimeout,
         });
+        let presence = self.queues[&queue].spec.push_timeout_presence;
+        if let Some(presence) =
+            presence.filter(|_| !self.faults.has(Fault::PushTimeoutPresenceIgnored))
+        {
+            self.set_presence(ctx, agent, presence);
+        }
         let decliner = (!self.faults.has(Fault::PushTimeoutNotADecline)).then_some(agent);
         self.return_to_line(ctx, session, decliner);
         self.fill_agent(ctx, agent);

@@ -143,6 +143,7 @@ impl Org {
             bot: None,
             routing: None,
             live_work: None,
+            work_items: Default::default(),
             context: RoutingContext::default(),
             extra_skills: Vec::new(),
             initiated_by: None,

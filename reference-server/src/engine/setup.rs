@@ -136,6 +136,11 @@ impl Org {
         if spec.push_timeout_ms == Millis(0) {
             return Err(invalid("push_timeout_ms must be positive"));
         }
+        if spec.push_timeout_presence == Some(Presence::Online) {
+            return Err(invalid(
+                "push_timeout_presence is busy or offline: an agent who let an offer time out is not set online",
+            ));
+        }
         let id = QueueId(ctx.id());
         let required = self.skills.requirements(&spec.required_skills);
         let additional = self.skills.requirements(&spec.additional_skills);

@@ -125,6 +125,9 @@ pub struct SessionState {
     pub bot: Option<BotRun>,
     pub routing: Option<Routing>,
     pub live_work: Option<WorkId>,
+    /// The session's work items, oldest first, at most
+    /// [`omnisim_protocol::limits::MAX_WORK_ITEMS_PER_SESSION`].
+    pub work_items: std::collections::VecDeque<WorkId>,
     /// What offers carry: intent, collected fields, transfer origin (R-BOT-2, R-ROUTE-9).
     pub context: RoutingContext,
     /// Skills the last routing added to its queue's (a bot handoff's), kept for re-routing after

@@ -34,6 +34,7 @@ pub fn queue_spec(name: &str) -> QueueSpec {
         required_skills: vec![],
         additional_skills: vec![],
         drop_additional_skills_after_ms: None,
+        push_timeout_presence: None,
     }
 }
 

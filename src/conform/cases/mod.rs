@@ -1204,6 +1204,12 @@ fn named_cases() -> Vec<Case> {
             preference::push_timeout_counts_as_a_decline
         ),
         case!(
+            "routing/5.5",
+            "routing.push_timeout.may_set_the_agent_busy",
+            ["R-ROUTE-5"],
+            preference::a_queue_sets_an_agent_who_lets_an_offer_lapse_to_busy
+        ),
+        case!(
             "routing/6.1",
             "routing.decline.goes_to_another_agent",
             ["R-ROUTE-6"],
@@ -1257,6 +1263,13 @@ fn named_cases() -> Vec<Case> {
             "routing.times_are_ordered",
             ["R-ROUTE-11", "R-SESS-6"],
             routing::times_are_ordered
+        ),
+        case!(
+            "routing/11.2",
+            "routing.work_history.bounded",
+            ["R-ROUTE-11"],
+            timers::a_sessions_work_history_is_bounded,
+            requires[ManualClock]
         ),
         case!(
             "routing/8.1",

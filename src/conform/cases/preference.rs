@@ -218,3 +218,35 @@ pub async fn a_busy_agent_declining_gets_nothing_new(mut ctx: Ctx) -> CaseResult
         || format!("offered {:?}", offered.map(|o| o.session.id)),
     )
 }
+
+/// routing/5.5: a queue with push_timeout_presence `busy` sets the agent who lets its offer time
+/// out to busy, and the session goes to an online agent instead.
+pub async fn a_queue_sets_an_agent_who_lets_an_offer_lapse_to_busy(mut ctx: Ctx) -> CaseResult {
+    let mut spec = plain_queue("q", 500);
+    spec.push_timeout_presence = Some(Presence::Busy);
+    let q = ctx.queue_spec(spec).await?;
+    let ch = ctx
+        .channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?
+        .id;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    let offer = a.must_offer().await?;
+    ctx.elapse(Duration::from_millis(500)).await?;
+    a.rescinded(offer.work.id, Duration::from_secs(5)).await?;
+    let presence = ctx.read_agent(a.id).await?.presence;
+    check(
+        "R-ROUTE-5",
+        presence == Presence::Busy,
+        "the agent set busy by the push timeout",
+        || format!("{presence:?}"),
+    )?;
+    let mut b = ctx.agent("b", 1).await?;
+    let to_b = b.offer(PROMPT).await?;
+    check(
+        "R-ROUTE-5",
+        to_b.is_some_and(|o| o.session.id == s),
+        "the session offered to the online agent",
+        || "no offer".into(),
+    )
+}

@@ -208,3 +208,23 @@ pub async fn service_window_boundary_is_inclusive(mut ctx: Ctx) -> CaseResult {
         || format!("{templated:?}"),
     )
 }
+
+/// routing/11.2: a session whose offers keep timing out keeps only its last 100 work items, the
+/// live one among them: its history costs bounded memory however short the push timeout.
+pub async fn a_sessions_work_history_is_bounded(mut ctx: Ctx) -> CaseResult {
+    // 2 ms: 150 timeouts in 300 ms, and each one moves the org's clock on.
+    let ch = ctx.queue_channel(2).await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let s = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.must_offer().await?;
+    ctx.elapse(ms(300)).await?;
+    let work = ctx.work(s).await?;
+    let limit = omnisim_protocol::limits::MAX_WORK_ITEMS_PER_SESSION;
+    let live = work.iter().filter(|w| w.status.is_live()).count();
+    check(
+        "R-ROUTE-11",
+        work.len() == limit && live == 1 && work.last().is_some_and(|w| w.status.is_live()),
+        format!("the last {limit} work items, the newest live"),
+        || format!("{} items, {live} live", work.len()),
+    )
+}
