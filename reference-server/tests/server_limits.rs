@@ -100,3 +100,23 @@ async fn connections_over_the_cap_are_closed_and_the_rest_served() {
     drop(held);
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_kept_alive_connection_idle_past_the_header_timeout_is_closed() {
+    let t = limited(100).await;
+    let mut tcp = TcpStream::connect(t.server.addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // Kept alive, then silent: closed once the next request's headers are overdue.
+    let sent = until_closed(&mut tcp, Duration::from_secs(5)).await;
+    assert_eq!(
+        sent.as_deref(),
+        Some(""),
+        "the idle connection is still open"
+    );
+    t.server.shutdown().await.unwrap();
+}

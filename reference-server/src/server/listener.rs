@@ -1,7 +1,8 @@
 //! The accept loop: every connection under a cap and a deadline, so that no client can starve the
 //! server of connections or file descriptors. A connection over the cap is closed at once (the
 //! ones already open keep being served, `/healthz` included); a new connection must start its
-//! request, and finish its headers, within the header timeout. Bodies have their own deadline in
+//! request, and finish its headers, within the header timeout, which is also how long a kept-alive
+//! connection may sit idle before its next request. Bodies have their own deadline in
 //! [`super::http::Json`].
 
 use axum::Router;
@@ -18,8 +19,8 @@ use tokio::sync::{Semaphore, watch};
 pub struct Limits {
     /// Connections open at once; one more is closed as soon as it is accepted.
     pub max_connections: usize,
-    /// How long a new connection may take to start its first request, and any request to send
-    /// its headers once started.
+    /// How long a new connection may take to start its first request, a request to send its
+    /// headers, and a kept-alive connection to start its next request.
     pub header_timeout: Duration,
 }
 
