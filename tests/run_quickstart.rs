@@ -91,17 +91,7 @@ async fn a_target_that_breaks_the_wire_is_named_and_counted() {
     let server =
         Embedded::with(Faults::NONE.with(Fault::OfferSessionAsId), ClockMode::Wall).unwrap();
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
-    let options = RunOptions {
-        target: Target::Url {
-            url: server.url.clone(),
-            admin_token: server.admin_token.clone(),
-        },
-        seed: None,
-        duration: Some(Duration::from_secs(5)),
-        progress: None,
-        hooks: Default::default(),
-    };
-    let outcome = live::run(scenario, options).await.unwrap();
+    let outcome = live::run(scenario, against(&server, 5)).await.unwrap();
     server.stop();
     let p = &outcome.summary.protocol_violations;
     assert!(p.count > 0, "{p:?}");
@@ -126,17 +116,7 @@ async fn a_target_that_dies_is_lost_and_the_run_ends_early() {
     use omnisim::live::embedded::Embedded;
     let server = Embedded::start().unwrap();
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
-    let options = RunOptions {
-        target: Target::Url {
-            url: server.url.clone(),
-            admin_token: server.admin_token.clone(),
-        },
-        seed: None,
-        duration: Some(Duration::from_secs(20)),
-        progress: None,
-        hooks: Default::default(),
-    };
-    let run = tokio::spawn(live::run(scenario, options));
+    let run = tokio::spawn(live::run(scenario, against(&server, 20)));
     tokio::time::sleep(Duration::from_secs(2)).await;
     server.stop();
     let started = std::time::Instant::now();
@@ -213,4 +193,18 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
         whole.starts_with(&streamed),
         "the streamed log is a prefix of the whole one"
     );
+}
+
+/// A run of `seconds` against `server` as a target by URL.
+fn against(server: &omnisim::live::embedded::Embedded, seconds: u64) -> RunOptions {
+    RunOptions {
+        target: Target::Url {
+            url: server.url.clone(),
+            admin_token: server.admin_token.clone(),
+        },
+        seed: None,
+        duration: Some(Duration::from_secs(seconds)),
+        progress: None,
+        hooks: Default::default(),
+    }
 }
