@@ -24,7 +24,8 @@ pub enum ClockMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceClock {
-    /// How far, 0 to [`crate::limits::MAX_CLOCK_ADVANCE_MS`]; every timer due by then fires.
+    /// How far, 0 to [`crate::limits::MAX_CLOCK_ADVANCE_MS`]; every timer due by then fires, up
+    /// to [`crate::limits::MAX_TIMERS_PER_ADVANCE`] of them.
     #[schemars(with = "u64", range(max = crate::limits::MAX_CLOCK_ADVANCE_MS))]
     pub advance_ms: Millis,
 }

@@ -16,5 +16,8 @@ pub const MAX_CAPACITY: u32 = 100;
 /// Work items a server keeps per session: beyond, the oldest (all final) are forgotten, so that a
 /// session whose offers keep timing out costs bounded memory however short its push timeout.
 pub const MAX_WORK_ITEMS_PER_SESSION: usize = 100;
+/// Most timers one advance of a manual clock fires: beyond, the clock stops at the last one fired,
+/// so that a request costs bounded time whatever it asks (a 1 ms push timeout over a year).
+pub const MAX_TIMERS_PER_ADVANCE: usize = 10_000;
 /// Farthest one request may move a manual clock: a year, in milliseconds.
 pub const MAX_CLOCK_ADVANCE_MS: u64 = 366 * 24 * 3_600_000;

@@ -138,3 +138,37 @@ async fn only_the_admin_advances_a_clock_and_only_a_manual_one_within_a_year() {
     assert_eq!(status, 200);
     wall.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_advance_fires_a_bounded_number_of_timers_and_says_where_it_stopped() {
+    let t = manual().await;
+    let org = t.org("a").await;
+    let q = t
+        .queue(&org, json!({ "name": "q", "push_timeout_ms": 1 }))
+        .await;
+    let ch = t
+        .channel(&org, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
+        .await;
+    let ann = t.agent(&org, 1).await;
+    let (mut socket, _) = t.agent_socket(&ann.token).await;
+    socket
+        .must(AgentRequest::SetPresence {
+            presence: Presence::Online,
+        })
+        .await;
+    t.say(&org, ch, "+1", "p1", "hello").await;
+    let start: ClockReading = t
+        .read(&org.token, &format!("/v1/orgs/{}/clock", org.id.0))
+        .await;
+    let year = limits::MAX_CLOCK_ADVANCE_MS;
+    let (status, reply) = advance(&t, &org, year).await;
+    assert_eq!(status, 200, "{reply}");
+    let now = reply["now"].as_u64().unwrap();
+    let timers = limits::MAX_TIMERS_PER_ADVANCE as u64;
+    assert_eq!(
+        now,
+        start.now.0 + timers,
+        "one push timeout a millisecond, then it stops"
+    );
+    t.server.shutdown().await.unwrap();
+}

@@ -194,7 +194,9 @@ impl Engine {
     }
 
     /// Moves `org`'s clock `by` forward, firing its timers due by then in deadline order, each at
-    /// its own deadline; the org's new time. Other orgs' timers stay pending: this is how a
+    /// its own deadline; the org's new time. At most
+    /// [`omnisim_protocol::limits::MAX_TIMERS_PER_ADVANCE`] fire: the clock then stops at the
+    /// last one fired, short of `by`. Other orgs' timers stay pending: this is how a
     /// driver on manual clocks lets time pass for one org (protocol.md §4.7).
     pub fn advance_clock_into(
         &mut self,
@@ -202,9 +204,16 @@ impl Engine {
         by: Millis,
         events: &mut Vec<Event>,
     ) -> Result<Timestamp, ApiError> {
-        let to = self.org_now(org)? + by;
+        let mut to = self.org_now(org)? + by;
+        let mut fired = 0;
         while let Some((at, timer)) = self.timers.pop_due_of(org, to) {
             self.fire(org, at, timer, events);
+            fired += 1;
+            if fired == omnisim_protocol::limits::MAX_TIMERS_PER_ADVANCE {
+                // Bounded work per request: the clock stops here, and the reply says where.
+                to = at;
+                break;
+            }
         }
         if let Some(state) = self.orgs.get_mut(&org) {
             state.now = state.now.max(to);
