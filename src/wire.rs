@@ -42,9 +42,10 @@ pub fn event(text: &str) -> Result<Event, WireError> {
 
 /// An HTTP reply body, checked against the schema named as its type is (`InboundAccepted`).
 pub fn reply<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
-    let name = std::any::type_name::<T>();
-    let name = name.rsplit("::").next().unwrap_or(name);
-    serde_json::from_str(text).map_err(|e| explain(name, text, &e))
+    serde_json::from_str(text).map_err(|e| {
+        let name = std::any::type_name::<T>();
+        explain(name.rsplit("::").next().unwrap_or(name), text, &e)
+    })
 }
 
 /// Why `text` did not parse as the schema `name`: the first schema error, at its field, or

@@ -24,21 +24,9 @@ impl JsonSchema for AgentPush {
     }
 }
 
-/// What a schema describes, for the documents that cite it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A request body.
-    Request,
-    /// A reply body.
-    Reply,
-    /// A frame on a socket, either way.
-    Frame,
-}
-
-/// One top-level schema: its file stem in `docs/schema/`, its role, and the schema.
+/// One top-level schema: its file stem in `docs/schema/`, and the schema.
 pub struct Named {
     pub name: &'static str,
-    pub role: Role,
     pub schema: Schema,
 }
 
@@ -46,15 +34,13 @@ pub struct Named {
 /// the definitions of a larger document.
 struct Entry {
     name: &'static str,
-    role: Role,
     root: fn(SchemaSettings) -> Schema,
     reference: fn(&mut SchemaGenerator) -> Schema,
 }
 
-fn entry<T: JsonSchema>(name: &'static str, role: Role) -> Entry {
+fn entry<T: JsonSchema>(name: &'static str) -> Entry {
     Entry {
         name,
-        role,
         root: |s| s.into_generator().into_root_schema_for::<T>(),
         reference: |g| g.subschema_for::<T>(),
     }
@@ -63,41 +49,40 @@ fn entry<T: JsonSchema>(name: &'static str, role: Role) -> Entry {
 /// Every request body, reply, socket frame and error of protocol v1, in the order
 /// `docs/protocol.md` introduces them.
 fn entries() -> Vec<Entry> {
-    use Role::*;
     vec![
-        entry::<CreateOrg>("CreateOrg", Request),
-        entry::<OrgCreated>("OrgCreated", Reply),
-        entry::<ChannelSpec>("ChannelSpec", Request),
-        entry::<ChannelUpdate>("ChannelUpdate", Request),
-        entry::<Channel>("Channel", Reply),
-        entry::<QueueSpec>("QueueSpec", Request),
-        entry::<Created<QueueId>>("QueueCreated", Reply),
-        entry::<Queue>("Queue", Reply),
-        entry::<BotSpec>("BotSpec", Request),
-        entry::<Created<BotId>>("BotCreated", Reply),
-        entry::<Bot>("Bot", Reply),
-        entry::<AgentSpec>("AgentSpec", Request),
-        entry::<AgentCreated>("AgentCreated", Reply),
-        entry::<Agent>("Agent", Reply),
-        entry::<InboundRequest>("InboundRequest", Request),
-        entry::<InboundAccepted>("InboundAccepted", Reply),
-        entry::<TriggeredOutboundRequest>("TriggeredOutboundRequest", Request),
-        entry::<MessageAccepted>("MessageAccepted", Reply),
-        entry::<ConsentRequest>("ConsentRequest", Request),
-        entry::<MessagingUser>("MessagingUser", Reply),
-        entry::<Session>("Session", Reply),
-        entry::<SessionTranscript>("SessionTranscript", Reply),
-        entry::<Message>("Message", Reply),
-        entry::<WorkItem>("WorkItem", Reply),
-        entry::<Capabilities>("Capabilities", Reply),
-        entry::<AdvanceClock>("AdvanceClock", Request),
-        entry::<ClockReading>("ClockReading", Reply),
-        entry::<AgentFrame>("AgentFrame", Frame),
-        entry::<AgentPush>("AgentPush", Frame),
-        entry::<AgentHello>("AgentHello", Frame),
-        entry::<AgentReply>("AgentReply", Frame),
-        entry::<Event>("Event", Frame),
-        entry::<ApiError>("ApiError", Reply),
+        entry::<CreateOrg>("CreateOrg"),
+        entry::<OrgCreated>("OrgCreated"),
+        entry::<ChannelSpec>("ChannelSpec"),
+        entry::<ChannelUpdate>("ChannelUpdate"),
+        entry::<Channel>("Channel"),
+        entry::<QueueSpec>("QueueSpec"),
+        entry::<Created<QueueId>>("QueueCreated"),
+        entry::<Queue>("Queue"),
+        entry::<BotSpec>("BotSpec"),
+        entry::<Created<BotId>>("BotCreated"),
+        entry::<Bot>("Bot"),
+        entry::<AgentSpec>("AgentSpec"),
+        entry::<AgentCreated>("AgentCreated"),
+        entry::<Agent>("Agent"),
+        entry::<InboundRequest>("InboundRequest"),
+        entry::<InboundAccepted>("InboundAccepted"),
+        entry::<TriggeredOutboundRequest>("TriggeredOutboundRequest"),
+        entry::<MessageAccepted>("MessageAccepted"),
+        entry::<ConsentRequest>("ConsentRequest"),
+        entry::<MessagingUser>("MessagingUser"),
+        entry::<Session>("Session"),
+        entry::<SessionTranscript>("SessionTranscript"),
+        entry::<Message>("Message"),
+        entry::<WorkItem>("WorkItem"),
+        entry::<Capabilities>("Capabilities"),
+        entry::<AdvanceClock>("AdvanceClock"),
+        entry::<ClockReading>("ClockReading"),
+        entry::<AgentFrame>("AgentFrame"),
+        entry::<AgentPush>("AgentPush"),
+        entry::<AgentHello>("AgentHello"),
+        entry::<AgentReply>("AgentReply"),
+        entry::<Event>("Event"),
+        entry::<ApiError>("ApiError"),
     ]
 }
 
@@ -107,7 +92,6 @@ pub fn all() -> Vec<Named> {
         .into_iter()
         .map(|e| Named {
             name: e.name,
-            role: e.role,
             schema: (e.root)(SchemaSettings::draft2020_12()),
         })
         .collect()

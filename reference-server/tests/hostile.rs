@@ -4,18 +4,18 @@
 //! kind, or not JSON at all. Through `oneshot`, without a socket. Whatever comes, the server never
 //! answers 5xx and a refused request changes nothing.
 
+mod support;
 use axum::body::Body;
 use axum::http::Request;
 use omnisim_protocol::routes::{Caller, Route};
 use omnisim_protocol::*;
-use omnisim_reference_server::server::platform::{Platform, Settings};
+use omnisim_reference_server::server::platform::Platform;
 use omnisim_reference_server::server::router;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::time::Duration;
 use tower::ServiceExt;
 
-const ADMIN: &str = "hostile-admin-token-0001";
+use support::ADMIN;
 
 /// One org's resources for requests to name, and another org's.
 struct World {
@@ -62,18 +62,7 @@ async fn call(
 /// An org with a queue, a channel, a bot, an agent, a user, a session and a work item, and a
 /// second org with the same.
 async fn world() -> World {
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let platform = Platform::new(
-        Settings {
-            admin_token: ADMIN.into(),
-            socket_queue: 16,
-            faults: Default::default(),
-            clock: ClockMode::Manual,
-            send_timeout: Duration::from_secs(1),
-            body_timeout: Duration::from_secs(1),
-        },
-        stopped,
-    );
+    let platform = support::platform(ClockMode::Manual);
     let mut orgs = Vec::new();
     for name in ["mine", "theirs"] {
         let (_, org) = call(

@@ -21,6 +21,29 @@ async fn advance(t: &TestServer, org: &Org, ms: u64) -> (u16, serde_json::Value)
     t.post(ADMIN, &path, json!({ "advance_ms": ms })).await
 }
 
+/// `org` with a queue of this push timeout, a web channel into it, an online agent, and a session
+/// offered to that agent: the agent's socket.
+async fn offered(t: &TestServer, org: &Org, push_timeout_ms: u64) -> Socket {
+    let q = t
+        .queue(
+            org,
+            json!({ "name": "q", "push_timeout_ms": push_timeout_ms }),
+        )
+        .await;
+    let ch = t
+        .channel(org, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
+        .await;
+    let ann = t.agent(org, 1).await;
+    let (mut socket, _) = t.agent_socket(&ann.token).await;
+    socket
+        .must(AgentRequest::SetPresence {
+            presence: Presence::Online,
+        })
+        .await;
+    t.say(org, ch, "+1", "p1", "hello").await;
+    socket
+}
+
 #[tokio::test]
 async fn a_push_timeout_fires_at_its_deadline_not_a_millisecond_before() {
     let t = manual().await;
@@ -28,20 +51,7 @@ async fn a_push_timeout_fires_at_its_deadline_not_a_millisecond_before() {
     assert_eq!(caps.clock, ClockMode::Manual);
     let org = t.org("a").await;
     let other = t.org("b").await;
-    let q = t
-        .queue(&org, json!({ "name": "q", "push_timeout_ms": 1000 }))
-        .await;
-    let ch = t
-        .channel(&org, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
-        .await;
-    let ann = t.agent(&org, 1).await;
-    let (mut socket, _) = t.agent_socket(&ann.token).await;
-    socket
-        .must(AgentRequest::SetPresence {
-            presence: Presence::Online,
-        })
-        .await;
-    t.say(&org, ch, "+1", "p1", "hello").await;
+    let mut socket = offered(&t, &org, 1000).await;
     let offer = socket.next_offer().await;
     let start: ClockReading = t
         .read(&org.token, &format!("/v1/orgs/{}/clock", org.id.0))
@@ -143,20 +153,8 @@ async fn only_the_admin_advances_a_clock_and_only_a_manual_one_within_a_year() {
 async fn an_advance_fires_a_bounded_number_of_timers_and_says_where_it_stopped() {
     let t = manual().await;
     let org = t.org("a").await;
-    let q = t
-        .queue(&org, json!({ "name": "q", "push_timeout_ms": 1 }))
-        .await;
-    let ch = t
-        .channel(&org, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
-        .await;
-    let ann = t.agent(&org, 1).await;
-    let (mut socket, _) = t.agent_socket(&ann.token).await;
-    socket
-        .must(AgentRequest::SetPresence {
-            presence: Presence::Online,
-        })
-        .await;
-    t.say(&org, ch, "+1", "p1", "hello").await;
+    // The agent stays connected, its offers timing out one after the other.
+    let _socket = offered(&t, &org, 1).await;
     let start: ClockReading = t
         .read(&org.token, &format!("/v1/orgs/{}/clock", org.id.0))
         .await;

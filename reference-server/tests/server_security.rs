@@ -4,7 +4,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use omnisim_protocol::*;
-use omnisim_reference_server::server::platform::{Platform, Settings};
+use omnisim_reference_server::server::platform::Platform;
 use omnisim_reference_server::server::router;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -153,18 +153,7 @@ struct App {
 
 impl App {
     async fn new() -> App {
-        let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let platform = Platform::new(
-            Settings {
-                admin_token: ADMIN.into(),
-                socket_queue: 16,
-                faults: Default::default(),
-                clock: Default::default(),
-                send_timeout: std::time::Duration::from_secs(10),
-                body_timeout: std::time::Duration::from_secs(10),
-            },
-            stopped,
-        );
+        let platform = platform(ClockMode::Wall);
         let mut app = App {
             platform,
             org: 0,

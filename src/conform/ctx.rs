@@ -718,6 +718,26 @@ impl AgentConn {
         .await
     }
 
+    /// Checks, about `rule`, that `session` is the next offer made to this agent, promptly:
+    /// `expected` says why it should be.
+    pub async fn must_be_offered(
+        &mut self,
+        rule: &str,
+        session: SessionId,
+        expected: &str,
+    ) -> CaseResult {
+        let offer = self.offer(PROMPT).await?;
+        check(
+            rule,
+            offer.as_ref().is_some_and(|o| o.session.id == session),
+            expected,
+            || match offer {
+                Some(o) => format!("an offer of {} instead", o.session.id),
+                None => "no offer".into(),
+            },
+        )
+    }
+
     /// The next offer made to this agent within `within`.
     pub async fn offer(&mut self, within: Duration) -> Result<Option<Offer>, Problem> {
         let me = self.id;

@@ -15,6 +15,25 @@ pub const ADMIN: &str = "test-admin-token-0001";
 /// How long a test waits for a frame before it fails: a bound on failure, not a sleep.
 const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A platform without a socket, for `oneshot`: the test admin token, small socket queues, and
+/// `clock`.
+pub fn platform(clock: ClockMode) -> omnisim_reference_server::server::platform::Platform {
+    use omnisim_reference_server::server::platform::{Platform, Settings};
+    // The platform only reads the shutdown signal; nothing here ever sends it.
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    Platform::new(
+        Settings {
+            admin_token: ADMIN.into(),
+            socket_queue: 16,
+            faults: Default::default(),
+            clock,
+            send_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+        },
+        stopped,
+    )
+}
+
 pub struct TestServer {
     pub server: RunningServer,
     pub http: reqwest::Client,

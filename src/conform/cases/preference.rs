@@ -91,13 +91,12 @@ pub async fn busy_agents_get_no_new_offers(mut ctx: Ctx) -> CaseResult {
         || format!("{:?} with {:?}", kept.status, kept.agent),
     )?;
     a.set_presence(Presence::Online).await?;
-    let back = a.offer(PROMPT).await?;
-    check(
+    a.must_be_offered(
         "R-ROUTE-12",
-        back.is_some_and(|o| o.session.id == waiting.session),
+        waiting.session,
         "the waiting session offered once the agent is online again",
-        || "no offer".into(),
     )
+    .await
 }
 
 fn spec(name: &str, capacity: u32) -> AgentSpec {
@@ -155,13 +154,12 @@ pub async fn more_capacity_routes_waiting_work(mut ctx: Ctx) -> CaseResult {
     let waiting = ctx.say(ch, "+2", "p2", "second").await?;
     let (status, reply) = ctx.update_agent(a.id, &spec("a", 2)).await?;
     reply.map_err(|e| error(format!("raising capacity refused: {status} {e}")))?;
-    let offered = a.offer(PROMPT).await?;
-    check(
+    a.must_be_offered(
         "R-ROUTE-12",
-        offered.is_some_and(|o| o.session.id == waiting.session),
+        waiting.session,
         "the waiting session offered once capacity rises",
-        || "no offer".into(),
     )
+    .await
 }
 
 /// routing/6.3: a declined session waits for an eligible agent that has not declined it, even one
@@ -188,13 +186,12 @@ pub async fn a_declined_session_waits_for_a_full_agent(mut ctx: Ctx) -> CaseResu
     )?;
     full.must("end", AgentRequest::End { session: held })
         .await?;
-    let to_full = full.offer(PROMPT).await?;
-    check(
+    full.must_be_offered(
         "R-ROUTE-6",
-        to_full.is_some_and(|o| o.session.id == s),
+        s,
         "the session offered to the other agent once it has room",
-        || "no offer".into(),
     )
+    .await
 }
 
 /// routing/7.3: a busy agent that declines an offer it kept is not offered other work for it:
@@ -242,11 +239,6 @@ pub async fn a_queue_sets_an_agent_who_lets_an_offer_lapse_to_busy(mut ctx: Ctx)
         || format!("{presence:?}"),
     )?;
     let mut b = ctx.agent("b", 1).await?;
-    let to_b = b.offer(PROMPT).await?;
-    check(
-        "R-ROUTE-5",
-        to_b.is_some_and(|o| o.session.id == s),
-        "the session offered to the online agent",
-        || "no offer".into(),
-    )
+    b.must_be_offered("R-ROUTE-5", s, "the session offered to the online agent")
+        .await
 }

@@ -119,13 +119,12 @@ pub async fn declined_work_goes_to_another_agent(mut ctx: Ctx) -> CaseResult {
         "no new offer to the agent that declined",
         || format!("offered again: {:?}", again.map(|o| o.work.id)),
     )?;
-    let to_busy = busy.offer(PROMPT).await?;
-    check(
+    busy.must_be_offered(
         "R-ROUTE-6",
-        to_busy.is_some_and(|o| o.session.id == s.session),
+        s.session,
         "the declined session offered to the other eligible agent",
-        || "no offer".into(),
     )
+    .await
 }
 
 /// routing/5.2: a timed-out offer frees the agent's capacity: the only agent is offered the
@@ -161,13 +160,12 @@ pub async fn offline_agent_loses_its_offer(mut ctx: Ctx) -> CaseResult {
     a.must_offer().await?;
     let mut b = ctx.agent("b", 1).await?;
     a.set_presence(Presence::Offline).await?;
-    let to_b = b.offer(PROMPT).await?;
-    check(
+    b.must_be_offered(
         "R-ROUTE-7",
-        to_b.is_some_and(|o| o.session.id == first.session),
+        first.session,
         "the session offered to the online agent",
-        || "no offer".into(),
-    )?;
+    )
+    .await?;
     let items = ctx.work(first.session).await?;
     let first_status = items.first().map(|w| w.status);
     check(
@@ -245,13 +243,13 @@ pub async fn required_skills_decide_who_is_offered(mut ctx: Ctx) -> CaseResult {
         || format!("{:?}", wrong.map(|o| o.work.agent)),
     )?;
     let mut fluent = ctx.skilled_agent("fluent", 2, &[("spanish", 3)]).await?;
-    let right = fluent.offer(PROMPT).await?;
-    check(
-        "R-ROUTE-1",
-        right.is_some_and(|o| o.session.id == s.session),
-        "an offer to the agent with spanish ≥ 3 once online (R-ROUTE-12)",
-        || "no offer".into(),
-    )
+    fluent
+        .must_be_offered(
+            "R-ROUTE-1",
+            s.session,
+            "an offer to the agent with spanish ≥ 3 once online (R-ROUTE-12)",
+        )
+        .await
 }
 
 /// routing/3.1: an agent gets the lower priority number first, and within one priority the
@@ -475,13 +473,12 @@ pub async fn all_declined_is_eligible_again(mut ctx: Ctx) -> CaseResult {
         },
     )
     .await?;
-    let again = a.offer(PROMPT).await?;
-    check(
+    a.must_be_offered(
         "R-ROUTE-6",
-        again.is_some_and(|o| o.session.id == s.session),
+        s.session,
         "offered again to the only agent, which has declined it",
-        || "no offer".into(),
     )
+    .await
 }
 
 /// routing/4.2: between equally ranked agents, the one whose last assignment is oldest wins.

@@ -485,11 +485,10 @@ pub async fn customer_end_closes_accepted_work(mut ctx: Ctx) -> CaseResult {
         "the work closed, the session ended by end_user",
         || format!("{:?}, ended by {:?}", item.status, t.ended_by),
     )?;
-    let next = a.offer(PROMPT).await?;
-    check(
+    a.must_be_offered(
         "R-SESS-8",
-        next.is_some_and(|o| o.session.id == waiting),
+        waiting,
         "the freed agent offered the waiting session",
-        || "no offer".into(),
     )
+    .await
 }
