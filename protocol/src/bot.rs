@@ -1,6 +1,6 @@
 //! Bots: scripted first responders (R-BOT-1..4).
 
-use crate::ids::{BotId, OrgId, QueueId};
+use crate::ids::{BotId, FlowId, OrgId, QueueId};
 use crate::queue::SkillRequirement;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,13 @@ pub enum IntentAction {
     /// Collect the bot's fields, then hand the session to `queue` (R-BOT-2).
     Handoff {
         queue: QueueId,
+        #[serde(default)]
+        required_skills: Vec<SkillRequirement>,
+    },
+    /// Collect the bot's fields, then let `flow` decide where the session goes (R-FLOW-1); the
+    /// skills are added to whatever queue or agent it picks.
+    FlowHandoff {
+        flow: FlowId,
         #[serde(default)]
         required_skills: Vec<SkillRequirement>,
     },
@@ -61,7 +68,7 @@ pub struct BotSpec {
     /// Sent at handoff when no eligible agent is online (R-BOT-3).
     #[schemars(length(min = 1, max = crate::limits::MAX_TEXT_BYTES))]
     pub fallback_text: String,
-    /// Where a customer asking for an agent goes. Absent: the first handoff intent's queue.
+    /// Where a customer asking for an agent goes. Absent: the first handoff intent's queue or flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_queue: Option<QueueId>,
 }

@@ -13,6 +13,8 @@ pub enum Capability {
     Inactive,
     /// Outbound from agents and the org, consent and service windows (R-OUT-1..5).
     Outbound,
+    /// Routing flows, direct routing, pre-chat fields and secondary priority (R-FLOW-1..7).
+    Flows,
     /// A manual clock per org (protocol.md §4.7), declared as `"clock": "manual"` rather than
     /// by absence from `lacks`: a server that says nothing runs on the wall clock.
     ManualClock,

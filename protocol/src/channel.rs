@@ -1,6 +1,6 @@
 //! Channels: where end users write in from, and the settings fixed or tuned per channel.
 
-use crate::ids::{BotId, ChannelId, OrgId, QueueId};
+use crate::ids::{BotId, ChannelId, FlowId, OrgId, QueueId};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,11 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    /// Whether a first inbound message may carry pre-chat fields: web and in-app forms (R-FLOW-6).
+    pub fn takes_prechat_fields(self) -> bool {
+        matches!(self, ChannelKind::Web | ChannelKind::InApp)
+    }
+
     /// The service window a channel of this kind gets when its spec names none: WhatsApp 24 h,
     /// Messenger 7 days, the others none (R-OUT-4).
     pub fn default_service_window(self) -> Option<Millis> {
@@ -54,6 +59,8 @@ pub enum ConsentLevel {
 pub enum Entry {
     Bot(BotId),
     Queue(QueueId),
+    /// The flow decides, once per session (R-FLOW-1).
+    Flow(FlowId),
 }
 
 /// Inactive sessions end this long after they became inactive unless the channel says otherwise.

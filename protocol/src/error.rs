@@ -47,6 +47,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// A body that did not arrive within the server's body timeout (R-SEC-4).
     RequestTimeout,
+    /// Pre-chat fields on a channel without a pre-chat form, or after a session's first
+    /// message (R-FLOW-6).
+    PrechatFieldsUnsupported,
     /// The server failed; a bug.
     Internal,
 }
@@ -74,7 +77,11 @@ impl ErrorCode {
             UnsupportedMediaType => 415,
             RequestTimeout => 408,
             UpgradeRequired => 426,
-            InvalidInput | TextTooLong | ComponentsUnsupported | InvalidComponentResponse => 422,
+            InvalidInput
+            | TextTooLong
+            | ComponentsUnsupported
+            | InvalidComponentResponse
+            | PrechatFieldsUnsupported => 422,
             Internal => 500,
         }
     }
@@ -107,6 +114,7 @@ impl ErrorCode {
             UpgradeRequired => "upgrade_required",
             UnsupportedMediaType => "unsupported_media_type",
             RequestTimeout => "request_timeout",
+            PrechatFieldsUnsupported => "prechat_fields_unsupported",
             Internal => "internal",
         }
     }

@@ -19,6 +19,8 @@ pub enum RescindReason {
     Canceled,
     /// The agent went offline (R-ROUTE-7).
     Unavailable,
+    /// Directly routed work was not accepted within its flow's timeout (R-FLOW-4).
+    DirectTimeout,
 }
 
 /// A stream an event is delivered on (R-SEC-3).

@@ -53,6 +53,10 @@ id_type!(
     BotId, "bot:"
 );
 id_type!(
+    /// A routing flow: ordered rules deciding where a session's work goes (R-FLOW-1).
+    FlowId, "flow:"
+);
+id_type!(
     /// A work item: one offer of a session to one agent (assigned, then opened, declined...).
     WorkId, "work:"
 );

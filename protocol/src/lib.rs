@@ -9,6 +9,7 @@ pub mod channel;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod flow;
 pub mod ids;
 pub mod limits;
 pub mod message;
@@ -31,8 +32,13 @@ pub use channel::{
 pub use clock::{AdvanceClock, ClockMode, ClockReading};
 pub use error::{ApiError, ErrorCode};
 pub use event::{Audience, Event, Offer, RescindReason};
+pub use flow::{
+    Condition, DirectFallback, FallbackReason, Flow, FlowError, FlowRule, FlowSkill, FlowSpec,
+    FlowTarget,
+};
 pub use ids::{
-    AgentId, BotId, ChannelId, ConversationId, OrgId, QueueId, Seq, SessionId, UserId, WorkId,
+    AgentId, BotId, ChannelId, ConversationId, FlowId, OrgId, QueueId, Seq, SessionId, UserId,
+    WorkId,
 };
 pub use message::{Choice, Component, Message, MessageBody, RenderedAs, Sender, TimeSlot};
 pub use queue::{Queue, QueueSpec, RoutingModel, SkillRequirement};

@@ -21,3 +21,11 @@ pub const MAX_WORK_ITEMS_PER_SESSION: usize = 100;
 pub const MAX_TIMERS_PER_ADVANCE: usize = 10_000;
 /// Farthest one request may move a manual clock: a year, in milliseconds.
 pub const MAX_CLOCK_ADVANCE_MS: u64 = 366 * 24 * 3_600_000;
+/// Most pre-chat fields on one inbound message (R-FLOW-6).
+pub const MAX_PRECHAT_FIELDS: usize = 32;
+/// Longest pre-chat field name, in bytes (R-FLOW-6); also the longest field a flow condition names.
+pub const MAX_FIELD_NAME_BYTES: usize = 64;
+/// Longest pre-chat field value, in bytes (R-FLOW-6).
+pub const MAX_FIELD_VALUE_BYTES: usize = 256;
+/// The last millisecond of a day: a time of day lies in 0..=MAX_TIME_OF_DAY_MS (R-FLOW-2).
+pub const MAX_TIME_OF_DAY_MS: u32 = 86_400_000 - 1;

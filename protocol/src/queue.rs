@@ -30,7 +30,7 @@ pub struct SkillRequirement {
     pub min_level: u8,
 }
 
-fn default_min_level() -> u8 {
+pub(crate) fn default_min_level() -> u8 {
     1
 }
 

@@ -57,6 +57,15 @@ pub struct InboundRequest {
     #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
     pub provider_message_id: Arc<str>,
     pub content: InboundContent,
+    /// Pre-chat form answers: only on the message that starts a session on a web or in-app
+    /// channel (R-FLOW-6). At most 32, names up to 64 bytes, values up to 256 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend(
+        "maxProperties" = crate::limits::MAX_PRECHAT_FIELDS,
+        "propertyNames" = {"minLength": 1, "maxLength": crate::limits::MAX_FIELD_NAME_BYTES},
+        "additionalProperties" = {"type": "string", "maxLength": crate::limits::MAX_FIELD_VALUE_BYTES},
+    ))]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Reply to an inbound delivery.

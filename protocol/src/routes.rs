@@ -140,6 +140,15 @@ routes! {
     CreateBot = Post "/v1/orgs/{org}/bots", Org, Some("BotSpec") => Json(201, "BotCreated");
     /// One bot.
     ReadBot = Get "/v1/orgs/{org}/bots/{id}", Org, None => Json(200, "Bot");
+    /// Creates a routing flow.
+    CreateFlow = Post "/v1/orgs/{org}/flows", Org, Some("FlowSpec") => Json(201, "Flow");
+    /// Every flow of the org, oldest first.
+    ListFlows = Get "/v1/orgs/{org}/flows", Org, None => List("Flow");
+    /// A flow.
+    ReadFlow = Get "/v1/orgs/{org}/flows/{id}", Org, None => Json(200, "Flow");
+    /// Replaces a flow's name, rules, default and fallback: sessions already routed keep their
+    /// decision.
+    UpdateFlow = Put "/v1/orgs/{org}/flows/{id}", Org, Some("FlowSpec") => Json(200, "Flow");
     /// Creates an agent and its token.
     CreateAgent = Post "/v1/orgs/{org}/agents", Org, Some("AgentSpec") => Json(201, "AgentCreated");
     /// The org's agents.

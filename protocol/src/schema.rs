@@ -61,6 +61,8 @@ fn entries() -> Vec<Entry> {
         entry::<BotSpec>("BotSpec"),
         entry::<Created<BotId>>("BotCreated"),
         entry::<Bot>("Bot"),
+        entry::<FlowSpec>("FlowSpec"),
+        entry::<Flow>("Flow"),
         entry::<AgentSpec>("AgentSpec"),
         entry::<AgentCreated>("AgentCreated"),
         entry::<Agent>("Agent"),

@@ -85,5 +85,7 @@ pub struct Session {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionTranscript {
     pub session: Session,
+    /// What offers of the session carry: intent, fields, transfer origin, flow (R-FLOW-5).
+    pub context: crate::work::RoutingContext,
     pub messages: Vec<Arc<Message>>,
 }

@@ -1,6 +1,7 @@
 //! Work items: one offer of a session to one agent, and what became of it.
 
-use crate::ids::{AgentId, OrgId, QueueId, SessionId, WorkId};
+use crate::flow::{DirectFallback, FlowError};
+use crate::ids::{AgentId, FlowId, OrgId, QueueId, SessionId, WorkId};
 use crate::time::{Millis, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,6 +22,8 @@ pub enum WorkStatus {
     /// The customer ended the session before it was accepted (R-SESS-8).
     Canceled,
     Transferred,
+    /// Directly routed work taken back unaccepted when its flow's timeout passed (R-FLOW-4).
+    Withdrawn,
 }
 
 impl WorkStatus {
@@ -30,18 +33,36 @@ impl WorkStatus {
     }
 }
 
-/// What an agent learns about a session when it is offered: why it came, what the bot gathered.
+/// What an agent learns about a session when it is offered: why it came, what the customer and
+/// the bot told, how a flow routed it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoutingContext {
     /// The bot intent that handed the session over (R-BOT-2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
-    /// Fields the bot collected.
+    /// Pre-chat fields, then the fields the bot collected, which replace pre-chat ones of the same
+    /// name (R-FLOW-6).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
     /// The queue the session was transferred from (R-ROUTE-9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_from: Option<QueueId>,
+    /// The flow that routed the session (R-FLOW-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<FlowId>,
+    /// The flow rule that decided, or `default` (R-FLOW-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_rule: Option<String>,
+    /// Why the flow's target could not take the session, which went to the fallback queue
+    /// (R-FLOW-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_error: Option<FlowError>,
+    /// The agent the flow routed the work to directly (R-FLOW-4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_agent: Option<AgentId>,
+    /// Why and when directly routed work moved to its fallback queue (R-FLOW-4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<DirectFallback>,
 }
 
 /// A work item as read back.

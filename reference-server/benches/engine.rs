@@ -93,6 +93,7 @@ impl Bench {
             content: InboundContent::Text {
                 text: "Hello, I need help with my order".into(),
             },
+            fields: None,
         };
         let org = self.org;
         self.apply(Command::Org {
@@ -155,6 +156,7 @@ fn ingest(c: &mut Criterion) {
                             content: InboundContent::Text {
                                 text: "Any update on this?".into(),
                             },
+                            fields: None,
                         },
                     ),
                 })

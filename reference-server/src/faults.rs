@@ -127,6 +127,25 @@ faults! {
     /// Outbound goes to any user on record but an opted-out one, whatever the channel's consent
     /// level.
     ConsentLevelIgnored = "consent_level_ignored" breaks "R-OUT-2";
+    /// A flow's last matching rule decides instead of its first.
+    FlowLastMatchWins = "flow_last_match_wins" breaks "R-FLOW-1";
+    /// A time-of-day window that wraps past midnight never holds.
+    TimeWindowNoWrap = "time_window_no_wrap" breaks "R-FLOW-2";
+    /// A flow queue target's priority override is ignored.
+    FlowPriorityIgnored = "flow_priority_ignored" breaks "R-FLOW-3";
+    /// Work routed to one agent waits in its fallback queue from the start, open to every agent.
+    DirectToAnyone = "direct_to_anyone" breaks "R-FLOW-4";
+    /// Direct routing's fallback puts the work in line with the time it fell back, not its request
+    /// time.
+    DirectFallbackResetsAge = "direct_fallback_resets_age" breaks "R-FLOW-4";
+    /// A flow's bot target reached from a bot handoff starts that bot.
+    FlowBotFromHandoff = "flow_bot_from_handoff" breaks "R-FLOW-5";
+    /// Pre-chat fields are accepted on every channel.
+    PrechatFieldsAnyChannel = "prechat_fields_any_channel" breaks "R-FLOW-6";
+    /// A pre-chat field keeps its value when the bot collects one of the same name.
+    PrechatOverridesBot = "prechat_overrides_bot" breaks "R-FLOW-6";
+    /// Secondary priority is ignored: work within one priority goes oldest first.
+    SecondaryPriorityIgnored = "secondary_priority_ignored" breaks "R-FLOW-7";
 }
 
 impl Fault {

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 const USERS: usize = 6;
 const AGENTS: usize = 4;
+/// Web, SMS through the bot, WhatsApp, and web through the flow.
+const CHANNELS: usize = 4;
 
 #[derive(Clone, Debug)]
 enum Action {
@@ -92,10 +94,10 @@ fn action() -> impl Strategy<Value = Action> {
     ]);
     prop_oneof![
         4 => (0u64..90_000).prop_map(Action::Advance),
-        8 => (0..3usize, 0..USERS, texts.clone()).prop_map(|(channel, user, text)| Action::Say { channel, user, text }),
-        2 => (0..3usize, 0..USERS, 0u32..8, answers).prop_map(|(channel, user, seq, answer)| Action::Answer { channel, user, seq, answer }),
+        8 => (0..CHANNELS, 0..USERS, texts.clone()).prop_map(|(channel, user, text)| Action::Say { channel, user, text }),
+        2 => (0..CHANNELS, 0..USERS, 0u32..8, answers).prop_map(|(channel, user, seq, answer)| Action::Answer { channel, user, seq, answer }),
         1 => Just(Action::RetryLastDelivery),
-        2 => (0..3usize, 0..USERS).prop_map(|(channel, user)| Action::CustomerEnd { channel, user }),
+        2 => (0..CHANNELS, 0..USERS).prop_map(|(channel, user)| Action::CustomerEnd { channel, user }),
         3 => (0..AGENTS, presence).prop_map(|(agent, presence)| Action::Presence { agent, presence }),
         6 => (0..AGENTS).prop_map(|agent| Action::Accept { agent }),
         2 => (0..AGENTS).prop_map(|agent| Action::Decline { agent }),
@@ -103,8 +105,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..AGENTS, any::<bool>(), 0..3usize).prop_map(|(agent, to_bot, queue)| Action::Transfer { agent, to_bot, queue }),
         1 => (0..AGENTS).prop_map(|agent| Action::MarkInactive { agent }),
         3 => (0..AGENTS).prop_map(|agent| Action::End { agent }),
-        1 => (0..AGENTS, 0..3usize, 0..USERS).prop_map(|(agent, channel, user)| Action::Outbound { agent, channel, user }),
-        1 => (0..3usize, 0..USERS, consent).prop_map(|(channel, user, consent)| Action::Consent { channel, user, consent }),
+        1 => (0..AGENTS, 0..CHANNELS, 0..USERS).prop_map(|(agent, channel, user)| Action::Outbound { agent, channel, user }),
+        1 => (0..CHANNELS, 0..USERS, consent).prop_map(|(channel, user, consent)| Action::Consent { channel, user, consent }),
         1 => (0..AGENTS, 1u32..5).prop_map(|(agent, capacity)| Action::Capacity { agent, capacity }),
     ]
 }
@@ -121,6 +123,8 @@ struct Fixture {
     last_client_id: HashMap<AgentId, String>,
     counter: u64,
     ended: HashMap<SessionId, usize>,
+    /// The rule each flow-routed session was first seen routed by (R-FLOW-1).
+    decided: HashMap<SessionId, Option<String>>,
     delivered: HashMap<(Audience, SessionId), u32>,
 }
 
@@ -194,9 +198,42 @@ impl Fixture {
             w.agent(1, &[("tech", 2), ("french", 1)]),
             w.add_agent(4, &[("tech", 5)]),
         ];
+        // While the general queue is short, the first agent's own customers; else the vip queue
+        // ahead of the rest while a tech agent is free; else general, behind both.
+        let queue_target = |queue, secondary| FlowTarget::Queue {
+            queue,
+            priority: None,
+            secondary_priority: secondary,
+            skills: vec![],
+        };
+        let flow = w.add_flow(FlowSpec {
+            name: "front".into(),
+            rules: vec![
+                rule(
+                    "direct",
+                    vec![Condition::WaitingAtMost {
+                        queue: general,
+                        n: 1,
+                    }],
+                    FlowTarget::Agent {
+                        agent: agents[0],
+                        timeout_ms: Millis(20_000),
+                        fallback_queue: None,
+                    },
+                ),
+                rule(
+                    "vip",
+                    vec![Condition::AgentsAtLeast { queue: tech, n: 1 }],
+                    queue_target(vip, Some(0)),
+                ),
+            ],
+            default: queue_target(general, Some(3)),
+            fallback_queue: general,
+        });
+        let flow_web = w.channel(ChannelKind::Web, Platform::Standard, Entry::Flow(flow));
         Fixture {
             w,
-            channels: vec![web, sms, wa],
+            channels: vec![web, sms, wa, flow_web],
             queues: vec![general, vip, tech],
             bot,
             agents,
@@ -204,6 +241,7 @@ impl Fixture {
             last_client_id: HashMap::new(),
             counter: 0,
             ended: HashMap::new(),
+            decided: HashMap::new(),
             delivered: HashMap::new(),
         }
     }
@@ -237,6 +275,7 @@ impl Fixture {
                     address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content: common::text(text),
+                    fields: None,
                 };
                 self.last_delivery = Some((self.channels[channel], req.clone()));
                 on_org(OrgCommand::Inbound(self.channels[channel], req))
@@ -255,6 +294,7 @@ impl Fixture {
                     address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content,
+                    fields: None,
                 };
                 on_org(OrgCommand::Inbound(self.channels[channel], req))
             }
@@ -267,6 +307,7 @@ impl Fixture {
                     address: Self::address(user).into(),
                     provider_message_id: format!("p{n}").into(),
                     content: InboundContent::End,
+                    fields: None,
                 };
                 on_org(OrgCommand::Inbound(self.channels[channel], req))
             }
@@ -481,6 +522,12 @@ impl Fixture {
                     s.id
                 );
             }
+            // R-FLOW-1: a flow decides once; its rule never changes afterwards.
+            let rule = w.context(s.id).flow_rule;
+            if rule.is_some() {
+                let first = self.decided.entry(s.id).or_insert_with(|| rule.clone());
+                prop_assert_eq!(&*first, &rule, "R-FLOW-1 {} decided again", s.id);
+            }
             if s.status == SessionStatus::Ended {
                 self.ended.insert(s.id, messages.len());
                 prop_assert!(live.is_empty());
@@ -517,6 +564,17 @@ impl Fixture {
                 }
                 Event::WorkOffered(offer) => {
                     let (work, transcript) = (&offer.work, &offer.transcript);
+                    // R-FLOW-4: until it falls back, directly routed work goes to its agent only.
+                    if let (Some(named), None) =
+                        (offer.context.direct_agent, offer.context.fallback)
+                    {
+                        prop_assert_eq!(
+                            work.agent,
+                            named,
+                            "R-FLOW-4 {} offered elsewhere",
+                            work.session
+                        );
+                    }
                     let a = agents.iter().find(|a| a.id == work.agent).unwrap();
                     prop_assert_eq!(
                         a.presence,

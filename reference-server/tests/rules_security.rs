@@ -67,6 +67,7 @@ fn r_sec_1_other_orgs_resources_read_as_absent() {
                     address: "x".into(),
                     provider_message_id: "p".into(),
                     content: text("hi"),
+                    fields: None,
                 },
             ),
         })

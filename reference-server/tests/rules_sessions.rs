@@ -75,6 +75,7 @@ fn r_sess_3_duplicate_provider_message_id_returns_original_and_stores_nothing() 
         address: "u".into(),
         provider_message_id: "wamid.1".into(),
         content: text("hello"),
+        fields: None,
     };
     let first = w.inbound_req(web, req.clone()).unwrap();
     let before = w.engine.clone();
@@ -91,6 +92,7 @@ fn r_sess_3_duplicate_provider_message_id_returns_original_and_stores_nothing() 
                 address: "u".into(),
                 provider_message_id: "wamid.1".into(),
                 content: text("hi"),
+                fields: None,
             },
         )
         .unwrap();

@@ -417,6 +417,25 @@ impl Ctx {
         Ok(conn)
     }
 
+    /// The org's manual clock now: where a time-of-day case stands (R-FLOW-2).
+    pub async fn now(&mut self) -> Result<Timestamp, Problem> {
+        let reading: ClockReading = self.ok(reqwest::Method::GET, "/clock", None::<&()>).await?;
+        Ok(reading.now)
+    }
+
+    pub async fn flow(&mut self, spec: &FlowSpec) -> Result<FlowId, Problem> {
+        let flow: Flow = self.ok(reqwest::Method::POST, "/flows", Some(spec)).await?;
+        Ok(flow.id)
+    }
+
+    /// An enhanced web channel (pre-chat fields and components both work) entering `flow`.
+    pub async fn flow_channel(&mut self, flow: FlowId) -> Result<ChannelId, Problem> {
+        let ch = self
+            .channel(ChannelKind::Web, Platform::Enhanced, Entry::Flow(flow))
+            .await?;
+        Ok(ch.id)
+    }
+
     /// A provider delivery of `content` from `address`.
     pub async fn inbound(
         &mut self,
@@ -425,10 +444,31 @@ impl Ctx {
         provider_message_id: &str,
         content: InboundContent,
     ) -> Result<(u16, Result<InboundAccepted, ApiError>), Problem> {
+        self.inbound_with(channel, address, provider_message_id, content, &[])
+            .await
+    }
+
+    /// A provider delivery of `content` from `address` with pre-chat `fields`, if any
+    /// (R-FLOW-6).
+    pub async fn inbound_with(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        provider_message_id: &str,
+        content: InboundContent,
+        fields: &[(&str, &str)],
+    ) -> Result<(u16, Result<InboundAccepted, ApiError>), Problem> {
+        let fields = (!fields.is_empty()).then(|| {
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        });
         let req = InboundRequest {
             address: address.into(),
             provider_message_id: provider_message_id.into(),
             content,
+            fields,
         };
         self.call(
             reqwest::Method::POST,
@@ -446,10 +486,25 @@ impl Ctx {
         pmid: &str,
         text: &str,
     ) -> Result<InboundAccepted, Problem> {
+        self.say_with(channel, address, pmid, text, &[]).await
+    }
+
+    /// A text inbound with pre-chat `fields` that must be accepted (R-FLOW-6).
+    pub async fn say_with(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        pmid: &str,
+        text: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<InboundAccepted, Problem> {
         let content = InboundContent::Text {
             text: text.to_owned(),
         };
-        match self.inbound(channel, address, pmid, content).await? {
+        match self
+            .inbound_with(channel, address, pmid, content, fields)
+            .await?
+        {
             (_, Ok(a)) => Ok(a),
             (status, Err(e)) => Err(error(format!(
                 "inbound from {address} refused: {status} {e}"

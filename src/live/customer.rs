@@ -386,6 +386,7 @@ impl Customer {
                 u64::from(self.pmid),
             ]),
             content,
+            fields: None,
         };
         let path = format!(
             "/v1/orgs/{}/channels/{}/inbound",

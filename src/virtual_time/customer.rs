@@ -219,6 +219,7 @@ impl Sim {
             address: cust.address.clone(),
             provider_message_id: specs::message_id([self.seed, cust.index, u64::from(cust.pmid)]),
             content,
+            fields: None,
         };
         let channel = self.world.channels[cust.channel].id;
         let is_end = req.content == InboundContent::End;

@@ -1,19 +1,20 @@
 //! What an agent does over its connection: presence, accept, decline, send, transfer, mark
 //! inactive, end (R-ROUTE-5..9, R-SESS-7, R-SEC-2).
 
+use super::assignment::Request;
 use super::command::Reply;
 use super::consent;
 use super::ctx::Ctx;
 use super::errors::{error, not_found};
 use super::org::Org;
 use super::outbound::AgentOutbound;
-use super::state::SessionState;
+use super::state::{Placement, SessionState};
 use super::timers::Timer;
 use super::validate;
 use omnisim_protocol::{
-    AgentId, AgentRequest, ApiError, EndedBy, ErrorCode, Event, Handler, MessageAccepted,
-    OutboundContent, Platform, Presence, RescindReason, SessionId, SessionStatus, TransferTarget,
-    WorkId, WorkItem, WorkStatus,
+    AgentId, AgentRequest, ApiError, EndedBy, ErrorCode, Event, FallbackReason, Handler,
+    MessageAccepted, OutboundContent, Platform, Presence, RescindReason, SessionId, SessionStatus,
+    TransferTarget, WorkId, WorkItem, WorkStatus,
 };
 use std::sync::Arc;
 
@@ -102,7 +103,13 @@ impl Org {
                     session: w.session,
                     reason: RescindReason::Unavailable,
                 });
-                self.return_to_line(ctx, w.session, None);
+                self.return_to_line(ctx, w.session, None, FallbackReason::Offline);
+            }
+            // Work waiting for this agent alone goes to its fallback queues (R-FLOW-4).
+            let direct: Vec<SessionId> =
+                self.router.direct_line(agent).map(|k| k.session).collect();
+            for session in direct {
+                self.fall_back(ctx, session, FallbackReason::Offline);
             }
         }
         if was == Presence::Online {
@@ -162,7 +169,7 @@ impl Org {
     fn decline(&mut self, ctx: &mut Ctx, agent: AgentId, work: WorkId) -> Result<(), ApiError> {
         let session = self.offered_work(agent, work)?.session;
         self.finish_work(ctx, work, WorkStatus::Declined);
-        self.return_to_line(ctx, session, Some(agent));
+        self.return_to_line(ctx, session, Some(agent), FallbackReason::Declined);
         self.fill_agent(ctx, agent);
         Ok(())
     }
@@ -258,7 +265,9 @@ impl Org {
                 } else {
                     vec![agent]
                 };
-                self.request_routing(ctx, session, queue, Vec::new(), last, None);
+                let mut request = Request::new(Placement::queue(queue, Vec::new()));
+                request.declined_by = last;
+                self.request_routing(ctx, session, request);
             }
             TransferTarget::Bot(bot) => self.start_bot(ctx, session, bot),
         }

@@ -4,7 +4,7 @@
 
 use super::ctx::Ctx;
 use super::org::Org;
-use super::state::Routing;
+use super::state::{Placement, Routing};
 use super::timers::Timer;
 use crate::faults::Fault;
 use crate::routing::{PoolKey, ReqId, SkillLevels, skills::merge};
@@ -13,88 +13,201 @@ use omnisim_protocol::{
     AgentId, Event, Offer, Presence, QueueId, SessionId, SessionStatus, Timestamp, WorkId,
     WorkItem, WorkStatus,
 };
+use omnisim_protocol::{DirectFallback, FallbackReason, Millis};
+
+/// A session's request for an agent: where it waits, and who is tried first or last.
+pub(crate) struct Request {
+    pub placement: Placement,
+    /// Agents to try last (a transferring agent, R-ROUTE-9; a direct agent that declined).
+    pub declined_by: Vec<AgentId>,
+    /// Gets the first offer (R-OUT-1).
+    pub preferred: Option<AgentId>,
+    /// The original request time, kept when direct routing falls back (R-FLOW-4); none: now.
+    pub since: Option<Timestamp>,
+}
+
+impl Request {
+    /// A fresh request to wait as `placement` says.
+    pub fn new(placement: Placement) -> Request {
+        Request {
+            placement,
+            declined_by: Vec::new(),
+            preferred: None,
+            since: None,
+        }
+    }
+}
 
 impl Org {
-    /// The requirement set of work in `queue` with handoff skills `extra` (R-ROUTE-1, R-ROUTE-10).
-    pub(crate) fn requirements_for(
+    /// The requirement set of work in `queue`: its required skills and `extra` (R-ROUTE-1).
+    pub(crate) fn requirements<'a>(
         &mut self,
         queue: QueueId,
-        extra: &SkillLevels,
-        dropped: bool,
+        extra: impl Iterator<Item = &'a SkillLevels>,
     ) -> ReqId {
-        let q = &self.queues[&queue];
-        let additional: &[_] = if dropped { &[] } else { &q.additional };
+        let own = &self.queues[&queue].required;
         let needs = if self.faults.has(Fault::SkillsIgnored) {
             merge(std::iter::empty())
         } else {
-            merge(q.required.iter().chain(extra).chain(additional).copied())
+            merge(own.iter().copied().chain(extra.flatten().copied()))
         };
         self.intern_requirements(needs)
     }
 
-    /// Puts a session in line in `queue` (status waiting) and offers it if an agent can take it.
-    /// `declined_by` seeds the agents to try last (a transferring agent, R-ROUTE-9); `preferred`
-    /// gets the first offer (R-OUT-1).
-    pub(crate) fn request_routing(
-        &mut self,
-        ctx: &mut Ctx,
-        session: SessionId,
-        queue: QueueId,
-        extra: SkillLevels,
-        declined_by: Vec<AgentId>,
-        preferred: Option<AgentId>,
-    ) {
-        let req = self.requirements_for(queue, &extra, false);
+    /// Whether an online agent could be offered work placed as `placement`, capacity aside: what
+    /// a bot checks before handing off (R-BOT-3).
+    pub(crate) fn anyone_eligible(&mut self, placement: &Placement) -> bool {
+        let direct = placement.direct.map(|(agent, _)| agent);
+        let queue_skills = match direct {
+            Some(_) => Vec::new(),
+            None => self.queues[&placement.queue].additional.clone(),
+        };
+        let extra = placement.skills.iter().map(|(levels, _)| levels);
+        let req = self.requirements(placement.queue, extra.chain([&queue_skills]));
+        let agents = self.router.agents(req);
+        match direct {
+            Some(agent) => agents.contains(agent),
+            None => agents.online_count() > 0,
+        }
+    }
+
+    /// Why directly routed work cannot wait for its agent at all: offline, or lacking a skill
+    /// (R-FLOW-4).
+    fn direct_refusal(&self, agent: AgentId, req: ReqId) -> Option<FallbackReason> {
+        let a = &self.agents[&agent];
+        if a.info.presence == Presence::Offline {
+            Some(FallbackReason::Offline)
+        } else if !crate::routing::skills::satisfies(&a.skills, self.router.needs(req)) {
+            Some(FallbackReason::LacksSkills)
+        } else {
+            None
+        }
+    }
+
+    /// Puts a session in line (status waiting) and offers it if an agent can take it: in its
+    /// queue's pool, or in one agent's direct line until the direct timeout (R-ROUTE-3,
+    /// R-ROUTE-10, R-FLOW-3, R-FLOW-4, R-FLOW-7).
+    pub(crate) fn request_routing(&mut self, ctx: &mut Ctx, session: SessionId, request: Request) {
+        let Request {
+            mut placement,
+            declined_by,
+            preferred,
+            since,
+        } = request;
+        let fresh = since.is_none();
+        let since = if self.faults.has(Fault::DirectFallbackResetsAge) {
+            None
+        } else {
+            since
+        };
+        let base = since.unwrap_or(ctx.now);
+        let late = Millis(u64::from(self.faults.has(Fault::SkillDropLate)));
+        let mut extra: SkillLevels = Vec::new();
+        let mut drops: Vec<(Timestamp, SkillLevels)> = Vec::new();
+        let mut add = |levels: &SkillLevels, after: Option<Millis>| match after {
+            None => extra.extend(levels.iter().copied()),
+            Some(after) if base + after + late > ctx.now => {
+                drops.push((base + after + late, levels.clone()))
+            }
+            // Dropped already: a fallback keeps its original request time.
+            Some(_) => {}
+        };
+        for (levels, after) in &placement.skills {
+            add(levels, *after);
+        }
+        let direct_to = placement.direct.map(|(agent, _)| agent);
+        if fresh {
+            // A new request: what the context said of an earlier one's direct routing is history.
+            let context = &mut self.session_mut(session).context;
+            context.direct_agent = None;
+            context.fallback = None;
+        }
+        let q = &self.queues[&placement.queue];
+        if direct_to.is_none() && !q.additional.is_empty() {
+            let after = q.spec.drop_additional_skills_after_ms;
+            add(&q.additional.clone(), after);
+        }
+        drops.sort_unstable();
+        let req = self.requirements(
+            placement.queue,
+            std::iter::once(&extra).chain(drops.iter().map(|d| &d.1)),
+        );
+        if let Some(agent) = direct_to {
+            self.session_mut(session).context.direct_agent = Some(agent);
+            if let Some(reason) = self.direct_refusal(agent, req) {
+                self.session_mut(session).context.fallback = Some(DirectFallback {
+                    agent,
+                    reason,
+                    at: ctx.now,
+                });
+                placement.direct = None;
+                let request = Request {
+                    placement,
+                    declined_by,
+                    preferred,
+                    since: Some(base),
+                };
+                return self.request_routing(ctx, session, request);
+            }
+        }
         let q = self
             .queues
-            .get_mut(&queue)
+            .get_mut(&placement.queue)
             .expect("routing targets an existing queue");
         q.waiting += 1;
         let priority_ignored = self.faults.has(Fault::PriorityIgnored);
         let pool = PoolKey {
-            priority: if priority_ignored { 1 } else { q.spec.priority },
-            queue,
+            priority: if priority_ignored {
+                1
+            } else {
+                placement.priority.unwrap_or(q.spec.priority)
+            },
+            queue: placement.queue,
             req,
         };
-        let drop_at = match q.spec.drop_additional_skills_after_ms {
-            Some(after) if !q.additional.is_empty() => {
-                let late = u64::from(self.faults.has(Fault::SkillDropLate));
-                Some(ctx.now + after + omnisim_protocol::Millis(late))
-            }
-            _ => None,
-        };
-        if let Some(at) = drop_at {
-            ctx.schedule(at, Timer::SkillDrop(session));
+        for (at, _) in &drops {
+            ctx.schedule(*at, Timer::SkillDrop(session));
         }
+        let direct = placement.direct.map(|(agent, timeout)| {
+            let at = base + timeout;
+            ctx.schedule(at, Timer::DirectTimeout(session));
+            (agent, at)
+        });
         if !declined_by.is_empty() {
             self.declined.insert(session);
         }
         // fifo_broken: later requests sort first.
-        let requested_at = if self.faults.has(Fault::FifoBroken) {
-            Timestamp(u64::MAX / 2 - ctx.now.0)
-        } else {
-            ctx.now
+        let requested_at = match since {
+            None if self.faults.has(Fault::FifoBroken) => Timestamp(u64::MAX / 2 - ctx.now.0),
+            _ => base,
         };
+        let secondary = placement
+            .secondary
+            .filter(|_| !self.faults.has(Fault::SecondaryPriorityIgnored));
         let s = self.session_mut(session);
         debug_assert!(s.routing.is_none(), "R-ROUTE-8: one routing per session");
-        s.info.queue = Some(queue);
-        s.extra_skills = extra.clone();
-        s.routing = Some(Routing {
-            queue,
+        s.info.queue = Some(placement.queue);
+        let routing = Routing {
+            queue: pool.queue,
             pool,
             requested_at,
+            secondary,
             extra,
-            drop_at,
+            drops,
             declined_by,
             preferred,
             offered: false,
-        });
-        self.router.enqueue(pool, requested_at, session);
+            direct,
+        };
+        let (line, key) = (routing.line(), routing.key(session));
+        s.routing = Some(routing);
+        self.router.enqueue(line, key);
         self.set_status(ctx, session, SessionStatus::Waiting, None);
         self.route_session(ctx, session);
     }
 
-    /// Offers a waiting session to the agent its queue's routing model picks, if any (R-ROUTE-1,4,6).
+    /// Offers a waiting session to the agent its queue's routing model picks, or to its direct
+    /// agent only, if any can take it (R-ROUTE-1,4,6, R-FLOW-4).
     pub(crate) fn route_session(&mut self, ctx: &mut Ctx, session: SessionId) {
         let s = self.session_mut(session);
         let Some(r) = s.routing.as_mut() else { return };
@@ -103,7 +216,7 @@ impl Org {
         }
         let preferred = r.preferred.take();
         let mut declined = r.declined_by.clone();
-        let pool = r.pool;
+        let (pool, direct) = (r.pool, r.direct);
         if self.faults.has(Fault::DeclineReoffered) {
             declined.clear();
         }
@@ -112,22 +225,39 @@ impl Org {
         let can_take = |a: AgentId| {
             self.router.agents(pool.req).contains(a) && self.agents[&a].free() >= weight
         };
-        let agent = preferred.filter(|a| can_take(*a)).or_else(|| {
-            self.router
-                .best_agent(pool.req, q.spec.routing_model, weight, &declined)
-        });
+        let agent = match direct {
+            Some((agent, _)) => Some(agent).filter(|a| can_take(*a)),
+            None => preferred.filter(|a| can_take(*a)).or_else(|| {
+                self.router
+                    .best_agent(pool.req, q.spec.routing_model, weight, &declined)
+            }),
+        };
         if let Some(agent) = agent {
             self.assign(ctx, session, agent);
         }
     }
 
-    /// Gives an online agent waiting work while it has room: lowest priority number first, then
-    /// the oldest request (R-ROUTE-3, R-ROUTE-12).
+    /// Gives an online agent waiting work while it has room: what was routed to it directly first,
+    /// then from the pools the lowest priority number, the lowest secondary priority, the oldest
+    /// request (R-ROUTE-3, R-ROUTE-12, R-FLOW-4, R-FLOW-7).
     pub(crate) fn fill_agent(&mut self, ctx: &mut Ctx, agent: AgentId) {
         loop {
             let a = &self.agents[&agent];
             if a.info.presence != Presence::Online || a.free() == 0 {
                 return;
+            }
+            let direct = self.router.direct_line(agent).find(|k| {
+                let pool = self.sessions[&k.session]
+                    .routing
+                    .as_ref()
+                    .expect("sessions in line are routed")
+                    .pool;
+                self.queues[&pool.queue].spec.capacity_weight <= a.free()
+                    && self.router.agents(pool.req).contains(agent)
+            });
+            if let Some(key) = direct {
+                self.assign(ctx, key.session, agent);
+                continue;
             }
             let pick = self.router.best_work(
                 &a.skills,
@@ -144,7 +274,7 @@ impl Org {
                 },
             );
             match pick {
-                Some(p) => self.assign(ctx, p.session, agent),
+                Some(p) => self.assign(ctx, p.key.session, agent),
                 None => return,
             }
         }
@@ -168,7 +298,7 @@ impl Org {
             r.declined_by.clear();
             self.declined.remove(&session);
         }
-        self.router.dequeue(r.pool, r.requested_at, session);
+        self.router.dequeue(r.line(), r.key(session));
         let q = &self.queues[&r.queue];
         let item = WorkItem {
             id: work,
@@ -251,12 +381,14 @@ impl Org {
     }
 
     /// After a failed offer, puts the session back in line with its original age; `decliner` is
-    /// tried last from now on (R-ROUTE-3, R-ROUTE-5, R-ROUTE-6, R-ROUTE-7).
+    /// tried last from now on. Work routed to one agent moves to its fallback queue instead
+    /// (R-ROUTE-3, R-ROUTE-5, R-ROUTE-6, R-ROUTE-7, R-FLOW-4).
     pub(crate) fn return_to_line(
         &mut self,
         ctx: &mut Ctx,
         session: SessionId,
         decliner: Option<AgentId>,
+        why: FallbackReason,
     ) {
         let s = self
             .sessions
@@ -267,14 +399,76 @@ impl Org {
             .as_mut()
             .expect("an offered session has a routing request");
         r.offered = false;
+        if r.direct.is_some() {
+            return self.fall_back(ctx, session, why);
+        }
         if let Some(a) = decliner {
             if !r.declined_by.contains(&a) {
                 r.declined_by.push(a);
             }
             self.declined.insert(session);
         }
-        self.router.enqueue(r.pool, r.requested_at, session);
+        self.router.enqueue(r.line(), r.key(session));
         self.route_session(ctx, session);
+    }
+
+    /// Directly routed work leaves its agent for the fallback queue, keeping its request time; the
+    /// agent, if it declined or let the offer time out, is tried last there (R-FLOW-4).
+    pub(crate) fn fall_back(&mut self, ctx: &mut Ctx, session: SessionId, why: FallbackReason) {
+        let r = self.sessions[&session]
+            .routing
+            .as_ref()
+            .expect("a session falling back is routed");
+        let (agent, _) = r.direct.expect("only direct routing falls back");
+        // Direct work needs the handoff's skills only, which never drop.
+        let placement = Placement::queue(r.queue, r.extra.clone());
+        let since = r.requested_at;
+        self.clear_routing(ctx, session);
+        self.session_mut(session).context.fallback = Some(DirectFallback {
+            agent,
+            reason: why,
+            at: ctx.now,
+        });
+        let declined_by = match why {
+            FallbackReason::Declined | FallbackReason::PushTimeout => vec![agent],
+            _ => Vec::new(),
+        };
+        let request = Request {
+            placement,
+            declined_by,
+            preferred: None,
+            since: Some(since),
+        };
+        self.request_routing(ctx, session, request);
+    }
+
+    /// R-FLOW-4: directly routed work not accepted by its deadline leaves the agent (an offer
+    /// outstanding is withdrawn) for the fallback queue.
+    pub(crate) fn direct_timeout(&mut self, ctx: &mut Ctx, session: SessionId) {
+        let Some(s) = self.sessions.get(&session) else {
+            return;
+        };
+        if s.routing.as_ref().is_none_or(|r| r.direct.is_none()) {
+            return;
+        }
+        let offer = s
+            .live_work
+            .filter(|w| self.work[w].status == WorkStatus::Assigned);
+        let agent = offer.map(|work| {
+            let agent = self.finish_work(ctx, work, WorkStatus::Withdrawn);
+            ctx.emit(Event::OfferRescinded {
+                org: self.id,
+                agent,
+                work,
+                session,
+                reason: omnisim_protocol::RescindReason::DirectTimeout,
+            });
+            agent
+        });
+        self.fall_back(ctx, session, FallbackReason::Timeout);
+        if let Some(agent) = agent {
+            self.fill_agent(ctx, agent);
+        }
     }
 
     /// Drops a session's routing request: accepted, ended or moved elsewhere.
@@ -283,10 +477,13 @@ impl Org {
             return;
         };
         if !r.offered {
-            self.router.dequeue(r.pool, r.requested_at, session);
+            self.router.dequeue(r.line(), r.key(session));
         }
-        if let Some(at) = r.drop_at {
-            ctx.cancel(at, Timer::SkillDrop(session));
+        for (at, _) in &r.drops {
+            ctx.cancel(*at, Timer::SkillDrop(session));
+        }
+        if let Some((_, at)) = r.direct {
+            ctx.cancel(at, Timer::DirectTimeout(session));
         }
         self.declined.remove(&session);
         if let Some(q) = self.queues.get_mut(&r.queue) {
@@ -294,25 +491,24 @@ impl Org {
         }
     }
 
-    /// R-ROUTE-10: the session's additional skills stop counting; agents lacking them become
+    /// R-ROUTE-10: skills whose time has come stop counting; agents lacking them become
     /// eligible.
     pub(crate) fn drop_additional_skills(&mut self, ctx: &mut Ctx, session: SessionId) {
-        let Some(r) = self.sessions.get(&session).and_then(|s| s.routing.clone()) else {
+        let Some(mut r) = self.sessions.get(&session).and_then(|s| s.routing.clone()) else {
             return;
         };
-        let req = self.requirements_for(r.queue, &r.extra, true);
-        let pool = PoolKey { req, ..r.pool };
+        r.drops.retain(|(at, _)| *at > ctx.now);
+        let req = self.requirements(
+            r.queue,
+            std::iter::once(&r.extra).chain(r.drops.iter().map(|d| &d.1)),
+        );
+        let before = (r.line(), r.key(session));
+        r.pool = PoolKey { req, ..r.pool };
         if !r.offered {
-            self.router.dequeue(r.pool, r.requested_at, session);
-            self.router.enqueue(pool, r.requested_at, session);
+            self.router.dequeue(before.0, before.1);
+            self.router.enqueue(r.line(), r.key(session));
         }
-        let routing = self
-            .session_mut(session)
-            .routing
-            .as_mut()
-            .expect("checked above");
-        routing.pool = pool;
-        routing.drop_at = None;
+        self.session_mut(session).routing = Some(r);
         self.route_session(ctx, session);
     }
 
@@ -347,7 +543,7 @@ impl Org {
             self.set_presence(ctx, agent, presence);
         }
         let decliner = (!self.faults.has(Fault::PushTimeoutNotADecline)).then_some(agent);
-        self.return_to_line(ctx, session, decliner);
+        self.return_to_line(ctx, session, decliner, FallbackReason::PushTimeout);
         self.fill_agent(ctx, agent);
     }
 

@@ -1,10 +1,12 @@
 //! Bot conversations: greeting, intent question, field collection, then resolve or handoff
 //! (R-BOT-1..4).
 
+use super::assignment::Request;
 use super::ctx::Ctx;
+use super::flows::{Decision, Trigger};
 use super::org::Org;
 use super::session_flow::Author;
-use super::state::{BotRun, BotStage, Handoff};
+use super::state::{BotRun, BotStage, Handoff, HandoffTo, Placement};
 use omnisim_protocol::bot::AGENT_REQUEST_WORDS;
 use omnisim_protocol::{
     BotId, Consent, EndedBy, Handler, IntentAction, MessageBody, Platform, Sender, SessionId,
@@ -85,12 +87,14 @@ impl Org {
         (asks_for_agent && self.agent_queue(bot).is_some()).then_some(Pick::Agent)
     }
 
-    /// Where a request for a human goes: the bot's agent queue, else its first handoff queue.
-    fn agent_queue(&self, bot: BotId) -> Option<omnisim_protocol::QueueId> {
+    /// Where a request for a human goes: the bot's agent queue, else its first handoff's queue or
+    /// flow.
+    fn agent_queue(&self, bot: BotId) -> Option<HandoffTo> {
         let spec = &self.bots[&bot].info.spec;
-        spec.agent_queue.or_else(|| {
+        spec.agent_queue.map(HandoffTo::Queue).or_else(|| {
             spec.intents.iter().find_map(|i| match &i.action {
-                IntentAction::Handoff { queue, .. } => Some(*queue),
+                IntentAction::Handoff { queue, .. } => Some(HandoffTo::Queue(*queue)),
+                IntentAction::FlowHandoff { flow, .. } => Some(HandoffTo::Flow(*flow)),
                 IntentAction::Resolve { .. } => None,
             })
         })
@@ -118,7 +122,18 @@ impl Org {
                             required_skills,
                         } => {
                             let handoff = Handoff {
-                                queue: *queue,
+                                to: HandoffTo::Queue(*queue),
+                                skills: required_skills.clone(),
+                                intent: Some(intent.id.clone()),
+                            };
+                            self.collect_or_handoff(ctx, session, bot, handoff, 0);
+                        }
+                        IntentAction::FlowHandoff {
+                            flow,
+                            required_skills,
+                        } => {
+                            let handoff = Handoff {
+                                to: HandoffTo::Flow(*flow),
                                 skills: required_skills.clone(),
                                 intent: Some(intent.id.clone()),
                             };
@@ -127,9 +142,9 @@ impl Org {
                     }
                 }
                 Some(Pick::Agent) => {
-                    let queue = self.agent_queue(bot).expect("pick checked it");
+                    let to = self.agent_queue(bot).expect("pick checked it");
                     let handoff = Handoff {
-                        queue,
+                        to,
                         skills: Vec::new(),
                         intent: None,
                     };
@@ -153,7 +168,14 @@ impl Org {
                     MessageBody::Component { .. } => String::new(),
                 };
                 let name = self.bots[&bot].info.spec.fields[next].name.clone();
-                self.session_mut(session).context.fields.insert(name, value);
+                let keep_prechat = self.faults.has(crate::faults::Fault::PrechatOverridesBot);
+                let fields = &mut self.session_mut(session).context.fields;
+                // A collected field replaces a pre-chat one of the same name (R-FLOW-6).
+                if keep_prechat {
+                    fields.entry(name).or_insert(value);
+                } else {
+                    fields.insert(name, value);
+                }
                 self.collect_or_handoff(ctx, session, bot, handoff, next + 1);
             }
         }
@@ -180,20 +202,35 @@ impl Org {
         self.bot_say(ctx, session, MessageBody::Text { text: prompt });
     }
 
-    /// The session waits in the handoff queue with handler bot_to_agent; with no eligible agent
-    /// online the bot sends its fallback text first (R-BOT-2, R-BOT-3).
+    /// The session waits in the handoff queue, or where the handoff's flow sends it, with handler
+    /// bot_to_agent; with no eligible agent online the bot sends its fallback text first (R-BOT-2,
+    /// R-BOT-3, R-FLOW-1).
     fn handoff(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId, handoff: Handoff) {
-        let extra = self.skills.requirements(&handoff.skills);
-        let req = self.requirements_for(handoff.queue, &extra, false);
-        let silent = self.faults.has(crate::faults::Fault::NoFallback);
-        if self.router.agents(req).online_count() == 0 && !silent {
-            let text = self.bots[&bot].info.spec.fallback_text.clone();
-            self.bot_say(ctx, session, MessageBody::Text { text });
-        }
+        let skills = self.skills.requirements(&handoff.skills);
+        let decision = match handoff.to {
+            HandoffTo::Queue(queue) => Decision::Wait(Placement::queue(queue, skills)),
+            HandoffTo::Flow(flow) => {
+                let trigger = Trigger::Handoff {
+                    intent: handoff.intent.as_deref(),
+                    skills,
+                };
+                self.run_flow(ctx, session, flow, trigger)
+            }
+        };
         let s = self.session_mut(session);
         s.bot = None;
         s.context.intent = handoff.intent;
+        let placement = match decision {
+            Decision::Wait(placement) => placement,
+            // Only under the flow_bot_from_handoff fault.
+            Decision::Bot(next) => return self.start_bot(ctx, session, next),
+        };
         s.info.handler = Handler::BotToAgent;
-        self.request_routing(ctx, session, handoff.queue, extra, Vec::new(), None);
+        let silent = self.faults.has(crate::faults::Fault::NoFallback);
+        if !self.anyone_eligible(&placement) && !silent {
+            let text = self.bots[&bot].info.spec.fallback_text.clone();
+            self.bot_say(ctx, session, MessageBody::Text { text });
+        }
+        self.request_routing(ctx, session, Request::new(placement));
     }
 }

@@ -3,8 +3,9 @@
 
 use omnisim_protocol::{
     Agent, AgentCreated, AgentId, AgentRequest, AgentSpec, BotSpec, Channel, ChannelId,
-    ChannelSpec, ChannelUpdate, ConsentRequest, Created, InboundAccepted, InboundRequest,
-    MessageAccepted, MessagingUser, OrgCreated, OrgId, QueueSpec, TriggeredOutboundRequest,
+    ChannelSpec, ChannelUpdate, ConsentRequest, Created, Flow, FlowId, FlowSpec, InboundAccepted,
+    InboundRequest, MessageAccepted, MessagingUser, OrgCreated, OrgId, QueueSpec,
+    TriggeredOutboundRequest,
 };
 
 /// A state change requested of the engine.
@@ -29,6 +30,9 @@ pub enum OrgCommand {
     UpdateChannel(ChannelId, ChannelUpdate),
     CreateQueue(QueueSpec),
     CreateBot(BotSpec),
+    CreateFlow(FlowSpec),
+    /// Replaces a flow's rules and targets (R-FLOW-1).
+    UpdateFlow(FlowId, FlowSpec),
     /// Creates an agent whose connection authenticates with `token`.
     CreateAgent {
         spec: AgentSpec,
@@ -49,6 +53,7 @@ pub enum Reply {
     Channel(Channel),
     Queue(Created<omnisim_protocol::QueueId>),
     Bot(Created<omnisim_protocol::BotId>),
+    Flow(Flow),
     AgentCreated(AgentCreated),
     Agent(Agent),
     User(MessagingUser),

@@ -1,19 +1,23 @@
 //! Channel ingress: what a provider webhook delivers from an end user (R-CHAN-2, R-SESS-1..5,
 //! R-SESS-7, R-SESS-8, R-CHAN-4, R-OUT-3).
 
+use super::assignment::Request;
 use super::consent::{self, Keyword};
 use super::ctx::Ctx;
-use super::errors::error;
+use super::errors::{error, invalid};
+use super::flows::{Decision, Trigger};
 use super::org::Org;
 use super::session_flow::Author;
-use super::state::{Delivery, SessionState};
+use super::state::{Delivery, Placement, SessionState};
 use super::validate;
 use crate::faults::Fault;
+use omnisim_protocol::limits::{MAX_FIELD_NAME_BYTES, MAX_FIELD_VALUE_BYTES, MAX_PRECHAT_FIELDS};
 use omnisim_protocol::{
     ApiError, ChannelId, Consent, EndedBy, Entry, ErrorCode, Event, Handler, InboundAccepted,
     InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId, SessionStatus,
     UserId,
 };
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// R-CHAN-4: the answer must name a component sent earlier in the same session, and one of its
@@ -40,6 +44,29 @@ fn check_component_response(
             format!("no component at seq {in_reply_to} in the user's open session"),
         )),
     }
+}
+
+/// R-FLOW-6: at most 32 fields, names of 1 to 64 bytes, values up to 256 bytes.
+fn check_prechat(fields: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if fields.len() > MAX_PRECHAT_FIELDS {
+        return Err(invalid(format!(
+            "fields holds at most {MAX_PRECHAT_FIELDS} entries, not {}",
+            fields.len()
+        )));
+    }
+    for (name, value) in fields {
+        if name.is_empty() || name.len() > MAX_FIELD_NAME_BYTES {
+            return Err(invalid(format!(
+                "a field name is 1 to {MAX_FIELD_NAME_BYTES} bytes"
+            )));
+        }
+        if value.len() > MAX_FIELD_VALUE_BYTES {
+            return Err(invalid(format!(
+                "fields.{name} is at most {MAX_FIELD_VALUE_BYTES} bytes"
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Org {
@@ -91,6 +118,30 @@ impl Org {
             }
         }
 
+        if let Some(fields) = &req.fields {
+            check_prechat(fields)?;
+            if !ch.info.kind.takes_prechat_fields()
+                && !self.faults.has(Fault::PrechatFieldsAnyChannel)
+            {
+                return Err(error(
+                    ErrorCode::PrechatFieldsUnsupported,
+                    format!(
+                        "{channel} is a {:?} channel: it has no pre-chat form",
+                        ch.info.kind
+                    ),
+                ));
+            }
+            if open.is_some() {
+                return Err(error(
+                    ErrorCode::PrechatFieldsUnsupported,
+                    format!(
+                        "{} has an open session: pre-chat fields come with its first message only",
+                        req.address
+                    ),
+                ));
+            }
+        }
+
         let user = match user {
             Some(u) => u,
             None => self.create_user(
@@ -122,7 +173,10 @@ impl Org {
                     {
                         self.keyword(ctx, user, open, Keyword::OptIn, text, &pmid)
                     }
-                    _ => self.customer_message(ctx, user, open, MessageBody::Text { text }, &pmid),
+                    _ => {
+                        let body = MessageBody::Text { text };
+                        self.customer_message(ctx, user, open, body, &pmid, req.fields)
+                    }
                 }
             }
             InboundContent::ComponentResponse {
@@ -133,7 +187,7 @@ impl Org {
                     in_reply_to,
                     answer_id,
                 };
-                self.customer_message(ctx, user, open, body, &pmid)
+                self.customer_message(ctx, user, open, body, &pmid, req.fields)
             }
         };
         let ch = self.channels.get_mut(&channel).expect("checked above");
@@ -151,8 +205,9 @@ impl Org {
         }
     }
 
-    /// A customer message: opens a session through the channel's entry if none is open
-    /// (R-SESS-1, R-SESS-4), else continues the open one according to its status.
+    /// A customer message: opens a session through the channel's entry if none is open, with its
+    /// pre-chat fields (R-SESS-1, R-SESS-4, R-FLOW-6), else continues the open one according to
+    /// its status.
     fn customer_message(
         &mut self,
         ctx: &mut Ctx,
@@ -160,6 +215,7 @@ impl Org {
         open: Option<SessionId>,
         body: MessageBody,
         pmid: &Arc<str>,
+        prechat: Option<BTreeMap<String, String>>,
     ) -> Delivery {
         let u = self.users.get_mut(&user).expect("user exists");
         u.last_inbound_at = Some(ctx.now);
@@ -169,9 +225,11 @@ impl Org {
             None => {
                 let (status, handler) = match self.channels[&channel].info.entry {
                     Entry::Bot(_) => (SessionStatus::Active, Handler::Bot),
-                    Entry::Queue(_) => (SessionStatus::Waiting, Handler::None),
+                    Entry::Queue(_) | Entry::Flow(_) => (SessionStatus::Waiting, Handler::None),
                 };
-                self.open_session(ctx, user, Origin::InboundInitiated, status, handler)
+                let s = self.open_session(ctx, user, Origin::InboundInitiated, status, handler);
+                self.session_mut(s).context.fields = prechat.unwrap_or_default();
+                s
             }
         };
         let seq = self.push_message(ctx, session, Author::end_user(pmid), body);
@@ -181,7 +239,9 @@ impl Org {
             SessionStatus::New => match s.initiated_by {
                 Some(agent) => {
                     let queue = s.info.queue.expect("agent outbound names a queue");
-                    self.request_routing(ctx, session, queue, Vec::new(), Vec::new(), Some(agent));
+                    let mut request = Request::new(Placement::queue(queue, Vec::new()));
+                    request.preferred = Some(agent);
+                    self.request_routing(ctx, session, request);
                 }
                 None => self.enter(ctx, session),
             },
@@ -198,14 +258,19 @@ impl Org {
         }
     }
 
-    /// Hands a session to its channel's entry: the bot greets, or the session waits in the queue
-    /// (R-SESS-4).
+    /// Hands a session to its channel's entry: the bot greets, the session waits in the queue, or
+    /// the flow decides which (R-SESS-4, R-FLOW-1).
     fn enter(&mut self, ctx: &mut Ctx, session: SessionId) {
         let channel = self.sessions[&session].info.channel;
-        match self.channels[&channel].info.entry {
-            Entry::Bot(bot) => self.start_bot(ctx, session, bot),
-            Entry::Queue(queue) => {
-                self.request_routing(ctx, session, queue, Vec::new(), Vec::new(), None)
+        let decision = match self.channels[&channel].info.entry {
+            Entry::Bot(bot) => Decision::Bot(bot),
+            Entry::Queue(queue) => Decision::Wait(Placement::queue(queue, Vec::new())),
+            Entry::Flow(flow) => self.run_flow(ctx, session, flow, Trigger::Channel),
+        };
+        match decision {
+            Decision::Bot(bot) => self.start_bot(ctx, session, bot),
+            Decision::Wait(placement) => {
+                self.request_routing(ctx, session, Request::new(placement))
             }
         }
     }

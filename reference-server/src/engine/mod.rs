@@ -23,6 +23,7 @@ mod command;
 mod consent;
 mod ctx;
 mod errors;
+mod flows;
 mod inbound;
 mod org;
 mod outbound;
@@ -292,6 +293,8 @@ fn apply_org(org: &mut Org, ctx: &mut Ctx, command: OrgCommand) -> Result<Reply,
         OrgCommand::CreateBot(spec) => Reply::Bot(Created {
             id: org.create_bot(ctx, spec)?,
         }),
+        OrgCommand::CreateFlow(spec) => Reply::Flow(org.create_flow(ctx, spec)?),
+        OrgCommand::UpdateFlow(id, spec) => Reply::Flow(org.update_flow(id, spec)?),
         OrgCommand::CreateAgent { spec, token } => Reply::AgentCreated(AgentCreated {
             agent: org.create_agent(ctx, spec)?,
             token,
@@ -311,6 +314,7 @@ impl Org {
         match timer {
             Timer::PushTimeout(work) => self.push_timeout(ctx, work),
             Timer::SkillDrop(session) => self.drop_additional_skills(ctx, session),
+            Timer::DirectTimeout(session) => self.direct_timeout(ctx, session),
             Timer::Inactivity(session) => {
                 let Some(s) = self.sessions.get_mut(&session) else {
                     return;

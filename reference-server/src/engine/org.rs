@@ -8,8 +8,8 @@ use super::state::{
 use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
-    AgentId, ApiError, Bot, BotId, ChannelId, MessagingUser, OrgId, Presence, QueueId, Session,
-    SessionId, Timestamp, UserId, WorkId, WorkItem,
+    AgentId, ApiError, Bot, BotId, ChannelId, Flow, FlowId, MessagingUser, OrgId, Presence,
+    QueueId, Session, SessionId, Timestamp, UserId, WorkId, WorkItem,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +25,7 @@ pub struct Org {
     pub channels: BTreeMap<ChannelId, ChannelState>,
     pub queues: BTreeMap<QueueId, QueueState>,
     pub bots: BTreeMap<BotId, BotState>,
+    pub flows: BTreeMap<FlowId, Flow>,
     /// Looked up by several commands each time an agent acts; read-back lists sort by id.
     pub agents: FastMap<AgentId, AgentState>,
     pub users: FastMap<UserId, MessagingUser>,
@@ -55,6 +56,7 @@ impl Org {
             channels: BTreeMap::new(),
             queues: BTreeMap::new(),
             bots: BTreeMap::new(),
+            flows: BTreeMap::new(),
             agents: FastMap::default(),
             users: FastMap::default(),
             sessions: FastMap::default(),
@@ -92,14 +94,21 @@ impl Org {
 
     /// A session, open or ended.
     pub fn session(&self, id: SessionId) -> Result<SessionRecord<'_>, ApiError> {
-        let (info, messages) = match self.sessions.get(&id) {
-            Some(s) => (&s.info, &s.messages[..]),
+        Ok(match self.sessions.get(&id) {
+            Some(s) => SessionRecord {
+                info: &s.info,
+                context: &s.context,
+                messages: &s.messages,
+            },
             None => {
                 let s = self.ended.get(&id).ok_or_else(|| not_found(id))?;
-                (&s.info, &s.messages[..])
+                SessionRecord {
+                    info: &s.info,
+                    context: &s.context,
+                    messages: &s.messages,
+                }
             }
-        };
-        Ok(SessionRecord { info, messages })
+        })
     }
 
     /// Every session, open and ended, in no particular order.

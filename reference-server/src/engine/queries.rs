@@ -5,9 +5,9 @@ use super::Engine;
 use super::errors::not_found;
 use super::org::Org;
 use omnisim_protocol::{
-    Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Message, MessagingUser, Offer, OrgId,
-    Presence, Queue, QueueId, Seq, Session, SessionId, SessionStatus, SessionTranscript, UserId,
-    WorkId, WorkItem,
+    Agent, AgentId, ApiError, Bot, BotId, Channel, ChannelId, Flow, FlowId, Message, MessagingUser,
+    Offer, OrgId, Presence, Queue, QueueId, Seq, Session, SessionId, SessionStatus,
+    SessionTranscript, UserId, WorkId, WorkItem,
 };
 use std::sync::Arc;
 
@@ -60,6 +60,15 @@ impl Engine {
 
     pub fn bot(&self, org: OrgId, id: BotId) -> Result<Bot, ApiError> {
         Ok(self.org(org)?.bot(id)?.clone())
+    }
+
+    pub fn flow(&self, org: OrgId, id: FlowId) -> Result<Flow, ApiError> {
+        Ok(self.org(org)?.flow(id)?.clone())
+    }
+
+    /// Every flow of the org, oldest first.
+    pub fn flows(&self, org: OrgId) -> Result<Vec<Flow>, ApiError> {
+        Ok(self.org(org)?.flows.values().cloned().collect())
     }
 
     pub fn agent(&self, org: OrgId, id: AgentId) -> Result<Agent, ApiError> {
@@ -126,6 +135,7 @@ impl Engine {
         let s = s?;
         Ok(SessionTranscript {
             session: s.info.clone(),
+            context: s.context.clone(),
             messages: s.messages.to_vec(),
         })
     }

@@ -1,8 +1,9 @@
 //! A session's life: creation, messages, status changes, inactivity and the end.
 
+use super::assignment::Request;
 use super::ctx::Ctx;
 use super::org::Org;
-use super::state::{EndedSession, SessionState};
+use super::state::{EndedSession, Placement, SessionState};
 use super::timers::Timer;
 use omnisim_protocol::{
     AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
@@ -145,7 +146,6 @@ impl Org {
             live_work: None,
             work_items: Default::default(),
             context: RoutingContext::default(),
-            extra_skills: Vec::new(),
             initiated_by: None,
             inactivity_at: None,
             ttl_at: None,
@@ -277,6 +277,7 @@ impl Org {
         if let Some(s) = self.sessions.remove(&session) {
             let archived = EndedSession {
                 info: s.info,
+                context: s.context,
                 messages: s.messages.into_boxed_slice(),
             };
             self.ended.insert(session, Box::new(archived));
@@ -331,17 +332,19 @@ impl Org {
         }
     }
 
-    /// The customer wrote to an inactive session: it waits and is routed again (R-SESS-7).
+    /// The customer wrote to an inactive session: it waits in the same queue and is routed again
+    /// (R-SESS-7); a flow is not run again (R-FLOW-1).
     pub(crate) fn reopen_inactive(&mut self, ctx: &mut Ctx, session: SessionId) {
         let s = self.session_mut(session);
         if let Some(at) = s.ttl_at.take() {
             ctx.cancel(at, Timer::InactiveTtl(session));
         }
-        let extra = s.extra_skills.clone();
         let queue = s
             .info
             .queue
             .expect("an inactive session was routed through a queue");
-        self.request_routing(ctx, session, queue, extra, Vec::new(), None);
+        // A new request, as a transfer makes one: the queue's own skills only (R-ROUTE-9).
+        let placement = Placement::queue(queue, Vec::new());
+        self.request_routing(ctx, session, Request::new(placement));
     }
 }

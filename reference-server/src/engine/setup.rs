@@ -18,6 +18,7 @@ impl Org {
         match entry {
             Entry::Bot(b) => self.bot(b).map(drop),
             Entry::Queue(q) => self.queue(q).map(drop),
+            Entry::Flow(f) => self.flow(f).map(drop),
         }
     }
 
@@ -176,6 +177,9 @@ impl Org {
                 IntentAction::Resolve { reply } => validate::text("intents.action.reply", reply)?,
                 IntentAction::Handoff {
                     required_skills, ..
+                }
+                | IntentAction::FlowHandoff {
+                    required_skills, ..
                 } => validate::requirements("intents.action.required_skills", required_skills)?,
             }
         }
@@ -183,12 +187,15 @@ impl Org {
             validate::name("fields.name", &field.name)?;
             validate::text("fields.prompt", &field.prompt)?;
         }
-        // Values first, then the queues they name (protocol.md §8.1).
-        let handoffs = spec.intents.iter().filter_map(|i| match &i.action {
-            IntentAction::Handoff { queue, .. } => Some(*queue),
-            IntentAction::Resolve { .. } => None,
-        });
-        for q in handoffs.chain(spec.agent_queue) {
+        // Values first, then the queues and flows they name (protocol.md §8.1).
+        for intent in &spec.intents {
+            match &intent.action {
+                IntentAction::Handoff { queue, .. } => self.queue(*queue).map(drop)?,
+                IntentAction::FlowHandoff { flow, .. } => self.flow(*flow).map(drop)?,
+                IntentAction::Resolve { .. } => {}
+            }
+        }
+        if let Some(q) = spec.agent_queue {
             self.queue(q)?;
         }
         let id = BotId(ctx.id());

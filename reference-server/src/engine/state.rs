@@ -2,11 +2,11 @@
 //! them (indexes, idempotency keys, bot and routing progress).
 
 use crate::id_index::IdIndex;
-use crate::routing::{AgentRank, PoolKey, SkillLevels};
+use crate::routing::{AgentRank, Line, LineKey, PoolKey, SkillLevels};
 use omnisim_protocol::{
-    Agent, AgentId, Bot, BotId, Channel, Choice, Component, Message, MessageAccepted, QueueId,
-    QueueSpec, RoutingContext, Seq, Session, SessionId, SkillRequirement, Timestamp, UserId,
-    WorkId,
+    Agent, AgentId, Bot, BotId, Channel, Choice, Component, FlowId, Message, MessageAccepted,
+    Millis, QueueId, QueueSpec, RoutingContext, Seq, Session, SessionId, SkillRequirement,
+    Timestamp, UserId, WorkId,
 };
 use std::sync::Arc;
 
@@ -130,9 +130,6 @@ pub struct SessionState {
     pub work_items: std::collections::VecDeque<WorkId>,
     /// What offers carry: intent, collected fields, transfer origin (R-BOT-2, R-ROUTE-9).
     pub context: RoutingContext,
-    /// Skills the last routing added to its queue's (a bot handoff's), kept for re-routing after
-    /// inactive (R-SESS-7).
-    pub extra_skills: SkillLevels,
     /// The agent who messaged first, offered the reply first (R-OUT-1).
     pub initiated_by: Option<AgentId>,
     /// When the inactivity timeout fires, if armed (R-SESS-7).
@@ -156,11 +153,47 @@ impl SessionState {
     }
 }
 
+/// Where and how a session waits for an agent: a queue with a flow target's overrides, or one
+/// agent directly (R-FLOW-3, R-FLOW-4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The queue, or for direct routing the fallback queue, whose capacity weight and push
+    /// timeout the work takes.
+    pub queue: QueueId,
+    /// Overrides the queue's priority (R-FLOW-3).
+    pub priority: Option<u32>,
+    /// Orders work within one priority before its age (R-FLOW-7).
+    pub secondary: Option<u32>,
+    /// Skills beside the queue's (a bot handoff's, a flow target's), each with the delay after
+    /// which it stops counting (R-ROUTE-10); none: for as long as the work waits.
+    pub skills: Vec<(SkillLevels, Option<Millis>)>,
+    /// Offered to this agent only until the timeout; then `queue` (R-FLOW-4).
+    pub direct: Option<(AgentId, Millis)>,
+}
+
+impl Placement {
+    /// Plain queue routing, needing `skills` beside the queue's for as long as it waits.
+    pub fn queue(queue: QueueId, skills: SkillLevels) -> Placement {
+        Placement {
+            queue,
+            skills: if skills.is_empty() {
+                Vec::new()
+            } else {
+                vec![(skills, None)]
+            },
+            priority: None,
+            secondary: None,
+            direct: None,
+        }
+    }
+}
+
 /// An ended session as the archive keeps it: what reads need (R-SESS-9), without the routing,
 /// bot and timer progress it no longer has (R-SESS-5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndedSession {
     pub info: Session,
+    pub context: RoutingContext,
     pub messages: Box<[Arc<Message>]>,
 }
 
@@ -168,6 +201,7 @@ pub struct EndedSession {
 #[derive(Clone, Copy, Debug)]
 pub struct SessionRecord<'a> {
     pub info: &'a Session,
+    pub context: &'a RoutingContext,
     pub messages: &'a [Arc<Message>],
 }
 
@@ -176,16 +210,36 @@ pub struct SessionRecord<'a> {
 pub struct Routing {
     pub queue: QueueId,
     pub pool: PoolKey,
-    /// Kept across declines, timeouts and offline agents: the session's age (R-ROUTE-3).
+    /// Kept across declines, timeouts, offline agents and a direct routing's fallback: the
+    /// session's age (R-ROUTE-3, R-FLOW-4).
     pub requested_at: Timestamp,
-    /// Skills the bot handoff added to the queue's (R-BOT-2).
+    pub secondary: Option<u32>,
+    /// Skills beside the queue's that count until the work is accepted (R-BOT-2, R-FLOW-3).
     pub extra: SkillLevels,
-    pub drop_at: Option<Timestamp>,
+    /// Skills beside the queue's that stop counting at a time, soonest first (R-ROUTE-10).
+    pub drops: Vec<(Timestamp, SkillLevels)>,
     pub declined_by: Vec<AgentId>,
     /// Offered first to this agent, once (R-OUT-1).
     pub preferred: Option<AgentId>,
     /// Offered to an agent right now (out of line).
     pub offered: bool,
+    /// Offered to this agent only until the deadline (R-FLOW-4).
+    pub direct: Option<(AgentId, Timestamp)>,
+}
+
+impl Routing {
+    /// The line the session waits in while not offered.
+    pub fn line(&self) -> Line {
+        match self.direct {
+            Some((agent, _)) => Line::Agent(agent),
+            None => Line::Pool(self.pool),
+        }
+    }
+
+    /// The session's place in its line.
+    pub fn key(&self, session: SessionId) -> LineKey {
+        LineKey::new(self.secondary, self.requested_at, session)
+    }
 }
 
 /// Where a bot is in its script.
@@ -207,7 +261,14 @@ pub enum BotStage {
 /// Where a bot hands a session over, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Handoff {
-    pub queue: QueueId,
+    pub to: HandoffTo,
     pub skills: Vec<SkillRequirement>,
     pub intent: Option<String>,
+}
+
+/// A bot handoff's destination: a queue, or a flow that picks one (R-BOT-2, R-FLOW-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandoffTo {
+    Queue(QueueId),
+    Flow(FlowId),
 }

@@ -15,6 +15,8 @@ pub enum Timer {
     Inactivity(SessionId),
     /// An inactive session ends (R-SESS-7).
     InactiveTtl(SessionId),
+    /// Work routed to one agent was not accepted in time: it falls back (R-FLOW-4).
+    DirectTimeout(SessionId),
 }
 
 /// Every pending deadline of every org.

@@ -79,6 +79,15 @@ impl AgentIndex {
         self.online.len()
     }
 
+    /// Number of online eligible agents with free capacity ≥ `weight`: who could take work of that
+    /// weight now (R-FLOW-2). Costs O(distinct free-capacity values).
+    pub fn count_free(&self, weight: u32) -> usize {
+        self.by_free
+            .range(weight.max(1)..)
+            .map(|(_, b)| b.by_idle.len())
+            .sum()
+    }
+
     /// The agent `model` picks among those with free capacity ≥ `weight`, skipping `excluded` ones
     /// (R-ROUTE-4: ties go to the agent whose last assignment is oldest, then the lowest id).
     pub fn best(
@@ -133,6 +142,9 @@ mod tests {
             Some(AgentId(2))
         );
         assert_eq!(ix.best(RoutingModel::LeastActive, 4, |_| false), None);
+        assert_eq!(ix.count_free(1), 3);
+        assert_eq!(ix.count_free(2), 2);
+        assert_eq!(ix.count_free(4), 0);
     }
 
     #[test]

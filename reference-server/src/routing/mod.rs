@@ -7,5 +7,5 @@ pub mod router;
 pub mod skills;
 
 pub use agent_index::{AgentIndex, AgentRank};
-pub use router::{Pick, PoolKey, ReqId, Router};
+pub use router::{Line, LineKey, Pick, PoolKey, ReqId, Router};
 pub use skills::{SkillId, SkillLevels, SkillNames};

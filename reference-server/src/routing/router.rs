@@ -1,6 +1,7 @@
 //! The routing algorithm's data: who can serve what (per requirement set) and what is waiting (per
-//! queue priority, queue and requirement set, oldest first). Both lookups are indexed, so one routing
-//! decision costs O(pools × log n) whatever the backlog or the number of agents (R-ROUTE-1,3,4).
+//! queue priority, queue and requirement set, by secondary priority then oldest first; and per agent
+//! for work routed to one agent directly). Every lookup is indexed, so one routing decision costs
+//! O(pools × log n) whatever the backlog or the number of agents (R-ROUTE-1,3,4, R-FLOW-4,7).
 
 use super::agent_index::{AgentIndex, AgentRank};
 use super::skills::{SkillLevels, satisfies};
@@ -21,6 +22,33 @@ pub struct PoolKey {
     pub req: ReqId,
 }
 
+/// A waiting session's place within its line: secondary priority (0 first, none after every value),
+/// then the oldest request (R-ROUTE-3, R-FLOW-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineKey {
+    secondary: u64,
+    pub requested_at: Timestamp,
+    pub session: SessionId,
+}
+
+impl LineKey {
+    /// The place of `session`, requested at `requested_at`, with `secondary` priority.
+    pub fn new(secondary: Option<u32>, requested_at: Timestamp, session: SessionId) -> LineKey {
+        LineKey {
+            secondary: secondary.map_or(u64::MAX, u64::from),
+            requested_at,
+            session,
+        }
+    }
+}
+
+/// Which line a session waits in: its queue's pool, or one agent's direct line (R-FLOW-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Line {
+    Pool(PoolKey),
+    Agent(AgentId),
+}
+
 /// A requirement set and the online agents meeting it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ReqPool {
@@ -33,16 +61,17 @@ struct ReqPool {
 pub struct Router {
     reqs: Vec<ReqPool>,
     req_ids: FastMap<SkillLevels, ReqId>,
-    /// Sessions waiting for an agent (not currently offered), oldest request first.
-    waiting: BTreeMap<PoolKey, BTreeSet<(Timestamp, SessionId)>>,
+    /// Sessions waiting for any agent of a pool (not currently offered).
+    waiting: BTreeMap<PoolKey, BTreeSet<LineKey>>,
+    /// Sessions waiting for one agent (not currently offered), R-FLOW-4.
+    direct: BTreeMap<AgentId, BTreeSet<LineKey>>,
 }
 
 /// The work an agent should get next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pick {
     pub pool: PoolKey,
-    pub requested_at: Timestamp,
-    pub session: SessionId,
+    pub key: LineKey,
 }
 
 impl Router {
@@ -125,26 +154,39 @@ impl Router {
     }
 
     /// Puts a session in line.
-    pub fn enqueue(&mut self, pool: PoolKey, requested_at: Timestamp, session: SessionId) {
-        self.waiting
-            .entry(pool)
-            .or_default()
-            .insert((requested_at, session));
+    pub fn enqueue(&mut self, line: Line, key: LineKey) {
+        let set = match line {
+            Line::Pool(pool) => self.waiting.entry(pool).or_default(),
+            Line::Agent(agent) => self.direct.entry(agent).or_default(),
+        };
+        set.insert(key);
     }
 
     /// Takes a session out of line.
-    pub fn dequeue(&mut self, pool: PoolKey, requested_at: Timestamp, session: SessionId) {
-        if let Some(line) = self.waiting.get_mut(&pool) {
-            line.remove(&(requested_at, session));
-            if line.is_empty() {
-                self.waiting.remove(&pool);
+    pub fn dequeue(&mut self, line: Line, key: LineKey) {
+        fn take<K: Ord>(map: &mut BTreeMap<K, BTreeSet<LineKey>>, k: K, key: LineKey) {
+            if let Some(set) = map.get_mut(&k) {
+                set.remove(&key);
+                if set.is_empty() {
+                    map.remove(&k);
+                }
             }
+        }
+        match line {
+            Line::Pool(pool) => take(&mut self.waiting, pool, key),
+            Line::Agent(agent) => take(&mut self.direct, agent, key),
         }
     }
 
-    /// The work an agent with `skills` and `free` capacity takes next: among the pools it may serve,
-    /// the lowest priority number, then the oldest request (R-ROUTE-3). `skip` says whether the
-    /// agent declined a session that another eligible agent can still take (R-ROUTE-6).
+    /// The sessions waiting for `agent` alone, first in line first (R-FLOW-4).
+    pub fn direct_line(&self, agent: AgentId) -> impl Iterator<Item = LineKey> + '_ {
+        self.direct.get(&agent).into_iter().flatten().copied()
+    }
+
+    /// The work an agent with `skills` and `free` capacity takes next from the pools: among those it
+    /// may serve, the lowest priority number, then the lowest secondary priority, then the oldest
+    /// request (R-ROUTE-3, R-FLOW-7). `skip` says whether the agent declined a session that another
+    /// eligible agent can still take (R-ROUTE-6).
     pub fn best_work(
         &self,
         skills: &SkillLevels,
@@ -160,22 +202,22 @@ impl Router {
             if weight_of(pool.queue) > free || !satisfies(skills, self.needs(pool.req)) {
                 continue;
             }
-            let head = line.iter().find(|(_, s)| !skip(*s, pool.req));
-            if let Some(&(requested_at, session)) = head {
-                if best.is_none_or(|b| (requested_at, session) < (b.requested_at, b.session)) {
-                    best = Some(Pick {
-                        pool: *pool,
-                        requested_at,
-                        session,
-                    });
+            let head = line.iter().find(|k| !skip(k.session, pool.req));
+            if let Some(&key) = head {
+                if best.is_none_or(|b| key < b.key) {
+                    best = Some(Pick { pool: *pool, key });
                 }
             }
         }
         best
     }
 
-    /// Sessions waiting (not offered) in all pools.
+    /// Sessions waiting (not offered) in all pools and direct lines.
     pub fn waiting_count(&self) -> usize {
-        self.waiting.values().map(BTreeSet::len).sum()
+        self.waiting
+            .values()
+            .chain(self.direct.values())
+            .map(BTreeSet::len)
+            .sum()
     }
 }

@@ -18,6 +18,7 @@ pub struct Metrics {
     declines: u64,
     push_timeouts: u64,
     unavailable: u64,
+    withdrawn: u64,
     canceled: u64,
     transfers: u64,
     closed: u64,
@@ -49,6 +50,7 @@ impl Metrics {
                 WorkStatus::Declined => self.declines += 1,
                 WorkStatus::DeclinedOnPushTimeout => self.push_timeouts += 1,
                 WorkStatus::Unavailable => self.unavailable += 1,
+                WorkStatus::Withdrawn => self.withdrawn += 1,
                 WorkStatus::Canceled => self.canceled += 1,
                 WorkStatus::Transferred => self.transfers += 1,
                 WorkStatus::Closed => self.closed += 1,
@@ -78,6 +80,11 @@ impl Metrics {
                 "omnisim_unavailable_total",
                 "Offers withdrawn when the agent went offline.",
                 self.unavailable,
+            ),
+            (
+                "omnisim_withdrawn_total",
+                "Directly routed offers withdrawn when their flow's timeout passed.",
+                self.withdrawn,
             ),
             (
                 "omnisim_canceled_total",

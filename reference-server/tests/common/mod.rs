@@ -38,6 +38,72 @@ pub fn queue_spec(name: &str) -> QueueSpec {
     }
 }
 
+/// A flow rule named `name` sending sessions where every condition holds to `target`.
+pub fn rule(name: &str, conditions: Vec<Condition>, target: FlowTarget) -> FlowRule {
+    FlowRule {
+        name: name.into(),
+        conditions,
+        target,
+    }
+}
+
+/// A flow target: plain `queue`.
+pub fn to_queue(queue: QueueId) -> FlowTarget {
+    FlowTarget::Queue {
+        queue,
+        priority: None,
+        secondary_priority: None,
+        skills: vec![],
+    }
+}
+
+/// A flow of `rules`, defaulting to and falling back on `queue`.
+pub fn flow_spec(rules: Vec<FlowRule>, queue: QueueId) -> FlowSpec {
+    FlowSpec {
+        name: "routing".into(),
+        rules,
+        default: to_queue(queue),
+        fallback_queue: queue,
+    }
+}
+
+/// Condition: field `name` is one of `values`.
+pub fn field_in(name: &str, values: &[&str]) -> Condition {
+    Condition::FieldIn {
+        field: name.into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+/// A bot with a resolve intent "faq" and a handoff intent "billing" to `queue`.
+pub fn bot_spec(queue: QueueId) -> BotSpec {
+    BotSpec {
+        name: "helper".into(),
+        greeting: "Hi, I am the helper bot.".into(),
+        question: "What do you need?".into(),
+        intents: vec![
+            Intent {
+                id: "faq".into(),
+                label: "Opening hours".into(),
+                action: IntentAction::Resolve {
+                    reply: "We are open 9 to 5.".into(),
+                },
+            },
+            Intent {
+                id: "billing".into(),
+                label: "Billing".into(),
+                action: IntentAction::Handoff {
+                    queue,
+                    required_skills: vec![],
+                },
+            },
+        ],
+        fields: vec![],
+        fallback_text: "No agent is free right now; we will get back to you.".into(),
+        agent_queue: None,
+    }
+}
+
 pub fn skill(name: &str, min_level: u8) -> SkillRequirement {
     SkillRequirement {
         skill: name.into(),
@@ -174,31 +240,7 @@ impl World {
 
     /// A bot with a resolve intent "faq" and a handoff intent "billing" to `queue`.
     pub fn bot(&mut self, queue: QueueId) -> BotId {
-        self.add_bot(BotSpec {
-            name: "helper".into(),
-            greeting: "Hi, I am the helper bot.".into(),
-            question: "What do you need?".into(),
-            intents: vec![
-                Intent {
-                    id: "faq".into(),
-                    label: "Opening hours".into(),
-                    action: IntentAction::Resolve {
-                        reply: "We are open 9 to 5.".into(),
-                    },
-                },
-                Intent {
-                    id: "billing".into(),
-                    label: "Billing".into(),
-                    action: IntentAction::Handoff {
-                        queue,
-                        required_skills: vec![],
-                    },
-                },
-            ],
-            fields: vec![],
-            fallback_text: "No agent is free right now; we will get back to you.".into(),
-            agent_queue: None,
-        })
+        self.add_bot(bot_spec(queue))
     }
 
     /// An agent, offline.
@@ -239,6 +281,30 @@ impl World {
             address: address.into(),
             provider_message_id: format!("pm-{}", self.next_pmid).into(),
             content,
+            fields: None,
+        };
+        self.inbound_req(channel, req)
+    }
+
+    /// A customer's first text, with pre-chat fields (R-FLOW-6).
+    pub fn say_with(
+        &mut self,
+        channel: ChannelId,
+        address: &str,
+        t: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<InboundAccepted, ApiError> {
+        self.next_pmid += 1;
+        let req = InboundRequest {
+            address: address.into(),
+            provider_message_id: format!("pm-{}", self.next_pmid).into(),
+            content: text(t),
+            fields: Some(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
         };
         self.inbound_req(channel, req)
     }
@@ -323,6 +389,26 @@ impl World {
 
     pub fn session(&self, id: SessionId) -> Session {
         self.engine.session(self.org, id).expect("session exists")
+    }
+
+    /// What offers of the session carry, as read back (R-FLOW-5).
+    pub fn context(&self, id: SessionId) -> RoutingContext {
+        self.engine
+            .transcript(self.org, id)
+            .expect("session exists")
+            .context
+    }
+
+    pub fn add_flow(&mut self, spec: FlowSpec) -> FlowId {
+        match self.org_cmd(OrgCommand::CreateFlow(spec)) {
+            Ok(Reply::Flow(f)) => f.id,
+            other => panic!("flow creation failed: {other:?}"),
+        }
+    }
+
+    /// A web channel (enhanced, so pre-chat fields and components both work) entering `flow`.
+    pub fn flow_web(&mut self, flow: FlowId) -> ChannelId {
+        self.channel(ChannelKind::Web, Platform::Enhanced, Entry::Flow(flow))
     }
 
     pub fn messages(&self, id: SessionId) -> Vec<std::sync::Arc<Message>> {

@@ -3,6 +3,7 @@
 
 pub mod bots;
 pub mod channels;
+pub mod flows;
 pub mod input;
 pub mod isolation;
 pub mod outbound;
@@ -1488,6 +1489,125 @@ fn named_cases() -> Vec<Case> {
             "ops.metrics_show_depth_presence_and_status",
             ["R-ROUTE-1"],
             reads::metrics_show_depth_presence_and_status
+        ),
+        case!(
+            "flows/1.1",
+            "flows.first_rule_that_holds_decides",
+            ["R-FLOW-1", "R-FLOW-5"],
+            flows::the_first_rule_that_holds_decides,
+            requires[Flows]
+        ),
+        case!(
+            "flows/1.2",
+            "flows.bot_handoff_runs_the_flow",
+            ["R-FLOW-1", "R-FLOW-2", "R-FLOW-5"],
+            flows::a_bot_handoff_runs_the_flow,
+            requires[Flows]
+        ),
+        case!(
+            "flows/1.3",
+            "flows.transfer_does_not_run_it_again",
+            ["R-FLOW-1"],
+            flows::a_transfer_does_not_run_the_flow_again,
+            requires[Flows]
+        ),
+        case!(
+            "flows/1.4",
+            "flows.checked_and_read_back",
+            ["R-FLOW-1"],
+            flows::flows_are_checked_and_read_back,
+            requires[Flows]
+        ),
+        case!(
+            "flows/2.1",
+            "flows.time_window_boundaries",
+            ["R-FLOW-2"],
+            flows::a_time_window_holds_from_its_start_to_its_end,
+            requires [Flows, ManualClock]
+        ),
+        case!(
+            "flows/2.2",
+            "flows.time_window_wraps_midnight",
+            ["R-FLOW-2"],
+            flows::a_time_window_wraps_past_midnight,
+            requires [Flows, ManualClock]
+        ),
+        case!(
+            "flows/2.3",
+            "flows.availability_and_backlog",
+            ["R-FLOW-2"],
+            flows::availability_and_backlog_conditions,
+            requires[Flows]
+        ),
+        case!(
+            "flows/3.1",
+            "flows.target_priority_override",
+            ["R-FLOW-3"],
+            flows::a_queue_target_overrides_the_priority,
+            requires[Flows]
+        ),
+        case!(
+            "flows/3.2",
+            "flows.target_skill_drops_at_its_deadline",
+            ["R-FLOW-3"],
+            flows::a_target_skill_drops_at_its_deadline,
+            requires [Flows, ManualClock]
+        ),
+        case!(
+            "flows/4.1",
+            "flows.direct_work_waits_for_its_agent",
+            ["R-FLOW-4"],
+            flows::direct_work_waits_for_its_agent,
+            requires[Flows]
+        ),
+        case!(
+            "flows/4.2",
+            "flows.direct_timeout_boundary",
+            ["R-FLOW-4"],
+            flows::direct_work_falls_back_at_its_timeout,
+            requires [Flows, ManualClock]
+        ),
+        case!(
+            "flows/4.3",
+            "flows.decline_or_offline_falls_back",
+            ["R-FLOW-4"],
+            flows::a_decline_or_an_offline_agent_falls_back,
+            requires[Flows]
+        ),
+        case!(
+            "flows/5.1",
+            "flows.bot_target_from_handoff",
+            ["R-FLOW-5"],
+            flows::a_bot_target_from_a_handoff_is_a_flow_error,
+            requires[Flows]
+        ),
+        case!(
+            "flows/6.1",
+            "flows.prechat_fields_reach_the_agent",
+            ["R-FLOW-6"],
+            flows::prechat_fields_reach_the_agent,
+            requires[Flows]
+        ),
+        case!(
+            "flows/6.2",
+            "flows.prechat_fields_refused_elsewhere",
+            ["R-FLOW-6"],
+            flows::prechat_fields_are_refused_elsewhere,
+            requires[Flows]
+        ),
+        case!(
+            "flows/6.3",
+            "flows.bot_field_replaces_prechat",
+            ["R-FLOW-6"],
+            flows::a_bot_field_replaces_a_prechat_one,
+            requires[Flows]
+        ),
+        case!(
+            "flows/7.1",
+            "flows.secondary_priority_before_age",
+            ["R-FLOW-7"],
+            flows::secondary_priority_comes_before_age,
+            requires[Flows]
         ),
     ]
 }

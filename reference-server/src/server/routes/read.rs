@@ -57,6 +57,21 @@ pub async fn bot(
     read(&p, org, |e, o| e.bot(o, BotId(id)))
 }
 
+pub async fn flows(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+) -> Result<Json<Vec<Flow>>, Failure> {
+    read(&p, org, |e, o| e.flows(o))
+}
+
+pub async fn flow(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+    Path((_, id)): Path<(u64, u64)>,
+) -> Result<Json<Flow>, Failure> {
+    read(&p, org, |e, o| e.flow(o, FlowId(id)))
+}
+
 pub async fn agents(
     State(p): State<Platform>,
     OrgAuth(org): OrgAuth,

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use omnisim_protocol::{
     AgentCreated, AgentId, AgentSpec, BotId, BotSpec, Channel, ChannelId, ChannelSpec,
-    ChannelUpdate, CreateOrg, Created, OrgCreated, QueueId, QueueSpec,
+    ChannelUpdate, CreateOrg, Created, Flow, FlowId, FlowSpec, OrgCreated, QueueId, QueueSpec,
 };
 
 type Json201<T> = (StatusCode, axum::Json<T>);
@@ -79,6 +79,29 @@ pub async fn create_bot(
 ) -> Result<Json201<Created<BotId>>, Failure> {
     match apply_org(&p, org, OrgCommand::CreateBot(spec))? {
         Reply::Bot(c) => Ok((StatusCode::CREATED, axum::Json(c))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn create_flow(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+    Json(spec): Json<FlowSpec>,
+) -> Result<Json201<Flow>, Failure> {
+    match apply_org(&p, org, OrgCommand::CreateFlow(spec))? {
+        Reply::Flow(f) => Ok((StatusCode::CREATED, axum::Json(f))),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub async fn update_flow(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+    Path((_, flow)): Path<(u64, u64)>,
+    Json(spec): Json<FlowSpec>,
+) -> Result<axum::Json<Flow>, Failure> {
+    match apply_org(&p, org, OrgCommand::UpdateFlow(FlowId(flow), spec))? {
+        Reply::Flow(f) => Ok(axum::Json(f)),
         other => Err(unexpected(other)),
     }
 }
