@@ -16,6 +16,9 @@ fn shipped_scenarios_run_green_in_virtual_time() {
         "transfer-storm",
         "reconnect-chaos",
         "support-day",
+        "vip-direct",
+        "language-split",
+        "after-hours",
     ] {
         let path = format!("scenarios/{name}.toml");
         let scenario = Scenario::load(Path::new(&path)).unwrap();
@@ -32,6 +35,48 @@ fn shipped_scenarios_run_green_in_virtual_time() {
         );
         assert_eq!(s.target, "virtual");
     }
+}
+
+/// The flow scenarios route by every kind of rule they name, and direct routing both reaches its
+/// agents and falls back, as summary.json tells.
+#[test]
+fn flow_scenarios_route_by_their_rules() {
+    let run = |name: &str| {
+        let path = format!("scenarios/{name}.toml");
+        let scenario = Scenario::load(Path::new(&path)).unwrap();
+        virtual_time::run(scenario, None, None).unwrap().summary
+    };
+    let vip = run("vip-direct");
+    let rules = &vip.flows.rules;
+    assert!(rules["front-door.account-manager-0"] > 0 && rules["front-door.default"] > 0);
+    let direct = &vip.flows.direct;
+    assert!(
+        direct.reached > 0 && direct.fell_back["timeout"] > 0,
+        "{direct:?}"
+    );
+    assert_eq!(
+        direct.routed,
+        direct.reached + direct.fell_back.values().sum::<u64>()
+    );
+    let wait = &vip.latency_ms["direct_fallback_wait"];
+    assert!(
+        (9_999.0..=10_100.0).contains(&wait.p50),
+        "the 10 s timeout: {wait:?}"
+    );
+    let split = run("language-split");
+    for rule in ["french", "french-overflow", "default"] {
+        assert!(
+            split.flows.rules[&format!("by-language.{rule}")] > 0,
+            "{rule}"
+        );
+    }
+    // A virtual clock starts at midnight: the night rule sends everyone to the bot.
+    let night = run("after-hours");
+    assert_eq!(
+        night.flows.rules.keys().collect::<Vec<_>>(),
+        ["office-hours.night"]
+    );
+    assert!(night.sessions.bot_contained > 0);
 }
 
 #[test]

@@ -129,6 +129,21 @@ pub struct FlowSpec {
     pub fallback_queue: QueueId,
 }
 
+/// A day in milliseconds: time-of-day conditions read the platform time modulo this (R-FLOW-2).
+pub const DAY_MS: u64 = crate::limits::MAX_TIME_OF_DAY_MS as u64 + 1;
+
+/// Whether platform time `now_ms` lies in [from, to) of its day, wrapping past midnight when
+/// from > to (R-FLOW-2).
+pub fn in_time_window(now_ms: u64, from_ms: u32, to_ms: u32) -> bool {
+    let t = now_ms % DAY_MS;
+    let (from, to) = (u64::from(from_ms), u64::from(to_ms));
+    if from <= to {
+        from <= t && t < to
+    } else {
+        t >= from || t < to
+    }
+}
+
 /// The name the routing context gives a decision by the flow's default target.
 pub const DEFAULT_RULE: &str = "default";
 

@@ -19,6 +19,26 @@ use rand::rngs::SmallRng;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+/// Who answers a channel's customers first: its queue's agents, its bot, or its flow's choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entrance {
+    Queue,
+    /// The scenario's bot at this index.
+    Bot(usize),
+    /// A routing flow, which may pick a bot or an agent's side per session.
+    Flow,
+}
+
+impl Entrance {
+    /// The bot, when the entrance is one.
+    pub fn bot(self) -> Option<usize> {
+        match self {
+            Entrance::Bot(b) => Some(b),
+            Entrance::Queue | Entrance::Flow => None,
+        }
+    }
+}
+
 /// What the customer says, for the driver to put into an inbound.
 #[derive(Debug)]
 pub enum Line {
@@ -221,19 +241,26 @@ pub struct Journey {
 }
 
 impl Journey {
-    /// A customer of a channel entering through `bot` (or a queue), drawing its choices from
-    /// `seed`. It starts with [`Journey::write_in`] or, as a recipient, [`Journey::template`].
-    pub fn new(seed: u64, bot: Option<usize>, platform: Platform) -> Journey {
+    /// A customer of a channel entering through `entrance`, drawing its choices from `seed`. It
+    /// starts with [`Journey::write_in`] or, as a recipient, [`Journey::template`].
+    pub fn new(seed: u64, entrance: Entrance, platform: Platform) -> Journey {
         Journey {
             phase: Phase::Idle,
             generation: 0,
             recipient: false,
-            bot,
+            bot: entrance.bot(),
             platform,
             session: SessionId(0),
             start: Duration::ZERO,
             rng: SmallRng::seed_from_u64(seed),
         }
+    }
+
+    /// On a flow-entry channel, the bot the flow is expected to pick for the next session (none:
+    /// an agent's side), as its driver works it out before the customer writes in (R-FLOW-1).
+    /// Should a bot greet a customer that expected an agent, the customer answers it all the same.
+    pub fn expects_bot(&mut self, bot: Option<usize>) {
+        self.bot = bot;
     }
 
     /// The customer's own random draws, for what its driver decides (provider retries,
@@ -378,7 +405,18 @@ impl Journey {
         match event {
             Event::Message { message, .. } if message.session == self.session => {
                 match message.sender {
-                    Sender::Bot => self.bot_message(now, message, s, acts),
+                    Sender::Bot => {
+                        if let (Phase::Waiting { .. }, None) = (&self.phase, self.bot) {
+                            // A flow picked a bot the customer did not expect.
+                            self.bot = s.bot_of(message);
+                            self.set_phase(Phase::Bot {
+                                answers: VecDeque::new(),
+                                handoff: false,
+                                prompted: false,
+                            });
+                        }
+                        self.bot_message(now, message, s, acts)
+                    }
                     Sender::Agent => self.agent_message(now, s, acts),
                     Sender::EndUser | Sender::System => {}
                 }
@@ -658,7 +696,11 @@ mod tests {
         fn new(s: Scenario, bot: Option<usize>) -> Run {
             Run {
                 s,
-                journey: Journey::new(1, bot, Platform::Standard),
+                journey: Journey::new(
+                    1,
+                    bot.map_or(Entrance::Queue, Entrance::Bot),
+                    Platform::Standard,
+                ),
                 acts: VecDeque::new(),
             }
         }

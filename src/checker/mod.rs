@@ -262,6 +262,35 @@ impl History {
         }
     }
 
+    /// The routing context of an offer, decided by the offer alone: directly routed work goes
+    /// only to its agent until it falls back (R-FLOW-4), and a flow decided by the rule the
+    /// client expects from what it knows, when it can tell (`expected`, R-FLOW-1).
+    pub fn flow_offer(&mut self, offer: &omnisim_protocol::Offer, expected: Option<&str>) {
+        let (work, context) = (&offer.work, &offer.context);
+        if let (Some(named), None) = (context.direct_agent, context.fallback) {
+            if named != work.agent {
+                self.violate(
+                    "R-FLOW-4",
+                    format!(
+                        "{} of {} offered to {} while routed to {named} alone",
+                        work.id, work.session, work.agent
+                    ),
+                );
+            }
+        }
+        let decided = context.flow_rule.as_deref();
+        let untouched = context.transferred_from.is_none() && context.flow_error.is_none();
+        if let Some(expected) = expected.filter(|e| untouched && decided != Some(*e)) {
+            self.violate(
+                "R-FLOW-1",
+                format!(
+                    "{} was routed by rule {decided:?}; its channel, intent and fields at {} select '{expected}'",
+                    work.session, work.requested_at
+                ),
+            );
+        }
+    }
+
     /// After a reconnect the agent's hello lists everything it holds: its view starts over from it.
     pub fn resynced(&mut self, agent: AgentId, work: &[WorkItem]) {
         let view = self.agents.entry(agent).or_default();
@@ -307,6 +336,66 @@ mod tests {
             accepted_at: None,
             closed_at: None,
         }
+    }
+
+    fn offer(agent: u64, context: RoutingContext) -> Offer {
+        let w = work(9, agent, 5, 1);
+        Offer {
+            org: OrgId(1),
+            session: Session {
+                id: w.session,
+                org: OrgId(1),
+                channel: ChannelId(2),
+                user: UserId(3),
+                conversation_id: ConversationId(4),
+                status: SessionStatus::Waiting,
+                origin: Origin::InboundInitiated,
+                handler: Handler::None,
+                queue: Some(w.queue),
+                agent: Some(w.agent),
+                started_at: Timestamp(1),
+                accepted_at: None,
+                ended_at: None,
+                ended_by: None,
+                message_count: 1,
+            },
+            work: w,
+            context,
+            transcript: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn direct_work_offered_to_another_agent_and_an_unexpected_rule_are_violations() {
+        let mut h = History::default();
+        let direct = RoutingContext {
+            flow: Some(FlowId(1)),
+            flow_rule: Some("vip".into()),
+            direct_agent: Some(AgentId(7)),
+            ..RoutingContext::default()
+        };
+        h.flow_offer(&offer(7, direct.clone()), Some("vip"));
+        assert!(h.violations().is_empty());
+        h.flow_offer(&offer(8, direct.clone()), None);
+        assert_eq!(h.violations()[0].rule, "R-FLOW-4");
+        let mut fell_back = direct.clone();
+        fell_back.fallback = Some(DirectFallback {
+            agent: AgentId(7),
+            reason: FallbackReason::Timeout,
+            at: Timestamp(2),
+        });
+        h.flow_offer(&offer(8, fell_back), None);
+        assert_eq!(
+            h.violations().len(),
+            1,
+            "after the fallback anyone may get it"
+        );
+        h.flow_offer(&offer(7, direct.clone()), Some("default"));
+        assert_eq!(h.violations()[1].rule, "R-FLOW-1");
+        let mut transferred = direct;
+        transferred.transferred_from = Some(QueueId(3));
+        h.flow_offer(&offer(7, transferred), Some("default"));
+        assert_eq!(h.violations().len(), 2, "a transfer names its own target");
     }
 
     #[test]

@@ -345,6 +345,34 @@ fn render(s: &Summary) -> String {
         s.service_level.threshold_s,
         pct(s.occupancy)
     );
+    if !s.flows.is_empty() {
+        let rules: Vec<String> = s
+            .flows
+            .rules
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        let _ = writeln!(out, "flows (sessions per rule): {}", rules.join(", "));
+        let d = &s.flows.direct;
+        if d.routed > 0 {
+            let fell: Vec<String> = d
+                .fell_back
+                .iter()
+                .map(|(r, n)| format!("{r} {n}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "direct routing: {} of {} reached their agent; fell back: {}",
+                d.reached,
+                d.routed,
+                if fell.is_empty() {
+                    "none".into()
+                } else {
+                    fell.join(", ")
+                }
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "\n{:<22}{:>8}{:>10}{:>10}{:>10}{:>10}{:>10}{:>16}",

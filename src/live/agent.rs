@@ -305,6 +305,20 @@ impl Live {
             }
             s.recorder.counts.offers += 1;
             let first_offer = s.routed.insert(offer.session.id);
+            let flow = offer.context.flow.and_then(|f| ctx.world.flow_name(f));
+            let channel = ctx
+                .world
+                .channels
+                .iter()
+                .find(|c| c.id == offer.session.channel);
+            let expected = flow
+                .zip(channel)
+                .filter(|_| first_offer)
+                .and_then(|(flow, ch)| ctx.scenario.expected_flow_rule(flow, &ch.name, offer));
+            s.history.flow_offer(offer, expected);
+            if first_offer {
+                s.recorder.first_offer(flow, offer, place.labels.labels());
+            }
             if let Some(intended) = intended.filter(|_| first_offer) {
                 s.recorder.latency(
                     "routing",

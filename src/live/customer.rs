@@ -5,7 +5,7 @@
 use super::arrivals::Arrival;
 use super::client::{ClientError, Socket, next_text};
 use super::context::{Requested, RunCtx};
-use crate::actors::customer::{Act, Journey, Line, Sent};
+use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
 use crate::scenario::choices::RecipientChoice;
@@ -48,6 +48,8 @@ struct Customer {
     /// When the server answered the customer's last send: a request for an agent counts as
     /// acknowledged then, not once the stream it opens is connected.
     answered: Instant,
+    /// What the customer fills into a pre-chat form, on channels that have one (R-FLOW-6).
+    prechat: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Runs one customer's whole journey.
@@ -67,7 +69,7 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
     let seed = ctx.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let address = specs::customer(arrival.index);
     let mut c = Customer::new(ctx, address, arrival, seed, origin);
-    c.journey.write_in(arrival.at, &mut c.acts);
+    c.write_in(arrival.at);
     c.drive().await;
 }
 
@@ -104,7 +106,10 @@ impl Customer {
     ) -> Customer {
         let key = ctx.shared().history.customer(&address);
         let channel = &ctx.world.channels[arrival.channel];
-        let journey = Journey::new(seed, channel.bot, channel.platform);
+        let mut journey = Journey::new(seed, channel.entrance, channel.platform);
+        let prechat = ctx
+            .scenario
+            .prechat(&ctx.scenario.channels[arrival.channel], journey.rng());
         Customer {
             ctx,
             journey,
@@ -118,7 +123,25 @@ impl Customer {
             pmid: 0,
             last_seen: None,
             answered: origin,
+            prechat,
         }
+    }
+
+    /// The customer writes in, meaning to at `at`, expecting whom its channel's flow picks if it
+    /// has one: the flow reads the platform's wall-clock time of day.
+    fn write_in(&mut self, at: Duration) {
+        if self.channel().entrance == Entrance::Flow {
+            let day_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            let def = &self.ctx.scenario.channels[self.arrival.channel];
+            let bot = self
+                .ctx
+                .scenario
+                .flow_bot(def, self.prechat.as_ref(), day_ms);
+            self.journey.expects_bot(bot);
+        }
+        self.journey.write_in(at, &mut self.acts);
     }
 
     /// Now, as the journey counts time.
@@ -228,7 +251,7 @@ impl Customer {
                 self.timer = None;
                 self.ctx.shared().recorder.counts.comebacks += 1;
                 let now = self.clock();
-                self.journey.write_in(now, &mut self.acts);
+                self.write_in(now);
             }
             Act::Leave | Act::GaveUp => return false,
             Act::Abandoned { .. } | Act::Crossed | Act::Ended { .. } => {}
@@ -248,7 +271,7 @@ impl Customer {
             },
             content => content,
         };
-        let reply = self.inbound(content).await;
+        let reply = self.inbound(content, hello).await;
         self.answered = Instant::now();
         let accepted = match reply {
             Ok(accepted) => accepted,
@@ -373,9 +396,14 @@ impl Customer {
         &self.ctx.world.channels[self.arrival.channel]
     }
 
-    /// Posts `content` to the channel's inbound as the customer's provider; with the
-    /// provider-retry fault, delivers it twice and checks the retry is a duplicate.
-    async fn inbound(&mut self, content: InboundContent) -> Result<InboundAccepted, ClientError> {
+    /// Posts `content` to the channel's inbound as the customer's provider, with the pre-chat
+    /// fields when it is the `first` message of a session; with the provider-retry fault,
+    /// delivers it twice and checks the retry is a duplicate.
+    async fn inbound(
+        &mut self,
+        content: InboundContent,
+        first: bool,
+    ) -> Result<InboundAccepted, ClientError> {
         self.pmid += 1;
         let is_end = content == InboundContent::End;
         let req = InboundRequest {
@@ -386,7 +414,7 @@ impl Customer {
                 u64::from(self.pmid),
             ]),
             content,
-            fields: None,
+            fields: self.prechat.clone().filter(|_| first),
         };
         let path = format!(
             "/v1/orgs/{}/channels/{}/inbound",

@@ -1,6 +1,8 @@
 //! Creates a scenario's org, queues, bots, channels and agents on the target.
 
 use super::client::{Client, ClientError};
+use crate::actors::customer::Entrance;
+use crate::scenario::flows::Ids;
 use crate::scenario::{EntryRef, Scenario, specs};
 use omnisim_protocol::*;
 use std::collections::BTreeMap;
@@ -13,8 +15,8 @@ pub struct LiveChannel {
     pub platform: Platform,
     /// The queue name for queue entries.
     pub queue: Option<String>,
-    /// The bot index for bot entries.
-    pub bot: Option<usize>,
+    /// Who answers its customers first.
+    pub entrance: Entrance,
 }
 
 /// A channel about to be created: what the run will know of it once it has an id.
@@ -22,7 +24,7 @@ pub struct PendingChannel {
     name: String,
     platform: Platform,
     queue: Option<String>,
-    bot: Option<usize>,
+    entrance: Entrance,
 }
 
 impl PendingChannel {
@@ -32,36 +34,42 @@ impl PendingChannel {
             name: self.name,
             platform: self.platform,
             queue: self.queue,
-            bot: self.bot,
+            entrance: self.entrance,
         }
     }
 }
 
-/// Where channel `c` enters (a created bot or queue), and the channel as the run will see it.
+/// Where channel `c` enters (a created bot, queue or flow), and the channel as the run will see
+/// it.
 pub fn channel_entry(
     s: &Scenario,
     c: &crate::scenario::ChannelDef,
-    queues: &BTreeMap<String, QueueId>,
-    bots: &BTreeMap<String, BotId>,
+    ids: &Ids,
+    flows: &BTreeMap<String, FlowId>,
 ) -> Result<(Entry, PendingChannel), String> {
     let missing = |what: &str, name: &str| format!("{what} '{name}' was not created");
-    let (entry, queue, bot) = match c.entry_ref()? {
+    let (entry, queue, entrance) = match c.entry_ref()? {
         EntryRef::Bot(b) => (
-            Entry::Bot(*bots.get(&b).ok_or_else(|| missing("bot", &b))?),
+            Entry::Bot(*ids.bots.get(&b).ok_or_else(|| missing("bot", &b))?),
             None,
-            s.bots.iter().position(|x| x.name == b),
+            Entrance::Bot(s.bots.iter().position(|x| x.name == b).unwrap_or(0)),
         ),
         EntryRef::Queue(q) => (
-            Entry::Queue(*queues.get(&q).ok_or_else(|| missing("queue", &q))?),
+            Entry::Queue(*ids.queues.get(&q).ok_or_else(|| missing("queue", &q))?),
             Some(q),
+            Entrance::Queue,
+        ),
+        EntryRef::Flow(f) => (
+            Entry::Flow(*flows.get(&f).ok_or_else(|| missing("flow", &f))?),
             None,
+            Entrance::Flow,
         ),
     };
     let pending = PendingChannel {
         name: c.name.clone(),
         platform: c.platform,
         queue,
-        bot,
+        entrance,
     };
     Ok((entry, pending))
 }
@@ -80,11 +88,20 @@ pub struct World {
     pub org: OrgId,
     pub token: String,
     pub queues: BTreeMap<String, QueueId>,
+    pub flows: BTreeMap<String, FlowId>,
     pub channels: Vec<LiveChannel>,
     pub agents: Vec<LiveAgent>,
 }
 
 impl World {
+    /// The name of a flow id.
+    pub fn flow_name(&self, id: FlowId) -> Option<&str> {
+        self.flows
+            .iter()
+            .find(|(_, f)| **f == id)
+            .map(|(n, _)| n.as_str())
+    }
+
     /// The queue name of a queue id.
     pub fn queue_name(&self, id: QueueId) -> Option<&str> {
         self.queues
@@ -112,34 +129,81 @@ pub async fn create(
         .await
         .map_err(at("creating the org".into()))?;
     let (token, o) = (org.token.clone(), org.org.0);
-    let mut queues = BTreeMap::new();
+    let mut ids = Ids::default();
     for q in &s.queues {
         let spec = specs::queue(q);
         let c: Created<QueueId> = client
             .post(&token, &format!("/v1/orgs/{o}/queues"), &spec)
             .await
             .map_err(at(format!("creating queue '{}'", q.name)))?;
-        queues.insert(q.name.clone(), c.id);
+        ids.queues.insert(q.name.clone(), c.id);
     }
-    let mut bots = BTreeMap::new();
+    let mut agents = Vec::new();
+    for (group, g) in s.agents.iter().enumerate() {
+        for i in 0..g.count {
+            let spec = specs::agent(g, i);
+            let c: AgentCreated = client
+                .post(&token, &format!("/v1/orgs/{o}/agents"), &spec)
+                .await
+                .map_err(at(format!("creating agent '{}'", spec.name)))?;
+            ids.agents.insert(spec.name, c.agent.id);
+            agents.push(LiveAgent {
+                id: c.agent.id,
+                token: c.token,
+                group,
+            });
+        }
+    }
+    // Flows, bots and channels may name each other: each flow is created naming queues only,
+    // and given its rules once everything else exists.
+    let unbuilt = |what: &str, name: &str| {
+        let message = format!("{what} '{name}' names something that was not created");
+        (
+            format!("creating {what} '{name}'"),
+            ClientError::Transport(message),
+        )
+    };
+    let mut flows = BTreeMap::new();
+    for f in &s.flows {
+        let spec = f
+            .provisional(&ids)
+            .ok_or_else(|| unbuilt("flow", &f.name))?;
+        let created: Flow = client
+            .post(&token, &format!("/v1/orgs/{o}/flows"), &spec)
+            .await
+            .map_err(at(format!("creating flow '{}'", f.name)))?;
+        flows.insert(f.name.clone(), created.id);
+    }
     for b in &s.bots {
-        let spec = specs::bot(b, &queues);
+        let spec = specs::bot(b, &ids.queues, &flows);
         let c: Created<BotId> = client
             .post(&token, &format!("/v1/orgs/{o}/bots"), &spec)
             .await
             .map_err(at(format!("creating bot '{}'", b.name)))?;
-        bots.insert(b.name.clone(), c.id);
+        ids.bots.insert(b.name.clone(), c.id);
     }
     let mut channels = Vec::new();
     for c in &s.channels {
-        let (entry, pending) = channel_entry(s, c, &queues, &bots)
+        let (entry, pending) = channel_entry(s, c, &ids, &flows)
             .map_err(|m| ("channel entry".to_owned(), ClientError::Transport(m)))?;
         let spec = specs::channel(c, entry);
         let created: Channel = client
             .post(&token, &format!("/v1/orgs/{o}/channels"), &spec)
             .await
             .map_err(at(format!("creating channel '{}'", c.name)))?;
+        ids.channels.insert(c.name.clone(), created.id);
         channels.push(pending.created(created.id));
+    }
+    for f in &s.flows {
+        let spec = f.spec(&ids).ok_or_else(|| unbuilt("flow", &f.name))?;
+        let _: Flow = client
+            .put(
+                &token,
+                &format!("/v1/orgs/{o}/flows/{}", flows[&f.name].0),
+                &spec,
+            )
+            .await
+            .map_err(at(format!("giving flow '{}' its rules", f.name)))?;
     }
     if let Some(out) = &s.outbound {
         let channel = channels
@@ -159,25 +223,11 @@ pub async fn create(
                 .map_err(at("recording consent".into()))?;
         }
     }
-    let mut agents = Vec::new();
-    for (group, g) in s.agents.iter().enumerate() {
-        for i in 0..g.count {
-            let spec = specs::agent(g, i);
-            let c: AgentCreated = client
-                .post(&token, &format!("/v1/orgs/{o}/agents"), &spec)
-                .await
-                .map_err(at(format!("creating agent '{}-{i}'", g.name)))?;
-            agents.push(LiveAgent {
-                id: c.agent.id,
-                token: c.token,
-                group,
-            });
-        }
-    }
     Ok(World {
         org: org.org,
         token,
-        queues,
+        queues: ids.queues,
+        flows,
         channels,
         agents,
     })

@@ -161,6 +161,8 @@ pub struct Recorder {
     /// When the run's user stopped it, if they did.
     pub interrupted: Option<super::target::Interrupted>,
     pub samples: Vec<Sample>,
+    /// What routing flows did with the sessions.
+    pub flows: super::flows::FlowOutcomes,
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,
     /// The current interval's corrected histograms, per metric.
@@ -179,6 +181,21 @@ pub struct Labels<'a> {
 }
 
 impl Recorder {
+    /// A session's first offer, `flow` naming the flow that routed it if one did: counted per
+    /// rule, and for direct routing, reached or fallen back with the wait before the fallback.
+    pub fn first_offer(
+        &mut self,
+        flow: Option<&str>,
+        offer: &omnisim_protocol::Offer,
+        labels: Labels<'_>,
+    ) {
+        let Some(flow) = flow else { return };
+        let requested = offer.work.requested_at;
+        if let Some(wait) = self.flows.first_offer(flow, &offer.context, requested) {
+            self.latency("direct_fallback_wait", wait, None, labels);
+        }
+    }
+
     /// Records `metric` measured from the intended time (`corrected`) and, when given, its
     /// uncorrected view (see [`Recorder::record_uncorrected`]).
     pub fn latency(

@@ -157,6 +157,9 @@ pub struct Summary {
     pub dropped_arrivals: Option<f64>,
     pub service_level: ServiceLevel,
     pub occupancy: Option<f64>,
+    /// What routing flows did, when the scenario has any.
+    #[serde(default, skip_serializing_if = "super::flows::FlowOutcomes::is_empty")]
+    pub flows: super::flows::FlowOutcomes,
     pub series: Vec<Point>,
     /// Per arrival interval, when the scenario's arrivals come in intervals: what became of the
     /// contacts that asked for an agent in each.
@@ -268,6 +271,7 @@ impl Summary {
                 value: ratio(c.accepted_within_service_level, c.accepted + c.abandoned),
                 definition: "accepted within threshold / (accepted + abandoned)".into(),
             },
+            flows: r.flows.clone(),
             occupancy: (!occupancy.is_empty())
                 .then(|| occupancy.iter().sum::<f64>() / occupancy.len() as f64),
             series: r
@@ -302,6 +306,7 @@ impl Summary {
             "dropped_arrivals" => self.dropped_arrivals,
             "service_level" => self.service_level.value,
             "occupancy" => self.occupancy,
+            "direct_reached" => self.flows.direct_reached(),
             _ => None,
         }
     }

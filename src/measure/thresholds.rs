@@ -15,12 +15,13 @@ enum Measure {
     Ratio(&'static str),
 }
 
-const RATIOS: [&str; 5] = [
+const RATIOS: [&str; 6] = [
     "abandon_rate",
     "bot_containment",
     "dropped_arrivals",
     "service_level",
     "occupancy",
+    "direct_reached",
 ];
 const STATS: [&str; 7] = ["count", "mean", "p50", "p90", "p99", "p999", "max"];
 

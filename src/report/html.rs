@@ -86,6 +86,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         pct(s.service_level.value),
         pct(s.occupancy)
     );
+    flows(&mut h, &s.flows);
     h.push_str("<h2>Latency (ms, from intended times)</h2><table><tr><th>metric</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>p99 uncorrected</th></tr>");
     for (name, l) in &s.latency_ms {
         let unc = s
@@ -273,6 +274,46 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
     h
 }
 
+/// The routing flows section, when the run had flows: sessions per rule, and direct routing.
+fn flows(h: &mut String, f: &crate::measure::flows::FlowOutcomes) {
+    if f.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Routing flows</h2><table><tr><th>flow.rule</th><th>sessions (at their first offer)</th></tr>");
+    for (rule, n) in &f.rules {
+        let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(rule));
+    }
+    for (error, n) in &f.errors {
+        let _ = write!(
+            h,
+            "<tr><td>flow error: {}</td><td>{n}</td></tr>",
+            esc(error)
+        );
+    }
+    h.push_str("</table>");
+    let d = &f.direct;
+    if d.routed > 0 {
+        let fell_back: Vec<String> = d
+            .fell_back
+            .iter()
+            .map(|(r, n)| format!("{}: {n}", esc(r)))
+            .collect();
+        let _ = write!(
+            h,
+            "<table><tr><th>routed to one agent</th><th>reached it</th><th>fell back</th></tr>\
+             <tr><td>{}</td><td>{} ({})</td><td>{}</td></tr></table>",
+            d.routed,
+            d.reached,
+            pct(f.direct_reached()),
+            if fell_back.is_empty() {
+                "none".into()
+            } else {
+                fell_back.join(", ")
+            }
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +342,19 @@ mod tests {
         assert!(page.contains("class=\"fail\">FAIL"));
         assert!(page.contains("R-SESS-2"));
         assert_eq!(page.matches("<svg").count(), 4);
+        assert!(!page.contains("Routing flows"), "no flows, no section");
+    }
+
+    #[test]
+    fn a_run_with_flows_shows_its_rules_and_direct_routing() {
+        let mut s = Summary::default();
+        s.flows.rules.insert("front.vip".into(), 3);
+        s.flows.direct.routed = 4;
+        s.flows.direct.reached = 3;
+        s.flows.direct.fell_back.insert("timeout".into(), 1);
+        let page = render(&s, &BTreeMap::new());
+        assert!(page.contains("<h2>Routing flows</h2>"));
+        assert!(page.contains("<td>front.vip</td><td>3</td>"));
+        assert!(page.contains("timeout: 1"));
     }
 }

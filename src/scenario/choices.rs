@@ -124,6 +124,77 @@ impl AgentGroup {
 }
 
 impl Scenario {
+    /// The bot that sent `message`: the one whose greeting it is or whose question it asks.
+    pub fn bot_of(&self, message: &omnisim_protocol::Message) -> Option<usize> {
+        use omnisim_protocol::{Component, MessageBody};
+        self.bots.iter().position(|b| match &message.body {
+            MessageBody::Text { text } => *text == b.greeting || text.starts_with(&b.question),
+            MessageBody::Component { component } => matches!(
+                &**component,
+                Component::QuestionWithOptions { text, .. } if *text == b.question
+            ),
+            _ => false,
+        })
+    }
+
+    /// The pre-chat fields a customer of `channel` fills in: drawn from `[customers] fields` on
+    /// web and in-app channels, none elsewhere (R-FLOW-6).
+    pub fn prechat(
+        &self,
+        channel: &super::ChannelDef,
+        rng: &mut impl Rng,
+    ) -> Option<std::collections::BTreeMap<String, String>> {
+        if self.customers.fields.is_empty() || !channel.kind.takes_prechat_fields() {
+            return None;
+        }
+        Some(super::flows::draw_fields(&self.customers.fields, rng))
+    }
+
+    /// On a flow-entry `channel`, the bot the flow will pick for a customer with `fields` at
+    /// time of day `day_ms`, when a client can tell (R-FLOW-1): none when the decision is an
+    /// agent's side or depends on the platform's state.
+    pub fn flow_bot(
+        &self,
+        channel: &super::ChannelDef,
+        fields: Option<&std::collections::BTreeMap<String, String>>,
+        day_ms: u64,
+    ) -> Option<usize> {
+        let Ok(super::EntryRef::Flow(name)) = channel.entry_ref() else {
+            return None;
+        };
+        let flow = self.flows.iter().find(|f| f.name == name)?;
+        let empty = std::collections::BTreeMap::new();
+        let rule = flow.expected_rule(&channel.name, None, fields.unwrap_or(&empty), day_ms)?;
+        let target = flow
+            .rules
+            .iter()
+            .find(|r| r.name == rule)
+            .map_or(&flow.default, |r| &r.to);
+        let bot = target.bot.as_ref()?;
+        self.bots.iter().position(|b| &b.name == bot)
+    }
+
+    /// The rule flow `flow` decides by for the session of `offer`, its first, on `channel`,
+    /// when a client can tell (R-FLOW-1): the flow ran when the work was requested, on the
+    /// intent and fields the offer carries; unless a channel's flow picked a bot that handed
+    /// off since, with an intent and fields the flow did not see.
+    pub fn expected_flow_rule(
+        &self,
+        flow: &str,
+        channel: &str,
+        offer: &omnisim_protocol::Offer,
+    ) -> Option<&str> {
+        let def = self.flows.iter().find(|f| f.name == flow)?;
+        let entered = self.channels.iter().find(|c| c.name == channel)?;
+        let by_channel = entered.entry_ref() == Ok(super::EntryRef::Flow(flow.to_owned()));
+        if by_channel && offer.session.handler == omnisim_protocol::Handler::BotToAgent {
+            return None;
+        }
+        let context = &offer.context;
+        let at = offer.work.requested_at.0;
+        def.expected_rule(channel, context.intent.as_deref(), &context.fields, at)
+    }
+
     /// The intent a customer picks on `bot`'s question: by the `[customers] intents` weights,
     /// uniformly when none of the bot's intents has one. Returns its index.
     pub fn draw_intent(&self, bot: &BotDef, rng: &mut impl Rng) -> usize {
@@ -156,7 +227,7 @@ impl Scenario {
     ) -> (Vec<InboundContent>, bool) {
         let index = self.draw_intent(bot, rng);
         let intent = &bot.intents[index];
-        let handoff = intent.handoff.is_some();
+        let handoff = intent.hands_off();
         let mut answers = vec![match platform {
             Platform::Enhanced => InboundContent::ComponentResponse {
                 in_reply_to: question,

@@ -3,6 +3,7 @@
 
 pub mod choices;
 pub mod dist;
+pub mod flows;
 pub mod specs;
 
 use dist::{Count, Dist, Rate, Span};
@@ -59,6 +60,9 @@ pub struct Scenario {
     #[serde(default)]
     pub bots: Vec<BotDef>,
     pub channels: Vec<ChannelDef>,
+    /// Routing flows, by name from channel entries (`flow:NAME`) and bot intents (`flow`).
+    #[serde(default)]
+    pub flows: Vec<flows::FlowDef>,
     pub agents: Vec<AgentGroup>,
     pub arrivals: Arrivals,
     #[serde(default)]
@@ -172,7 +176,8 @@ pub struct BotDef {
     pub fields: Vec<String>,
 }
 
-/// An intent: exactly one of `resolve` (the bot's answer) or `handoff` (a queue name).
+/// An intent: exactly one of `resolve` (the bot's answer), `handoff` (a queue name) or `flow` (a
+/// flow name that decides where the session goes).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentDef {
@@ -180,6 +185,14 @@ pub struct IntentDef {
     pub label: String,
     pub resolve: Option<String>,
     pub handoff: Option<String>,
+    pub flow: Option<String>,
+}
+
+impl IntentDef {
+    /// Whether picking it hands the session to an agent's side (a queue or a flow).
+    pub fn hands_off(&self) -> bool {
+        self.handoff.is_some() || self.flow.is_some()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -188,7 +201,7 @@ pub struct ChannelDef {
     pub name: String,
     pub kind: ChannelKind,
     pub platform: Platform,
-    /// `"bot:NAME"` or `"queue:NAME"`.
+    /// `"bot:NAME"`, `"queue:NAME"` or `"flow:NAME"`.
     pub entry: String,
     #[serde(default)]
     pub consent_level: ConsentLevel,
@@ -319,6 +332,10 @@ pub struct Customers {
     /// How long after the end a returning customer writes again.
     #[serde(default = "default_comeback")]
     pub comeback_delay: Dist,
+    /// Pre-chat fields, field → value → weight, drawn per customer and sent with its first
+    /// message on web and in-app channels (R-FLOW-6).
+    #[serde(default)]
+    pub fields: flows::FieldDists,
 }
 
 impl Default for Customers {
@@ -330,6 +347,7 @@ impl Default for Customers {
             patience: default_patience(),
             comeback_probability: 0.0,
             comeback_delay: default_comeback(),
+            fields: flows::FieldDists::new(),
         }
     }
 }
@@ -394,6 +412,7 @@ pub struct Faults {
 pub enum EntryRef {
     Bot(String),
     Queue(String),
+    Flow(String),
 }
 
 impl Arrivals {
@@ -471,7 +490,11 @@ impl ChannelDef {
         match self.entry.split_once(':') {
             Some(("bot", name)) => Ok(EntryRef::Bot(name.to_owned())),
             Some(("queue", name)) => Ok(EntryRef::Queue(name.to_owned())),
-            _ => Err(format!("'{}' must be bot:NAME or queue:NAME", self.entry)),
+            Some(("flow", name)) => Ok(EntryRef::Flow(name.to_owned())),
+            _ => Err(format!(
+                "'{}' must be bot:NAME, queue:NAME or flow:NAME",
+                self.entry
+            )),
         }
     }
 }
@@ -488,6 +511,13 @@ pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
 }
 
 impl Scenario {
+    /// Every agent's name, `GROUP-i`: what direct routing targets name.
+    pub fn agent_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.agents
+            .iter()
+            .flat_map(|g| (0..g.count).map(move |i| format!("{}-{i}", g.name)))
+    }
+
     /// Reads, parses and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         use std::io::Read;
@@ -627,6 +657,19 @@ impl Scenario {
         self.check_limits()?;
         let err = |field: String, message: String| Err((field, message));
         let queue_exists = |n: &str| self.queues.iter().any(|q| q.name == n);
+        let flow_exists = |n: &str| self.flows.iter().any(|f| f.name == n);
+        for (i, f) in self.flows.iter().enumerate() {
+            if self.flows[..i].iter().any(|g| g.name == f.name) {
+                return err(
+                    format!("flows[{i}].name"),
+                    format!("'{}' appears twice", f.name),
+                );
+            }
+            f.check(self)
+                .map_err(|(field, m)| (format!("flows[{i}].{field}"), m))?;
+        }
+        flows::check_fields(&self.customers.fields)
+            .map_err(|m| ("customers.fields".to_owned(), m))?;
         for (i, q) in self.queues.iter().enumerate() {
             for s in q.required_skills.iter().chain(&q.additional_skills) {
                 parse_skill(s).map_err(|m| (format!("queues[{i}].required_skills"), m))?;
@@ -641,13 +684,19 @@ impl Scenario {
             }
             for (j, intent) in b.intents.iter().enumerate() {
                 let field = format!("bots[{i}].intents[{j}]");
-                match (&intent.resolve, &intent.handoff) {
-                    (Some(_), None) => {}
-                    (None, Some(q)) if queue_exists(q) => {}
-                    (None, Some(q)) => {
+                match (&intent.resolve, &intent.handoff, &intent.flow) {
+                    (Some(_), None, None) => {}
+                    (None, Some(q), None) if queue_exists(q) => {}
+                    (None, Some(q), None) => {
                         return err(field, format!("handoff names unknown queue '{q}'"));
                     }
-                    _ => return err(field, "give exactly one of resolve or handoff".into()),
+                    (None, None, Some(f)) if flow_exists(f) => {}
+                    (None, None, Some(f)) => {
+                        return err(field, format!("flow names unknown flow '{f}'"));
+                    }
+                    _ => {
+                        return err(field, "give exactly one of resolve, handoff or flow".into());
+                    }
                 }
             }
         }
@@ -662,6 +711,9 @@ impl Scenario {
                 }
                 EntryRef::Queue(q) if !queue_exists(&q) => {
                     return err(field, format!("unknown queue '{q}'"));
+                }
+                EntryRef::Flow(f) if !flow_exists(&f) => {
+                    return err(field, format!("unknown flow '{f}'"));
                 }
                 _ => {}
             }

@@ -33,22 +33,30 @@ pub fn queue(q: &QueueDef) -> QueueSpec {
     }
 }
 
-/// The bot's setup body; `queues` maps the scenario's queue names to the ids created.
-pub fn bot(b: &BotDef, queues: &BTreeMap<String, QueueId>) -> BotSpec {
+/// The bot's setup body; `queues` and `flows` map the scenario's names to the ids created.
+pub fn bot(
+    b: &BotDef,
+    queues: &BTreeMap<String, QueueId>,
+    flows: &BTreeMap<String, FlowId>,
+) -> BotSpec {
     let intents = b
         .intents
         .iter()
         .filter_map(|i| {
-            let action = match (&i.resolve, &i.handoff) {
-                (Some(reply), _) => IntentAction::Resolve {
+            let action = match (&i.resolve, &i.handoff, &i.flow) {
+                (Some(reply), _, _) => IntentAction::Resolve {
                     reply: reply.clone(),
                 },
-                (None, Some(q)) => IntentAction::Handoff {
+                (None, Some(q), _) => IntentAction::Handoff {
                     queue: *queues.get(q)?,
                     required_skills: Vec::new(),
                 },
-                // Loading the scenario rejects an intent with neither.
-                (None, None) => return None,
+                (None, None, Some(f)) => IntentAction::FlowHandoff {
+                    flow: *flows.get(f)?,
+                    required_skills: Vec::new(),
+                },
+                // Loading the scenario rejects an intent with none.
+                (None, None, None) => return None,
             };
             Some(Intent {
                 id: i.id.clone(),

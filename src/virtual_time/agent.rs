@@ -129,6 +129,17 @@ impl Sim {
             self.recorder
                 .latency("routing", routing, Some(routing), labels);
         }
+        let flow = offer.context.flow.and_then(|f| self.world.flow_name(f));
+        let channel_name = channel.map(|c| self.world.channels[c].name.as_str());
+        let expected = flow
+            .zip(channel_name)
+            .filter(|_| first_offer)
+            .and_then(|(flow, channel)| self.scenario.expected_flow_rule(flow, channel, offer));
+        self.history.flow_offer(offer, expected);
+        if first_offer {
+            let labels = Sim::labels(&self.world, channel, Some(queue));
+            self.recorder.first_offer(flow, offer, labels);
+        }
         let enhanced =
             channel.is_some_and(|c| self.world.channels[c].platform == Platform::Enhanced);
         let seen = Offered {

@@ -2,7 +2,7 @@
 //! stepped from engine events and wake-ups, its sends applied to the engine at once.
 
 use super::{Labels, SessionNote, Sim, Wake, micros};
-use crate::actors::customer::{Act, Journey, Line, Sent};
+use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::live::setup::World;
 use crate::scenario::choices::RecipientChoice;
@@ -25,6 +25,8 @@ pub(super) struct Customer {
     channel: usize,
     pmid: u32,
     journey: Journey,
+    /// What the customer fills into a pre-chat form, on channels that have one (R-FLOW-6).
+    prechat: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Sim {
@@ -52,8 +54,21 @@ impl Sim {
             seed,
         );
         self.open += 1;
+        self.write_in(c);
+    }
+
+    /// Customer `c` writes in, expecting whom its channel's flow picks, if it has one.
+    fn write_in(&mut self, c: usize) {
         let now = self.clock();
-        self.customers[c].journey.write_in(now, &mut self.acts);
+        let cust = &mut self.customers[c];
+        let ch = &self.world.channels[cust.channel];
+        if ch.entrance == Entrance::Flow {
+            let def = &self.scenario.channels[cust.channel];
+            let fields = cust.prechat.as_ref();
+            let bot = self.scenario.flow_bot(def, fields, now.as_millis() as u64);
+            cust.journey.expects_bot(bot);
+        }
+        cust.journey.write_in(now, &mut self.acts);
         self.carry_out(c);
     }
 
@@ -66,18 +81,21 @@ impl Sim {
             address,
             channel,
             pmid: 0,
-            journey: Journey::new(seed, ch.bot, ch.platform),
+            journey: Journey::new(seed, ch.entrance, ch.platform),
+            prechat: None,
         });
-        self.customers.len() - 1
+        let c = self.customers.len() - 1;
+        let def = &self.scenario.channels[channel];
+        let cust = &mut self.customers[c];
+        cust.prechat = self.scenario.prechat(def, cust.journey.rng());
+        c
     }
 
     /// A customer that ended its session writes in again: a new session, same conversation.
     pub(super) fn come_back(&mut self, c: usize) {
         self.recorder.counts.comebacks += 1;
         self.open += 1;
-        let now = self.clock();
-        self.customers[c].journey.write_in(now, &mut self.acts);
-        self.carry_out(c);
+        self.write_in(c);
     }
 
     /// A customer's timer came due.
@@ -187,7 +205,7 @@ impl Sim {
     fn send(&mut self, c: usize, line: Line) -> Sent {
         let (hello, end) = (matches!(line, Line::Hello), matches!(line, Line::End));
         let to_agent = line.to_agent();
-        match self.inbound(c, line.content()) {
+        match self.inbound(c, line.content(), hello) {
             Ok(accepted) => {
                 let counts = &mut self.recorder.counts;
                 if hello {
@@ -211,7 +229,13 @@ impl Sim {
 
     /// Sends `content` as customer `c`, through the channel's inbound as a provider would; with
     /// the provider-retry fault, delivers it twice and checks the retry is a duplicate.
-    fn inbound(&mut self, c: usize, content: InboundContent) -> Result<InboundAccepted, ApiError> {
+    /// `first`: the message that opens a session, which carries the pre-chat fields.
+    fn inbound(
+        &mut self,
+        c: usize,
+        content: InboundContent,
+        first: bool,
+    ) -> Result<InboundAccepted, ApiError> {
         let cust = &mut self.customers[c];
         cust.pmid += 1;
         let retry = cust.journey.rng().random::<f64>() < self.scenario.faults.provider_retry;
@@ -219,7 +243,7 @@ impl Sim {
             address: cust.address.clone(),
             provider_message_id: specs::message_id([self.seed, cust.index, u64::from(cust.pmid)]),
             content,
-            fields: None,
+            fields: cust.prechat.as_ref().filter(|_| first).cloned(),
         };
         let channel = self.world.channels[cust.channel].id;
         let is_end = req.content == InboundContent::End;

@@ -276,28 +276,62 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
             .map(|a| a.reply)
             .map_err(fail(what))
     };
-    let mut queues = std::collections::BTreeMap::new();
+    let mut ids = crate::scenario::flows::Ids::default();
     for q in &s.queues {
         if let Reply::Queue(c) = apply(
             format!("queue '{}'", q.name),
             OrgCommand::CreateQueue(specs::queue(q)),
         )? {
-            queues.insert(q.name.clone(), c.id);
+            ids.queues.insert(q.name.clone(), c.id);
         }
     }
-    let mut bots = std::collections::BTreeMap::new();
+    let mut agents = Vec::new();
+    for (group, g) in s.agents.iter().enumerate() {
+        for i in 0..g.count {
+            let token = format!("virtual-agent-token-{group}-{i:08}");
+            let spec = specs::agent(g, i);
+            if let Reply::AgentCreated(c) = apply(
+                format!("agent '{}'", spec.name),
+                OrgCommand::CreateAgent {
+                    spec: spec.clone(),
+                    token: token.clone(),
+                },
+            )? {
+                ids.agents.insert(spec.name, c.agent.id);
+                agents.push(LiveAgent {
+                    id: c.agent.id,
+                    token,
+                    group,
+                });
+            }
+        }
+    }
+    // As a live run does: flows first naming queues only, their rules once the rest exists.
+    let unbuilt = |name: &str| VirtualError::Setup {
+        what: format!("flow '{name}'"),
+        error: ApiError::new(ErrorCode::InvalidInput, "it names something not created"),
+    };
+    let mut flows = std::collections::BTreeMap::new();
+    for f in &s.flows {
+        let spec = f.provisional(&ids).ok_or_else(|| unbuilt(&f.name))?;
+        if let Reply::Flow(created) =
+            apply(format!("flow '{}'", f.name), OrgCommand::CreateFlow(spec))?
+        {
+            flows.insert(f.name.clone(), created.id);
+        }
+    }
     for b in &s.bots {
         if let Reply::Bot(c) = apply(
             format!("bot '{}'", b.name),
-            OrgCommand::CreateBot(specs::bot(b, &queues)),
+            OrgCommand::CreateBot(specs::bot(b, &ids.queues, &flows)),
         )? {
-            bots.insert(b.name.clone(), c.id);
+            ids.bots.insert(b.name.clone(), c.id);
         }
     }
     let mut channels = Vec::new();
     for c in &s.channels {
         let (entry, pending) =
-            crate::live::setup::channel_entry(s, c, &queues, &bots).map_err(|m| {
+            crate::live::setup::channel_entry(s, c, &ids, &flows).map_err(|m| {
                 VirtualError::Setup {
                     what: format!("channel '{}'", c.name),
                     error: ApiError::new(ErrorCode::InvalidInput, m),
@@ -307,8 +341,16 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
             format!("channel '{}'", c.name),
             OrgCommand::CreateChannel(specs::channel(c, entry)),
         )? {
+            ids.channels.insert(c.name.clone(), created.id);
             channels.push(pending.created(created.id));
         }
+    }
+    for f in &s.flows {
+        let spec = f.spec(&ids).ok_or_else(|| unbuilt(&f.name))?;
+        apply(
+            format!("flow '{}'", f.name),
+            OrgCommand::UpdateFlow(flows[&f.name], spec),
+        )?;
     }
     if let Some(out) = &s.outbound {
         let channel = channels
@@ -330,31 +372,13 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
             )?;
         }
     }
-    let mut agents = Vec::new();
-    for (group, g) in s.agents.iter().enumerate() {
-        for i in 0..g.count {
-            let token = format!("virtual-agent-token-{group}-{i:08}");
-            if let Reply::AgentCreated(c) = apply(
-                format!("agent '{}-{i}'", g.name),
-                OrgCommand::CreateAgent {
-                    spec: specs::agent(g, i),
-                    token: token.clone(),
-                },
-            )? {
-                agents.push(LiveAgent {
-                    id: c.agent.id,
-                    token,
-                    group,
-                });
-            }
-        }
-    }
     Ok((
         org,
         World {
             org,
             token,
-            queues,
+            queues: ids.queues,
+            flows,
             channels,
             agents,
         },

@@ -8,16 +8,13 @@ use super::state::Placement;
 use super::validate;
 use crate::faults::Fault;
 use crate::routing::SkillLevels;
-use omnisim_protocol::flow::DEFAULT_RULE;
+use omnisim_protocol::flow::{DEFAULT_RULE, in_time_window};
 use omnisim_protocol::limits::{MAX_FIELD_NAME_BYTES, MAX_TIME_OF_DAY_MS};
 use omnisim_protocol::{
     ApiError, BotId, Condition, Flow, FlowError, FlowId, FlowSpec, FlowTarget, Millis, SessionId,
     SkillRequirement,
 };
 use std::collections::HashSet;
-
-/// A day in milliseconds: time-of-day conditions read the platform time modulo this (R-FLOW-2).
-const DAY_MS: u64 = MAX_TIME_OF_DAY_MS as u64 + 1;
 
 /// What started a flow: a channel entry, or a bot handoff with its intent and skills (R-FLOW-1).
 pub(crate) enum Trigger<'a> {
@@ -32,18 +29,6 @@ pub(crate) enum Trigger<'a> {
 pub(crate) enum Decision {
     Wait(Placement),
     Bot(BotId),
-}
-
-/// Whether platform time `now_ms` lies in [from, to) of a day, wrapping past midnight when
-/// from > to (R-FLOW-2).
-pub fn in_window(now_ms: u64, from: u32, to: u32, wraps: bool) -> bool {
-    let t = now_ms % DAY_MS;
-    let (from, to) = (u64::from(from), u64::from(to));
-    if from <= to {
-        from <= t && t < to
-    } else {
-        wraps && (t >= from || t < to)
-    }
 }
 
 fn field_name(field: &str) -> Result<(), ApiError> {
@@ -203,8 +188,9 @@ impl Org {
                 field(f).is_some_and(|v| values.iter().any(|x| x == v))
             }
             Condition::TimeOfDay { from_ms, to_ms } => {
-                let wraps = !self.faults.has(Fault::TimeWindowNoWrap);
-                in_window(ctx.now.0, *from_ms, *to_ms, wraps)
+                let wraps = from_ms > to_ms;
+                (!wraps || !self.faults.has(Fault::TimeWindowNoWrap))
+                    && in_time_window(ctx.now.0, *from_ms, *to_ms)
             }
             Condition::AgentsAtLeast { queue, n } => {
                 let Some(q) = self.queues.get(queue) else {
