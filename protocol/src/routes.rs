@@ -23,6 +23,7 @@ pub enum Method {
     Post,
     Put,
     Patch,
+    Delete,
 }
 
 impl Method {
@@ -32,6 +33,7 @@ impl Method {
             Method::Post => "POST",
             Method::Put => "PUT",
             Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -45,6 +47,8 @@ pub enum Answer {
     List(&'static str),
     /// Plain text, 200 (`ok`, Prometheus metrics).
     Text,
+    /// No body, 204.
+    Empty,
     /// A WebSocket: the frames the client sends and the frames the server sends, by schema.
     Socket {
         sends: Option<&'static str>,
@@ -138,6 +142,9 @@ routes! {
     ReadQueue = Get "/v1/orgs/{org}/queues/{id}", Org, None => Json(200, "Queue");
     /// Creates a bot.
     CreateBot = Post "/v1/orgs/{org}/bots", Org, Some("BotSpec") => Json(201, "BotCreated");
+    /// Deletes a queue nothing uses: no channel, bot or flow fallback names it, no open session is
+    /// routed to it. Flow rules may still name it: their sessions go to the flow's fallback queue.
+    DeleteQueue = Delete "/v1/orgs/{org}/queues/{id}", Org, None => Empty;
     /// One bot.
     ReadBot = Get "/v1/orgs/{org}/bots/{id}", Org, None => Json(200, "Bot");
     /// Creates a routing flow.
@@ -149,6 +156,10 @@ routes! {
     /// Replaces a flow's name, rules, default and fallback: sessions already routed keep their
     /// decision.
     UpdateFlow = Put "/v1/orgs/{org}/flows/{id}", Org, Some("FlowSpec") => Json(200, "Flow");
+    /// Deletes an offline agent holding no work and no new outbound session; its token stops
+    /// working and its socket closes. Flow rules may still name it: their sessions go to the
+    /// flow's fallback queue.
+    DeleteAgent = Delete "/v1/orgs/{org}/agents/{id}", Org, None => Empty;
     /// Creates an agent and its token.
     CreateAgent = Post "/v1/orgs/{org}/agents", Org, Some("AgentSpec") => Json(201, "AgentCreated");
     /// The org's agents.

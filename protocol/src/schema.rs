@@ -145,6 +145,7 @@ pub fn openapi() -> Value {
                 json!({ "description": "plain text",
                 "content": { "text/plain": { "schema": { "type": "string" } } } }),
             ),
+            Answer::Empty => (204, json!({ "description": "done; no body" })),
             Answer::Socket { .. } => (
                 101,
                 json!({ "description":

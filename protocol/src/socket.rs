@@ -71,6 +71,8 @@ impl Serialize for AgentPush {
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code: another connection took this agent's place.
 pub const CLOSE_REPLACED: u16 = 4001;
+/// Close code: the agent was deleted; its token no longer opens a socket.
+pub const CLOSE_DELETED: u16 = 4004;
 /// Close code: the client read too slowly and its queue filled; reconnect and resume from the
 /// last seq seen.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;

@@ -1,5 +1,6 @@
 //! Engine benchmarks: inbound ingest throughput, and the cost of one routing decision as the
-//! waiting backlog and the number of online agents grow.
+//! waiting backlog and the number of online agents grow, with plain queue routing and with a
+//! routing flow that sets secondary priorities from pre-chat fields.
 //!
 //! `cargo bench -p omnisim-reference-server --bench engine`
 
@@ -17,6 +18,8 @@ struct Bench {
     queue: QueueId,
     now: Timestamp,
     counter: u64,
+    /// Customers fill in a tier (gold, silver or none) for the channel's flow.
+    tiers: bool,
 }
 
 impl Bench {
@@ -42,6 +45,7 @@ impl Bench {
             queue: QueueId(0),
             now: Timestamp(1),
             counter: 0,
+            tiers: false,
         };
         let Reply::Queue(q) = b.org_cmd(OrgCommand::CreateQueue(QueueSpec {
             name: "support".into(),
@@ -73,6 +77,60 @@ impl Bench {
         b
     }
 
+    /// The same, its channel entering a flow of three rules: gold customers first (secondary
+    /// priority 0), then silver (5), then the rest (none), all in the one queue; a time-of-day
+    /// rule that never holds is tried before them.
+    fn with_flow() -> Bench {
+        let mut b = Bench::new();
+        let target = |secondary| FlowTarget::Queue {
+            queue: b.queue,
+            priority: None,
+            secondary_priority: secondary,
+            skills: vec![],
+        };
+        let tier = |name: &str, value: &str, secondary| FlowRule {
+            name: name.into(),
+            conditions: vec![Condition::FieldIn {
+                field: "tier".into(),
+                values: vec![value.into()],
+            }],
+            target: target(secondary),
+        };
+        let never = FlowRule {
+            name: "never".into(),
+            conditions: vec![Condition::TimeOfDay {
+                from_ms: 86_000_000,
+                to_ms: 86_000_001,
+            }],
+            target: target(None),
+        };
+        let spec = FlowSpec {
+            name: "tiers".into(),
+            rules: vec![
+                never,
+                tier("gold", "gold", Some(0)),
+                tier("silver", "silver", Some(5)),
+            ],
+            default: target(None),
+            fallback_queue: b.queue,
+        };
+        let Reply::Flow(flow) = b.org_cmd(OrgCommand::CreateFlow(spec)) else {
+            panic!("flow")
+        };
+        let Reply::Channel(ch) = b.org_cmd(OrgCommand::UpdateChannel(
+            b.channel,
+            ChannelUpdate {
+                entry: Some(Entry::Flow(flow.id)),
+                ..ChannelUpdate::default()
+            },
+        )) else {
+            panic!("channel")
+        };
+        b.channel = ch.id;
+        b.tiers = true;
+        b
+    }
+
     fn apply(&mut self, command: Command) -> Applied {
         self.now = Timestamp(self.now.0 + 1);
         self.engine
@@ -93,7 +151,10 @@ impl Bench {
             content: InboundContent::Text {
                 text: "Hello, I need help with my order".into(),
             },
-            fields: None,
+            fields: self.tiers.then(|| {
+                let tier = ["gold", "silver", "none"][(self.counter % 3) as usize];
+                [("tier".to_owned(), tier.to_owned())].into()
+            }),
         };
         let org = self.org;
         self.apply(Command::Org {
@@ -174,9 +235,8 @@ fn ingest(c: &mut Criterion) {
 }
 
 /// 1,000 busy online agents (capacity 1, each holding an accepted session) and `backlog` sessions
-/// waiting.
-fn busy_agents_with_backlog(backlog: usize) -> (Bench, Vec<AgentId>, Vec<SessionId>) {
-    let mut b = Bench::new();
+/// waiting, on `b`.
+fn busy_agents_with_backlog(mut b: Bench, backlog: usize) -> (Bench, Vec<AgentId>, Vec<SessionId>) {
     let agents: Vec<AgentId> = (0..1_000).map(|_| b.online_agent(1)).collect();
     let mut held = Vec::with_capacity(agents.len());
     for (i, agent) in agents.iter().enumerate() {
@@ -198,14 +258,19 @@ fn busy_agents_with_backlog(backlog: usize) -> (Bench, Vec<AgentId>, Vec<Session
 /// routes the oldest waiting session to it) and accepts the offer. Three commands, one routing
 /// decision over the backlog and one over the agents; the cost must stay flat as the backlog grows.
 fn routing_backlog(c: &mut Criterion) {
-    let mut group = c.benchmark_group("routing_backlog");
+    backlog_group(c, "routing_backlog", Bench::new);
+    backlog_group(c, "routing_backlog_flow", Bench::with_flow);
+}
+
+fn backlog_group(c: &mut Criterion, name: &str, setup: fn() -> Bench) {
+    let mut group = c.benchmark_group(name);
     for backlog in [1_000usize, 10_000, 100_000] {
         group.bench_with_input(
             BenchmarkId::from_parameter(backlog),
             &backlog,
             |bench, &backlog| {
                 bench.iter_custom(|iters| {
-                    let (mut b, agents, mut held) = busy_agents_with_backlog(backlog);
+                    let (mut b, agents, mut held) = busy_agents_with_backlog(setup(), backlog);
                     let addresses: Vec<String> =
                         (0..iters).map(|i| format!("arrival-{i}")).collect();
                     let start = Instant::now();

@@ -601,3 +601,79 @@ fn flows_are_validated_and_read_back() {
     let id = w.add_flow(spec.clone());
     assert_eq!(w.engine.flow(w.org, id).unwrap().spec, spec);
 }
+
+#[test]
+fn r_flow_5_targets_deleted_since_send_their_sessions_to_the_fallback_queue() {
+    let mut w = World::new();
+    let [gone, fallback] = [w.queue("gone"), w.queue("fallback")];
+    let leaver = w.add_agent(1, &[]);
+    let flow = w.add_flow(flow_spec(
+        vec![
+            rule("to-queue", vec![field_in("to", &["queue"])], to_queue(gone)),
+            rule(
+                "to-agent",
+                vec![field_in("to", &["agent"])],
+                FlowTarget::Agent {
+                    agent: leaver,
+                    timeout_ms: Millis(60_000),
+                    fallback_queue: None,
+                },
+            ),
+        ],
+        fallback,
+    ));
+    let web = w.flow_web(flow);
+    w.org_cmd(OrgCommand::DeleteQueue(gone)).unwrap();
+    w.org_cmd(OrgCommand::DeleteAgent(leaver)).unwrap();
+    for to in ["queue", "agent"] {
+        let s = w.say_with(web, to, "hi", &[("to", to)]).unwrap().session;
+        let ctx = w.context(s);
+        assert_eq!(w.session(s).queue, Some(fallback), "{to}");
+        assert_eq!(ctx.flow_error, Some(FlowError::TargetMissing), "{to}");
+        assert_eq!(ctx.flow_rule, Some(format!("to-{to}")));
+    }
+    // The deleted agent is gone for good: no token, no reads, no commands.
+    assert!(w.engine.agent(w.org, leaver).is_err());
+    assert!(
+        w.engine
+            .authenticate_agent("agent-token-0000000001")
+            .is_none()
+    );
+    assert!(
+        w.agent_cmd(
+            leaver,
+            AgentRequest::SetPresence {
+                presence: Presence::Online
+            }
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn what_is_in_use_is_not_deleted() {
+    let mut w = World::new();
+    let [entered, fallback, target] = [w.queue("entered"), w.queue("fallback"), w.queue("target")];
+    w.web(entered);
+    // Only a rule names the target: a session waiting there is what holds it.
+    let flow = w.add_flow(flow_spec(
+        vec![rule("all", vec![], to_queue(target))],
+        fallback,
+    ));
+    let web = w.flow_web(flow);
+    w.say(web, "u", "hi");
+    for q in [entered, fallback, target] {
+        w.rejects(ErrorCode::InvalidState, |w| {
+            w.org_cmd(OrgCommand::DeleteQueue(q))
+        });
+    }
+    w.customer_end(web, "u").unwrap();
+    w.org_cmd(OrgCommand::DeleteQueue(target)).unwrap();
+    let online = w.agent(1, &[]);
+    w.rejects(ErrorCode::InvalidState, |w| {
+        w.org_cmd(OrgCommand::DeleteAgent(online))
+    });
+    w.rejects(ErrorCode::NotFound, |w| {
+        w.org_cmd(OrgCommand::DeleteQueue(QueueId(999_999)))
+    });
+}

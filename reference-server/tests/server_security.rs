@@ -402,7 +402,13 @@ async fn the_server_serves_exactly_the_routes_of_the_table() {
             "{route:?}: {} {path} → {status} {body}",
             route.method().as_str()
         );
-        for other in [Method::Get, Method::Post, Method::Put, Method::Patch] {
+        for other in [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ] {
             let served = Route::ALL
                 .iter()
                 .any(|r| r.path() == route.path() && r.method() == other);

@@ -212,7 +212,8 @@ impl Ctx {
         format!("/v1/orgs/{}{rest}", self.org.0)
     }
 
-    /// A JSON request with the org token, recorded; the status and the parsed reply or error.
+    /// A JSON request with the org token, recorded; the status and the parsed reply or error. A
+    /// 204 without a body reads as JSON `null` (into `()`).
     pub async fn call<T: DeserializeOwned>(
         &mut self,
         method: reqwest::Method,
@@ -231,7 +232,12 @@ impl Ctx {
             .await?;
         self.note(format!("{shown} → {status} {text}"));
         let parsed = if (200..300).contains(&status) {
-            Ok(crate::wire::reply::<T>(&text).map_err(|e| {
+            let text = if status == 204 && text.is_empty() {
+                "null"
+            } else {
+                &text
+            };
+            Ok(crate::wire::reply::<T>(text).map_err(|e| {
                 error(format!(
                     "{shown}: a {status} reply that is not the protocol: {e}: {text}"
                 ))

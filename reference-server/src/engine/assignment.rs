@@ -84,6 +84,39 @@ impl Org {
         }
     }
 
+    /// The skills work placed as `placement`, requested at `base`, needs beside its queue's
+    /// required ones at `now`: those that count until it is accepted, and those that stop counting
+    /// at a time, soonest first (R-ROUTE-10, R-FLOW-3). Directly routed work needs no additional
+    /// skills of its queue.
+    fn extra_skills(
+        &self,
+        placement: &Placement,
+        base: Timestamp,
+        now: Timestamp,
+    ) -> (SkillLevels, Vec<(Timestamp, SkillLevels)>) {
+        let late = Millis(u64::from(self.faults.has(Fault::SkillDropLate)));
+        let q = &self.queues[&placement.queue];
+        let additional = (placement.direct.is_none() && !q.additional.is_empty())
+            .then_some((&q.additional, q.spec.drop_additional_skills_after_ms));
+        let (mut extra, mut drops) = (Vec::new(), Vec::new());
+        let groups = placement
+            .skills
+            .iter()
+            .map(|(levels, after)| (levels, *after));
+        for (levels, after) in groups.chain(additional) {
+            match after {
+                None => extra.extend(levels.iter().copied()),
+                Some(after) if base + after + late > now => {
+                    drops.push((base + after + late, levels.clone()))
+                }
+                // Dropped already: a fallback keeps its original request time.
+                Some(_) => {}
+            }
+        }
+        drops.sort_unstable();
+        (extra, drops)
+    }
+
     /// Puts a session in line (status waiting) and offers it if an agent can take it: in its
     /// queue's pool, or in one agent's direct line until the direct timeout (R-ROUTE-3,
     /// R-ROUTE-10, R-FLOW-3, R-FLOW-4, R-FLOW-7).
@@ -101,33 +134,14 @@ impl Org {
             since
         };
         let base = since.unwrap_or(ctx.now);
-        let late = Millis(u64::from(self.faults.has(Fault::SkillDropLate)));
-        let mut extra: SkillLevels = Vec::new();
-        let mut drops: Vec<(Timestamp, SkillLevels)> = Vec::new();
-        let mut add = |levels: &SkillLevels, after: Option<Millis>| match after {
-            None => extra.extend(levels.iter().copied()),
-            Some(after) if base + after + late > ctx.now => {
-                drops.push((base + after + late, levels.clone()))
-            }
-            // Dropped already: a fallback keeps its original request time.
-            Some(_) => {}
-        };
-        for (levels, after) in &placement.skills {
-            add(levels, *after);
-        }
-        let direct_to = placement.direct.map(|(agent, _)| agent);
         if fresh {
             // A new request: what the context said of an earlier one's direct routing is history.
             let context = &mut self.session_mut(session).context;
             context.direct_agent = None;
             context.fallback = None;
         }
-        let q = &self.queues[&placement.queue];
-        if direct_to.is_none() && !q.additional.is_empty() {
-            let after = q.spec.drop_additional_skills_after_ms;
-            add(&q.additional.clone(), after);
-        }
-        drops.sort_unstable();
+        let direct_to = placement.direct.map(|(agent, _)| agent);
+        let (extra, drops) = self.extra_skills(&placement, base, ctx.now);
         let req = self.requirements(
             placement.queue,
             std::iter::once(&extra).chain(drops.iter().map(|d| &d.1)),

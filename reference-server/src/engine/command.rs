@@ -4,7 +4,7 @@
 use omnisim_protocol::{
     Agent, AgentCreated, AgentId, AgentRequest, AgentSpec, BotSpec, Channel, ChannelId,
     ChannelSpec, ChannelUpdate, ConsentRequest, Created, Flow, FlowId, FlowSpec, InboundAccepted,
-    InboundRequest, MessageAccepted, MessagingUser, OrgCreated, OrgId, QueueSpec,
+    InboundRequest, MessageAccepted, MessagingUser, OrgCreated, OrgId, QueueId, QueueSpec,
     TriggeredOutboundRequest,
 };
 
@@ -29,6 +29,8 @@ pub enum OrgCommand {
     CreateChannel(ChannelSpec),
     UpdateChannel(ChannelId, ChannelUpdate),
     CreateQueue(QueueSpec),
+    /// Deletes a queue nothing uses (R-FLOW-5 names what a flow does then).
+    DeleteQueue(QueueId),
     CreateBot(BotSpec),
     CreateFlow(FlowSpec),
     /// Replaces a flow's rules and targets (R-FLOW-1).
@@ -39,6 +41,8 @@ pub enum OrgCommand {
         token: String,
     },
     UpdateAgent(AgentId, AgentSpec),
+    /// Deletes an offline agent holding nothing; its token stops working.
+    DeleteAgent(AgentId),
     SetConsent(ChannelId, ConsentRequest),
     /// A provider webhook delivery from an end user.
     Inbound(ChannelId, InboundRequest),

@@ -148,10 +148,18 @@ impl Engine {
                 if let OrgCommand::CreateAgent { token, .. } = &command {
                     self.check_new_token(token)?;
                 }
+                let deleted = match command {
+                    OrgCommand::DeleteAgent(agent) => Some(agent),
+                    _ => None,
+                };
                 let (state, mut ctx) =
                     self.enter(org, now, events).ok_or_else(|| not_found(org))?;
                 let reply = apply_org(state, &mut ctx, command)?;
                 state.now = ctx.now;
+                if let Some(agent) = deleted {
+                    self.agent_orgs.remove(&agent);
+                    self.agent_tokens.retain(|_, a| *a != agent);
+                }
                 if let Reply::AgentCreated(created) = &reply {
                     self.agent_tokens
                         .insert(created.token.clone(), created.agent.id);
@@ -300,6 +308,14 @@ fn apply_org(org: &mut Org, ctx: &mut Ctx, command: OrgCommand) -> Result<Reply,
             token,
         }),
         OrgCommand::UpdateAgent(id, spec) => Reply::Agent(org.update_agent(ctx, id, spec)?),
+        OrgCommand::DeleteQueue(id) => {
+            org.delete_queue(id)?;
+            Reply::Done
+        }
+        OrgCommand::DeleteAgent(id) => {
+            org.delete_agent(id)?;
+            Reply::Done
+        }
         OrgCommand::SetConsent(channel, req) => Reply::User(org.set_consent(ctx, channel, req)?),
         OrgCommand::Inbound(channel, req) => Reply::Inbound(org.inbound(ctx, channel, req)?),
         OrgCommand::TriggeredOutbound(channel, req) => {

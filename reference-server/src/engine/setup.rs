@@ -282,3 +282,61 @@ impl Org {
         Ok(info)
     }
 }
+
+impl Org {
+    /// Deletes a queue nothing uses: no channel entry, bot or flow fallback names it, and no open
+    /// session is (or was last) routed to it. Flow rules and conditions may still name it: a
+    /// target that no longer exists sends its sessions to the flow's fallback queue (R-FLOW-5).
+    pub(crate) fn delete_queue(&mut self, id: QueueId) -> Result<(), ApiError> {
+        self.queue(id)?;
+        let in_use = |what: String| Err(invalid_state(format!("{id} is in use: {what}")));
+        if let Some(c) = self
+            .channels
+            .values()
+            .find(|c| c.info.entry == Entry::Queue(id))
+        {
+            return in_use(format!("{} enters it", c.info.id));
+        }
+        let handoff = |i: &omnisim_protocol::Intent| matches!(i.action, IntentAction::Handoff { queue, .. } if queue == id);
+        if let Some(b) = self.bots.values().find(|b| {
+            b.info.spec.agent_queue == Some(id) || b.info.spec.intents.iter().any(handoff)
+        }) {
+            return in_use(format!("{} hands off to it", b.info.id));
+        }
+        if let Some(f) = self.flows.values().find(|f| f.spec.fallback_queue == id) {
+            return in_use(format!("{} falls back to it", f.id));
+        }
+        if let Some(s) = self.sessions.values().find(|s| s.info.queue == Some(id)) {
+            return in_use(format!("open {} is routed to it", s.info.id));
+        }
+        self.queues.remove(&id);
+        Ok(())
+    }
+
+    /// Deletes an agent that is offline and holds no work and no new outbound session; the
+    /// caller forgets its token. Flow rules may still name it: direct routing to an agent that no
+    /// longer exists sends the session to the flow's fallback queue (R-FLOW-5).
+    pub(crate) fn delete_agent(&mut self, id: AgentId) -> Result<(), ApiError> {
+        let a = self.agent(id)?;
+        if a.info.presence != Presence::Offline {
+            return Err(invalid_state(format!(
+                "{id} is {:?}: only an offline agent is deleted",
+                a.info.presence
+            )));
+        }
+        if !a.live.is_empty() {
+            return Err(invalid_state(format!("{id} holds work")));
+        }
+        let initiated = self.sessions.values().find(|s| {
+            s.initiated_by == Some(id) && s.info.status == omnisim_protocol::SessionStatus::New
+        });
+        if let Some(s) = initiated {
+            return Err(invalid_state(format!(
+                "{id} started {} and the customer has not replied",
+                s.info.id
+            )));
+        }
+        self.agents.remove(&id);
+        Ok(())
+    }
+}

@@ -147,6 +147,7 @@ pub fn router(platform: Platform) -> Router {
             Method::Post => MethodFilter::POST,
             Method::Put => MethodFilter::PUT,
             Method::Patch => MethodFilter::PATCH,
+            Method::Delete => MethodFilter::DELETE,
         };
         let methods = handle(route, filter);
         let merged = match by_path.remove(route.path()) {
@@ -187,6 +188,7 @@ fn handle(route: Route, filter: MethodFilter) -> MethodRouter<Platform> {
         CreateQueue => on(filter, setup::create_queue),
         ListQueues => on(filter, read::queues),
         ReadQueue => on(filter, read::queue),
+        DeleteQueue => on(filter, setup::delete_queue),
         CreateBot => on(filter, setup::create_bot),
         ReadBot => on(filter, read::bot),
         CreateFlow => on(filter, setup::create_flow),
@@ -197,6 +199,7 @@ fn handle(route: Route, filter: MethodFilter) -> MethodRouter<Platform> {
         ListAgents => on(filter, read::agents),
         ReadAgent => on(filter, read::agent),
         UpdateAgent => on(filter, setup::update_agent),
+        DeleteAgent => on(filter, setup::delete_agent),
         ReadUser => on(filter, read::user),
         ListSessions => on(filter, read::sessions),
         ReadSession => on(filter, read::session),

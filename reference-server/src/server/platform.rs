@@ -141,10 +141,21 @@ impl Platform {
 
     /// Applies a command at its time and queues its events.
     pub fn apply(&self, command: Command) -> Result<Reply, ApiError> {
+        self.apply_then(command, |_| {})
+    }
+
+    /// [`Platform::apply`], then `after` on the core under the same lock when the command was
+    /// applied: what the sockets must see at once (an agent's deletion closes its socket).
+    pub fn apply_then(
+        &self,
+        command: Command,
+        after: impl FnOnce(&mut Core),
+    ) -> Result<Reply, ApiError> {
         let mut core = self.lock();
         let before = core.engine.next_deadline();
         let applied = core.engine.apply(self.time_of(&command), command)?;
         core.publish(&applied.events);
+        after(&mut core);
         if core.engine.next_deadline() != before {
             self.inner.timers.notify_one();
         }

@@ -740,3 +740,115 @@ pub async fn flows_are_checked_and_read_back(mut ctx: Ctx) -> CaseResult {
         || format!("{status} {reply:?}"),
     )
 }
+
+/// flows/5.2: a flow's rules may name a queue and an agent that are deleted later: their sessions
+/// go to the flow's fallback queue and the context records `target_missing`.
+pub async fn deleted_targets_send_to_the_fallback(mut ctx: Ctx) -> CaseResult {
+    let [gone, fallback] = [
+        ctx.queue("gone", 60_000).await?,
+        ctx.queue("fallback", 60_000).await?,
+    ];
+    let spec = AgentSpec {
+        name: "leaver".into(),
+        capacity: 1,
+        skills: Default::default(),
+    };
+    let leaver: AgentCreated = ctx
+        .ok(reqwest::Method::POST, "/agents", Some(&spec))
+        .await?;
+    let direct = FlowTarget::Agent {
+        agent: leaver.agent.id,
+        timeout_ms: Millis(60_000),
+        fallback_queue: None,
+    };
+    let rules = vec![
+        rule("to-queue", vec![field_in("to", &["queue"])], to_queue(gone)),
+        rule("to-agent", vec![field_in("to", &["agent"])], direct),
+    ];
+    let (_, ch) = flow_web(&mut ctx, rules, fallback).await?;
+    for rest in [
+        format!("/queues/{}", gone.0),
+        format!("/agents/{}", leaver.agent.id.0),
+    ] {
+        let (status, reply) = ctx
+            .call::<()>(reqwest::Method::DELETE, &rest, None::<&()>)
+            .await?;
+        check(
+            "R-FLOW-5",
+            status == 204,
+            format!("DELETE {rest}: 204"),
+            || format!("{status} {reply:?}"),
+        )?;
+    }
+    for (address, to) in [("+1", "queue"), ("+2", "agent")] {
+        let s = ctx
+            .say_with(ch, address, address, "hi", &[("to", to)])
+            .await?;
+        let t = ctx.transcript(s.session).await?;
+        check(
+            "R-FLOW-5",
+            t.session.queue == Some(fallback)
+                && t.context.flow_error == Some(FlowError::TargetMissing)
+                && t.context.flow_rule.as_deref() == Some(&format!("to-{to}")),
+            format!("the rule to a deleted {to}: the fallback queue, flow_error target_missing"),
+            || format!("in {:?}, context {:?}", t.session.queue, t.context),
+        )?;
+    }
+    Ok(())
+}
+
+/// flows/5.3: what is in use is not deleted (a queue a channel enters or a flow falls back to, an
+/// agent online), and a deleted agent's socket closes with 4004 and its
+/// token opens no other.
+pub async fn deletion_spares_what_is_in_use(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let fallback = ctx.queue("fallback", 60_000).await?;
+    ctx.flow(&flow(vec![], to_queue(fallback), fallback))
+        .await?;
+    ctx.channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
+        .await?;
+    let mut a = ctx.agent("a", 1).await?;
+    let delete = |rest: String| (reqwest::Method::DELETE, rest);
+    for (what, (method, rest)) in [
+        (
+            "a queue a channel enters",
+            delete(format!("/queues/{}", q.0)),
+        ),
+        (
+            "a flow's fallback queue",
+            delete(format!("/queues/{}", fallback.0)),
+        ),
+        ("an online agent", delete(format!("/agents/{}", a.id.0))),
+    ] {
+        let (status, reply) = ctx.call::<()>(method, &rest, None::<&()>).await?;
+        let code = reply.as_ref().err().map(|e| e.code);
+        check(
+            "R-FLOW-5",
+            status == 409 && code == Some(ErrorCode::InvalidState),
+            format!("deleting {what}: 409 invalid_state"),
+            || format!("{status} {reply:?}"),
+        )?;
+    }
+    a.set_presence(Presence::Offline).await?;
+    let rest = format!("/agents/{}", a.id.0);
+    let (status, _) = ctx
+        .call::<serde_json::Value>(reqwest::Method::DELETE, &rest, None::<&()>)
+        .await?;
+    let closed = a.close_code(PROMPT).await;
+    check(
+        "R-FLOW-5",
+        status == 204 && closed == Some(Some(socket::CLOSE_DELETED)),
+        "deleting the offline agent: 204, its socket closed with 4004",
+        || format!("{status}, closed {closed:?}"),
+    )?;
+    let again = ctx.client.socket(&a.token, "/v1/agent").await;
+    check(
+        "R-SEC-1",
+        again.as_ref().is_err_and(|e| e.to_string().contains("401")),
+        "the deleted agent's token opens no socket: 401",
+        || match &again {
+            Ok(_) => "a socket opened".into(),
+            Err(e) => e.to_string(),
+        },
+    )
+}

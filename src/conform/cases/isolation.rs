@@ -33,6 +33,18 @@ pub enum Reach {
     AgentSend,
     AgentTransfer,
     AgentStartOutbound,
+    DeleteQueue,
+    DeleteAgent,
+    ReadFlow,
+    UpdateFlow,
+    /// A flow of this org whose rule targets the other org's queue.
+    FlowTarget,
+}
+
+impl Reach {
+    fn needs_flow(self) -> bool {
+        matches!(self, Reach::ReadFlow | Reach::UpdateFlow)
+    }
 }
 
 /// The other org's resources, one of each kind, with a session offered to its agent.
@@ -45,12 +57,14 @@ struct Theirs {
     user: UserId,
     session: SessionId,
     work: WorkId,
+    /// Their flow, when the way in is one of the flow routes.
+    flow: Option<FlowId>,
     /// Kept open so that the offer stands.
     _conn: AgentConn,
 }
 
 impl Theirs {
-    async fn new(ctx: &mut Ctx) -> Result<Theirs, Problem> {
+    async fn new(ctx: &mut Ctx, reach: Reach) -> Result<Theirs, Problem> {
         let mut ctx = ctx.sibling("theirs").await?;
         let queue = ctx.queue("q", 60_000).await?;
         let channel = ctx
@@ -61,7 +75,12 @@ impl Theirs {
         let mut conn = ctx.agent("theirs", 1).await?;
         let said = ctx.say(channel, "+1", "their-1", "hello").await?;
         let offer = conn.must_offer().await?;
+        let flow = match reach.needs_flow() {
+            true => Some(ctx.flow(&route_to(queue)).await?),
+            false => None,
+        };
         Ok(Theirs {
+            flow,
             channel,
             queue,
             bot,
@@ -77,7 +96,11 @@ impl Theirs {
     /// Everything the other org could see change.
     async fn state(&mut self) -> Result<Value, Problem> {
         let mut all = Vec::new();
-        for rest in ["/channels", "/agents", "/sessions", "/work", "/queues"] {
+        let flows = self.flow.map(|_| "/flows");
+        for rest in ["/channels", "/agents", "/sessions", "/work", "/queues"]
+            .into_iter()
+            .chain(flows)
+        {
             all.push(self.ctx.ok::<Value>(Method::GET, rest, None::<&()>).await?);
         }
         let user = format!("/users/{}", self.user.0);
@@ -87,6 +110,26 @@ impl Theirs {
                 .await?,
         );
         Ok(Value::Array(all))
+    }
+}
+
+/// A flow with one rule, everything to `queue`.
+fn route_to(queue: QueueId) -> FlowSpec {
+    let target = FlowTarget::Queue {
+        queue,
+        priority: None,
+        secondary_priority: None,
+        skills: vec![],
+    };
+    FlowSpec {
+        name: "all".into(),
+        rules: vec![FlowRule {
+            name: "all".into(),
+            conditions: vec![],
+            target: target.clone(),
+        }],
+        default: target,
+        fallback_queue: queue,
     }
 }
 
@@ -160,6 +203,34 @@ async fn attempt(
             Some(json!({ "name": "c", "kind": "web", "platform": "standard",
                          "entry": { "queue": t.queue.0 } })),
         ),
+        Reach::DeleteQueue => http(Method::DELETE, format!("/queues/{}", t.queue.0), None),
+        Reach::DeleteAgent => http(Method::DELETE, format!("/agents/{}", t.agent.0), None),
+        Reach::ReadFlow | Reach::UpdateFlow => {
+            let rest = format!("/flows/{}", t.flow.map_or(0, |f| f.0));
+            match reach {
+                Reach::ReadFlow => http(Method::GET, rest, None),
+                _ => http(
+                    Method::PUT,
+                    rest,
+                    serde_json::to_value(route_to(t.queue)).ok(),
+                ),
+            }
+        }
+        Reach::FlowTarget => {
+            let ours = ctx.queue("ours", 60_000).await?;
+            let mut spec = route_to(ours);
+            spec.rules[0].target = FlowTarget::Queue {
+                queue: t.queue,
+                priority: None,
+                secondary_priority: None,
+                skills: vec![],
+            };
+            http(
+                Method::POST,
+                "/flows".into(),
+                serde_json::to_value(spec).ok(),
+            )
+        }
         agent_request => return agent_attempt(ctx, t, agent_request).await,
     };
     let (method, rest, body) = request;
@@ -205,7 +276,7 @@ async fn agent_attempt(
 
 /// security/1.x: `reach` with the other org's id is 404 not_found and changes nothing there.
 pub async fn another_orgs_id_reads_as_absent(mut ctx: Ctx, reach: Reach) -> CaseResult {
-    let mut theirs = Theirs::new(&mut ctx).await?;
+    let mut theirs = Theirs::new(&mut ctx, reach).await?;
     let before = theirs.state().await?;
     let (status, code) = attempt(&mut ctx, &theirs, reach).await?;
     check(

@@ -39,6 +39,7 @@ macro_rules! case {
 const ISOLATION: &[(&str, &str, isolation::Reach, &[Capability])] = {
     use isolation::Reach::*;
     const OUT: &[Capability] = &[Capability::Outbound];
+    const FLOWS: &[Capability] = &[Capability::Flows];
     &[
         (
             "security/1.2",
@@ -157,6 +158,36 @@ const ISOLATION: &[(&str, &str, isolation::Reach, &[Capability])] = {
             "security.isolation.agent_start_outbound",
             AgentStartOutbound,
             OUT,
+        ),
+        (
+            "security/1.25",
+            "security.isolation.delete_queue",
+            DeleteQueue,
+            &[],
+        ),
+        (
+            "security/1.26",
+            "security.isolation.delete_agent",
+            DeleteAgent,
+            &[],
+        ),
+        (
+            "security/1.27",
+            "security.isolation.read_flow",
+            ReadFlow,
+            FLOWS,
+        ),
+        (
+            "security/1.28",
+            "security.isolation.update_flow",
+            UpdateFlow,
+            FLOWS,
+        ),
+        (
+            "security/1.29",
+            "security.isolation.flow_target",
+            FlowTarget,
+            FLOWS,
         ),
     ]
 };
@@ -1579,6 +1610,20 @@ fn named_cases() -> Vec<Case> {
             "flows.bot_target_from_handoff",
             ["R-FLOW-5"],
             flows::a_bot_target_from_a_handoff_is_a_flow_error,
+            requires[Flows]
+        ),
+        case!(
+            "flows/5.2",
+            "flows.deleted_targets_send_to_the_fallback",
+            ["R-FLOW-5"],
+            flows::deleted_targets_send_to_the_fallback,
+            requires[Flows]
+        ),
+        case!(
+            "flows/5.3",
+            "flows.deletion_spares_what_is_in_use",
+            ["R-FLOW-5", "R-SEC-1"],
+            flows::deletion_spares_what_is_in_use,
             requires[Flows]
         ),
         case!(

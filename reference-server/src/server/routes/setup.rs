@@ -132,3 +132,32 @@ pub async fn update_agent(
         other => Err(unexpected(other)),
     }
 }
+
+pub async fn delete_queue(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+    Path((_, queue)): Path<(u64, u64)>,
+) -> Result<StatusCode, Failure> {
+    apply_org(&p, org, OrgCommand::DeleteQueue(QueueId(queue)))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the agent and, under the same lock, closes its socket: its token opens nothing more.
+pub async fn delete_agent(
+    State(p): State<Platform>,
+    OrgAuth(org): OrgAuth,
+    Path((_, agent)): Path<(u64, u64)>,
+) -> Result<StatusCode, Failure> {
+    let agent = AgentId(agent);
+    let command = Command::Org {
+        org,
+        command: OrgCommand::DeleteAgent(agent),
+    };
+    p.apply_then(command, |core| {
+        core.hub.evict(
+            omnisim_protocol::Audience::Agent(agent),
+            omnisim_protocol::socket::CLOSE_DELETED,
+        )
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
