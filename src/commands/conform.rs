@@ -57,6 +57,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         reason: args.reason.clone().unwrap_or_default(),
     };
     if args.list {
+        use std::fmt::Write as _;
+        let mut listing = String::new();
         for case in cases::catalog() {
             if let Some(runs) = selection.pick(&case) {
                 let note = if runs { "" } else { "  (excluded)" };
@@ -66,7 +68,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
                     .filter_map(|c| serde_json::to_value(c).ok())
                     .filter_map(|v| v.as_str().map(|s| format!("needs:{s}")))
                     .collect();
-                println!(
+                let _ = writeln!(
+                    listing,
                     "{:<14} {:<52} {}{note}",
                     case.id,
                     case.name,
@@ -79,6 +82,8 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        // A reader that stops early (`| head`) is no error.
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), listing.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
     let target = match &args.target {
