@@ -1,5 +1,5 @@
 //! The harness's own socket handshake against the reference server: refusals come back as
-//! errors naming the HTTP status, and a target that is not http:// is refused up front.
+//! errors naming the HTTP status or the host that could not be reached.
 
 use omnisim::live::client::{Client, ClientError};
 use omnisim::live::embedded::Embedded;
@@ -21,7 +21,12 @@ async fn refused_sockets_say_why() {
 
     let tls = Client::new("https://example.invalid");
     match tls.socket("t", "/v1/agent").await.err() {
-        Some(ClientError::Transport(m)) => assert!(m.contains("http://"), "{m}"),
+        Some(ClientError::Transport(m)) => assert!(m.contains("example.invalid:443"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let neither = Client::new("ftp://example.invalid");
+    match neither.socket("t", "/v1/agent").await.err() {
+        Some(ClientError::Transport(m)) => assert!(m.contains("http:// or https://"), "{m}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
     server.stop();

@@ -44,6 +44,7 @@ async fn a_server_freeze_shows_in_corrected_latency_and_hides_in_uncorrected() {
         target: Target::Url {
             url: server.url.clone(),
             admin_token: server.admin_token.clone(),
+            access: Default::default(),
         },
         seed: None,
         duration: None,

@@ -201,6 +201,7 @@ fn against(server: &omnisim::live::embedded::Embedded, seconds: u64) -> RunOptio
         target: Target::Url {
             url: server.url.clone(),
             admin_token: server.admin_token.clone(),
+            access: Default::default(),
         },
         seed: None,
         duration: Some(Duration::from_secs(seconds)),

@@ -1,9 +1,9 @@
 //! `omnisim conform`: the conformance suite against a server (the embedded reference server by
 //! default), with a terminal table, conformance.json, conformance.html and JUnit XML.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use omnisim::conform::{self, Selection, cases, report};
-use omnisim::live::Target;
+use omnisim::live::client::Client;
 use omnisim::protocol::ClockMode;
 use omnisim::reference_server::faults::Fault;
 use std::path::PathBuf;
@@ -11,12 +11,9 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct ConformArgs {
-    /// Base URL of a server speaking protocol v1; without it the reference server runs in-process.
-    #[arg(long)]
-    target: Option<String>,
-    /// The target's admin token (each case creates its own org).
-    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
-    admin_token: Option<String>,
+    /// The target (each case creates its own org with the admin token).
+    #[command(flatten)]
+    target: super::target::TargetArgs,
     /// Run only cases whose id or name matches (glob, repeatable): `routing/*`, `*decline*`.
     #[arg(long)]
     filter: Vec<String>,
@@ -86,25 +83,16 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
         let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), listing.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
-    let target = match &args.target {
-        Some(url) => {
-            let Some(token) = args.admin_token.clone() else {
-                bail!("--target needs --admin-token (or OMNISIM_ADMIN_TOKEN)");
-            };
-            Target::Url {
-                url: url.clone(),
-                admin_token: token,
-            }
-        }
-        None => Target::Embedded,
-    };
+    let target = args.target.target()?;
     let faults = args.faults.iter().copied().collect();
     let target = target
         .connect(faults, args.clock)
         .context("starting the embedded reference server")?;
+    let client = Client::with_access(&target.url, target.access.clone())
+        .map_err(|e| anyhow::anyhow!("target {}: {e}", target.url))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let reports = runtime.block_on(conform::run(
-        &target.url,
+    let reports = runtime.block_on(conform::run_with(
+        client,
         &target.admin_token,
         &selection,
         args.jobs,

@@ -5,6 +5,7 @@ pub mod memory;
 pub mod plan;
 pub mod run;
 pub mod serve;
+pub mod target;
 
 /// `reports/<name>-<UTC timestamp>/`: where a command writes when `--out` is not given.
 pub fn default_out(name: &str) -> std::path::PathBuf {

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use omnisim::live::{self, Hooks, RunError, RunOptions, RunOrg, Target};
+use omnisim::live::{self, Hooks, RunError, RunOptions, RunOrg};
 use omnisim::measure::{Progress, ProgressFn, Summary};
 use omnisim::scenario::Scenario;
 use std::io::IsTerminal;
@@ -33,12 +33,9 @@ pub mod exit {
 pub struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Base URL of a server speaking protocol v1; without it the reference server runs in-process.
-    #[arg(long)]
-    target: Option<String>,
-    /// The target's admin token (creates the run's org); `--token` is its older name.
-    #[arg(long, alias = "token", env = "OMNISIM_ADMIN_TOKEN")]
-    admin_token: Option<String>,
+    /// The target (the run's org is created with the admin token).
+    #[command(flatten)]
+    target: super::target::TargetArgs,
     /// Overrides the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -121,15 +118,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .out
         .unwrap_or_else(|| super::default_out(&scenario.name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let target = match args.target {
-        None => Target::Embedded,
-        Some(url) => Target::Url {
-            url,
-            admin_token: args
-                .admin_token
-                .context("--target needs --admin-token (or OMNISIM_ADMIN_TOKEN)")?,
-        },
-    };
+    let target = args.target.target()?;
     let duration = args.duration.map(Into::into);
     let show = progress();
     let target_file = out.join("target.json");
@@ -483,7 +472,10 @@ mod tests {
                 "t0123456789abcdef",
             ];
             let cli = <Cli as clap::Parser>::try_parse_from(args).expect(flag);
-            assert_eq!(cli.run.admin_token.as_deref(), Some("t0123456789abcdef"));
+            assert_eq!(
+                cli.run.target.admin_token.as_deref(),
+                Some("t0123456789abcdef")
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// Token that may create orgs (16 to 256 bytes); a random one is printed when absent.
-    #[arg(long, env = "OMNISIM_ADMIN_TOKEN")]
+    #[arg(long, env = "OMNISIM_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
     /// Frames a WebSocket may have queued before it is closed as too slow.
     #[arg(long, default_value_t = 4096)]
@@ -39,6 +39,12 @@ pub struct ServeArgs {
     /// How long a client may take to send a request's body.
     #[arg(long, default_value = "10s")]
     body_timeout: humantime::Duration,
+    /// Serve HTTPS and WSS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn parse_clock(name: &str) -> Result<ClockMode, String> {
@@ -68,9 +74,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(server::tls::server_config(cert, key).context("TLS")?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let config = ServerConfig {
+            tls,
             addr: args.addr,
             admin_token: args.admin_token,
             socket_queue: args.socket_queue,

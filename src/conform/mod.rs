@@ -117,14 +117,24 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 /// How long one case may take before it counts as an error.
 pub const CASE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs the selected cases against `url`, `jobs` at a time, in catalog order in the report.
+/// Runs the selected cases against `url` over plain HTTP, `jobs` at a time, in catalog order in
+/// the report.
 pub async fn run(
     url: &str,
     admin_token: &str,
     selection: &Selection,
     jobs: usize,
 ) -> Vec<CaseReport> {
-    let client = Client::new(url);
+    run_with(Client::new(url), admin_token, selection, jobs).await
+}
+
+/// [`run`] through `client`: a target reached over TLS or with extra headers.
+pub async fn run_with(
+    client: Client,
+    admin_token: &str,
+    selection: &Selection,
+    jobs: usize,
+) -> Vec<CaseReport> {
     let offers = capabilities(&client).await;
     let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut tasks = Vec::new();

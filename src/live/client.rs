@@ -1,5 +1,6 @@
 //! A protocol v1 client over HTTP and WebSocket, for any compatible server.
 
+use super::tls::{Access, explain};
 use futures_util::{SinkExt, StreamExt};
 use omnisim_protocol::ApiError;
 use serde::Serialize;
@@ -45,22 +46,49 @@ impl ClientError {
     }
 }
 
-/// A server, by base URL.
+/// A server, by base URL, and how to reach it.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    access: std::sync::Arc<Access>,
 }
 
 /// A protocol socket (customer stream, provider stream or agent connection).
-pub type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+pub type Socket = tokio_tungstenite::WebSocketStream<super::tls::Stream>;
+
+/// The HTTP client for `access`: its TLS trust and default headers; pooled unless `unpooled`.
+fn http_client(access: &Access, unpooled: bool) -> Result<reqwest::Client, ClientError> {
+    let mut builder =
+        reqwest::Client::builder().default_headers(access.headers.iter().cloned().collect());
+    if let Some(tls) = &access.tls {
+        builder = builder.use_preconfigured_tls((**tls).clone());
+    }
+    if unpooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder
+        .build()
+        .map_err(|e| ClientError::Transport(explain(&e)))
+}
 
 impl Client {
+    /// A client of `base` trusting the public roots, with no extra headers.
     pub fn new(base: &str) -> Client {
         Client {
             http: reqwest::Client::new(),
             base: base.trim_end_matches('/').to_owned(),
+            access: Default::default(),
         }
+    }
+
+    /// A client of `base` reaching it as `access` says (TLS trust, extra headers).
+    pub fn with_access(base: &str, access: Access) -> Result<Client, ClientError> {
+        Ok(Client {
+            http: http_client(&access, false)?,
+            base: base.trim_end_matches('/').to_owned(),
+            access: std::sync::Arc::new(access),
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -71,13 +99,10 @@ impl Client {
     /// may answer before reading their body (a 401 or 413 to a large one), after which the
     /// connection cannot carry another request.
     pub fn unpooled(&self) -> Client {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap_or_default();
         Client {
-            http,
+            http: http_client(&self.access, true).unwrap_or_default(),
             base: self.base.clone(),
+            access: self.access.clone(),
         }
     }
 
@@ -89,11 +114,11 @@ impl Client {
         // and inline they would size every customer's task, which mostly waits on its stream.
         let resp = Box::pin(req.send())
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(explain(&e)))?;
         let status = resp.status();
         let bytes = Box::pin(resp.bytes())
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(explain(&e)))?;
         let text = String::from_utf8_lossy(&bytes);
         if status.is_success() {
             crate::wire::reply(&text).map_err(|e| ClientError::Protocol(e, text.into()))
@@ -180,17 +205,23 @@ impl Client {
         }
         let resp = Box::pin(req.send())
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(explain(&e)))?;
         let status = resp.status().as_u16();
         let text = Box::pin(resp.text())
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(explain(&e)))?;
         Ok((status, text))
     }
 
     /// Opens a socket at `path` authenticated with `token`.
     pub async fn socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
-        Box::pin(super::handshake::connect(&self.base, token, path)).await
+        Box::pin(super::handshake::connect(
+            &self.base,
+            &self.access,
+            token,
+            path,
+        ))
+        .await
     }
 }
 

@@ -30,6 +30,16 @@ impl Embedded {
 
     /// Starts the reference server with `faults` on `clock` (conformance testing).
     pub fn with(faults: Faults, clock: ClockMode) -> Result<Embedded, ServerError> {
+        Embedded::configured(ServerConfig {
+            faults,
+            clock,
+            ..ServerConfig::default()
+        })
+    }
+
+    /// Starts the reference server as `config` says, on a free loopback port whatever its
+    /// `addr` (a TLS server in tests).
+    pub fn configured(config: ServerConfig) -> Result<Embedded, ServerError> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -48,9 +58,7 @@ impl Embedded {
                 runtime.block_on(async move {
                     let config = ServerConfig {
                         addr: "127.0.0.1:0".parse().expect("literal address"),
-                        faults,
-                        clock,
-                        ..ServerConfig::default()
+                        ..config
                     };
                     match server::start(config).await {
                         Ok(running) => {

@@ -5,6 +5,7 @@
 //! half of what a customer in flight cost.
 
 use super::client::{ClientError, Socket};
+use super::tls::{Access, Stream, Trust, client_config, explain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
@@ -21,23 +22,68 @@ fn transport(what: impl std::fmt::Display) -> ClientError {
     ClientError::Transport(what.to_string())
 }
 
-/// Connects to `path` on the server at `base` (`http://host:port`) with a bearer `token`.
-pub async fn connect(base: &str, token: &str, path: &str) -> Result<Socket, ClientError> {
-    let authority = base
-        .strip_prefix("http://")
-        .ok_or_else(|| transport(format!("{base}: only http:// targets have sockets")))?
-        .trim_end_matches('/');
+/// Connects to `path` on the server at `base` (`http://host:port`, or `https://` over TLS as
+/// `access` trusts it) with a bearer `token` and `access`'s extra headers.
+pub async fn connect(
+    base: &str,
+    access: &Access,
+    token: &str,
+    path: &str,
+) -> Result<Socket, ClientError> {
+    let (tls, authority) = match (base.strip_prefix("https://"), base.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => {
+            return Err(transport(format!(
+                "{base}: targets are http:// or https:// URLs"
+            )));
+        }
+    };
+    let authority = authority.trim_end_matches('/');
     if token.contains(['\r', '\n']) {
         return Err(transport("token is not a valid header"));
     }
-    let mut tcp = TcpStream::connect(authority).await.map_err(transport)?;
+    // Without a port, the scheme's own (an IPv6 literal ends in ']').
+    let address = match authority.rsplit_once(':') {
+        Some((_, port)) if !port.ends_with(']') => authority.to_owned(),
+        _ => format!("{authority}:{}", if tls { 443 } else { 80 }),
+    };
+    let tcp = TcpStream::connect(&address)
+        .await
+        .map_err(|e| transport(format!("connecting to {address}: {e}")))?;
     tcp.set_nodelay(true).map_err(transport)?;
+    let mut stream = if tls {
+        let config = match &access.tls {
+            Some(config) => config.clone(),
+            None => client_config(&Trust::default()).map_err(transport)?,
+        };
+        let host = address.rsplit_once(':').map_or(authority, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|e| transport(format!("{host}: {e}")))?;
+        let connector = tokio_rustls::TlsConnector::from(config);
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| transport(format!("TLS handshake with {authority}: {}", explain(&e))))?;
+        Stream::Tls(Box::new(tls))
+    } else {
+        Stream::Plain(tcp)
+    };
     let key = generate_key();
-    let request = format!(
+    let mut request = format!(
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\nAuthorization: Bearer {token}\r\n\r\n"
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\nAuthorization: Bearer {token}\r\n"
     );
-    tcp.write_all(request.as_bytes()).await.map_err(transport)?;
+    for (name, value) in &access.headers {
+        let value = value.to_str().map_err(transport)?;
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(transport)?;
 
     let mut read = Vec::with_capacity(512);
     let (head_len, status, accept) = loop {
@@ -45,7 +91,7 @@ pub async fn connect(base: &str, token: &str, path: &str) -> Result<Socket, Clie
             return Err(transport("handshake response too long"));
         }
         let mut chunk = [0u8; 512];
-        let n = tcp.read(&mut chunk).await.map_err(transport)?;
+        let n = stream.read(&mut chunk).await.map_err(transport)?;
         if n == 0 {
             return Err(transport("connection closed during the handshake"));
         }
@@ -74,5 +120,5 @@ pub async fn connect(base: &str, token: &str, path: &str) -> Result<Socket, Clie
     let config = WebSocketConfig::default()
         .read_buffer_size(BUFFER)
         .write_buffer_size(BUFFER);
-    Ok(WebSocketStream::from_partially_read(tcp, tail, Role::Client, Some(config)).await)
+    Ok(WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config)).await)
 }

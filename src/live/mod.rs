@@ -10,6 +10,7 @@ pub mod customer;
 pub mod embedded;
 mod handshake;
 pub mod setup;
+pub mod tls;
 
 use crate::measure::Finished;
 use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
@@ -30,7 +31,12 @@ use tokio::sync::{oneshot, watch};
 #[derive(Clone, Debug)]
 pub enum Target {
     Embedded,
-    Url { url: String, admin_token: String },
+    Url {
+        url: String,
+        admin_token: String,
+        /// TLS trust and extra headers.
+        access: tls::Access,
+    },
 }
 
 /// A target ready for requests: its URL and admin token, the name reports give it, and the
@@ -40,6 +46,8 @@ pub struct Connected {
     pub admin_token: String,
     /// `embedded`, or the URL.
     pub name: String,
+    /// How to reach it: TLS trust and extra headers.
+    pub access: tls::Access,
     embedded: Option<embedded::Embedded>,
 }
 
@@ -58,13 +66,19 @@ impl Target {
                     url: server.url.clone(),
                     admin_token: server.admin_token.clone(),
                     name: "embedded".to_owned(),
+                    access: tls::Access::default(),
                     embedded: Some(server),
                 }
             }
-            Target::Url { url, admin_token } => Connected {
+            Target::Url {
+                url,
+                admin_token,
+                access,
+            } => Connected {
                 url: url.clone(),
                 admin_token: admin_token.clone(),
                 name: url.clone(),
+                access: access.clone(),
                 embedded: None,
             },
         })
@@ -136,7 +150,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         omnisim_reference_server::faults::Faults::NONE,
         omnisim_protocol::ClockMode::Wall,
     )?;
-    let client = Client::new(&target.url);
+    let client = Client::with_access(&target.url, target.access.clone()).map_err(|source| {
+        RunError::Setup {
+            url: target.url.clone(),
+            what: "setting up the client".into(),
+            source,
+        }
+    })?;
     let world = setup::create(&client, &target.admin_token, &scenario)
         .await
         .map_err(|(what, source)| RunError::Setup {

@@ -3,7 +3,7 @@
 //! ones already open keep being served, `/healthz` included); a new connection must start its
 //! request, and finish its headers, within the header timeout, which is also how long a kept-alive
 //! connection may sit idle before its next request. Bodies have their own deadline in
-//! [`super::http::Json`].
+//! [`super::http::Json`]. With TLS the handshake shares the header deadline.
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -30,8 +30,10 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let (open_tx, open_rx) = watch::channel(());
     loop {
@@ -55,32 +57,25 @@ pub async fn serve(
         // right after another waits for the peer's delayed ACK (up to 40 ms on Linux).
         let _ = tcp.set_nodelay(true);
         let service = app.clone();
-        let mut stopping = stop.clone();
+        let stopping = stop.clone();
         let open = open_rx.clone();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
             // A client that connects and says nothing holds its slot no longer than it may take
             // to send headers: the HTTP library's own header timeout starts with the first byte.
             let mut byte = [0u8; 1];
             let first = tokio::time::timeout(limits.header_timeout, tcp.peek(&mut byte)).await;
-            if !matches!(first, Ok(Ok(1))) {
-                drop((slot, open));
-                return;
-            }
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
-            let conn = builder.serve_connection_with_upgrades(
-                TokioIo::new(tcp),
-                TowerToHyperService::new(service),
-            );
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stopping.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+            if matches!(first, Ok(Ok(1))) {
+                match acceptor {
+                    None => connection(tcp, service, limits, stopping).await,
+                    // The TLS handshake is bounded like the headers it comes before.
+                    Some(acceptor) => {
+                        let wait = limits.header_timeout;
+                        if let Ok(Ok(tls)) = tokio::time::timeout(wait, acceptor.accept(tcp)).await
+                        {
+                            connection(tls, service, limits, stopping).await;
+                        }
+                    }
                 }
             }
             drop((slot, open));
@@ -89,4 +84,26 @@ pub async fn serve(
     drop(open_rx);
     open_tx.closed().await;
     Ok(())
+}
+
+/// Serves one connection, plain or TLS, until it closes or the server stops.
+async fn connection<S>(io: S, app: Router, limits: Limits, mut stopping: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(app));
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopping.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
 }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod platform;
 pub mod pump;
 pub mod routes;
+pub mod tls;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,8 @@ pub struct ServerConfig {
     pub limits: listener::Limits,
     /// How long a client may take to send a request's body once its headers are in.
     pub body_timeout: std::time::Duration,
+    /// Serve HTTPS and WSS with this configuration (`--tls-cert`, `--tls-key`); plain by default.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +66,7 @@ impl Default for ServerConfig {
                 header_timeout: std::time::Duration::from_secs(10),
             },
             body_timeout: std::time::Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -87,6 +91,8 @@ pub enum ServerError {
 pub struct RunningServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// Whether it serves HTTPS.
+    tls: bool,
     platform: Platform,
     /// The token that may create orgs.
     pub admin_token: String,
@@ -96,9 +102,10 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// The base URL, e.g. `http://127.0.0.1:8080`.
+    /// The base URL, e.g. `http://127.0.0.1:8080` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// A handle that can freeze this server, for measurement tests.
@@ -240,9 +247,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let platform = Platform::new(settings, stopped.clone());
     let timers = tokio::spawn(platform.clone().run_timers());
     let app = router(platform.clone());
-    let http = tokio::spawn(listener::serve(listener, app, config.limits, stopped));
+    let tls = config.tls.is_some();
+    let serve = listener::serve(listener, app, config.limits, config.tls, stopped);
+    let http = tokio::spawn(serve);
     Ok(RunningServer {
         addr,
+        tls,
         platform,
         admin_token,
         stop,
