@@ -23,8 +23,8 @@ pub const LIVE_SCHEDULE: Footprint = Footprint {
     why: "a live run draws its whole arrival schedule before it starts",
     unit: "arrivals",
     bytes: (
-        omnisim::live::arrivals::BYTES_PER_ARRIVAL,
-        omnisim::live::arrivals::BYTES_PER_ARRIVAL,
+        omnisim::scenario::arrivals::BYTES_PER_ARRIVAL,
+        omnisim::scenario::arrivals::BYTES_PER_ARRIVAL,
     ),
 };
 

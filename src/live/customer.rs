@@ -2,12 +2,12 @@
 //! stepped from its stream's frames and its timers, its sends posted to the channel's inbound as
 //! a provider would.
 
-use super::arrivals::Arrival;
 use super::client::{ClientError, Socket, next_text};
 use super::context::{Requested, RunCtx};
 use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
+use crate::scenario::arrivals::Arrival;
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
 use omnisim_protocol::*;

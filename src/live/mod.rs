@@ -3,7 +3,6 @@
 //! offers; a sampler reads queue depth and occupancy once a second.
 
 pub mod agent;
-pub mod arrivals;
 pub mod client;
 pub mod context;
 pub mod customer;
@@ -201,7 +200,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let _ = r.await;
     }
 
-    let schedule = arrivals::schedule(&ctx.scenario, duration, seed);
+    let schedule = crate::scenario::arrivals::schedule(&ctx.scenario, duration, seed);
     ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
@@ -236,7 +235,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             .iter()
             .position(|c| c.name == out.channel)
             .expect("checked when loaded");
-        let schedule = arrivals::poisson(out.rate.0, duration, seed ^ 0x07b0);
+        let schedule = crate::scenario::arrivals::poisson(out.rate.0, duration, seed ^ 0x07b0);
         let ctx = ctx.clone();
         customers.spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed);

@@ -1,6 +1,7 @@
 //! Scenario files: what to set up on the platform, how customers arrive and behave, how agents
 //! work, and the thresholds that decide the exit code. TOML, documented in docs/scenarios.md.
 
+pub mod arrivals;
 pub mod choices;
 pub mod dist;
 pub mod flows;

@@ -110,7 +110,7 @@ pub(crate) struct Sim {
     /// The batch of events being delivered: its buffer is swapped with `pending`'s so that
     /// neither is allocated again.
     delivering: Vec<Event>,
-    arrivals: Vec<crate::live::arrivals::Arrival>,
+    arrivals: Vec<crate::scenario::arrivals::Arrival>,
     /// When org-triggered outbound conversations start, and the draw of their recipients.
     outbound_at: Vec<Duration>,
     recipients: rand::rngs::SmallRng,
@@ -401,9 +401,9 @@ fn simulate(
     let mut engine = Engine::new();
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
-    let arrivals = crate::live::arrivals::schedule(&scenario, duration, seed);
+    let arrivals = crate::scenario::arrivals::schedule(&scenario, duration, seed);
     let outbound_at = scenario.outbound.as_ref().map_or_else(Vec::new, |o| {
-        crate::live::arrivals::poisson(o.rate.0, duration, seed ^ 0x07b0)
+        crate::scenario::arrivals::poisson(o.rate.0, duration, seed ^ 0x07b0)
     });
     let mut sim = Sim {
         engine,
