@@ -24,6 +24,8 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Check a server against the platform rules, case by case.
     Conform(commands::conform::ConformArgs),
+    /// Two runs side by side; exits 99 when a figure got worse beyond a bound.
+    Compare(commands::compare::CompareArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -32,5 +34,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Plan(args) => commands::plan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Conform(args) => commands::conform::run(args),
+        Command::Compare(args) => commands::compare::run(args),
     }
 }

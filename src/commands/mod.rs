@@ -1,5 +1,6 @@
 //! One module per `omnisim` subcommand.
 
+pub mod compare;
 pub mod conform;
 pub mod memory;
 pub mod plan;
