@@ -26,6 +26,8 @@ enum Command {
     Conform(commands::conform::ConformArgs),
     /// Two runs side by side; exits 99 when a figure got worse beyond a bound.
     Compare(commands::compare::CompareArgs),
+    /// Create a scenario's platform side once, for the shards of a test to join.
+    Setup(commands::setup::SetupArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -35,5 +37,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Plan(args) => commands::plan::run(args).map(|()| ExitCode::SUCCESS),
         Command::Conform(args) => commands::conform::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Setup(args) => commands::setup::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

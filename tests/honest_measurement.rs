@@ -50,6 +50,9 @@ async fn a_server_freeze_shows_in_corrected_latency_and_hides_in_uncorrected() {
         duration: None,
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let run = tokio::spawn(live::run(scenario, options));
     // Freeze the server for a known time in the middle of the arrivals (setup takes milliseconds).

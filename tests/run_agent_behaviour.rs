@@ -60,6 +60,9 @@ async fn agents_keep_their_shifts_and_close_conversations_themselves() {
         duration: None,
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let s = live::run(scenario, options).await.unwrap().summary;
 

@@ -14,6 +14,9 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
         duration: Some(Duration::from_secs(5)),
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let outcome = live::run(scenario, options).await.unwrap();
     let s = &outcome.summary;
@@ -69,6 +72,9 @@ async fn a_live_run_reports_what_each_arrival_interval_got() {
         duration: Some(Duration::from_secs(5)),
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let lengths: Vec<f64> = s.by_interval.iter().map(|i| i.length_s).collect();
@@ -166,6 +172,9 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
                 grows.lock().unwrap().extend_from_slice(bytes)
             })),
         },
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -207,5 +216,8 @@ fn against(server: &omnisim::live::embedded::Embedded, seconds: u64) -> RunOptio
         duration: Some(Duration::from_secs(seconds)),
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     }
 }

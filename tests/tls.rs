@@ -92,6 +92,9 @@ async fn the_quickstart_runs_over_tls_with_a_private_ca() {
         duration: Some(Duration::from_secs(5)),
         progress: None,
         hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
     };
     let outcome = live::run(scenario, options).await.unwrap();
     server.stop();

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Who answers a channel's customers first: its queue's agents, its bot, or its flow's choice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Entrance {
     Queue,
     /// The scenario's bot at this index.

@@ -1,6 +1,7 @@
-//! Whether a run fits in the machine's memory before it starts: a virtual run keeps every session
-//! it starts to its end (R-SESS-9), and a live run draws its whole arrival schedule first, so one
-//! too large for the machine would take all memory and be killed, with nothing to show.
+//! Whether a virtual run fits in the machine's memory before it starts: it keeps every session it
+//! starts to its end (R-SESS-9), so one too large for the machine would take all memory and be
+//! killed, with nothing to show. (A live run draws its arrivals as it goes and holds only the
+//! customers in flight.)
 
 /// What a run keeps per session or arrival, at the least and at the most, and why.
 pub struct Footprint {
@@ -16,16 +17,6 @@ pub const VIRTUAL: Footprint = Footprint {
     why: "a virtual run keeps every session it starts (R-SESS-9)",
     unit: "sessions",
     bytes: omnisim::virtual_time::BYTES_PER_SESSION,
-};
-
-/// A live run: its arrival schedule, drawn before the first arrival.
-pub const LIVE_SCHEDULE: Footprint = Footprint {
-    why: "a live run draws its whole arrival schedule before it starts",
-    unit: "arrivals",
-    bytes: (
-        omnisim::scenario::arrivals::BYTES_PER_ARRIVAL,
-        omnisim::scenario::arrivals::BYTES_PER_ARRIVAL,
-    ),
 };
 
 /// Whether `count` of `footprint` fit in the memory free now: `Err` with the refusal when even
@@ -96,16 +87,5 @@ mod tests {
             Ok(None),
             "where free memory is unknown, the run is not refused on a guess"
         );
-    }
-
-    #[test]
-    fn a_live_schedule_larger_than_free_memory_is_refused_before_it_starts() {
-        // 10^12 arrivals a second for the quickstart's 20 s.
-        let e = check_in(2e13, &LIVE_SCHEDULE, Some(24_000_000_000)).unwrap_err();
-        assert!(
-            e.contains("arrival schedule") && e.contains("2.000e13 arrivals"),
-            "{e}"
-        );
-        assert_eq!(check_in(40.0, &LIVE_SCHEDULE, Some(1_000_000)), Ok(None));
     }
 }

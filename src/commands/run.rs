@@ -2,11 +2,12 @@
 //! with a summary on the terminal, `summary.json` in the output directory, and an exit code set by
 //! the thresholds.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use omnisim::live::{self, Hooks, RunError, RunOptions, RunOrg};
+use omnisim::live::{self, Hooks, RunError, RunOptions, RunOrg, Target};
 use omnisim::measure::{Progress, ProgressFn, Summary};
 use omnisim::scenario::Scenario;
+use omnisim::scenario::shard::Shard;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,33 @@ pub struct RunArgs {
     /// one thread, no sockets; deterministic for a seed.
     #[arg(long, conflicts_with = "target")]
     r#virtual: bool,
+    /// Join the platform side `omnisim setup` made (its FILE) instead of creating one; the
+    /// target is the one it names.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "virtual"])]
+    join: Option<PathBuf>,
+    /// Run slice I of N of the test (with --join): the arrivals, agents and outbound
+    /// conversations whose index in the seed's one schedule is I modulo N.
+    #[arg(long, value_name = "I/N", default_value = "0/1", value_parser = Shard::parse)]
+    shard: Shard,
+    /// When the first arrival is due, RFC 3339 (2026-12-06T18:00:00Z): shards started apart
+    /// line up on it.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "virtual")]
+    start_at: Option<std::time::SystemTime>,
+}
+
+fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    humantime::parse_rfc3339_weak(text).map_err(|e| format!("'{text}': {e} (RFC 3339 expected)"))
+}
+
+/// The platform side a run joins, checked against its scenario.
+fn joined(path: &std::path::Path, scenario: &Scenario) -> anyhow::Result<live::setup::Prepared> {
+    let text = super::read_bounded(path, 64 * 1024 * 1024)?;
+    let prepared: live::setup::Prepared = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a file omnisim setup wrote", path.display()))?;
+    prepared
+        .check(scenario)
+        .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
+    Ok(prepared)
 }
 
 /// Live progress: a bar on a terminal, a plain line a second otherwise (CI logs).
@@ -93,15 +121,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: --duration: a run needs some time to run");
         return Ok(ExitCode::from(exit::BAD_SCENARIO));
     }
-    {
+    if args.r#virtual {
         let duration = args.duration.map_or(scenario.duration.0, Into::into);
         let count = scenario.arrivals.expected(duration);
-        let footprint = if args.r#virtual {
-            &super::memory::VIRTUAL
-        } else {
-            &super::memory::LIVE_SCHEDULE
-        };
-        match super::memory::check(count, footprint) {
+        match super::memory::check(count, &super::memory::VIRTUAL) {
             Ok(None) => {}
             Ok(Some(warning)) => eprintln!("warning: {warning}"),
             Err(refusal) => {
@@ -118,7 +141,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .out
         .unwrap_or_else(|| super::default_out(&scenario.name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let target = args.target.target()?;
+    if args.shard != Shard::WHOLE && args.join.is_none() {
+        bail!(
+            "--shard {} needs --join: the shards share one platform side that omnisim setup made",
+            args.shard
+        );
+    }
+    let (target, world) = match &args.join {
+        Some(path) => {
+            let prepared = joined(path, &scenario)?;
+            let target = Target::Url {
+                url: prepared.url,
+                admin_token: String::new(),
+                access: args.target.access()?,
+            };
+            (target, Some(prepared.world))
+        }
+        None => (args.target.target()?, None),
+    };
     let duration = args.duration.map(Into::into);
     let show = progress();
     let target_file = out.join("target.json");
@@ -138,6 +178,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             interrupt: Some(interrupt),
             on_log: Some(log_to(out.join("latency.hlog"))),
         },
+        shard: args.shard,
+        joined: world,
+        start_at: args.start_at,
     };
     let unsimulated = omnisim::virtual_time::unsimulated_faults(&scenario);
     let scenario_max_transport_errors = scenario.max_transport_errors;
@@ -157,7 +200,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let run_time = started.elapsed();
-    let summary = outcome.summary;
+    let mut summary = outcome.summary;
+    summary.shard = (args.shard != Shard::WHOLE).then_some(args.shard);
     let report = out.join("report.html");
     let html = omnisim::report::html::render(&summary, &outcome.percentiles);
     std::fs::write(&report, html).with_context(|| format!("writing {}", report.display()))?;
@@ -225,13 +269,8 @@ fn log_to(path: PathBuf) -> live::OnLog {
 
 /// Writes where the run's org lives, readable by its owner only: it holds the org's token.
 fn write_target(path: &std::path::Path, org: &RunOrg) -> std::io::Result<()> {
-    use std::io::Write;
     let json = serde_json::to_string_pretty(org).map_err(std::io::Error::other)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(json.as_bytes())
+    super::write_private(path, json.as_bytes())
 }
 
 /// Ends the run early on the first SIGINT or SIGTERM (its results still written, marked

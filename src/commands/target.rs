@@ -61,15 +61,8 @@ impl TargetArgs {
         }
     }
 
-    /// The target: the embedded reference server, or the URL with its token, TLS trust and
-    /// headers. `--insecure` is announced on standard error.
-    pub fn target(&self) -> anyhow::Result<Target> {
-        let Some(url) = &self.target else {
-            return Ok(Target::Embedded);
-        };
-        let Some(admin_token) = self.token()? else {
-            bail!("--target needs --admin-token, OMNISIM_ADMIN_TOKEN or --admin-token-file");
-        };
+    /// TLS trust and extra headers; `--insecure` is announced on standard error.
+    pub fn access(&self) -> anyhow::Result<Access> {
         if self.insecure {
             eprintln!(
                 "warning: --insecure: any TLS certificate is accepted; the target is not authenticated"
@@ -79,10 +72,22 @@ impl TargetArgs {
             ca_cert: self.ca_cert.clone(),
             insecure: self.insecure,
         };
+        Ok(Access::new(&trust, &self.headers)?)
+    }
+
+    /// The target: the embedded reference server, or the URL with its token, TLS trust and
+    /// headers.
+    pub fn target(&self) -> anyhow::Result<Target> {
+        let Some(url) = &self.target else {
+            return Ok(Target::Embedded);
+        };
+        let Some(admin_token) = self.token()? else {
+            bail!("--target needs --admin-token, OMNISIM_ADMIN_TOKEN or --admin-token-file");
+        };
         Ok(Target::Url {
             url: url.clone(),
             admin_token,
-            access: Access::new(&trust, &self.headers)?,
+            access: self.access()?,
         })
     }
 }

@@ -99,6 +99,14 @@ pub struct RunOptions {
     pub target: Target,
     pub seed: Option<u64>,
     pub duration: Option<Duration>,
+    /// The slice of the test this generator runs (the whole by default).
+    pub shard: crate::scenario::shard::Shard,
+    /// The platform side made beforehand (`omnisim setup`): the run joins it instead of
+    /// creating its own.
+    pub joined: Option<setup::World>,
+    /// When the first arrival is due, on the wall clock, so that shards started apart line up
+    /// (`--start-at`); none: as soon as the agents are online.
+    pub start_at: Option<std::time::SystemTime>,
     /// Called about once a second with the run's progress.
     pub progress: Option<ProgressFn>,
     /// How the run's caller hears of it and stops it early.
@@ -156,13 +164,17 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             source,
         }
     })?;
-    let world = setup::create(&client, &target.admin_token, &scenario)
-        .await
-        .map_err(|(what, source)| RunError::Setup {
-            url: target.url.clone(),
-            what,
-            source,
-        })?;
+    let world = match options.joined {
+        Some(world) => world,
+        None => setup::create(&client, &target.admin_token, &scenario)
+            .await
+            .map_err(|(what, source)| RunError::Setup {
+                url: target.url.clone(),
+                what,
+                source,
+            })?,
+    };
+    let shard = options.shard;
     let run_org = RunOrg {
         url: client.base().to_owned(),
         org: world.org,
@@ -189,7 +201,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     let mut agents = Vec::new();
     let mut ready = Vec::new();
     let mut origins = Vec::new();
-    for a in ctx.world.agents.clone() {
+    let mine = ctx.world.agents.iter().enumerate();
+    let mine = mine.filter(|(i, _)| shard.owns(*i as u64));
+    for (_, a) in mine.map(|(i, a)| (i, a.clone())).collect::<Vec<_>>() {
         let (tx, rx) = oneshot::channel();
         let (origin_tx, origin_rx) = oneshot::channel();
         agents.push(tokio::spawn(agent::run(ctx.clone(), a, tx, origin_rx)));
@@ -200,8 +214,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let _ = r.await;
     }
 
-    let schedule = crate::scenario::arrivals::schedule(&ctx.scenario, duration, seed);
-    ctx.shared().recorder.counts.arrivals_scheduled = schedule.len() as u64;
+    let schedule = crate::scenario::arrivals::Schedule::new(&ctx.scenario, duration, seed);
+    let mut schedule = schedule.filter(|a| shard.owns(a.index));
+    if let Some(at) = options.start_at {
+        if let Ok(wait) = at.duration_since(std::time::SystemTime::now()) {
+            tokio::time::sleep(wait).await;
+        }
+    }
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
     {
@@ -242,11 +261,15 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             let mut recipients = tokio::task::JoinSet::new();
             let mut stopped = ctx.stop.clone();
             for (i, at) in schedule.into_iter().enumerate() {
+                // Every shard draws every recipient, so that its slice is the whole run's.
+                let recipient = rand::Rng::random_range(&mut rng, 0..out.recipients);
+                if !shard.owns(i as u64) {
+                    continue;
+                }
                 tokio::select! {
                     _ = tokio::time::sleep_until((origin + at).into()) => {}
                     _ = stopped.changed() => break,
                 }
-                let recipient = rand::Rng::random_range(&mut rng, 0..out.recipients);
                 recipients.spawn(customer::run_recipient(
                     ctx.clone(),
                     i as u64,
@@ -278,7 +301,8 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     };
     tokio::pin!(interrupted);
     let mut signal: Option<&'static str> = None;
-    for arrival in schedule {
+    for arrival in schedule.by_ref() {
+        ctx.shared().recorder.counts.arrivals_scheduled += 1;
         tokio::select! {
             _ = tokio::time::sleep_until((origin + arrival.at).into()) => {}
             _ = stopped.changed() => break,
@@ -289,6 +313,8 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         // follows the customers in flight, not every customer of the run.
         while customers.try_join_next().is_some() {}
     }
+    // What a stop left unstarted was scheduled all the same.
+    ctx.shared().recorder.counts.arrivals_scheduled += schedule.count() as u64;
     if !*ctx.stop.borrow() && signal.is_none() {
         tokio::select! {
             _ = tokio::time::sleep_until((origin + duration).into()) => {}

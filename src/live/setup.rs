@@ -8,7 +8,7 @@ use omnisim_protocol::*;
 use std::collections::BTreeMap;
 
 /// A channel as the run uses it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LiveChannel {
     pub id: ChannelId,
     pub name: String,
@@ -75,7 +75,7 @@ pub fn channel_entry(
 }
 
 /// An agent as the run uses it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LiveAgent {
     pub id: AgentId,
     pub token: String,
@@ -83,7 +83,7 @@ pub struct LiveAgent {
 }
 
 /// Everything the run created.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct World {
     pub org: OrgId,
     pub token: String,
@@ -108,6 +108,41 @@ impl World {
             .iter()
             .find(|(_, q)| **q == id)
             .map(|(n, _)| n.as_str())
+    }
+}
+
+/// What `omnisim setup` leaves for the runs that join it (`--join`): where the platform side
+/// is and what it is. It holds the org's and the agents' tokens.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Prepared {
+    pub url: String,
+    /// The scenario it was made for, by name: a run of another scenario may not join it.
+    pub scenario: String,
+    pub world: World,
+}
+
+impl Prepared {
+    /// Whether `s` is the scenario this was made for, as far as a run needs: its name, its
+    /// channels and its agents.
+    pub fn check(&self, s: &Scenario) -> Result<(), String> {
+        let agents: u32 = s.agents.iter().map(|g| g.count).sum();
+        let channels: Vec<&str> = s.channels.iter().map(|c| c.name.as_str()).collect();
+        let made: Vec<&str> = self
+            .world
+            .channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        if self.scenario != s.name {
+            Err(format!(
+                "made for scenario '{}', not '{}'",
+                self.scenario, s.name
+            ))
+        } else if made != channels || self.world.agents.len() != agents as usize {
+            Err("made for another version of the scenario: its channels or agents differ".into())
+        } else {
+            Ok(())
+        }
     }
 }
 

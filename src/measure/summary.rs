@@ -138,6 +138,9 @@ pub struct Summary {
     pub schema: u32,
     pub scenario: String,
     pub seed: u64,
+    /// The slice of the test this run was, when it was one of several (`--shard I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::scenario::shard::Shard>,
     pub target: String,
     pub duration_s: f64,
     pub sessions: Sessions,
@@ -222,6 +225,7 @@ impl Summary {
             schema: SCHEMA_VERSION,
             scenario: scenario.to_owned(),
             seed,
+            shard: None,
             target: target.to_owned(),
             duration_s,
             sessions: Sessions {

@@ -16,44 +16,73 @@ pub struct Arrival {
     pub channel: usize,
 }
 
-/// What one arrival of a drawn schedule takes in memory, for the check before a run.
-pub const BYTES_PER_ARRIVAL: f64 = std::mem::size_of::<Arrival>() as f64;
-
 /// A non-homogeneous Poisson process over the scenario's rate profile (thinning from its
-/// maximum rate), channels drawn by share.
-pub fn schedule(s: &Scenario, duration: Duration, seed: u64) -> Vec<Arrival> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let max = s.arrivals.max_rate();
-    let Ok(gap) = Exp::new(max) else {
-        return Vec::new();
-    };
-    let total_share: f64 = s.channels.iter().map(|c| c.share).sum();
-    let mut out = Vec::new();
-    let mut t = 0.0;
-    loop {
-        t += gap.sample(&mut rng);
-        if t >= duration.as_secs_f64() {
-            return out;
+/// maximum rate), channels drawn by share; drawn as the run goes, so that a long run holds none
+/// of its schedule in memory.
+pub struct Schedule<'a> {
+    scenario: &'a Scenario,
+    rng: StdRng,
+    gap: Option<Exp<f64>>,
+    max: f64,
+    total_share: f64,
+    duration: Duration,
+    /// Seconds from the start of the last candidate drawn.
+    t: f64,
+    next_index: u64,
+}
+
+impl<'a> Schedule<'a> {
+    /// The arrivals `seed` draws for `scenario` over `duration`.
+    pub fn new(scenario: &'a Scenario, duration: Duration, seed: u64) -> Schedule<'a> {
+        let max = scenario.arrivals.max_rate();
+        Schedule {
+            scenario,
+            rng: StdRng::seed_from_u64(seed),
+            gap: Exp::new(max).ok(),
+            max,
+            total_share: scenario.channels.iter().map(|c| c.share).sum(),
+            duration,
+            t: 0.0,
+            next_index: 0,
         }
-        let at = Duration::from_secs_f64(t);
-        if rng.random::<f64>() * max > s.arrivals.rate_at(at, duration) {
-            continue;
-        }
-        let mut pick = rng.random::<f64>() * total_share;
-        let channel = s
-            .channels
-            .iter()
-            .position(|c| {
-                pick -= c.share;
-                pick < 0.0
-            })
-            .unwrap_or(s.channels.len() - 1);
-        out.push(Arrival {
-            index: out.len() as u64,
-            at,
-            channel,
-        });
     }
+}
+
+impl Iterator for Schedule<'_> {
+    type Item = Arrival;
+
+    fn next(&mut self) -> Option<Arrival> {
+        let gap = self.gap?;
+        let s = self.scenario;
+        loop {
+            self.t += gap.sample(&mut self.rng);
+            if self.t >= self.duration.as_secs_f64() {
+                self.gap = None;
+                return None;
+            }
+            let at = Duration::from_secs_f64(self.t);
+            if self.rng.random::<f64>() * self.max > s.arrivals.rate_at(at, self.duration) {
+                continue;
+            }
+            let mut pick = self.rng.random::<f64>() * self.total_share;
+            let channel = s
+                .channels
+                .iter()
+                .position(|c| {
+                    pick -= c.share;
+                    pick < 0.0
+                })
+                .unwrap_or(s.channels.len() - 1);
+            let index = self.next_index;
+            self.next_index += 1;
+            return Some(Arrival { index, at, channel });
+        }
+    }
+}
+
+/// The whole schedule at once (a virtual run walks it in order anyway).
+pub fn schedule(s: &Scenario, duration: Duration, seed: u64) -> Vec<Arrival> {
+    Schedule::new(s, duration, seed).collect()
 }
 
 /// Offsets of a homogeneous Poisson process at `rate` per second over `duration`.
@@ -76,6 +105,26 @@ pub fn poisson(rate: f64, duration: Duration, seed: u64) -> Vec<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::shard::Shard;
+
+    /// Every shard's slice of the schedule, put together, is exactly the unsharded schedule.
+    #[test]
+    fn the_shards_schedules_together_are_the_whole_schedule() {
+        let s = scenario(r#"ramp = { from = "1/s", to = "20/s" }"#);
+        let run = Duration::from_secs(300);
+        let whole: Vec<Arrival> = Schedule::new(&s, run, 9).collect();
+        assert!(whole.len() > 1000);
+        for count in [1, 3, 7] {
+            let mut merged: Vec<Arrival> = (0..count)
+                .flat_map(|index| {
+                    let shard = Shard { index, count };
+                    Schedule::new(&s, run, 9).filter(move |a| shard.owns(a.index))
+                })
+                .collect();
+            merged.sort_by_key(|a| a.index);
+            assert_eq!(merged, whole, "{count} shards");
+        }
+    }
 
     /// The shipped quickstart with `arrivals` in place of its steady rate.
     fn scenario(arrivals: &str) -> Scenario {
@@ -103,7 +152,7 @@ mod tests {
                 (s.arrivals.expected(run) - expected).abs() < 1e-6,
                 "{arrivals}"
             );
-            let drawn = schedule(&s, run, 5).len() as f64;
+            let drawn = Schedule::new(&s, run, 5).count() as f64;
             // A Poisson count: its standard deviation is the square root of its mean.
             assert!(
                 (drawn - expected).abs() < 4.0 * expected.sqrt(),

@@ -5,6 +5,7 @@ pub mod arrivals;
 pub mod choices;
 pub mod dist;
 pub mod flows;
+pub mod shard;
 pub mod specs;
 
 use dist::{Count, Dist, Rate, Span};
