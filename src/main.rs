@@ -28,6 +28,8 @@ enum Command {
     Compare(commands::compare::CompareArgs),
     /// Create a scenario's platform side once, for the shards of a test to join.
     Setup(commands::setup::SetupArgs),
+    /// Merge the results of a test's shards into one run.
+    Merge(commands::merge::MergeArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -38,5 +40,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Conform(args) => commands::conform::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Setup(args) => commands::setup::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Merge(args) => commands::merge::run(args),
     }
 }

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod conform;
 pub mod memory;
+pub mod merge;
 pub mod plan;
 pub mod run;
 pub mod serve;

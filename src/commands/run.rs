@@ -208,6 +208,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let hlog = out.join("latency.hlog");
     std::fs::write(&hlog, &outcome.interval_log)
         .with_context(|| format!("writing {}", hlog.display()))?;
+    let histograms = out.join("histograms.json");
+    let json = serde_json::to_string(&outcome.histograms).context("serializing the histograms")?;
+    std::fs::write(&histograms, json)
+        .with_context(|| format!("writing {}", histograms.display()))?;
     let path = out.join("summary.json");
     let json = serde_json::to_string_pretty(&summary).context("serializing the summary")?;
     std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
@@ -337,7 +341,7 @@ fn live_run(
 }
 
 /// The end-of-run table.
-fn render(s: &Summary) -> String {
+pub fn render(s: &Summary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));

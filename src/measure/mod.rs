@@ -4,7 +4,9 @@
 
 pub mod compare;
 pub mod flows;
+pub mod histograms;
 pub mod hlog;
+pub mod merge;
 pub mod outcome;
 pub mod periods;
 pub mod progress;

@@ -27,6 +27,8 @@ pub struct Outcome {
     pub interval_log: Vec<u8>,
     /// Latency percentile curves for the report, per metric.
     pub percentiles: BTreeMap<String, Vec<(f64, f64)>>,
+    /// histograms.json: the whole-run histograms, for merging shards.
+    pub histograms: super::histograms::Histograms,
 }
 
 /// Where a run ran and what it measured.
@@ -77,6 +79,7 @@ impl Outcome {
             summary,
             interval_log,
             percentiles,
+            histograms: r.histograms(),
         }
     }
 }

@@ -296,19 +296,7 @@ impl Recorder {
     /// Points of the latency percentile curve of `metric`: (-log10(1 - quantile), ms), the
     /// usual HdrHistogram plot, up to the 99.99th percentile.
     pub fn percentile_curve(&self, metric: &str) -> Vec<(f64, f64)> {
-        let Some(h) = self.corrected.get(metric) else {
-            return Vec::new();
-        };
-        h.iter_quantiles(2)
-            .map(|v| {
-                (
-                    v.quantile_iterated_to(),
-                    v.value_iterated_to() as f64 / 1000.0,
-                )
-            })
-            .filter(|(q, _)| *q <= 0.9999)
-            .map(|(q, ms)| (-(1.0 - q).log10(), ms))
-            .collect()
+        self.corrected.get(metric).map_or_else(Vec::new, curve)
     }
 
     /// Counts an error by its code.
@@ -339,10 +327,47 @@ impl Recorder {
             .collect()
     }
 
+    /// Every whole-run histogram, encoded for histograms.json (shards merge them exactly).
+    pub fn histograms(&self) -> super::histograms::Histograms {
+        use super::histograms::{Encoded, encode};
+        let encoded = |source: &ByMetric<Histogram<u64>>| -> Encoded {
+            source
+                .entries
+                .iter()
+                .map(|(m, h)| ((*m).to_owned(), encode(h)))
+                .collect()
+        };
+        let labelled = |b: &Breakdown| {
+            b.iter()
+                .map(|(label, metrics)| (label.clone(), encoded(metrics)))
+                .collect()
+        };
+        super::histograms::Histograms {
+            corrected: encoded(&self.corrected),
+            uncorrected: encoded(&self.uncorrected),
+            by_channel: labelled(&self.by_channel),
+            by_queue: labelled(&self.by_queue),
+        }
+    }
+
     /// The corrected histogram of `metric`, if recorded.
     pub fn histogram(&self, metric: &str) -> Option<&Histogram<u64>> {
         self.corrected.get(metric)
     }
+}
+
+/// A histogram's percentile curve for the report: (nines, milliseconds), to p99.99.
+pub fn curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
+    h.iter_quantiles(2)
+        .map(|v| {
+            (
+                v.quantile_iterated_to(),
+                v.value_iterated_to() as f64 / 1000.0,
+            )
+        })
+        .filter(|(q, _)| *q <= 0.9999)
+        .map(|(q, ms)| (-(1.0 - q).log10(), ms))
+        .collect()
 }
 
 fn stats(source: &ByMetric<Histogram<u64>>) -> BTreeMap<String, LatencyStats> {
