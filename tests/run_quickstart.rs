@@ -171,6 +171,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
             on_log: Some(Arc::new(move |bytes: &[u8]| {
                 grows.lock().unwrap().extend_from_slice(bytes)
             })),
+            metrics_addr: None,
         },
         shard: Default::default(),
         joined: None,
@@ -220,4 +221,54 @@ fn against(server: &omnisim::live::embedded::Embedded, seconds: u64) -> RunOptio
         joined: None,
         start_at: None,
     }
+}
+
+/// `--metrics-addr`: while the run goes, /metrics serves its figures in Prometheus' text format,
+/// latencies as histograms, labelled with the scenario and the shard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_test_serves_its_figures_to_prometheus() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: Some(Duration::from_secs(4)),
+        progress: None,
+        hooks: live::Hooks {
+            metrics_addr: Some(addr),
+            ..Default::default()
+        },
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
+    };
+    let run = tokio::spawn(live::run(scenario, options));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let outcome = run.await.unwrap().unwrap();
+    assert!(outcome.summary.sessions.started > 0);
+    for expected in [
+        "# TYPE omnisim_latency_seconds histogram",
+        "omnisim_latency_seconds_bucket{scenario=\"quickstart\",shard=\"0/1\",metric=\"schedule_lag\",le=\"+Inf\"}",
+        "omnisim_arrivals_started_total{scenario=\"quickstart\",shard=\"0/1\"}",
+        "omnisim_sessions_open{",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    let started: u64 = text
+        .lines()
+        .find(|l| l.starts_with("omnisim_arrivals_started_total"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap();
+    assert!(started > 0, "{text}");
 }

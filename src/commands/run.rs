@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// line up on it.
     #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "virtual")]
     start_at: Option<std::time::SystemTime>,
+    /// Serve the run's own figures (arrivals, sessions open, latency histograms) in Prometheus'
+    /// text format at http://ADDR/metrics while it runs.
+    #[arg(long, value_name = "ADDR", conflicts_with = "virtual")]
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
@@ -177,6 +181,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             on_setup: Some(on_setup),
             interrupt: Some(interrupt),
             on_log: Some(log_to(out.join("latency.hlog"))),
+            metrics_addr: args.metrics_addr,
         },
         shard: args.shard,
         joined: world,
@@ -336,6 +341,11 @@ fn live_run(
         Err(e @ (RunError::Setup { .. } | RunError::Embedded(_))) => {
             eprintln!("error: {e}");
             Ok(Err(ExitCode::from(exit::TARGET_UNREACHABLE)))
+        }
+        // A command-line mistake (the address is taken or not ours), before any load.
+        Err(e @ RunError::Metrics { .. }) => {
+            eprintln!("error: {e}");
+            Ok(Err(ExitCode::from(2)))
         }
     }
 }

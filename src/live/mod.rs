@@ -8,6 +8,7 @@ pub mod context;
 pub mod customer;
 pub mod embedded;
 mod handshake;
+pub mod metrics;
 pub mod setup;
 pub mod tls;
 
@@ -123,6 +124,9 @@ pub struct Hooks {
     /// Becomes `Some(signal)` to end the run: arrivals stop, open sessions get a short drain,
     /// and the run concludes with what it measured, marked interrupted.
     pub interrupt: Option<watch::Receiver<Option<&'static str>>>,
+    /// Where to serve the run's own figures in Prometheus' text format while it runs
+    /// (`--metrics-addr`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Given the interval log as it grows: its header when the first arrival is due, then each
     /// second's lines as the interval closes, so that a run killed outright leaves what it
     /// measured. The whole log is in the outcome too.
@@ -149,6 +153,34 @@ pub enum RunError {
         what: String,
         source: ClientError,
     },
+    #[error("--metrics-addr {addr}: {source}")]
+    Metrics {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Serves the run's figures at `http://ADDR/metrics` until the task is aborted.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    ctx: Arc<RunCtx>,
+    shard: crate::scenario::shard::Shard,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let id = Arc::new(metrics::Identity {
+        scenario: ctx.scenario.name.clone(),
+        shard: shard.to_string(),
+    });
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let (ctx, id) = (ctx.clone(), id.clone());
+            async move { metrics::render(&ctx.shared(), &id) }
+        }),
+    );
+    Ok(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }))
 }
 
 /// Runs `scenario`.
@@ -196,6 +228,15 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         shared: Mutex::new(Shared::default()),
         stop,
     });
+
+    let metrics = match options.hooks.metrics_addr {
+        Some(addr) => Some(
+            serve_metrics(addr, ctx.clone(), shard)
+                .await
+                .map_err(|e| RunError::Metrics { addr, source: e })?,
+        ),
+        None => None,
+    };
 
     // Agents whose shift starts with the run are online before the first arrival.
     let mut agents = Vec::new();
@@ -345,6 +386,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         let _ = agent.await;
     }
     sampler.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
 
     let elapsed = origin.elapsed().as_secs_f64();
     let outcome = {
