@@ -18,6 +18,9 @@ pub enum Capability {
     /// A manual clock per org (protocol.md §4.7), declared as `"clock": "manual"` rather than
     /// by absence from `lacks`: a server that says nothing runs on the wall clock.
     ManualClock,
+    /// Forgetting ended sessions after a retention period (R-SESS-10), declared by
+    /// `retention_ms`: a server that says nothing keeps everything.
+    Retention,
 }
 
 /// `GET /v1/capabilities`: the optional capabilities this server lacks, and how its time passes.
@@ -28,6 +31,11 @@ pub struct Capabilities {
     pub lacks: Vec<Capability>,
     #[serde(default)]
     pub clock: crate::clock::ClockMode,
+    /// How long the server keeps an ended session, and a message id, before it may forget them
+    /// (R-SESS-10). Absent: it keeps everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u64>")]
+    pub retention_ms: Option<crate::time::Millis>,
 }
 
 impl Capabilities {
@@ -35,6 +43,7 @@ impl Capabilities {
     pub fn has(&self, capability: Capability) -> bool {
         match capability {
             Capability::ManualClock => self.clock == crate::clock::ClockMode::Manual,
+            Capability::Retention => self.retention_ms.is_some(),
             other => !self.lacks.contains(&other),
         }
     }

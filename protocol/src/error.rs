@@ -47,6 +47,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// A body that did not arrive within the server's body timeout (R-SEC-4).
     RequestTimeout,
+    /// A session ended longer ago than the server's retention period, forgotten (R-SESS-10).
+    SessionExpired,
     /// Pre-chat fields on a channel without a pre-chat form, or after a session's first
     /// message (R-FLOW-6).
     PrechatFieldsUnsupported,
@@ -73,6 +75,7 @@ impl ErrorCode {
             | WorkNotOffered
             | InvalidState => 409,
             MethodNotAllowed => 405,
+            SessionExpired => 410,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             RequestTimeout => 408,
@@ -115,6 +118,7 @@ impl ErrorCode {
             UnsupportedMediaType => "unsupported_media_type",
             RequestTimeout => "request_timeout",
             PrechatFieldsUnsupported => "prechat_fields_unsupported",
+            SessionExpired => "session_expired",
             Internal => "internal",
         }
     }

@@ -146,6 +146,8 @@ faults! {
     PrechatOverridesBot = "prechat_overrides_bot" breaks "R-FLOW-6";
     /// Secondary priority is ignored: work within one priority goes oldest first.
     SecondaryPriorityIgnored = "secondary_priority_ignored" breaks "R-FLOW-7";
+    /// An ended session is forgotten one millisecond before its retention is over.
+    RetentionEarly = "retention_early" breaks "R-SESS-10";
 }
 
 impl Fault {

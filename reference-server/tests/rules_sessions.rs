@@ -479,3 +479,75 @@ fn r_sess_9_customer_stream_resumes_across_the_users_sessions() {
         .unwrap();
     assert!(none.is_empty());
 }
+
+#[test]
+fn r_sess_10_an_ended_session_is_forgotten_once_ended_longer_than_the_retention() {
+    use omnisim_reference_server::faults::{Fault, Faults};
+    for faults in [Faults::NONE, Faults::NONE.with(Fault::RetentionEarly)] {
+        let mut w = World::with_retention(60_000, faults);
+        let q = w.queue("q");
+        let web = w.web(q);
+        let first = w.say(web, "u", "hi");
+        w.customer_end(web, "u").unwrap();
+        w.advance(60_000);
+        let at_t = w.engine.transcript(w.org, first.session);
+        if faults.has(Fault::RetentionEarly) {
+            assert!(at_t.is_err(), "the fault shows");
+            continue;
+        }
+        assert!(at_t.is_ok(), "ended exactly the period: still kept");
+        w.advance(1);
+        for read in [
+            w.engine.transcript(w.org, first.session).map(drop),
+            w.engine.session_work(w.org, first.session).map(drop),
+            w.engine.session(w.org, first.session).map(drop),
+        ] {
+            assert_eq!(read.unwrap_err().code, ErrorCode::SessionExpired);
+        }
+        // The user and its conversation stay; the next session continues the conversation.
+        let user = w.user(web, "u");
+        let next = w.say(web, "u", "back");
+        assert_eq!(next.conversation_id, user.conversation_id);
+        assert_ne!(next.session, first.session);
+        // A resume from the forgotten session starts after it.
+        let resumed = w
+            .engine
+            .user_messages_after(w.org, user.id, first.session, Seq(0))
+            .unwrap();
+        assert!(resumed.iter().all(|m| m.session == next.session) && !resumed.is_empty());
+        // Another org's forgotten session is absent, not expired.
+        assert_eq!(
+            w.engine
+                .session(w.org, SessionId(999_999))
+                .unwrap_err()
+                .code,
+            ErrorCode::NotFound
+        );
+    }
+}
+
+#[test]
+fn r_sess_10_a_provider_id_is_a_retry_within_the_retention_and_new_after_it() {
+    let mut w = World::with_retention(60_000, Default::default());
+    let q = w.queue("q");
+    let web = w.web(q);
+    let req = InboundRequest {
+        address: "u".into(),
+        provider_message_id: "wamid.7".into(),
+        content: text("hello"),
+        fields: None,
+    };
+    let first = w.inbound_req(web, req.clone()).unwrap();
+    w.advance(60_000);
+    let retry = w.inbound_req(web, req.clone()).unwrap();
+    assert!(
+        retry.duplicate && retry.seq == first.seq,
+        "within the period: a retry"
+    );
+    w.advance(1);
+    let later = w.inbound_req(web, req).unwrap();
+    assert!(
+        !later.duplicate && later.seq != first.seq,
+        "older than the period: new"
+    );
+}

@@ -45,6 +45,24 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// How long ended sessions and message ids are kept before they are forgotten (R-SESS-10;
+    /// advertised in /v1/capabilities); `forever` keeps them all.
+    #[arg(long, default_value = "24h", value_parser = parse_retention)]
+    retention: Retention,
+}
+
+/// `--retention`: a duration, or `forever`.
+#[derive(Clone, Copy, Debug)]
+struct Retention(Option<omnisim::protocol::Millis>);
+
+fn parse_retention(text: &str) -> Result<Retention, String> {
+    if text == "forever" {
+        return Ok(Retention(None));
+    }
+    let d = humantime::parse_duration(text).map_err(|e| format!("'{text}': {e}"))?;
+    Ok(Retention(Some(omnisim::protocol::Millis(
+        d.as_millis() as u64
+    ))))
 }
 
 pub fn parse_clock(name: &str) -> Result<ClockMode, String> {
@@ -82,6 +100,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let config = ServerConfig {
             tls,
+            retention: args.retention.0,
             addr: args.addr,
             admin_token: args.admin_token,
             socket_queue: args.socket_queue,

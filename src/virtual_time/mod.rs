@@ -398,7 +398,9 @@ fn simulate(
 ) -> Result<(Sim, Micros), VirtualError> {
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
-    let mut engine = Engine::new();
+    // Nothing reads a virtual run's sessions back: each is forgotten as it ends (R-SESS-10), so
+    // that a run's memory follows the sessions in flight, not every session it started.
+    let mut engine = Engine::new().with_retention(omnisim_protocol::Millis(0));
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
     let arrivals = crate::scenario::arrivals::schedule(&scenario, duration, seed);

@@ -122,6 +122,12 @@ impl Org {
 
     /// Work offered to this agent right now: another agent's work is forbidden (R-SEC-2).
     fn offered_work(&self, agent: AgentId, work: WorkId) -> Result<&WorkItem, ApiError> {
+        if self.forgotten_work.contains(&work) {
+            return Err(error(
+                ErrorCode::WorkNotOffered,
+                format!("{work} belongs to a session forgotten after its retention"),
+            ));
+        }
         let item = self.work_item(work)?;
         if item.agent != agent {
             return Err(error(
@@ -178,7 +184,7 @@ impl Org {
     /// (R-SEC-2).
     fn held_session(&self, agent: AgentId, session: SessionId) -> Result<&SessionState, ApiError> {
         let Some(s) = self.sessions.get(&session) else {
-            if self.ended.contains_key(&session) {
+            if self.ended.contains_key(&session) || self.forgotten.contains(&session) {
                 let code = if self.faults.has(crate::faults::Fault::EndedReadsAsForbidden) {
                     ErrorCode::Forbidden
                 } else {
@@ -209,7 +215,7 @@ impl Org {
         client_message_id: Arc<str>,
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
-        if let Some(original) = self.repeated_send(agent, &client_message_id)? {
+        if let Some(original) = self.repeated_send(ctx.now, agent, &client_message_id)? {
             return Ok(original);
         }
         validate::outbound(&content)?;

@@ -82,7 +82,10 @@ impl Org {
         validate::name("address", &req.address)?;
         validate::name("provider_message_id", &req.provider_message_id)?;
         let stores_again = self.faults.has(Fault::DuplicateInboundStored);
-        if let Some(d) = ch.deliveries.get(&req.provider_message_id) {
+        if let Some(d) = ch
+            .deliveries
+            .get(&req.provider_message_id, ctx.now, self.retention)
+        {
             if !stores_again {
                 return Ok(self.accepted(*d, true));
             }
@@ -191,7 +194,8 @@ impl Org {
             }
         };
         let ch = self.channels.get_mut(&channel).expect("checked above");
-        ch.deliveries.insert(pmid, delivery);
+        ch.deliveries
+            .insert(pmid, delivery, ctx.now, self.retention);
         Ok(self.accepted(delivery, false))
     }
 

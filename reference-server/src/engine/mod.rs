@@ -69,6 +69,8 @@ pub struct Engine {
     agent_orgs: FastMap<AgentId, OrgId>,
     /// Deliberate bugs every new org gets (conformance testing); none normally.
     faults: crate::faults::Faults,
+    /// How long ended sessions and message ids are kept (R-SESS-10); none: for ever.
+    retention: Option<Millis>,
 }
 
 impl Engine {
@@ -83,6 +85,20 @@ impl Engine {
             faults,
             ..Engine::default()
         }
+    }
+
+    /// The same engine forgetting ended sessions and message ids `retention` after they end or
+    /// arrive (R-SESS-10); zero forgets a session as it ends, what a virtual run wants.
+    pub fn with_retention(self, retention: Millis) -> Engine {
+        Engine {
+            retention: Some(retention),
+            ..self
+        }
+    }
+
+    /// How long ended sessions and message ids are kept, if not for ever (R-SESS-10).
+    pub fn retention(&self) -> Option<Millis> {
+        self.retention
     }
 
     /// The latest time any org has seen.
@@ -280,6 +296,7 @@ impl Engine {
         let id = OrgId(self.ids.next());
         let mut org = Org::new(id, name.clone(), now);
         org.faults = self.faults;
+        org.retention = self.retention;
         self.orgs.insert(id, org);
         self.org_tokens.insert(token.clone(), id);
         Ok(Reply::OrgCreated(OrgCreated {
@@ -331,6 +348,7 @@ impl Org {
             Timer::PushTimeout(work) => self.push_timeout(ctx, work),
             Timer::SkillDrop(session) => self.drop_additional_skills(ctx, session),
             Timer::DirectTimeout(session) => self.direct_timeout(ctx, session),
+            Timer::Forget(session) => self.forget(session),
             Timer::Inactivity(session) => {
                 let Some(s) = self.sessions.get_mut(&session) else {
                     return;

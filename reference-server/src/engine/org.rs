@@ -8,10 +8,11 @@ use super::state::{
 use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
-    AgentId, ApiError, Bot, BotId, ChannelId, Flow, FlowId, MessagingUser, OrgId, Presence,
-    QueueId, Session, SessionId, Timestamp, UserId, WorkId, WorkItem,
+    AgentId, ApiError, Bot, BotId, ChannelId, Flow, FlowId, Message, MessagingUser, Millis, OrgId,
+    Presence, QueueId, Session, SessionId, Timestamp, UserId, WorkId, WorkItem,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The state of one tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,12 @@ pub struct Org {
     pub declined: BTreeSet<SessionId>,
     /// Deliberate bugs switched on for conformance testing; none normally.
     pub faults: crate::faults::Faults,
+    /// How long ended sessions and message ids are kept (R-SESS-10); none: for ever.
+    pub retention: Option<Millis>,
+    /// Sessions forgotten after their retention: read as expired, not absent (R-SESS-10).
+    pub forgotten: crate::fast_map::FastSet<SessionId>,
+    /// Their work items: an agent acting on one is told it is no longer offered.
+    pub forgotten_work: crate::fast_map::FastSet<WorkId>,
 }
 
 impl Org {
@@ -66,6 +73,9 @@ impl Org {
             router: Router::default(),
             declined: BTreeSet::new(),
             faults: crate::faults::Faults::NONE,
+            retention: None,
+            forgotten: Default::default(),
+            forgotten_work: Default::default(),
         }
     }
 
@@ -92,7 +102,8 @@ impl Org {
         self.users.get(&id).ok_or_else(|| not_found(id))
     }
 
-    /// A session, open or ended.
+    /// A session, open or ended; one forgotten after its retention is 410 `session_expired`
+    /// (R-SESS-10).
     pub fn session(&self, id: SessionId) -> Result<SessionRecord<'_>, ApiError> {
         Ok(match self.sessions.get(&id) {
             Some(s) => SessionRecord {
@@ -101,7 +112,7 @@ impl Org {
                 messages: &s.messages,
             },
             None => {
-                let s = self.ended.get(&id).ok_or_else(|| not_found(id))?;
+                let s = self.ended.get(&id).ok_or_else(|| self.absent(id))?;
                 SessionRecord {
                     info: &s.info,
                     context: &s.context,
@@ -109,6 +120,38 @@ impl Org {
                 }
             }
         })
+    }
+
+    /// A session's messages, or none when it was forgotten (R-SESS-10).
+    pub fn retained(&self, id: SessionId) -> Result<Option<&[Arc<Message>]>, ApiError> {
+        match self.session(id) {
+            Ok(record) => Ok(Some(record.messages)),
+            Err(_) if self.forgotten.contains(&id) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Why session `id` is not here: forgotten (410), or never this org's (404).
+    pub fn absent(&self, id: SessionId) -> ApiError {
+        if self.forgotten.contains(&id) {
+            ApiError::new(
+                omnisim_protocol::ErrorCode::SessionExpired,
+                format!("{id} ended longer ago than the retention period and is forgotten"),
+            )
+        } else {
+            not_found(id)
+        }
+    }
+
+    /// Forgets an ended session, its transcript and its work items (R-SESS-10).
+    pub(crate) fn forget(&mut self, id: SessionId) {
+        if let Some(s) = self.ended.remove(&id) {
+            for work in s.work_items.iter() {
+                self.work.remove(work);
+                self.forgotten_work.insert(*work);
+            }
+            self.forgotten.insert(id);
+        }
     }
 
     /// Every session, open and ended, in no particular order.

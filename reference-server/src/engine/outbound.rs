@@ -9,7 +9,7 @@ use super::session_flow::Author;
 use super::validate;
 use omnisim_protocol::{
     AgentId, ApiError, ChannelId, ConsentRequest, ErrorCode, Event, Handler, MessageAccepted,
-    MessagingUser, Origin, OutboundContent, QueueId, Sender, SessionId, SessionStatus,
+    MessagingUser, Origin, OutboundContent, QueueId, Sender, SessionId, SessionStatus, Timestamp,
     TriggeredOutboundRequest, UserId,
 };
 use std::sync::Arc;
@@ -123,7 +123,7 @@ impl Org {
             client_message_id,
             content,
         } = req;
-        if let Some(original) = self.repeated_send(agent, &client_message_id)? {
+        if let Some(original) = self.repeated_send(ctx.now, agent, &client_message_id)? {
             return Ok(original);
         }
         self.queue(queue)?;
@@ -170,6 +170,7 @@ impl Org {
     /// (R-SESS-3).
     pub(crate) fn repeated_send(
         &self,
+        now: Timestamp,
         agent: AgentId,
         client_message_id: &str,
     ) -> Result<Option<MessageAccepted>, ApiError> {
@@ -180,7 +181,7 @@ impl Org {
         Ok(self
             .agent(agent)?
             .sent
-            .get(client_message_id)
+            .get(client_message_id, now, self.retention)
             .map(|original| MessageAccepted {
                 duplicate: true,
                 ..*original
@@ -207,7 +208,10 @@ impl Org {
             seq,
             duplicate: false,
         };
-        self.with_agent(agent, |a| a.sent.insert(client_message_id, accepted));
+        let (now, retention) = (ctx.now, self.retention);
+        self.with_agent(agent, |a| {
+            a.sent.insert(client_message_id, accepted, now, retention)
+        });
         accepted
     }
 }

@@ -167,7 +167,10 @@ impl Engine {
             .min(log.len());
         let mut out = Vec::with_capacity(log.len() - start);
         for (s, seq) in &log[start..] {
-            let messages = o.session(*s)?.messages;
+            // A forgotten session's messages are gone; the replay goes on after them (R-SESS-10).
+            let Some(messages) = o.retained(*s)? else {
+                continue;
+            };
             if let Ok(i) = messages.binary_search_by_key(seq, |m| m.seq) {
                 out.push(messages[i].clone());
             }
@@ -190,7 +193,10 @@ impl Engine {
         let sessions = o.user_sessions.get(&user).map_or(&[][..], |v| &v[..]);
         let mut out = Vec::new();
         for s in sessions.iter().filter(|s| **s >= session) {
-            let messages = o.session(*s)?.messages;
+            // A resume into a forgotten session starts after it (R-SESS-10).
+            let Some(messages) = o.retained(*s)? else {
+                continue;
+            };
             let skip = if *s == session {
                 let skips = usize::from(self.faults.has(crate::faults::Fault::ResumeSkipsOne));
                 (after_seq(messages, after) + skips).min(messages.len())

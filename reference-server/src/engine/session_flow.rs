@@ -278,9 +278,16 @@ impl Org {
             let archived = EndedSession {
                 info: s.info,
                 context: s.context,
+                work_items: s.work_items.into_iter().collect(),
                 messages: s.messages.into_boxed_slice(),
             };
             self.ended.insert(session, Box::new(archived));
+            // Forgotten once it has been ended longer than the period: 1 ms past it.
+            if let Some(retention) = self.retention {
+                let early = u64::from(self.faults.has(crate::faults::Fault::RetentionEarly));
+                let at = ctx.now + retention + omnisim_protocol::Millis(1 - early);
+                ctx.schedule(at, Timer::Forget(session));
+            }
         }
         if let Some(agent) = agent {
             self.fill_agent(ctx, agent);

@@ -72,7 +72,7 @@ impl Org {
             ChannelState {
                 info: channel.clone(),
                 users: IdIndex::default(),
-                deliveries: IdIndex::default(),
+                deliveries: Default::default(),
                 log: Vec::new(),
             },
         );
@@ -236,7 +236,7 @@ impl Org {
                 info: info.clone(),
                 skills,
                 live: Vec::new(),
-                sent: IdIndex::default(),
+                sent: Default::default(),
             },
         );
         Ok(info)

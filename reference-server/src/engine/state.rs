@@ -1,7 +1,7 @@
 //! The engine's records: the protocol resources as read back, plus what the engine needs beside
 //! them (indexes, idempotency keys, bot and routing progress).
 
-use crate::id_index::IdIndex;
+use crate::id_index::{Expiring, IdIndex};
 use crate::routing::{AgentRank, Line, LineKey, PoolKey, SkillLevels};
 use omnisim_protocol::{
     Agent, AgentId, Bot, BotId, Channel, Choice, Component, FlowId, Message, MessageAccepted,
@@ -15,7 +15,8 @@ use std::sync::Arc;
 pub struct ChannelState {
     pub info: Channel,
     pub users: IdIndex<UserId>,
-    pub deliveries: IdIndex<Delivery>,
+    /// Forgotten after the retention period (R-SESS-10).
+    pub deliveries: Expiring<Delivery>,
     /// Every message on the channel in delivery order: position i is channel_seq i + 1, what a
     /// provider stream resumes from (R-SESS-9).
     pub log: Vec<(SessionId, Seq)>,
@@ -46,8 +47,9 @@ pub struct AgentState {
     pub info: Agent,
     pub skills: SkillLevels,
     pub live: Vec<WorkId>,
-    /// Keyed by client message id, shared with the stored message.
-    pub sent: IdIndex<MessageAccepted>,
+    /// Keyed by client message id, shared with the stored message; forgotten after the retention
+    /// period (R-SESS-10).
+    pub sent: Expiring<MessageAccepted>,
 }
 
 impl AgentState {
@@ -194,6 +196,8 @@ impl Placement {
 pub struct EndedSession {
     pub info: Session,
     pub context: RoutingContext,
+    /// Forgotten with the session (R-SESS-10).
+    pub work_items: Box<[WorkId]>,
     pub messages: Box<[Arc<Message>]>,
 }
 

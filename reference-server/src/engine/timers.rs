@@ -17,6 +17,8 @@ pub enum Timer {
     InactiveTtl(SessionId),
     /// Work routed to one agent was not accepted in time: it falls back (R-FLOW-4).
     DirectTimeout(SessionId),
+    /// An ended session's retention is over: it is forgotten (R-SESS-10).
+    Forget(SessionId),
 }
 
 /// Every pending deadline of every org.

@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub body_timeout: std::time::Duration,
     /// Serve HTTPS and WSS with this configuration (`--tls-cert`, `--tls-key`); plain by default.
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// How long ended sessions and message ids are kept (`--retention`, R-SESS-10); none: for
+    /// ever.
+    pub retention: Option<omnisim_protocol::Millis>,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +70,7 @@ impl Default for ServerConfig {
             },
             body_timeout: std::time::Duration::from_secs(10),
             tls: None,
+            retention: Some(omnisim_protocol::Millis::from_hours(24)),
         }
     }
 }
@@ -240,6 +244,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         admin_token: admin_token.clone(),
         socket_queue: config.socket_queue,
         faults: config.faults,
+        retention: config.retention,
         clock: config.clock,
         send_timeout: config.send_timeout,
         body_timeout: config.body_timeout,

@@ -58,6 +58,8 @@ pub struct Settings {
     pub socket_queue: usize,
     /// Deliberate bugs for conformance testing; none normally.
     pub faults: crate::faults::Faults,
+    /// How long ended sessions and message ids are kept (R-SESS-10); none: for ever.
+    pub retention: Option<omnisim_protocol::Millis>,
     /// The wall clock, or a manual clock per org for conformance testing (protocol.md §4.7).
     pub clock: ClockMode,
     /// How long a socket may take no frame before it is dropped.
@@ -97,7 +99,10 @@ impl Platform {
         Platform {
             inner: Arc::new(Inner {
                 core: Mutex::new(Core {
-                    engine: Engine::with_faults(settings.faults),
+                    engine: match settings.retention {
+                        Some(r) => Engine::with_faults(settings.faults).with_retention(r),
+                        None => Engine::with_faults(settings.faults),
+                    },
                     hub: Hub::default(),
                     metrics: Metrics::default(),
                     broken_wire: settings.faults.has(crate::faults::Fault::OfferSessionAsId),

@@ -147,7 +147,16 @@ impl World {
 
     /// A world whose engine has deliberate bugs switched on.
     pub fn with_faults(faults: Faults) -> World {
-        let mut engine = Engine::with_faults(faults);
+        World::with_engine(Engine::with_faults(faults))
+    }
+
+    /// A world whose engine forgets ended sessions and message ids after `retention_ms`
+    /// (R-SESS-10), with `faults`.
+    pub fn with_retention(retention_ms: u64, faults: Faults) -> World {
+        World::with_engine(Engine::with_faults(faults).with_retention(Millis(retention_ms)))
+    }
+
+    fn with_engine(mut engine: Engine) -> World {
         let created = engine
             .apply(
                 Timestamp(0),

@@ -26,6 +26,7 @@ pub fn platform(clock: ClockMode) -> omnisim_reference_server::server::platform:
             admin_token: ADMIN.into(),
             socket_queue: 16,
             faults: Default::default(),
+            retention: Some(omnisim_protocol::Millis::from_hours(24)),
             clock,
             send_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),

@@ -1522,6 +1522,20 @@ fn named_cases() -> Vec<Case> {
             reads::metrics_show_depth_presence_and_status
         ),
         case!(
+            "sessions/10.1",
+            "sessions.retention.ended_session_forgotten",
+            ["R-SESS-10"],
+            timers::an_ended_session_is_forgotten_after_its_retention,
+            requires [ManualClock, Retention]
+        ),
+        case!(
+            "sessions/10.2",
+            "sessions.retention.provider_id_forgotten",
+            ["R-SESS-3", "R-SESS-10"],
+            timers::a_provider_id_is_forgotten_after_its_retention,
+            requires [ManualClock, Retention]
+        ),
+        case!(
             "flows/1.1",
             "flows.first_rule_that_holds_decides",
             ["R-FLOW-1", "R-FLOW-5"],

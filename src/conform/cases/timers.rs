@@ -228,3 +228,91 @@ pub async fn a_sessions_work_history_is_bounded(mut ctx: Ctx) -> CaseResult {
         || format!("{} items, {live} live", work.len()),
     )
 }
+
+/// The retention period the target declares (R-SESS-10).
+async fn retention(ctx: &mut Ctx) -> Result<Millis, Problem> {
+    let caps: Capabilities = ctx
+        .client
+        .get("", "/v1/capabilities")
+        .await
+        .map_err(|e| error(format!("/v1/capabilities: {e}")))?;
+    caps.retention_ms
+        .ok_or_else(|| error("the server declares no retention_ms"))
+}
+
+/// sessions/10.1: an ended session is kept while it has been ended no longer than the retention
+/// period and answers 410 session_expired 1 ms later; its user and conversation stay.
+pub async fn an_ended_session_is_forgotten_after_its_retention(mut ctx: Ctx) -> CaseResult {
+    let period = retention(&mut ctx).await?;
+    let ch = ctx.queue_channel(60_000).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?;
+    match ctx.inbound(ch, "+1", "p2", InboundContent::End).await? {
+        (200, Ok(_)) => {}
+        (status, other) => return Err(error(format!("ending: {status} {other:?}"))),
+    }
+    ctx.elapse(ms(period.0)).await?;
+    let rest = format!("/sessions/{}", first.session.0);
+    let (kept, _) = ctx
+        .call::<SessionTranscript>(reqwest::Method::GET, &rest, None::<&()>)
+        .await?;
+    check(
+        "R-SESS-10",
+        kept == 200,
+        "ended exactly the retention period: still read back",
+        || format!("{kept}"),
+    )?;
+    ctx.elapse(ms(1)).await?;
+    for path in [
+        rest.clone(),
+        format!("{rest}/work"),
+        format!("{rest}/messages?after=0"),
+    ] {
+        let (status, reply) = ctx
+            .call::<serde_json::Value>(reqwest::Method::GET, &path, None::<&()>)
+            .await?;
+        let code = reply.err().map(|e| e.code);
+        check(
+            "R-SESS-10",
+            status == 410 && code == Some(ErrorCode::SessionExpired),
+            format!("GET {path} 1 ms past the period: 410 session_expired"),
+            || format!("{status} {code:?}"),
+        )?;
+    }
+    let next = ctx.say(ch, "+1", "p3", "back").await?;
+    check(
+        "R-SESS-10",
+        next.conversation_id == first.conversation_id && next.user == first.user,
+        "the user and its conversation stay",
+        || {
+            format!(
+                "{:?} / {:?}",
+                (next.user, next.conversation_id),
+                (first.user, first.conversation_id)
+            )
+        },
+    )
+}
+
+/// sessions/10.2: a provider message id repeated within the retention period is a retry; repeated
+/// once the message is older than the period, it is a new message.
+pub async fn a_provider_id_is_forgotten_after_its_retention(mut ctx: Ctx) -> CaseResult {
+    let period = retention(&mut ctx).await?;
+    let ch = ctx.queue_channel(60_000).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?;
+    ctx.elapse(ms(period.0)).await?;
+    let retry = ctx.say(ch, "+1", "p1", "hello").await?;
+    check(
+        "R-SESS-3",
+        retry.duplicate && retry.seq == first.seq,
+        "as old as the period: still a retry, the original seq",
+        || format!("duplicate {} seq {:?}", retry.duplicate, retry.seq),
+    )?;
+    ctx.elapse(ms(1)).await?;
+    let again = ctx.say(ch, "+1", "p1", "hello").await?;
+    check(
+        "R-SESS-10",
+        !again.duplicate && again.seq != first.seq,
+        "older than the period: a new message",
+        || format!("duplicate {} seq {:?}", again.duplicate, again.seq),
+    )
+}

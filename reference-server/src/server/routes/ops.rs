@@ -12,11 +12,12 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /v1/capabilities`: the reference server implements every optional capability, and says
-/// which clock it runs on.
+/// which clock it runs on and how long it keeps ended sessions (R-SESS-10).
 pub async fn capabilities(State(p): State<Platform>) -> axum::Json<omnisim_protocol::Capabilities> {
     axum::Json(omnisim_protocol::Capabilities {
         lacks: Vec::new(),
         clock: p.settings().clock,
+        retention_ms: p.settings().retention,
     })
 }
 
