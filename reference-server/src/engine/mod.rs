@@ -96,11 +96,6 @@ impl Engine {
         }
     }
 
-    /// How long ended sessions and message ids are kept, if not for ever (R-SESS-10).
-    pub fn retention(&self) -> Option<Millis> {
-        self.retention
-    }
-
     /// The latest time any org has seen.
     pub fn now(&self) -> Timestamp {
         self.now
