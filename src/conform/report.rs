@@ -141,17 +141,33 @@ pub fn junit(reports: &[CaseReport]) -> String {
 }
 
 /// The HTML page: a row per case coloured by verdict, details unfolding on click.
+/// Where a case goes on the page: failures and errors first, then by id, its numbers compared
+/// as numbers (`routing/9.2` before `routing/10.1`).
+fn order(r: &CaseReport) -> (u8, String, Vec<u32>) {
+    let rank = match r.verdict {
+        Verdict::Fail { .. } | Verdict::Error { .. } => 0,
+        _ => 1,
+    };
+    let (area, numbers) = r.id.split_once('/').unwrap_or((r.id, ""));
+    let numbers = numbers.split('.').filter_map(|n| n.parse().ok()).collect();
+    (rank, area.to_owned(), numbers)
+}
+
+/// The page: every case, failures first then by id, each failure's evidence under its verdict.
 pub fn html(target: &str, reports: &[CaseReport]) -> String {
     let [pass, fail, error, excluded, skipped] = counts(reports);
     let mut h = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim conformance</title>\
          <style>{STYLE}.v-pass{{background:#dafbe1}}.v-FAIL{{background:#ffebe9}}.v-ERROR{{background:#fff1c2}}\
-         .v-excluded,.v-skipped{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}</style></head><body>\
+         .v-excluded,.v-skipped{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}\
+         td:nth-child(2),td:nth-child(3),td:nth-child(4){{text-align:left}}</style></head><body>\
          <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded, {skipped} skipped</p>\
          <table><tr><th>case</th><th>name</th><th>rules</th><th>verdict</th><th>ms</th></tr>",
         esc(target)
     );
-    for r in reports {
+    let mut sorted: Vec<&CaseReport> = reports.iter().collect();
+    sorted.sort_by_key(|r| order(r));
+    for r in sorted {
         let l = label(&r.verdict);
         let detail = match &r.verdict {
             Verdict::Pass => String::new(),
@@ -187,4 +203,45 @@ pub fn html(target: &str, reports: &[CaseReport]) -> String {
     }
     h.push_str("</table></body></html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(id: &'static str, verdict: Verdict) -> CaseReport {
+        CaseReport {
+            id,
+            name: "n",
+            rules: &["R-SESS-1"],
+            verdict,
+            duration_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn the_page_lists_failures_first_then_cases_by_id_with_the_evidence() {
+        let fail = Verdict::Fail {
+            rule: "R-ROUTE-5".into(),
+            expected: "rescinded".into(),
+            seen: "nothing".into(),
+            evidence: vec!["POST /v1/orgs/1/clock → 200 <ok>".into()],
+        };
+        let reports = [
+            case("sessions/9.2", Verdict::Pass),
+            case("routing/10.1", Verdict::Pass),
+            case("routing/9.2", Verdict::Pass),
+            case("routing/5.3", fail),
+        ];
+        let page = html("t", &reports);
+        let at = |id: &str| page.find(&format!("<td>{id}</td>")).unwrap();
+        assert!(at("routing/5.3") < at("routing/9.2"), "the failure first");
+        assert!(at("routing/9.2") < at("routing/10.1"), "numbers as numbers");
+        assert!(at("routing/10.1") < at("sessions/9.2"));
+        assert!(page.contains("expected rescinded; saw nothing"));
+        assert!(
+            page.contains("POST /v1/orgs/1/clock → 200 &lt;ok&gt;"),
+            "the evidence, escaped"
+        );
+    }
 }

@@ -74,10 +74,18 @@ pub fn lines_with_bands(
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, 0.0..y1)
             .map_err(|e| e.to_string())?;
+        // Whole-number axes (agents) get at most one label per whole number, so that a short span
+        // is not labelled 14 14 14 15 15.
+        let labels = if log_x {
+            10
+        } else {
+            ((x1 - x0).floor() as usize + 1).clamp(2, 10)
+        };
         chart
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
+            .x_labels(labels)
             .x_label_formatter(&|x| {
                 if log_x {
                     format!("{:.3}%", 100.0 * (1.0 - 10f64.powf(-x)))

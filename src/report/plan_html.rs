@@ -127,7 +127,14 @@ pub fn render(p: &PlanPage) -> String {
         );
     }
     h.push_str("</table>");
-    for (i, (name, unit, scale)) in METRICS.iter().enumerate() {
+    // One staff level has no curve to draw: the table says it all.
+    let charts = if p.points.len() > 1 {
+        METRICS.as_slice()
+    } else {
+        h.push_str("<p>One staff level: no chart to draw.</p>");
+        &[]
+    };
+    for (i, (name, unit, scale)) in charts.iter().enumerate() {
         let x = |pt: &Point| f64::from(pt.agents);
         let shown = charted(&p.points, i);
         let simulated = Line {
@@ -289,5 +296,17 @@ mod tests {
         assert_eq!(charted(&points, 0).len(), 3);
         assert_eq!(clock(5400.0), "01:30");
         assert_eq!(clock(610.0), "00:10:10");
+        // Agents are whole: the axis labels each whole number once.
+        let svg = html.split("<svg").nth(1).unwrap();
+        let labels: Vec<&str> = svg.lines().map(str::trim).collect();
+        for n in ["10", "11", "12"] {
+            assert_eq!(labels.iter().filter(|l| **l == n).count(), 1, "{n}");
+        }
+        // One staff level is a table, not four empty charts.
+        points.truncate(1);
+        let single = PlanPage { points, ..page };
+        let html = render(&single);
+        assert_eq!(html.matches("<svg").count(), 0);
+        assert!(html.contains("One staff level"));
     }
 }
