@@ -74,13 +74,9 @@ pub fn lines_with_bands(
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, 0.0..y1)
             .map_err(|e| e.to_string())?;
-        // Whole-number axes (agents) get at most one label per whole number, so that a short span
-        // is not labelled 14 14 14 15 15.
-        let labels = if log_x {
-            10
-        } else {
-            ((x1 - x0).floor() as usize + 1).clamp(2, 10)
-        };
+        // Whole-number axes get at most one label per whole number: agents, so that a short span
+        // is not labelled 14 14 14 15 15; nines, so that the percentiles read 90 %, 99 %, 99.9 %.
+        let labels = ((x1 - x0).floor() as usize + 1).clamp(2, 10);
         chart
             .configure_mesh()
             .x_desc(x_label)
@@ -88,7 +84,8 @@ pub fn lines_with_bands(
             .x_labels(labels)
             .x_label_formatter(&|x| {
                 if log_x {
-                    format!("{:.3}%", 100.0 * (1.0 - 10f64.powf(-x)))
+                    let decimals = (x.round() as usize).saturating_sub(2);
+                    format!("{:.*}%", decimals, 100.0 * (1.0 - 10f64.powf(-x)))
                 } else {
                     format!("{x:.0}")
                 }
@@ -151,5 +148,22 @@ mod tests {
         assert!(
             svg.starts_with("<svg") && svg.contains("Routing latency") && svg.contains("routing")
         );
+    }
+
+    /// A percentile curve's axis counts nines: its labels are the percentiles people read.
+    #[test]
+    fn a_nines_axis_is_labelled_with_the_usual_percentiles() {
+        let l = Line {
+            name: "routing",
+            points: (0..=8)
+                .map(|i| (f64::from(i) / 2.0, f64::from(i)))
+                .collect(),
+        };
+        let svg = lines("Latency by percentile", "percentile", "ms", &[l], true).unwrap();
+        let labels: Vec<&str> = svg.lines().map(str::trim).collect();
+        for p in ["0%", "90%", "99%", "99.9%", "99.99%"] {
+            assert!(labels.contains(&p), "{p} missing");
+        }
+        assert!(!labels.iter().any(|l| l.ends_with("000%")), "no 99.000%");
     }
 }
