@@ -20,6 +20,14 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
     };
     let outcome = live::run(scenario, options).await.unwrap();
     let s = &outcome.summary;
+    // The report overlays the corrected and uncorrected percentile curves.
+    for curve in [
+        "routing",
+        "routing (uncorrected)",
+        "speed_to_answer (uncorrected)",
+    ] {
+        assert!(outcome.percentiles.contains_key(curve), "{curve}");
+    }
 
     assert!(s.sessions.started > 0, "{s:#?}");
     assert_eq!(s.sessions.started, s.sessions.ended + s.sessions.still_open);

@@ -248,13 +248,18 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
         .filter_map(|v| Threshold::parse(&v.metric, &v.condition).ok())
         .map(|t| t.evaluate(&m))
         .collect();
+    let curve = |set: &BTreeMap<String, Histogram<u64>>, metric: &str| {
+        set.get(metric).map(super::recorder::curve)
+    };
     let percentiles = ["routing", "speed_to_answer", "first_response", "resolution"]
         .iter()
-        .filter_map(|metric| {
-            corrected
-                .get(*metric)
-                .map(|h| ((*metric).to_owned(), super::recorder::curve(h)))
+        .flat_map(|m| {
+            [
+                curve(&corrected, m).map(|c| ((*m).to_owned(), c)),
+                curve(&uncorrected, m).map(|c| (format!("{m} (uncorrected)"), c)),
+            ]
         })
+        .flatten()
         .collect();
     Ok(Merged {
         summary: m,

@@ -49,9 +49,16 @@ impl Outcome {
     pub fn conclude(f: Finished, org: Option<RunOrg>) -> Outcome {
         let r = f.recorder;
         let interval_log = super::hlog::write(&r.intervals, f.wall_origin).unwrap_or_default();
+        // Corrected and, where there is one, uncorrected side by side: the gap between the two
+        // is the coordinated omission a closed-loop tool would not show.
         let percentiles = ["routing", "speed_to_answer", "first_response", "resolution"]
             .iter()
-            .map(|m| ((*m).to_owned(), r.percentile_curve(m)))
+            .flat_map(|m| {
+                [
+                    ((*m).to_owned(), r.percentile_curve(m)),
+                    (format!("{m} (uncorrected)"), r.uncorrected_curve(m)),
+                ]
+            })
             .filter(|(_, c)| !c.is_empty())
             .collect();
         let c = &r.counts;

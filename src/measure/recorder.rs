@@ -299,6 +299,11 @@ impl Recorder {
         self.corrected.get(metric).map_or_else(Vec::new, curve)
     }
 
+    /// The same for the uncorrected view of `metric`, where it has one.
+    pub fn uncorrected_curve(&self, metric: &str) -> Vec<(f64, f64)> {
+        self.uncorrected.get(metric).map_or_else(Vec::new, curve)
+    }
+
     /// Counts an error by its code.
     pub fn error(&mut self, code: impl Into<String>) {
         *self.errors.entry(code.into()).or_default() += 1;

@@ -21,6 +21,46 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
 .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{background:#fff8c5;padding:8px}";
 
+/// The verdict at the top of the page: what failed the run, or that nothing did; the checker's
+/// findings, which fail a run only with --strict, said apart.
+fn banner(h: &mut String, s: &Summary) {
+    let mut failed = Vec::new();
+    let breached = s.thresholds.iter().filter(|t| !t.passed).count();
+    if breached > 0 {
+        failed.push(format!("{breached} threshold(s) breached"));
+    }
+    if s.protocol_violations.count > 0 {
+        failed.push(format!(
+            "{} protocol violation(s)",
+            s.protocol_violations.count
+        ));
+    }
+    if s.target_lost.is_some() {
+        failed.push("the target was lost".to_owned());
+    }
+    if s.interrupted.is_some() {
+        failed.push("interrupted".to_owned());
+    }
+    let checker = match s.violations.len() {
+        0 => "the history checker found no rule broken".to_owned(),
+        n => format!("the history checker found {n} rule violation(s)"),
+    };
+    let (class, verdict) = if failed.is_empty() {
+        (
+            "pass",
+            "PASS: every threshold held, no protocol violation".to_owned(),
+        )
+    } else {
+        ("fail", format!("FAIL: {}", failed.join(", ")))
+    };
+    let _ = write!(
+        h,
+        "<p class=\"banner {class}\" style=\"font-size:1.3em;padding:.4em .8em;border:2px solid\">{}; {}</p>",
+        esc(&verdict),
+        esc(&checker)
+    );
+}
+
 /// The page for a finished run; `percentiles` are the latency percentile curves per metric.
 pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> String {
     let mut h = String::new();
@@ -33,6 +73,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         target = esc(&s.target),
         dur = s.duration_s
     );
+    banner(&mut h, s);
     if let Some(w) = &s.generator_warning {
         let _ = write!(h, "<p class=\"warn\">{}</p>", esc(w));
     }
@@ -340,6 +381,11 @@ mod tests {
         let page = render(&s, &curves);
         assert!(page.contains("demo &lt;1&gt;"));
         assert!(page.contains("class=\"fail\">FAIL"));
+        assert!(
+            page.contains("FAIL: 1 threshold(s) breached"),
+            "the banner says why"
+        );
+        assert!(page.contains("found 1 rule violation(s)"));
         assert!(page.contains("R-SESS-2"));
         assert_eq!(page.matches("<svg").count(), 4);
         assert!(!page.contains("Routing flows"), "no flows, no section");
