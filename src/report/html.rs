@@ -21,6 +21,38 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
 .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{background:#fff8c5;padding:8px}";
 
+/// A panel per channel or queue: each metric's count and percentiles there.
+fn breakdown(
+    h: &mut String,
+    title: &str,
+    by: &BTreeMap<String, BTreeMap<String, crate::measure::summary::LatencyStats>>,
+) {
+    if by.is_empty() {
+        return;
+    }
+    let _ = write!(h, "<h2>{title} (ms)</h2>");
+    for (label, metrics) in by {
+        let _ = write!(
+            h,
+            "<h3>{}</h3><table><tr><th>metric</th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>",
+            esc(label)
+        );
+        for (metric, l) in metrics {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+                esc(metric),
+                l.count,
+                l.p50,
+                l.p90,
+                l.p99,
+                l.max
+            );
+        }
+        h.push_str("</table>");
+    }
+}
+
 /// The verdict at the top of the page: what failed the run, or that nothing did; the checker's
 /// findings, which fail a run only with --strict, said apart.
 fn banner(h: &mut String, s: &Summary) {
@@ -148,6 +180,8 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         );
     }
     h.push_str("</table>");
+    breakdown(&mut h, "By channel", &s.latency_by_channel_ms);
+    breakdown(&mut h, "By queue", &s.latency_by_queue_ms);
     let mut charts = Vec::new();
     let curves: Vec<Line> = percentiles
         .iter()
@@ -386,6 +420,22 @@ mod tests {
             "the banner says why"
         );
         assert!(page.contains("found 1 rule violation(s)"));
+        assert!(!page.contains("By channel"), "no breakdown, no panel");
+        let mut by_channel = s.clone();
+        let stats = crate::measure::summary::LatencyStats {
+            count: 3,
+            p99: 12.5,
+            ..Default::default()
+        };
+        by_channel.latency_by_channel_ms.insert(
+            "web <chat>".into(),
+            BTreeMap::from([("routing".to_owned(), stats)]),
+        );
+        let page = render(&by_channel, &curves);
+        assert!(page.contains("<h3>web &lt;chat&gt;</h3>"));
+        assert!(
+            page.contains("<tr><td>routing</td><td>3</td><td>0.0</td><td>0.0</td><td>12.5</td>")
+        );
         assert!(page.contains("R-SESS-2"));
         assert_eq!(page.matches("<svg").count(), 4);
         assert!(!page.contains("Routing flows"), "no flows, no section");
