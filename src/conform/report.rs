@@ -153,6 +153,37 @@ fn order(r: &CaseReport) -> (u8, String, Vec<u32>) {
     (rank, area.to_owned(), numbers)
 }
 
+/// Rules × verdicts: for each rule, how many of its cases passed, failed, erred or did not run,
+/// a failing rule first.
+fn matrix(h: &mut String, reports: &[CaseReport]) {
+    let mut by_rule: std::collections::BTreeMap<&str, [u32; 4]> = Default::default();
+    for r in reports {
+        let column = match r.verdict {
+            Verdict::Pass => 0,
+            Verdict::Fail { .. } => 1,
+            Verdict::Error { .. } => 2,
+            Verdict::Excluded { .. } | Verdict::Skipped { .. } => 3,
+        };
+        for rule in r.rules {
+            by_rule.entry(rule).or_default()[column] += 1;
+        }
+    }
+    let mut rows: Vec<(&str, [u32; 4])> = by_rule.into_iter().collect();
+    rows.sort_by_key(|(rule, n)| (n[1] + n[2] == 0, *rule));
+    h.push_str(
+        "<h2>Rules</h2><table><tr><th>rule</th><th>passed</th><th>failed</th><th>errors</th><th>not run</th></tr>",
+    );
+    for (rule, [pass, fail, error, not_run]) in rows {
+        let class = if fail + error > 0 { "v-FAIL" } else { "v-pass" };
+        let _ = write!(
+            h,
+            "<tr class=\"{class}\"><td>{}</td><td>{pass}</td><td>{fail}</td><td>{error}</td><td>{not_run}</td></tr>",
+            esc(rule)
+        );
+    }
+    h.push_str("</table>");
+}
+
 /// The page: every case, failures first then by id, each failure's evidence under its verdict.
 pub fn html(target: &str, reports: &[CaseReport]) -> String {
     let [pass, fail, error, excluded, skipped] = counts(reports);
@@ -161,10 +192,11 @@ pub fn html(target: &str, reports: &[CaseReport]) -> String {
          <style>{STYLE}.v-pass{{background:#dafbe1}}.v-FAIL{{background:#ffebe9}}.v-ERROR{{background:#fff1c2}}\
          .v-excluded,.v-skipped{{background:#eee}}pre{{white-space:pre-wrap;text-align:left}}\
          td:nth-child(2),td:nth-child(3),td:nth-child(4){{text-align:left}}</style></head><body>\
-         <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded, {skipped} skipped</p>\
-         <table><tr><th>case</th><th>name</th><th>rules</th><th>verdict</th><th>ms</th></tr>",
+         <h1>Conformance of {}</h1><p>{pass} passed, {fail} failed, {error} errors, {excluded} excluded, {skipped} skipped</p>",
         esc(target)
     );
+    matrix(&mut h, reports);
+    h.push_str("<h2>Cases</h2><table><tr><th>case</th><th>name</th><th>rules</th><th>verdict</th><th>ms</th></tr>");
     let mut sorted: Vec<&CaseReport> = reports.iter().collect();
     sorted.sort_by_key(|r| order(r));
     for r in sorted {
