@@ -270,7 +270,8 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
 
 /// Per-second points added by second: arrivals and abandons summed; queue depth and occupancy,
 /// which every shard samples from the same org, the highest; routing p99 the highest shard's
-/// (a bound, not the merged p99, which latency.hlog holds exactly).
+/// (a bound, not the merged p99, which latency.hlog holds exactly), and so is schedule lag's;
+/// drops and faults summed.
 fn merge_series(into: &mut Vec<Point>, from: &[Point]) {
     for (i, p) in from.iter().enumerate() {
         match into.get_mut(i) {
@@ -280,10 +281,14 @@ fn merge_series(into: &mut Vec<Point>, from: &[Point]) {
                 q.abandoned += p.abandoned;
                 q.queue_depth = q.queue_depth.max(p.queue_depth);
                 q.occupancy = q.occupancy.max(p.occupancy);
-                q.routing_p99_ms = match (q.routing_p99_ms, p.routing_p99_ms) {
+                q.dropped += p.dropped;
+                q.faults += p.faults;
+                let highest = |a: Option<f64>, b: Option<f64>| match (a, b) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
                 };
+                q.routing_p99_ms = highest(q.routing_p99_ms, p.routing_p99_ms);
+                q.schedule_lag_p99_ms = highest(q.schedule_lag_p99_ms, p.schedule_lag_p99_ms);
             }
         }
     }

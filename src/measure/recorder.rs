@@ -87,6 +87,12 @@ pub struct Sample {
     pub abandoned: u64,
     /// p99 of routing latency in this second, when any was measured.
     pub routing_p99_ms: Option<f64>,
+    /// p99 of the generator's schedule lag in this second, when any arrival was due.
+    pub schedule_lag_p99_ms: Option<f64>,
+    /// Arrivals dropped so far: the generator fell too far behind.
+    pub dropped: u64,
+    /// Faults injected so far (provider retries and customer and agent reconnects).
+    pub faults: u64,
 }
 
 /// Values by metric name, sorted by name. A run records a handful of metrics, each up to
@@ -271,12 +277,15 @@ impl Recorder {
     /// Samples the platform's `load` at `now` (time since the origin), and closes the latency
     /// interval there.
     pub fn sample(&mut self, now: Duration, load: Load) -> Sample {
-        let routing_p99_ms = self
-            .interval
-            .get("routing")
-            .filter(|h| !h.is_empty())
-            .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0);
+        let p99 = |metric| {
+            self.interval
+                .get(metric)
+                .filter(|h| !h.is_empty())
+                .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0)
+        };
+        let (routing_p99_ms, schedule_lag_p99_ms) = (p99("routing"), p99("schedule_lag"));
         self.close_interval(now);
+        let c = &self.counts;
         let sample = Sample {
             t_s: now.as_secs_f64(),
             queue_depth: load.waiting,
@@ -285,9 +294,12 @@ impl Recorder {
             } else {
                 f64::NAN
             },
-            arrivals: self.counts.arrivals_started,
-            abandoned: self.counts.abandoned,
+            arrivals: c.arrivals_started,
+            abandoned: c.abandoned,
             routing_p99_ms,
+            schedule_lag_p99_ms,
+            dropped: c.arrivals_dropped,
+            faults: c.provider_retries + c.customer_reconnects + c.agent_reconnects,
         };
         self.samples.push(sample);
         sample

@@ -121,6 +121,10 @@ pub struct ServiceLevel {
     pub definition: String,
 }
 
+/// Schedule lag p99 (ms) above which the generator is said to have fallen behind: its
+/// arrivals no longer left when the open workload model says they do.
+pub const LAG_WARNING_MS: f64 = 5.0;
+
 /// One point of the time series.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -130,6 +134,15 @@ pub struct Point {
     pub arrivals: u64,
     pub abandoned: u64,
     pub routing_p99_ms: Option<f64>,
+    /// The generator's schedule lag p99 in this second.
+    #[serde(default)]
+    pub schedule_lag_p99_ms: Option<f64>,
+    /// Arrivals dropped so far.
+    #[serde(default)]
+    pub dropped: u64,
+    /// Faults injected so far.
+    #[serde(default)]
+    pub faults: u64,
 }
 
 /// The whole summary.
@@ -208,7 +221,7 @@ impl Summary {
         let c: &Counts = &r.counts;
         let latency_ms = r.corrected();
         let lag_p99 = latency_ms.get("schedule_lag").map_or(0.0, |l| l.p99);
-        let generator_warning = (lag_p99 > 5.0 || c.arrivals_dropped > 0).then(|| {
+        let generator_warning = (lag_p99 > LAG_WARNING_MS || c.arrivals_dropped > 0).then(|| {
             format!(
                 "the load generator fell behind its schedule (lag p99 {lag_p99:.1} ms, {} arrivals dropped): \
                  results understate what the server could take",
@@ -288,6 +301,9 @@ impl Summary {
                     arrivals: s.arrivals,
                     abandoned: s.abandoned,
                     routing_p99_ms: s.routing_p99_ms,
+                    schedule_lag_p99_ms: s.schedule_lag_p99_ms,
+                    dropped: s.dropped,
+                    faults: s.faults,
                 })
                 .collect(),
             errors: r.errors.clone(),

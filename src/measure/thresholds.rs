@@ -100,6 +100,19 @@ impl Threshold {
         })
     }
 
+    /// The ceiling in ms this threshold puts on `metric`'s `stat` (`< 250ms` and `<= 250ms`
+    /// on `routing_latency.p99`: 250), for timelines that mark the seconds above it.
+    pub fn ceiling_ms(&self, metric: &str, stat: &str) -> Option<f64> {
+        match (&self.measure, self.op) {
+            (Measure::Latency { metric: m, stat: s }, Op::Lt | Op::Le)
+                if m == metric && s == stat =>
+            {
+                Some(self.bound)
+            }
+            _ => None,
+        }
+    }
+
     /// Checks the threshold against a run's summary. Nothing measured fails the threshold.
     pub fn evaluate(&self, summary: &Summary) -> Verdict {
         let value = match &self.measure {
@@ -143,6 +156,16 @@ mod tests {
         let t = Threshold::parse("abandon_rate", "<= 5%").unwrap();
         assert_eq!((t.op, t.bound), (Op::Le, 0.05));
         assert!(Threshold::parse("speed_to_answer.p90", ">= 1s").is_ok());
+    }
+
+    #[test]
+    fn a_latency_ceiling_is_an_upper_bound_on_that_metric_and_stat() {
+        let t = Threshold::parse("routing_latency.p99", "<= 250ms").unwrap();
+        assert_eq!(t.ceiling_ms("routing", "p99"), Some(250.0));
+        assert_eq!(t.ceiling_ms("routing", "p90"), None);
+        assert_eq!(t.ceiling_ms("speed_to_answer", "p99"), None);
+        let floor = Threshold::parse("routing_latency.p99", "> 1ms").unwrap();
+        assert_eq!(floor.ceiling_ms("routing", "p99"), None);
     }
 
     #[test]

@@ -23,6 +23,38 @@ pub struct Band {
     pub points: Vec<(f64, f64, f64)>,
 }
 
+/// What a mark on a timeline says happened in that second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// Faults were injected (provider retries, dropped sockets).
+    Faults,
+    /// The generator fell behind its schedule (lag p99 above 5 ms, or arrivals dropped).
+    GeneratorBehind,
+    /// The second's p99 was above the run's threshold on it.
+    AboveThreshold,
+    /// The run stopped there: the target was lost or the run interrupted.
+    Stopped,
+}
+
+impl MarkKind {
+    fn color(self) -> RGBColor {
+        match self {
+            MarkKind::Faults => RGBColor(23, 190, 207),
+            MarkKind::GeneratorBehind => RGBColor(255, 127, 14),
+            MarkKind::AboveThreshold => RGBColor(214, 39, 40),
+            MarkKind::Stopped => BLACK,
+        }
+    }
+}
+
+/// The seconds of one kind of mark, and what its legend says.
+#[derive(Clone)]
+pub struct Marks<'a> {
+    pub kind: MarkKind,
+    pub name: &'a str,
+    pub at: Vec<f64>,
+}
+
 /// A line chart as an SVG string; `log_x` plots x on a log10 scale.
 pub fn lines(
     title: &str,
@@ -31,7 +63,18 @@ pub fn lines(
     lines: &[Line],
     log_x: bool,
 ) -> Result<String, String> {
-    lines_with_bands(title, x_label, y_label, lines, &[], log_x)
+    draw(title, x_label, y_label, lines, &[], &[], log_x)
+}
+
+/// A chart over the run's seconds with marks along the top: each kind of mark in a lane of its
+/// own, so that faults, lag and threshold excursions can be read against the lines below them.
+pub fn timeline(
+    title: &str,
+    y_label: &str,
+    lines: &[Line],
+    marks: &[Marks],
+) -> Result<String, String> {
+    draw(title, "seconds", y_label, lines, &[], marks, false)
 }
 
 /// A line chart with shaded ranges (confidence intervals) behind some of its lines.
@@ -43,16 +86,29 @@ pub fn lines_with_bands(
     bands: &[Band],
     log_x: bool,
 ) -> Result<String, String> {
+    draw(title, x_label, y_label, lines, bands, &[], log_x)
+}
+
+fn draw(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    bands: &[Band],
+    marks: &[Marks],
+    log_x: bool,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 360)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let all = lines.iter().flat_map(|l| l.points.iter());
+        let marked = marks.iter().flat_map(|m| m.at.iter().map(|x| (*x, 0.0)));
         let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
         let band_tops = bands
             .iter()
             .flat_map(|b| b.points.iter().map(|p| (p.0, p.2)));
-        for (x, y) in all.copied().chain(band_tops) {
+        for (x, y) in all.copied().chain(band_tops).chain(marked) {
             if !(x.is_finite() && y.is_finite()) {
                 continue;
             }
@@ -123,6 +179,39 @@ pub fn lines_with_bands(
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
+        let lanes = marks.iter().filter(|m| m.kind != MarkKind::Stopped);
+        for (lane, m) in lanes.enumerate() {
+            let color = m.kind.color();
+            let (low, high) = (
+                y1 * (0.965 - 0.05 * lane as f64),
+                y1 * (1.0 - 0.05 * lane as f64),
+            );
+            chart
+                .draw_series(
+                    m.at.iter().map(|x| {
+                        PathElement::new(vec![(*x, low), (*x, high)], color.stroke_width(3))
+                    }),
+                )
+                .map_err(|e| e.to_string())?
+                .label(m.name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], color.stroke_width(3))
+                });
+        }
+        for m in marks.iter().filter(|m| m.kind == MarkKind::Stopped) {
+            let color = m.kind.color();
+            chart
+                .draw_series(
+                    m.at.iter().map(|x| {
+                        PathElement::new(vec![(*x, 0.0), (*x, y1)], color.stroke_width(2))
+                    }),
+                )
+                .map_err(|e| e.to_string())?
+                .label(m.name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], color.stroke_width(2))
+                });
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
@@ -148,6 +237,36 @@ mod tests {
         assert!(
             svg.starts_with("<svg") && svg.contains("Routing latency") && svg.contains("routing")
         );
+    }
+
+    /// Each kind of mark gets its legend entry and one stroke per marked second, in its colour.
+    #[test]
+    fn a_timeline_marks_its_seconds_lane_by_lane() {
+        let l = Line {
+            name: "routing p99",
+            points: vec![(1.0, 2.0), (2.0, 30.0), (3.0, 4.0)],
+        };
+        let marks = [
+            Marks {
+                kind: MarkKind::Faults,
+                name: "faults injected",
+                at: vec![1.0, 3.0],
+            },
+            Marks {
+                kind: MarkKind::AboveThreshold,
+                name: "p99 above 10 ms",
+                at: vec![2.0],
+            },
+        ];
+        let svg = timeline("Routing", "ms", &[l], &marks).unwrap();
+        assert!(svg.contains("faults injected") && svg.contains("p99 above 10 ms"));
+        let strokes = |c: RGBColor| {
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            svg.lines().filter(|l| l.contains(&hex)).count()
+        };
+        // The marks, and one stroke in the legend each.
+        assert_eq!(strokes(MarkKind::Faults.color()), 3);
+        assert_eq!(strokes(MarkKind::AboveThreshold.color()), 2);
     }
 
     /// A percentile curve's axis counts nines: its labels are the percentiles people read.

@@ -1,6 +1,6 @@
 //! report.html: one self-contained page (inline CSS and SVG) with the run's results and charts.
 
-use super::charts::{Line, lines};
+use super::charts::{Line, MarkKind, Marks, lines, timeline};
 use crate::measure::Summary;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -209,19 +209,41 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
             .map(|w| (w[1].0, (w[1].1 - w[0].1) / (w[1].0 - w[0].0).max(1e-9)))
             .collect()
     };
-    charts.push(lines(
+    let marks = super::marks::common(s);
+    let mut routing = vec![Line {
+        name: "routing p99",
+        points: series(&|p| p.routing_p99_ms),
+    }];
+    let mut routing_marks = Vec::new();
+    let ceiling = super::marks::routing_ceiling_ms(s);
+    let ceiling_name = ceiling.map(|c| format!("threshold {c} ms"));
+    let above_name = ceiling.map(|c| format!("p99 above {c} ms"));
+    if let (Some(c), Some(name), Some(above), Some(first), Some(last)) = (
+        ceiling,
+        &ceiling_name,
+        &above_name,
+        s.series.first(),
+        s.series.last(),
+    ) {
+        routing.push(Line {
+            name,
+            points: vec![(first.t_s, c), (last.t_s, c)],
+        });
+        routing_marks.push(Marks {
+            kind: MarkKind::AboveThreshold,
+            name: above,
+            at: super::marks::above(s, c),
+        });
+    }
+    routing_marks.extend(marks.iter().cloned());
+    charts.push(timeline(
         "Routing latency p99 per second",
-        "seconds",
         "ms",
-        &[Line {
-            name: "routing p99",
-            points: series(&|p| p.routing_p99_ms),
-        }],
-        false,
+        &routing,
+        &routing_marks,
     ));
-    charts.push(lines(
+    charts.push(timeline(
         "Arrivals, abandons and queue depth",
-        "seconds",
         "per second / sessions",
         &[
             Line {
@@ -237,17 +259,16 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
                 points: series(&|p| Some(p.queue_depth as f64)),
             },
         ],
-        false,
+        &marks,
     ));
-    charts.push(lines(
+    charts.push(timeline(
         "Agent occupancy",
-        "seconds",
         "% of online capacity",
         &[Line {
             name: "occupancy",
             points: series(&|p| p.occupancy.is_finite().then_some(p.occupancy * 100.0)),
         }],
-        false,
+        &marks,
     ));
     h.push_str("<h2>Charts</h2>");
     for chart in charts {
@@ -439,6 +460,51 @@ mod tests {
         assert!(page.contains("R-SESS-2"));
         assert_eq!(page.matches("<svg").count(), 4);
         assert!(!page.contains("Routing flows"), "no flows, no section");
+    }
+
+    /// The routing timeline draws the threshold and marks the seconds above it; every timeline
+    /// marks faults and the generator falling behind.
+    #[test]
+    fn timelines_mark_faults_lag_and_seconds_above_the_threshold() {
+        let mut s = Summary::default();
+        for (t, faults, lag, routing) in
+            [(1.0, 0, 1.0, 4.0), (2.0, 1, 9.0, 12.0), (3.0, 1, 1.0, 3.0)]
+        {
+            s.series.push(crate::measure::summary::Point {
+                t_s: t,
+                faults,
+                schedule_lag_p99_ms: Some(lag),
+                routing_p99_ms: Some(routing),
+                ..Default::default()
+            });
+        }
+        s.thresholds.push(Verdict {
+            metric: "routing_latency.p99".into(),
+            condition: "< 10ms".into(),
+            value: Some(12.0),
+            passed: false,
+        });
+        let page = render(&s, &BTreeMap::new());
+        let charts: Vec<&str> = page.split("<svg").skip(1).collect();
+        let routing = charts
+            .iter()
+            .find(|c| c.contains("Routing latency p99"))
+            .unwrap();
+        assert!(routing.contains("threshold 10 ms") && routing.contains("p99 above 10 ms"));
+        let marked = charts
+            .iter()
+            .filter(|c| c.contains("faults injected"))
+            .count();
+        assert_eq!(marked, 3, "routing, arrivals and occupancy timelines");
+        assert_eq!(
+            charts
+                .iter()
+                .filter(|c| c.contains("generator behind"))
+                .count(),
+            3
+        );
+        let quiet = render(&Summary::default(), &BTreeMap::new());
+        assert!(!quiet.contains("faults injected") && !quiet.contains("p99 above"));
     }
 
     #[test]

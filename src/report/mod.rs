@@ -1,4 +1,5 @@
 //! Reports people read: the HTML page and its charts.
 pub mod charts;
 pub mod html;
+pub mod marks;
 pub mod plan_html;
