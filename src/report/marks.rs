@@ -101,13 +101,15 @@ mod tests {
 
     #[test]
     fn marks_fall_on_the_seconds_things_happened() {
-        let mut s = Summary::default();
-        s.series = vec![
-            point(1.0, 0, 0, 1.0, 9.0),
-            point(2.0, 2, 0, 5.0, 10.0),
-            point(3.0, 2, 0, 5.1, 10.1),
-            point(4.0, 3, 1, 0.5, 3.0),
-        ];
+        let mut s = Summary {
+            series: vec![
+                point(1.0, 0, 0, 1.0, 9.0),
+                point(2.0, 2, 0, 5.0, 10.0),
+                point(3.0, 2, 0, 5.1, 10.1),
+                point(4.0, 3, 1, 0.5, 3.0),
+            ],
+            ..Summary::default()
+        };
         for (metric, condition) in [
             ("routing_latency.p99", "< 20ms"),
             ("routing.p99", "<= 10ms"),
