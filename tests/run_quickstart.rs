@@ -180,6 +180,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
                 grows.lock().unwrap().extend_from_slice(bytes)
             })),
             metrics_addr: None,
+            dashboard: None,
         },
         shard: Default::default(),
         joined: None,

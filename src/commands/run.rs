@@ -69,6 +69,27 @@ pub struct RunArgs {
     /// text format at http://ADDR/metrics while it runs.
     #[arg(long, value_name = "ADDR", conflicts_with = "virtual")]
     metrics_addr: Option<std::net::SocketAddr>,
+    /// Serve a live view of the run at http://ADDR/ (127.0.0.1:5665 when no ADDR is given):
+    /// arrivals, sessions open, routing p99, queue depth, occupancy and findings each second,
+    /// then the verdict and a link to the report.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "127.0.0.1:5665",
+        conflicts_with = "virtual"
+    )]
+    dashboard: Option<std::net::SocketAddr>,
+    /// Keep serving the dashboard, and the report at /report, this long after the run (until
+    /// SIGINT or SIGTERM).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "0s",
+        requires = "dashboard"
+    )]
+    dashboard_linger: humantime::Duration,
 }
 
 fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
@@ -143,6 +164,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Before the run, so that a run is never lost to a directory it cannot write.
     let out = args
         .out
+        .clone()
         .unwrap_or_else(|| super::default_out(&scenario.name));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     if args.shard != Shard::WHOLE && args.join.is_none() {
@@ -171,6 +193,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("warning: writing {}: {e}", target_file.display());
         }
     });
+    let dashboard = match args.dashboard {
+        Some(addr) => match live::dashboard::Dashboard::serve(addr, &run_info(&scenario, &args)) {
+            Ok(d) => {
+                eprintln!("dashboard: http://{}/", d.addr());
+                Some(d)
+            }
+            // A command-line mistake (the address is taken or not ours), before any load.
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
     let (interrupt_tx, interrupt) = tokio::sync::watch::channel(None);
     let options = RunOptions {
         target,
@@ -182,6 +218,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             interrupt: Some(interrupt),
             on_log: Some(log_to(out.join("latency.hlog"))),
             metrics_addr: args.metrics_addr,
+            dashboard: dashboard.clone(),
         },
         shard: args.shard,
         joined: world,
@@ -209,7 +246,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     summary.shard = (args.shard != Shard::WHOLE).then_some(args.shard);
     let report = out.join("report.html");
     let html = omnisim::report::html::render(&summary, &outcome.percentiles);
-    std::fs::write(&report, html).with_context(|| format!("writing {}", report.display()))?;
+    std::fs::write(&report, &html).with_context(|| format!("writing {}", report.display()))?;
     let hlog = out.join("latency.hlog");
     std::fs::write(&hlog, &outcome.interval_log)
         .with_context(|| format!("writing {}", hlog.display()))?;
@@ -230,14 +267,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("{}", virtual_speed(&summary, run_time));
     }
     println!("summary: {}", path.display());
-    let breached = summary.thresholds.iter().any(|t| !t.passed)
-        || (args.strict && !summary.violations.is_empty());
-    if let Some(i) = &summary.interrupted {
-        return Ok(ExitCode::from(exit::interrupted(&i.signal)));
+    let code = exit_code(&summary, args.strict, scenario_max_transport_errors);
+    if let Some(d) = dashboard {
+        let (passed, verdict) = omnisim::report::html::verdict(&summary);
+        let done = live::dashboard::Done {
+            passed: passed && code == exit::PASSED,
+            verdict,
+            exit_code: code,
+            report_path: report.display().to_string(),
+        };
+        d.finish(html, &done);
+        linger(&d, args.dashboard_linger.into())?;
     }
-    let failed_target = summary.target_lost.is_some()
-        || summary.transport_errors.count > scenario_max_transport_errors;
-    Ok(ExitCode::from(if failed_target {
+    Ok(ExitCode::from(code))
+}
+
+/// The exit code a finished run calls for.
+fn exit_code(summary: &Summary, strict: bool, max_transport_errors: u64) -> u8 {
+    let breached =
+        summary.thresholds.iter().any(|t| !t.passed) || (strict && !summary.violations.is_empty());
+    if let Some(i) = &summary.interrupted {
+        return exit::interrupted(&i.signal);
+    }
+    let failed_target =
+        summary.target_lost.is_some() || summary.transport_errors.count > max_transport_errors;
+    if failed_target {
         exit::TARGET_UNREACHABLE
     } else if !summary.protocol_violations.is_empty() {
         exit::PROTOCOL_VIOLATED
@@ -245,7 +299,62 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         exit::THRESHOLD_BREACHED
     } else {
         exit::PASSED
-    }))
+    }
+}
+
+/// What the dashboard says of the run before it starts.
+fn run_info(scenario: &Scenario, args: &RunArgs) -> live::dashboard::RunInfo {
+    let target = match (&args.join, args.target.target.as_deref()) {
+        (Some(path), _) => format!("joined from {}", path.display()),
+        (None, Some(url)) => url.to_owned(),
+        (None, None) => "embedded".to_owned(),
+    };
+    live::dashboard::RunInfo {
+        scenario: scenario.name.clone(),
+        seed: args.seed.unwrap_or(scenario.seed),
+        target,
+        duration_s: args
+            .duration
+            .map_or(scenario.duration.0, Into::into)
+            .as_secs_f64(),
+        shard: args.shard.to_string(),
+    }
+}
+
+/// Keeps the dashboard up for `linger` after the run, or until SIGINT or SIGTERM.
+fn linger(d: &live::dashboard::Dashboard, linger: Duration) -> anyhow::Result<()> {
+    if linger.is_zero() {
+        return Ok(());
+    }
+    eprintln!(
+        "dashboard: the report is at http://{}/report for {}; Ctrl-C to leave now",
+        d.addr(),
+        humantime::format_duration(linger)
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        // The run's signal handlers replaced the default ones: listen again, or Ctrl-C would do
+        // nothing here.
+        #[cfg(unix)]
+        let terminated = async {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => term.recv().await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::time::sleep(linger) => {}
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+    });
+    Ok(())
 }
 
 /// How fast virtual time ran: what planners need to size a sweep.

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod client;
 pub mod context;
 pub mod customer;
+pub mod dashboard;
 pub mod embedded;
 mod handshake;
 pub mod metrics;
@@ -127,6 +128,8 @@ pub struct Hooks {
     /// Where to serve the run's own figures in Prometheus' text format while it runs
     /// (`--metrics-addr`).
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The live view to send each second to (`--dashboard`).
+    pub dashboard: Option<Arc<dashboard::Dashboard>>,
     /// Given the interval log as it grows: its header when the first arrival is due, then each
     /// second's lines as the interval closes, so that a run killed outright leaves what it
     /// measured. The whole log is in the outcome too.
@@ -283,6 +286,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         origin,
         options.progress,
         options.hooks.on_log.clone(),
+        options.hooks.dashboard.clone(),
         duration,
         stop_tx.clone(),
     ));
@@ -417,9 +421,11 @@ async fn sample(
     origin: Instant,
     progress: Option<ProgressFn>,
     log: Option<OnLog>,
+    dashboard: Option<Arc<dashboard::Dashboard>>,
     duration: Duration,
     stop: Arc<watch::Sender<bool>>,
 ) {
+    let mut seen = dashboard::Seen::default();
     let mut last_sent = 0;
     let mut logged = 0;
     let mut silent = 0;
@@ -460,10 +466,14 @@ async fn sample(
             }
         };
         silent = 0;
-        let mut s = ctx.shared();
+        let mut guard = ctx.shared();
+        let s = &mut *guard;
         let r = &mut s.recorder;
         let load = Load::of(&agents, queues.iter().map(|q| q.waiting));
         let sample = r.sample(origin.elapsed(), load);
+        let tick = dashboard
+            .as_ref()
+            .map(|_| dashboard::Tick::at(r, &sample, s.history.violations(), &mut seen));
         let lines = log.as_ref().map(|_| {
             let closed = crate::measure::hlog::lines(&r.intervals[logged..]);
             logged = r.intervals.len();
@@ -480,12 +490,15 @@ async fn sample(
             last_sent = sent;
             (report, at)
         });
-        drop(s);
+        drop(guard);
         if let (Some(log), Some(lines)) = (&log, lines) {
             log(lines.as_bytes());
         }
         if let Some((report, at)) = progress {
             report(&at);
+        }
+        if let (Some(d), Some(tick)) = (&dashboard, tick) {
+            d.tick(&tick);
         }
     }
 }

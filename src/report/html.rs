@@ -53,9 +53,9 @@ fn breakdown(
     }
 }
 
-/// The verdict at the top of the page: what failed the run, or that nothing did; the checker's
-/// findings, which fail a run only with --strict, said apart.
-fn banner(h: &mut String, s: &Summary) {
+/// The run's verdict in one line: what failed it, or that nothing did, then the checker's
+/// findings, which fail a run only with --strict, said apart; true when nothing failed it.
+pub fn verdict(s: &Summary) -> (bool, String) {
     let mut failed = Vec::new();
     let breached = s.thresholds.iter().filter(|t| !t.passed).count();
     if breached > 0 {
@@ -77,19 +77,24 @@ fn banner(h: &mut String, s: &Summary) {
         0 => "the history checker found no rule broken".to_owned(),
         n => format!("the history checker found {n} rule violation(s)"),
     };
-    let (class, verdict) = if failed.is_empty() {
+    if failed.is_empty() {
         (
-            "pass",
-            "PASS: every threshold held, no protocol violation".to_owned(),
+            true,
+            format!("PASS: every threshold held, no protocol violation; {checker}"),
         )
     } else {
-        ("fail", format!("FAIL: {}", failed.join(", ")))
-    };
+        (false, format!("FAIL: {}; {checker}", failed.join(", ")))
+    }
+}
+
+/// The verdict at the top of the page.
+fn banner(h: &mut String, s: &Summary) {
+    let (passed, verdict) = verdict(s);
+    let class = if passed { "pass" } else { "fail" };
     let _ = write!(
         h,
-        "<p class=\"banner {class}\" style=\"font-size:1.3em;padding:.4em .8em;border:2px solid\">{}; {}</p>",
-        esc(&verdict),
-        esc(&checker)
+        "<p class=\"banner {class}\" style=\"font-size:1.3em;padding:.4em .8em;border:2px solid\">{}</p>",
+        esc(&verdict)
     );
 }
 
