@@ -1,9 +1,13 @@
-//! `omnisim compare BASE NEW`: two runs' summaries side by side as a Markdown table, exiting 99
-//! when a figure got worse beyond the bound (a regression gate for CI).
+//! `omnisim compare BASE NEW`: two runs' summaries side by side as a Markdown table, and as a
+//! page with their curves overlaid (`--html`), exiting 99 when a figure got worse beyond the
+//! bound (a regression gate for CI).
 
 use anyhow::Context;
 use omnisim::measure::compare::{Bounds, Comparison};
+use omnisim::measure::histograms::{self, Histograms};
 use omnisim::measure::summary::Summary;
+use omnisim::report::compare_html;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,6 +26,9 @@ pub struct CompareArgs {
     /// Also write the Markdown table here (e.g. "$GITHUB_STEP_SUMMARY").
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Also write a page with both runs' figures, counts and curves overlaid.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -37,8 +44,15 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
     }
 }
 
-/// A summary from a file, or from the summary.json in a directory.
-fn load(path: &Path) -> anyhow::Result<Summary> {
+/// A run as compared: its summary, and its whole-run histograms when histograms.json is beside
+/// the summary (runs and merges write it).
+struct Run {
+    summary: Summary,
+    histograms: Option<Histograms>,
+}
+
+/// A run from its summary.json, or from the directory holding it.
+fn load(path: &Path) -> anyhow::Result<Run> {
     let file = if path.is_dir() {
         path.join("summary.json")
     } else {
@@ -46,7 +60,60 @@ fn load(path: &Path) -> anyhow::Result<Summary> {
     };
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not a summary.json", file.display()))
+    let summary = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a summary.json", file.display()))?;
+    let beside = file.with_file_name("histograms.json");
+    let histograms = match std::fs::read_to_string(&beside) {
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a histograms.json", beside.display()))?,
+        ),
+        Err(_) => None,
+    };
+    Ok(Run {
+        summary,
+        histograms,
+    })
+}
+
+/// `metric`'s percentile curve in `run`: exact from its histogram, else its summary's
+/// percentiles.
+fn curve(run: &Run, metric: &str) -> anyhow::Result<Vec<(f64, f64)>> {
+    let encoded = run
+        .histograms
+        .as_ref()
+        .and_then(|h| h.corrected.get(metric));
+    Ok(match encoded {
+        Some(text) => {
+            let h = histograms::decode(metric, text).map_err(anyhow::Error::msg)?;
+            omnisim::measure::recorder::curve(&h)
+        }
+        None => compare_html::from_summary(&run.summary, metric),
+    })
+}
+
+/// The page, with every latency either run measured.
+fn page(c: &Comparison, base: &Run, new: &Run) -> anyhow::Result<String> {
+    let metrics: BTreeSet<&String> = base
+        .summary
+        .latency_ms
+        .keys()
+        .chain(new.summary.latency_ms.keys())
+        .collect();
+    let mut curves = BTreeMap::new();
+    for metric in metrics {
+        let c = compare_html::Curves {
+            base: curve(base, metric)?,
+            new: curve(new, metric)?,
+        };
+        curves.insert(metric.clone(), c);
+    }
+    Ok(compare_html::render(
+        c,
+        &base.summary,
+        &new.summary,
+        &curves,
+    ))
 }
 
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -56,11 +123,15 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         latency_floor_ms: args.latency_floor_ms,
         ..Bounds::default()
     };
-    let comparison = Comparison::of(&base, &new, bounds);
+    let comparison = Comparison::of(&base.summary, &new.summary, bounds);
     let table = comparison.markdown();
     print!("{table}");
     if let Some(path) = &args.markdown {
         std::fs::write(path, &table).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        let html = page(&comparison, &base, &new)?;
+        std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if comparison.regressions().next().is_some() {
         ExitCode::from(super::run::exit::THRESHOLD_BREACHED)

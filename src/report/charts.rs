@@ -23,6 +23,23 @@ pub struct Band {
     pub points: Vec<(f64, f64, f64)>,
 }
 
+/// Puts each chart into the page `h`, or says why one could not be drawn.
+pub fn embed(h: &mut String, charts: Vec<Result<String, String>>) {
+    for chart in charts {
+        match chart {
+            Ok(svg) => {
+                h.push_str(&svg);
+                h.push_str("<br>");
+            }
+            Err(e) => {
+                h.push_str("<p>chart unavailable: ");
+                h.push_str(&super::html::esc(&e));
+                h.push_str("</p>");
+            }
+        }
+    }
+}
+
 /// What a mark on a timeline says happened in that second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MarkKind {

@@ -276,17 +276,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         &marks,
     ));
     h.push_str("<h2>Charts</h2>");
-    for chart in charts {
-        match chart {
-            Ok(svg) => {
-                h.push_str(&svg);
-                h.push_str("<br>");
-            }
-            Err(e) => {
-                let _ = write!(h, "<p>chart unavailable: {}</p>", esc(&e));
-            }
-        }
-    }
+    super::charts::embed(&mut h, charts);
     if let Some(i) = &s.interrupted {
         let _ = write!(
             h,
