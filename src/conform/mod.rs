@@ -1,6 +1,6 @@
 //! The conformance suite (`omnisim conform`): named cases, each tied to the rules of protocol.md
 //! §3 it checks, run against a server speaking the protocol — each in an org of its own, so cases
-//! are isolated and run concurrently — with a verdict and the evidence for every failure.
+//! are isolated and run concurrently — with a verdict and the evidence (its exchanges) for every case.
 
 pub mod cases;
 pub mod ctx;
@@ -46,12 +46,10 @@ pub enum Verdict {
         rule: String,
         expected: String,
         seen: String,
-        evidence: Vec<String>,
     },
     /// The server misbehaved at the protocol level.
     Error {
         what: String,
-        evidence: Vec<String>,
     },
     /// Left out by the user, with the reason they gave.
     Excluded {
@@ -72,6 +70,10 @@ pub struct CaseReport {
     pub rules: &'static [&'static str],
     #[serde(flatten)]
     pub verdict: Verdict,
+    /// The case's HTTP exchanges and socket frames, in order: what a reader unfolds to see
+    /// what the case did, whatever its verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
     pub duration_ms: f64,
 }
 
@@ -156,6 +158,7 @@ pub async fn run_with(
                 name: case.name,
                 rules: case.rules,
                 verdict,
+                evidence: Vec::new(),
                 duration_ms: 0.0,
             })));
             continue;
@@ -169,8 +172,8 @@ pub async fn run_with(
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await;
             let start = Instant::now();
-            let verdict = match Ctx::new(client, &admin, clock, case.id).await {
-                Err(p) => verdict(Err(p), Vec::new()),
+            let (verdict, evidence) = match Ctx::new(client, &admin, clock, case.id).await {
+                Err(p) => (verdict(Err(p)), Vec::new()),
                 Ok(ctx) => {
                     let log = ctx.log();
                     let result = tokio::time::timeout(CASE_TIMEOUT, (case.run)(ctx))
@@ -181,7 +184,7 @@ pub async fn run_with(
                             )))
                         });
                     let evidence = log.lock().map(|l| l.clone()).unwrap_or_default();
-                    verdict(result, evidence)
+                    (verdict(result), evidence)
                 }
             };
             CaseReport {
@@ -189,6 +192,7 @@ pub async fn run_with(
                 name: case.name,
                 rules: case.rules,
                 verdict,
+                evidence,
                 duration_ms: start.elapsed().as_secs_f64() * 1000.0,
             }
         }));
@@ -214,7 +218,7 @@ async fn capabilities(client: &Client) -> Capabilities {
     }
 }
 
-fn verdict(result: CaseResult, evidence: Vec<String>) -> Verdict {
+fn verdict(result: CaseResult) -> Verdict {
     match result {
         Ok(()) => Verdict::Pass,
         Err(Problem::Fail {
@@ -225,8 +229,7 @@ fn verdict(result: CaseResult, evidence: Vec<String>) -> Verdict {
             rule,
             expected,
             seen,
-            evidence,
         },
-        Err(Problem::Error { what }) => Verdict::Error { what, evidence },
+        Err(Problem::Error { what }) => Verdict::Error { what },
     }
 }

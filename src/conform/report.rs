@@ -105,7 +105,6 @@ pub fn junit(reports: &[CaseReport]) -> String {
                 rule,
                 expected,
                 seen,
-                evidence,
             } => {
                 let _ = write!(
                     out,
@@ -113,15 +112,15 @@ pub fn junit(reports: &[CaseReport]) -> String {
                     xml(rule),
                     xml(expected),
                     xml(seen),
-                    xml(&evidence.join("\n"))
+                    xml(&r.evidence.join("\n"))
                 );
             }
-            Verdict::Error { what, evidence } => {
+            Verdict::Error { what } => {
                 let _ = write!(
                     out,
                     "<error message=\"{}\">{}</error>",
                     xml(what),
-                    xml(&evidence.join("\n"))
+                    xml(&r.evidence.join("\n"))
                 );
             }
             Verdict::Excluded { reason } => {
@@ -184,7 +183,8 @@ fn matrix(h: &mut String, reports: &[CaseReport]) {
     h.push_str("</table>");
 }
 
-/// The page: every case, failures first then by id, each failure's evidence under its verdict.
+/// The page: every case, failures first then by id, each unfolding to its verdict's detail and
+/// its exchanges in order.
 pub fn html(target: &str, reports: &[CaseReport]) -> String {
     let [pass, fail, error, excluded, skipped] = counts(reports);
     let mut h = format!(
@@ -201,21 +201,18 @@ pub fn html(target: &str, reports: &[CaseReport]) -> String {
     sorted.sort_by_key(|r| order(r));
     for r in sorted {
         let l = label(&r.verdict);
-        let detail = match &r.verdict {
+        let said = match &r.verdict {
             Verdict::Pass => String::new(),
             Verdict::Fail {
                 rule,
                 expected,
                 seen,
-                evidence,
-            } => format!(
-                "{rule}: expected {expected}; saw {seen}\n\n{}",
-                evidence.join("\n")
-            ),
-            Verdict::Error { what, evidence } => format!("{what}\n\n{}", evidence.join("\n")),
+            } => format!("{rule}: expected {expected}; saw {seen}\n\n"),
+            Verdict::Error { what } => format!("{what}\n\n"),
             Verdict::Excluded { reason } => format!("excluded: {reason}"),
             Verdict::Skipped { capability } => format!("the server lacks {capability:?}"),
         };
+        let detail = said + &r.evidence.join("\n");
         let verdict = if detail.is_empty() {
             l.to_owned()
         } else {
@@ -247,6 +244,7 @@ mod tests {
             name: "n",
             rules: &["R-SESS-1"],
             verdict,
+            evidence: vec![format!("GET /v1/{id} → 200 <ok>")],
             duration_ms: 1.0,
         }
     }
@@ -257,7 +255,6 @@ mod tests {
             rule: "R-ROUTE-5".into(),
             expected: "rescinded".into(),
             seen: "nothing".into(),
-            evidence: vec!["POST /v1/orgs/1/clock → 200 <ok>".into()],
         };
         let reports = [
             case("sessions/9.2", Verdict::Pass),
@@ -271,9 +268,15 @@ mod tests {
         assert!(at("routing/9.2") < at("routing/10.1"), "numbers as numbers");
         assert!(at("routing/10.1") < at("sessions/9.2"));
         assert!(page.contains("expected rescinded; saw nothing"));
-        assert!(
-            page.contains("POST /v1/orgs/1/clock → 200 &lt;ok&gt;"),
-            "the evidence, escaped"
-        );
+        // Every case unfolds to its exchanges, a pass as much as a failure.
+        for id in ["routing/5.3", "sessions/9.2"] {
+            let row = &page[at(id)..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            assert!(row.contains("<details><summary>"), "{id} unfolds");
+            assert!(
+                row.contains(&format!("GET /v1/{id} → 200 &lt;ok&gt;")),
+                "{id}: its evidence, escaped"
+            );
+        }
     }
 }
