@@ -139,17 +139,23 @@ pub fn junit(reports: &[CaseReport]) -> String {
     out
 }
 
-/// The HTML page: a row per case coloured by verdict, details unfolding on click.
-/// Where a case goes on the page: failures and errors first, then by id, its numbers compared
-/// as numbers (`routing/9.2` before `routing/10.1`).
-fn order(r: &CaseReport) -> (u8, String, Vec<u32>) {
+/// An id sorted with its numbers compared as numbers: `routing/9.2` before `routing/10.1`,
+/// `R-ROUTE-2` before `R-ROUTE-10`.
+fn natural(id: &str) -> (&str, Vec<u32>) {
+    let (stem, numbers) = id.rsplit_once(['/', '-']).unwrap_or((id, ""));
+    (
+        stem,
+        numbers.split('.').filter_map(|n| n.parse().ok()).collect(),
+    )
+}
+
+/// Where a case goes on the page: failures and errors first, then by id.
+fn order(r: &CaseReport) -> (u8, (&str, Vec<u32>)) {
     let rank = match r.verdict {
         Verdict::Fail { .. } | Verdict::Error { .. } => 0,
         _ => 1,
     };
-    let (area, numbers) = r.id.split_once('/').unwrap_or((r.id, ""));
-    let numbers = numbers.split('.').filter_map(|n| n.parse().ok()).collect();
-    (rank, area.to_owned(), numbers)
+    (rank, natural(r.id))
 }
 
 /// Rules × verdicts: for each rule, how many of its cases passed, failed, erred or did not run,
@@ -168,7 +174,7 @@ fn matrix(h: &mut String, reports: &[CaseReport]) {
         }
     }
     let mut rows: Vec<(&str, [u32; 4])> = by_rule.into_iter().collect();
-    rows.sort_by_key(|(rule, n)| (n[1] + n[2] == 0, *rule));
+    rows.sort_by_key(|(rule, n)| (n[1] + n[2] == 0, natural(rule)));
     h.push_str(
         "<h2>Rules</h2><table><tr><th>rule</th><th>passed</th><th>failed</th><th>errors</th><th>not run</th></tr>",
     );
@@ -278,5 +284,53 @@ mod tests {
                 "{id}: its evidence, escaped"
             );
         }
+    }
+
+    /// The matrix counts each rule's cases by verdict, failing rules first, then rules by id
+    /// with their numbers as numbers.
+    #[test]
+    fn the_rules_matrix_counts_verdicts_per_rule_failing_rules_first() {
+        let with = |id, rules, verdict| CaseReport {
+            rules,
+            ..case(id, verdict)
+        };
+        let fail = Verdict::Fail {
+            rule: "R-SESS-1".into(),
+            expected: "a".into(),
+            seen: "b".into(),
+        };
+        let reports = [
+            with("routing/1.1", &["R-ROUTE-10"], Verdict::Pass),
+            with("routing/1.2", &["R-ROUTE-2", "R-ROUTE-10"], Verdict::Pass),
+            with("sessions/1.1", &["R-SESS-1"], fail),
+            with(
+                "sessions/1.2",
+                &["R-SESS-1"],
+                Verdict::Excluded { reason: "r".into() },
+            ),
+        ];
+        let page = html("t", &reports);
+        let matrix =
+            &page[page.find("<h2>Rules</h2>").unwrap()..page.find("<h2>Cases</h2>").unwrap()];
+        let row = |rule: &str| {
+            let at = matrix.find(&format!("<td>{rule}</td>")).unwrap();
+            (at, &matrix[at..at + matrix[at..].find("</tr>").unwrap()])
+        };
+        let (sess, sess_row) = row("R-SESS-1");
+        let (two, two_row) = row("R-ROUTE-2");
+        let (ten, ten_row) = row("R-ROUTE-10");
+        assert!(sess < two && two < ten, "{matrix}");
+        assert_eq!(
+            sess_row,
+            "<td>R-SESS-1</td><td>0</td><td>1</td><td>0</td><td>1</td>"
+        );
+        assert_eq!(
+            two_row,
+            "<td>R-ROUTE-2</td><td>1</td><td>0</td><td>0</td><td>0</td>"
+        );
+        assert_eq!(
+            ten_row,
+            "<td>R-ROUTE-10</td><td>2</td><td>0</td><td>0</td><td>0</td>"
+        );
     }
 }
