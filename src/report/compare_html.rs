@@ -51,75 +51,8 @@ fn counts(s: &Summary) -> [(&'static str, u64); 9] {
     ]
 }
 
-/// The page.
-pub fn render(
-    c: &Comparison,
-    base: &Summary,
-    new: &Summary,
-    curves: &BTreeMap<String, Curves>,
-) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {b} against {n}</title>\
-         <style>{STYLE}.regressed{{background:#ffebe9}}.improved{{background:#dafbe1}}</style></head><body>\
-         <h1>{b} (base) against {n} (new)</h1><p>base: seed {bs}, {bd:.1} s, {bt} · new: seed {ns}, {nd:.1} s, {nt}</p>",
-        b = esc(&c.base_name),
-        n = esc(&c.new_name),
-        bs = base.seed,
-        bd = base.duration_s,
-        bt = esc(&base.target),
-        ns = new.seed,
-        nd = new.duration_s,
-        nt = esc(&new.target),
-    );
-    if c.base_name != c.new_name {
-        h.push_str("<p class=\"warn\">Different scenarios: compare with care.</p>");
-    }
-    let regressed = c.regressions().count();
-    let b = c.bounds;
-    let (class, verdict) = match regressed {
-        0 => ("pass", "PASS: nothing regressed".to_owned()),
-        n => ("fail", format!("FAIL: {n} figure(s) regressed")),
-    };
-    let _ = write!(
-        h,
-        "<p class=\"banner {class}\" style=\"font-size:1.3em;padding:.4em .8em;border:2px solid\">{verdict} \
-         beyond {:.0} % (and {} ms for latencies, {:.0} point(s) for ratios)</p>",
-        b.relative * 100.0,
-        b.latency_floor_ms,
-        b.ratio_floor * 100.0
-    );
-    h.push_str("<h2>Figures</h2><table><tr><th>metric</th><th>base</th><th>new</th><th>change</th><th>verdict</th></tr>");
-    // Regressions first: what a reader came for.
-    let mut rows: Vec<_> = c.rows.iter().collect();
-    rows.sort_by_key(|r| r.change != Change::Regressed);
-    for r in rows {
-        let delta = match (r.base, r.new) {
-            (Some(b), Some(n)) if b.abs() > f64::EPSILON => {
-                format!("{:+.1} %", (n - b) / b.abs() * 100.0)
-            }
-            _ => "–".to_owned(),
-        };
-        let (class, verdict) = match r.change {
-            Change::Regressed => ("regressed", "regressed"),
-            Change::Improved => ("improved", "improved"),
-            Change::Unchanged => ("", "ok"),
-            Change::Shown => ("", ""),
-        };
-        let _ = write!(
-            h,
-            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{delta}</td><td>{verdict}</td></tr>",
-            esc(&r.metric),
-            show(r.base, r.latency),
-            show(r.new, r.latency)
-        );
-    }
-    h.push_str("</table><h2>Counts</h2><table><tr><th>count</th><th>base</th><th>new</th></tr>");
-    for ((name, b), (_, n)) in counts(base).iter().zip(counts(new)) {
-        let _ = write!(h, "<tr><td>{name}</td><td>{b}</td><td>{n}</td></tr>");
-    }
-    h.push_str("</table><h2>Charts</h2>");
+/// The curves of both runs overlaid, next after the verdict.
+fn charts(h: &mut String, base: &Summary, new: &Summary, curves: &BTreeMap<String, Curves>) {
     let mut charts = Vec::new();
     for (metric, c) in curves {
         let drawn = [
@@ -162,7 +95,80 @@ pub fn render(
         ],
         false,
     ));
-    super::charts::embed(&mut h, charts);
+    h.push_str("<h2 id=\"charts\">Charts</h2>");
+    super::charts::embed(h, charts);
+}
+
+/// The page.
+pub fn render(
+    c: &Comparison,
+    base: &Summary,
+    new: &Summary,
+    curves: &BTreeMap<String, Curves>,
+) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {b} against {n}</title>\
+         <style>{STYLE}.regressed{{background:#ffebe9}}.improved{{background:#dafbe1}}</style></head><body>\
+         <h1>{b} (base) against {n} (new)</h1><p>base: seed {bs}, {bd:.1} s, {bt} · new: seed {ns}, {nd:.1} s, {nt}</p>",
+        b = esc(&c.base_name),
+        n = esc(&c.new_name),
+        bs = base.seed,
+        bd = base.duration_s,
+        bt = esc(&base.target),
+        ns = new.seed,
+        nd = new.duration_s,
+        nt = esc(&new.target),
+    );
+    if c.base_name != c.new_name {
+        h.push_str("<p class=\"warn\">Different scenarios: compare with care.</p>");
+    }
+    let regressed = c.regressions().count();
+    let b = c.bounds;
+    let (class, verdict) = match regressed {
+        0 => ("pass", "PASS: nothing regressed".to_owned()),
+        n => ("fail", format!("FAIL: {n} figure(s) regressed")),
+    };
+    let _ = write!(
+        h,
+        "<p class=\"banner {class}\" style=\"font-size:1.3em;padding:.4em .8em;border:2px solid\">{verdict} \
+         beyond {:.0} % (and {} ms for latencies, {:.0} point(s) for ratios)</p>",
+        b.relative * 100.0,
+        b.latency_floor_ms,
+        b.ratio_floor * 100.0
+    );
+    charts(&mut h, base, new, curves);
+    h.push_str("<h2>Figures</h2><table><tr><th>metric</th><th>base</th><th>new</th><th>change</th><th>verdict</th></tr>");
+    // Regressions first: what a reader came for.
+    let mut rows: Vec<_> = c.rows.iter().collect();
+    rows.sort_by_key(|r| r.change != Change::Regressed);
+    for r in rows {
+        let delta = match (r.base, r.new) {
+            (Some(b), Some(n)) if b.abs() > f64::EPSILON => {
+                format!("{:+.1} %", (n - b) / b.abs() * 100.0)
+            }
+            _ => "–".to_owned(),
+        };
+        let (class, verdict) = match r.change {
+            Change::Regressed => ("regressed", "regressed"),
+            Change::Improved => ("improved", "improved"),
+            Change::Unchanged => ("", "ok"),
+            Change::Shown => ("", ""),
+        };
+        let _ = write!(
+            h,
+            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{delta}</td><td>{verdict}</td></tr>",
+            esc(&r.metric),
+            show(r.base, r.latency),
+            show(r.new, r.latency)
+        );
+    }
+    h.push_str("</table><h2>Counts</h2><table><tr><th>count</th><th>base</th><th>new</th></tr>");
+    for ((name, b), (_, n)) in counts(base).iter().zip(counts(new)) {
+        let _ = write!(h, "<tr><td>{name}</td><td>{b}</td><td>{n}</td></tr>");
+    }
+    h.push_str("</table>");
     h.push_str("</body></html>\n");
     h
 }

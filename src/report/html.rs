@@ -134,6 +134,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         }
         h.push_str("</table>");
     }
+    charts(&mut h, s, percentiles);
     let ss = &s.sessions;
     let r = &s.routing;
     let _ = write!(
@@ -187,6 +188,96 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
     h.push_str("</table>");
     breakdown(&mut h, "By channel", &s.latency_by_channel_ms);
     breakdown(&mut h, "By queue", &s.latency_by_queue_ms);
+    if let Some(i) = &s.interrupted {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">Interrupted by {} at {:.1} s: the results are what was measured until then.</p>",
+            esc(&i.signal),
+            i.at_s
+        );
+    }
+    h.push_str("<h2>Target</h2>");
+    match &s.target_lost {
+        Some(lost) => {
+            let _ = write!(
+                h,
+                "<p class=\"fail\">Target lost at {:.1} s: {}. What follows was measured before.</p>",
+                lost.at_s,
+                esc(&lost.problem)
+            );
+        }
+        None => h.push_str("<p class=\"pass\">The target answered to the end.</p>"),
+    }
+    let t = &s.transport_errors;
+    if t.count > 0 {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">{} requests got no answer; the first {}:</p><table><tr><th>at</th><th>problem</th></tr>",
+            t.count,
+            t.samples.len()
+        );
+        for e in &t.samples {
+            let _ = write!(
+                h,
+                "<tr><td>{:.1} s</td><td style=\"text-align:left\">{}</td></tr>",
+                e.at_s,
+                esc(&e.problem)
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("<h2>Protocol</h2>");
+    let p = &s.protocol_violations;
+    if p.is_empty() {
+        h.push_str("<p class=\"pass\">Every frame and reply was the protocol.</p>");
+    } else {
+        let _ = write!(
+            h,
+            "<p class=\"fail\">{} frames or replies were not the protocol; the first {}:</p>",
+            p.count,
+            p.samples.len()
+        );
+        h.push_str("<table><tr><th>on</th><th>field</th><th>problem</th><th>frame</th></tr>");
+        for v in &p.samples {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
+                esc(&v.on),
+                esc(&v.field),
+                esc(&v.problem),
+                esc(&v.frame)
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("<h2>History checker</h2>");
+    if s.violations.is_empty() {
+        h.push_str("<p class=\"pass\">No platform rule broken in what the run observed.</p>");
+    } else {
+        h.push_str("<table><tr><th>rule</th><th>evidence</th></tr>");
+        for v in &s.violations {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                esc(&v.rule),
+                esc(&v.evidence)
+            );
+        }
+        h.push_str("</table>");
+    }
+    if !s.errors.is_empty() {
+        h.push_str("<h2>Errors</h2><table><tr><th>code</th><th>count</th></tr>");
+        for (code, n) in &s.errors {
+            let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(code));
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The charts, next after the verdict and the thresholds: what a run is judged by.
+fn charts(h: &mut String, s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) {
     let mut charts = Vec::new();
     let curves: Vec<Line> = percentiles
         .iter()
@@ -275,94 +366,8 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
         }],
         &marks,
     ));
-    h.push_str("<h2>Charts</h2>");
-    super::charts::embed(&mut h, charts);
-    if let Some(i) = &s.interrupted {
-        let _ = write!(
-            h,
-            "<p class=\"fail\">Interrupted by {} at {:.1} s: the results are what was measured until then.</p>",
-            esc(&i.signal),
-            i.at_s
-        );
-    }
-    h.push_str("<h2>Target</h2>");
-    match &s.target_lost {
-        Some(lost) => {
-            let _ = write!(
-                h,
-                "<p class=\"fail\">Target lost at {:.1} s: {}. What follows was measured before.</p>",
-                lost.at_s,
-                esc(&lost.problem)
-            );
-        }
-        None => h.push_str("<p class=\"pass\">The target answered to the end.</p>"),
-    }
-    let t = &s.transport_errors;
-    if t.count > 0 {
-        let _ = write!(
-            h,
-            "<p class=\"fail\">{} requests got no answer; the first {}:</p><table><tr><th>at</th><th>problem</th></tr>",
-            t.count,
-            t.samples.len()
-        );
-        for e in &t.samples {
-            let _ = write!(
-                h,
-                "<tr><td>{:.1} s</td><td style=\"text-align:left\">{}</td></tr>",
-                e.at_s,
-                esc(&e.problem)
-            );
-        }
-        h.push_str("</table>");
-    }
-    h.push_str("<h2>Protocol</h2>");
-    let p = &s.protocol_violations;
-    if p.is_empty() {
-        h.push_str("<p class=\"pass\">Every frame and reply was the protocol.</p>");
-    } else {
-        let _ = write!(
-            h,
-            "<p class=\"fail\">{} frames or replies were not the protocol; the first {}:</p>",
-            p.count,
-            p.samples.len()
-        );
-        h.push_str("<table><tr><th>on</th><th>field</th><th>problem</th><th>frame</th></tr>");
-        for v in &p.samples {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\"><code>{}</code></td></tr>",
-                esc(&v.on),
-                esc(&v.field),
-                esc(&v.problem),
-                esc(&v.frame)
-            );
-        }
-        h.push_str("</table>");
-    }
-    h.push_str("<h2>History checker</h2>");
-    if s.violations.is_empty() {
-        h.push_str("<p class=\"pass\">No platform rule broken in what the run observed.</p>");
-    } else {
-        h.push_str("<table><tr><th>rule</th><th>evidence</th></tr>");
-        for v in &s.violations {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
-                esc(&v.rule),
-                esc(&v.evidence)
-            );
-        }
-        h.push_str("</table>");
-    }
-    if !s.errors.is_empty() {
-        h.push_str("<h2>Errors</h2><table><tr><th>code</th><th>count</th></tr>");
-        for (code, n) in &s.errors {
-            let _ = write!(h, "<tr><td>{}</td><td>{n}</td></tr>", esc(code));
-        }
-        h.push_str("</table>");
-    }
-    h.push_str("</body></html>\n");
-    h
+    h.push_str("<h2 id=\"charts\">Charts</h2>");
+    super::charts::embed(h, charts);
 }
 
 /// The routing flows section, when the run had flows: sessions per rule, and direct routing.
