@@ -1,19 +1,36 @@
 //! SVG charts for the HTML report, drawn with plotters' SVG backend (text is left to the browser).
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// One named line of (x, y) points.
 pub struct Line<'a> {
     pub name: &'a str,
     pub points: Vec<(f64, f64)>,
+    /// Drawn dashed in the colour of the line at this index: another view of that line's
+    /// figures (the uncorrected curve beside the corrected one).
+    pub echoes: Option<usize>,
 }
 
-const COLORS: [RGBColor; 5] = [
+impl<'a> Line<'a> {
+    pub fn new(name: &'a str, points: Vec<(f64, f64)>) -> Line<'a> {
+        Line {
+            name,
+            points,
+            echoes: None,
+        }
+    }
+}
+
+const COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
 ];
 
 /// A shaded range around a line, drawn in that line's colour: (x, low, high) points.
@@ -180,21 +197,41 @@ fn draw(
                 )))
                 .map_err(|e| e.to_string())?;
         }
-        for (i, line) in lines.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    line.points
-                        .iter()
-                        .copied()
-                        .filter(|(x, y)| x.is_finite() && y.is_finite()),
-                    color.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?
-                .label(line.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
+        // Echoes take their line's colour; the others take the palette in turn.
+        let mut colors = Vec::with_capacity(lines.len());
+        let mut primaries = 0;
+        for line in lines {
+            let color = match line.echoes.and_then(|i| colors.get(i).copied()) {
+                Some(c) => c,
+                None => {
+                    primaries += 1;
+                    COLORS[(primaries - 1) % COLORS.len()]
+                }
+            };
+            colors.push(color);
+        }
+        for (line, color) in lines.iter().zip(colors) {
+            let points = line
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            let style = color.stroke_width(2);
+            if line.echoes.is_some() {
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, style))
+                    .map_err(|e| e.to_string())?
+                    .label(line.name)
+                    .legend(move |(x, y)| {
+                        DashedPathElement::new(vec![(x, y), (x + 18, y)], 4, 3, style)
+                    });
+            } else {
+                chart
+                    .draw_series(LineSeries::new(points, style))
+                    .map_err(|e| e.to_string())?
+                    .label(line.name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+            }
         }
         let lanes = marks.iter().filter(|m| m.kind != MarkKind::Stopped);
         for (lane, m) in lanes.enumerate() {
@@ -246,10 +283,7 @@ mod tests {
 
     #[test]
     fn draws_an_svg_with_its_labels() {
-        let l = Line {
-            name: "routing",
-            points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.5)],
-        };
+        let l = Line::new("routing", vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.5)]);
         let svg = lines("Routing latency", "seconds", "ms", &[l], false).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.contains("Routing latency") && svg.contains("routing")
@@ -259,10 +293,7 @@ mod tests {
     /// Each kind of mark gets its legend entry and one stroke per marked second, in its colour.
     #[test]
     fn a_timeline_marks_its_seconds_lane_by_lane() {
-        let l = Line {
-            name: "routing p99",
-            points: vec![(1.0, 2.0), (2.0, 30.0), (3.0, 4.0)],
-        };
+        let l = Line::new("routing p99", vec![(1.0, 2.0), (2.0, 30.0), (3.0, 4.0)]);
         let marks = [
             Marks {
                 kind: MarkKind::Faults,
@@ -286,15 +317,35 @@ mod tests {
         assert_eq!(strokes(MarkKind::AboveThreshold.color()), 2);
     }
 
+    /// An echo is dashed in its line's colour, and the next line takes the next colour.
+    #[test]
+    fn an_echo_is_dashed_in_its_lines_colour() {
+        let points = vec![(0.0, 1.0), (1.0, 2.0)];
+        let lines = [
+            Line::new("routing", points.clone()),
+            Line {
+                echoes: Some(0),
+                ..Line::new("routing (uncorrected)", points.clone())
+            },
+            Line::new("speed_to_answer", points),
+        ];
+        let svg = super::lines("curves", "x", "y", &lines, false).unwrap();
+        let hex = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+        let strokes = |c: RGBColor| svg.matches(&format!("stroke=\"{}\"", hex(c))).count();
+        // Two lines and two legend entries in the first colour; the third line in the second.
+        assert!(strokes(COLORS[0]) > 4, "{}", strokes(COLORS[0]));
+        assert_eq!(strokes(COLORS[1]), 2, "a line and its legend");
+    }
+
     /// A percentile curve's axis counts nines: its labels are the percentiles people read.
     #[test]
     fn a_nines_axis_is_labelled_with_the_usual_percentiles() {
-        let l = Line {
-            name: "routing",
-            points: (0..=8)
+        let l = Line::new(
+            "routing",
+            (0..=8)
                 .map(|i| (f64::from(i) / 2.0, f64::from(i)))
                 .collect(),
-        };
+        );
         let svg = lines("Latency by percentile", "percentile", "ms", &[l], true).unwrap();
         let labels: Vec<&str> = svg.lines().map(str::trim).collect();
         for p in ["0%", "90%", "99%", "99.9%", "99.99%"] {

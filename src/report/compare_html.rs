@@ -56,14 +56,8 @@ fn charts(h: &mut String, base: &Summary, new: &Summary, curves: &BTreeMap<Strin
     let mut charts = Vec::new();
     for (metric, c) in curves {
         let drawn = [
-            Line {
-                name: "base",
-                points: c.base.clone(),
-            },
-            Line {
-                name: "new",
-                points: c.new.clone(),
-            },
+            Line::new("base", c.base.clone()),
+            Line::new("new", c.new.clone()),
         ];
         charts.push(lines(
             &format!("{metric} by percentile"),
@@ -83,16 +77,7 @@ fn charts(h: &mut String, base: &Summary, new: &Summary, curves: &BTreeMap<Strin
         "Routing latency p99 per second",
         "seconds",
         "ms",
-        &[
-            Line {
-                name: "base",
-                points: p99(base),
-            },
-            Line {
-                name: "new",
-                points: p99(new),
-            },
-        ],
+        &[Line::new("base", p99(base)), Line::new("new", p99(new))],
         false,
     ));
     h.push_str("<h2 id=\"charts\">Charts</h2>");

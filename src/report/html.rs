@@ -279,11 +279,15 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
 /// The charts, next after the verdict and the thresholds: what a run is judged by.
 fn charts(h: &mut String, s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) {
     let mut charts = Vec::new();
+    // A metric's uncorrected curve is drawn dashed in its corrected curve's colour.
+    let names: Vec<&String> = percentiles.keys().collect();
     let curves: Vec<Line> = percentiles
         .iter()
         .map(|(name, points)| Line {
-            name,
-            points: points.clone(),
+            echoes: name
+                .strip_suffix(" (uncorrected)")
+                .and_then(|m| names.iter().position(|n| *n == m)),
+            ..Line::new(name, points.clone())
         })
         .collect();
     charts.push(lines(
@@ -306,11 +310,11 @@ fn charts(h: &mut String, s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, 
             .collect()
     };
     let marks = super::marks::common(s);
-    let mut routing = vec![Line {
-        name: "routing p99",
-        points: series(&|p| p.routing_p99_ms),
-    }];
+    let mut routing = vec![Line::new("routing p99", series(&|p| p.routing_p99_ms))];
     let mut routing_marks = Vec::new();
+    let mut routing_title = "Routing latency p99 per second".to_owned();
+    let highest = routing.iter().flat_map(|l| &l.points).map(|p| p.1);
+    let highest = highest.fold(0.0, f64::max);
     let ceiling = super::marks::routing_ceiling_ms(s);
     let ceiling_name = ceiling.map(|c| format!("threshold {c} ms"));
     let above_name = ceiling.map(|c| format!("p99 above {c} ms"));
@@ -321,49 +325,46 @@ fn charts(h: &mut String, s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, 
         s.series.first(),
         s.series.last(),
     ) {
-        routing.push(Line {
-            name,
-            points: vec![(first.t_s, c), (last.t_s, c)],
-        });
-        routing_marks.push(Marks {
-            kind: MarkKind::AboveThreshold,
-            name: above,
-            at: super::marks::above(s, c),
-        });
+        // A threshold far above every second's p99 would flatten the line against the axis.
+        if c <= 3.0 * highest {
+            routing.push(Line::new(name, vec![(first.t_s, c), (last.t_s, c)]));
+        } else {
+            routing_title.push_str(&format!(" (threshold {c} ms, far above)"));
+        }
+        let at = super::marks::above(s, c);
+        if !at.is_empty() {
+            routing_marks.push(Marks {
+                kind: MarkKind::AboveThreshold,
+                name: above,
+                at,
+            });
+        }
     }
     routing_marks.extend(marks.iter().cloned());
-    charts.push(timeline(
-        "Routing latency p99 per second",
-        "ms",
-        &routing,
-        &routing_marks,
-    ));
+    charts.push(timeline(&routing_title, "ms", &routing, &routing_marks));
     charts.push(timeline(
         "Arrivals, abandons and queue depth",
         "per second / sessions",
         &[
-            Line {
-                name: "arrivals/s",
-                points: per_second(series(&|p| Some(p.arrivals as f64))),
-            },
-            Line {
-                name: "abandons/s",
-                points: per_second(series(&|p| Some(p.abandoned as f64))),
-            },
-            Line {
-                name: "queue depth",
-                points: series(&|p| Some(p.queue_depth as f64)),
-            },
+            Line::new(
+                "arrivals/s",
+                per_second(series(&|p| Some(p.arrivals as f64))),
+            ),
+            Line::new(
+                "abandons/s",
+                per_second(series(&|p| Some(p.abandoned as f64))),
+            ),
+            Line::new("queue depth", series(&|p| Some(p.queue_depth as f64))),
         ],
         &marks,
     ));
     charts.push(timeline(
         "Agent occupancy",
         "% of online capacity",
-        &[Line {
-            name: "occupancy",
-            points: series(&|p| p.occupancy.is_finite().then_some(p.occupancy * 100.0)),
-        }],
+        &[Line::new(
+            "occupancy",
+            series(&|p| p.occupancy.is_finite().then_some(p.occupancy * 100.0)),
+        )],
         &marks,
     ));
     h.push_str("<h2 id=\"charts\">Charts</h2>");
@@ -503,6 +504,11 @@ mod tests {
                 .count(),
             3
         );
+        // A threshold far above every second is named, not drawn: it would flatten the line.
+        s.thresholds[0].condition = "< 5s".into();
+        let far = render(&s, &BTreeMap::new());
+        assert!(far.contains("Routing latency p99 per second (threshold 5000 ms, far above)"));
+        assert!(!far.contains("threshold 5000 ms<") && !far.contains("p99 above"));
         let quiet = render(&Summary::default(), &BTreeMap::new());
         assert!(!quiet.contains("faults injected") && !quiet.contains("p99 above"));
     }

@@ -137,21 +137,20 @@ pub fn render(p: &PlanPage) -> String {
     for (i, (name, unit, scale)) in charts.iter().enumerate() {
         let x = |pt: &Point| f64::from(pt.agents);
         let shown = charted(&p.points, i);
-        let simulated = Line {
-            name: "simulated (95% CI)",
-            points: shown
+        let simulated = Line::new(
+            "simulated (95% CI)",
+            shown
                 .iter()
                 .map(|pt| (x(pt), pt.simulated[i].mean * scale))
                 .collect(),
-        };
-        let analytic = Line {
-            name: "analytic",
-            points: p
-                .points
+        );
+        let analytic = Line::new(
+            "analytic",
+            p.points
                 .iter()
                 .filter_map(|pt| pt.analytic.map(|a| (x(pt), a[i] * scale)))
                 .collect(),
-        };
+        );
         let band = Band {
             line: 0,
             points: shown
