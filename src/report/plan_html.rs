@@ -1,7 +1,7 @@
 //! The planning report: the staffing table and charts of service level, speed of answer,
 //! abandonment and occupancy against staff — simulated with its confidence band, analytic beside.
 
-use super::charts::{Band, Line, lines_with_bands};
+use super::charts::{Band, Line, lines, lines_with_bands};
 use super::html::{STYLE, esc};
 use crate::plan::intervals::Table;
 use crate::plan::simulate::Estimate;
@@ -191,6 +191,7 @@ pub fn render(p: &PlanPage) -> String {
         }
         h.push_str("</table>");
     }
+    interval_chart(&mut h, p.intervals);
     for t in p.intervals {
         let _ = write!(
             h,
@@ -238,6 +239,49 @@ pub fn render(p: &PlanPage) -> String {
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// The agents each interval needs as steps over the day: on contacts for the forecast, and
+/// rostered (after shrinkage) under each load what-if, so that a planner sees where the
+/// roster must be and how far a busier day moves it.
+fn interval_chart(h: &mut String, tables: &[Table]) {
+    let steps = |t: &Table, n: fn(&crate::plan::intervals::IntervalRow) -> u32| {
+        let mut points = Vec::with_capacity(t.rows.len() * 2);
+        for r in &t.rows {
+            let y = f64::from(n(r));
+            points.push((r.start_s / 3600.0, y));
+            points.push(((r.start_s + r.length_s) / 3600.0, y));
+        }
+        points
+    };
+    let names: Vec<String> = tables
+        .iter()
+        .map(|t| format!("rostered at {:.0}% of the forecast", t.load_factor * 100.0))
+        .collect();
+    let mut drawn: Vec<Line> = tables
+        .iter()
+        .zip(&names)
+        .map(|(t, name)| Line::new(name, steps(t, |r| r.rostered)))
+        .collect();
+    let forecast = tables
+        .iter()
+        .position(|t| (t.load_factor - 1.0).abs() < 1e-9);
+    if let Some(i) = forecast {
+        drawn.push(Line {
+            echoes: Some(i),
+            ..Line::new(
+                "on contacts at the forecast",
+                steps(&tables[i], |r| r.agents),
+            )
+        });
+    }
+    if drawn.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Agents per interval</h2>");
+    if let Ok(svg) = lines("Agents per interval", "hour", "agents", &drawn, false) {
+        h.push_str(&svg);
+    }
 }
 
 /// `hh:mm` from seconds (`hh:mm:ss` off the minute).
@@ -307,5 +351,44 @@ mod tests {
         let html = render(&single);
         assert_eq!(html.matches("<svg").count(), 0);
         assert!(html.contains("One staff level"));
+    }
+
+    /// An interval plan draws the agents each interval needs, on contacts and rostered under
+    /// every load what-if.
+    #[test]
+    fn an_interval_plan_charts_agents_per_interval() {
+        use crate::plan::intervals::{Goal, staff};
+        let goal = Goal {
+            service_level: 0.8,
+            threshold_s: 20.0,
+            max_occupancy: None,
+            shrinkage: 0.3,
+            patience_s: None,
+            concurrency: 1,
+            definition: crate::plan::erlang::ServiceLevelDefinition::AnsweredOverArrivals,
+        };
+        let day = [(1800.0, 100.0), (1800.0, 300.0)];
+        let tables: Vec<Table> = [1.0, 1.25]
+            .iter()
+            .map(|f| staff(&day, 180.0, &goal, *f).unwrap())
+            .collect();
+        let page = PlanPage {
+            title: "day",
+            facts: Vec::new(),
+            points: Vec::new(),
+            recommendation: String::new(),
+            sections: Vec::new(),
+            intervals: &tables,
+        };
+        let html = render(&page);
+        let chart = html.split("<svg").nth(1).expect("the interval chart");
+        for name in [
+            "rostered at 100% of the forecast",
+            "rostered at 125% of the forecast",
+            "on contacts at the forecast",
+        ] {
+            assert!(chart.contains(name), "{name}");
+        }
+        assert!(tables[0].rows[1].rostered > tables[0].rows[0].rostered);
     }
 }
