@@ -52,9 +52,42 @@ fn counts(s: &Summary) -> [(&'static str, u64); 9] {
 }
 
 /// The curves of both runs overlaid, next after the verdict.
-fn charts(h: &mut String, base: &Summary, new: &Summary, curves: &BTreeMap<String, Curves>) {
+/// The latencies in the order a reader looks for them; others follow by name.
+const FIRST: [&str; 5] = [
+    "routing",
+    "speed_to_answer",
+    "first_response",
+    "resolution",
+    "handle",
+];
+
+/// The curves worth a chart, those with a regression first, then in [`FIRST`]'s order; and the
+/// metrics that were zero throughout in both runs, named instead of drawn.
+fn chart_order<'a>(
+    c: &Comparison,
+    curves: &'a BTreeMap<String, Curves>,
+) -> (Vec<(&'a String, &'a Curves)>, Vec<&'a str>) {
+    let regressed = |m: &str| {
+        c.regressions()
+            .any(|r| r.metric.strip_prefix(m).is_some_and(|s| s.starts_with('.')))
+    };
+    let rank = |m: &str| FIRST.iter().position(|f| *f == m).unwrap_or(FIRST.len());
+    let zero = |c: &Curves| c.base.iter().chain(&c.new).all(|p| p.1 <= 0.0);
+    let (mut drawn, flat): (Vec<_>, Vec<_>) = curves.iter().partition(|(_, c)| !zero(c));
+    drawn.sort_by_key(|(m, _)| (!regressed(m), rank(m)));
+    (drawn, flat.into_iter().map(|(m, _)| m.as_str()).collect())
+}
+
+fn charts(
+    h: &mut String,
+    c: &Comparison,
+    base: &Summary,
+    new: &Summary,
+    curves: &BTreeMap<String, Curves>,
+) {
     let mut charts = Vec::new();
-    for (metric, c) in curves {
+    let (drawn, flat) = chart_order(c, curves);
+    for (metric, c) in drawn {
         let drawn = [
             Line::new("base", c.base.clone()),
             Line::new("new", c.new.clone()),
@@ -81,6 +114,13 @@ fn charts(h: &mut String, base: &Summary, new: &Summary, curves: &BTreeMap<Strin
         false,
     ));
     h.push_str("<h2 id=\"charts\">Charts</h2>");
+    if !flat.is_empty() {
+        let _ = write!(
+            h,
+            "<p>Zero throughout in both runs: {}.</p>",
+            esc(&flat.join(", "))
+        );
+    }
     super::charts::embed(h, charts);
 }
 
@@ -123,7 +163,7 @@ pub fn render(
         b.latency_floor_ms,
         b.ratio_floor * 100.0
     );
-    charts(&mut h, base, new, curves);
+    charts(&mut h, c, base, new, curves);
     h.push_str("<h2>Figures</h2><table><tr><th>metric</th><th>base</th><th>new</th><th>change</th><th>verdict</th></tr>");
     // Regressions first: what a reader came for.
     let mut rows: Vec<_> = c.rows.iter().collect();
@@ -187,13 +227,30 @@ mod tests {
     fn the_page_leads_with_the_regressions_and_overlays_both_runs() {
         let (base, new) = (run(10.0), run(30.0));
         let c = Comparison::of(&base, &new, Bounds::default());
-        let curves = BTreeMap::from([(
-            "routing".to_owned(),
-            Curves {
-                base: from_summary(&base, "routing"),
-                new: from_summary(&new, "routing"),
-            },
-        )]);
+        let flat = vec![(0.0, 0.0), (1.0, 0.0)];
+        let curves = BTreeMap::from([
+            (
+                "routing".to_owned(),
+                Curves {
+                    base: from_summary(&base, "routing"),
+                    new: from_summary(&new, "routing"),
+                },
+            ),
+            (
+                "delivery_to_agent".to_owned(),
+                Curves {
+                    base: flat.clone(),
+                    new: flat,
+                },
+            ),
+            (
+                "first_response".to_owned(),
+                Curves {
+                    base: vec![(0.0, 1.0)],
+                    new: vec![(0.0, 1.0)],
+                },
+            ),
+        ]);
         let page = render(&c, &base, &new, &curves);
         assert!(page.contains("FAIL: 2 figure(s) regressed"), "p99 and p999");
         let first_row = page.split("<tr class=").nth(1).unwrap();
@@ -202,8 +259,17 @@ mod tests {
             "{first_row}"
         );
         assert!(page.contains("<tr><td>sessions started</td><td>42</td><td>42</td></tr>"));
-        assert_eq!(page.matches("<svg").count(), 2, "a curve and the timeline");
-        assert!(page.contains("routing by percentile"));
+        assert_eq!(
+            page.matches("<svg").count(),
+            3,
+            "two curves and the timeline"
+        );
+        assert!(page.contains("Zero throughout in both runs: delivery_to_agent."));
+        let at = |t: &str| page.find(t).unwrap();
+        assert!(
+            at("routing by percentile") < at("first_response by percentile"),
+            "in the order a reader looks for them"
+        );
         let same = Comparison::of(&base, &base, Bounds::default());
         assert!(render(&same, &base, &base, &curves).contains("PASS: nothing regressed"));
     }
@@ -217,5 +283,27 @@ mod tests {
             .collect();
         assert_eq!(nines, [0.301, 1.0, 2.0, 3.0]);
         assert_eq!(points[2].1, 10.0);
+    }
+
+    #[test]
+    fn a_regressed_latency_is_charted_first() {
+        let (mut base, mut new) = (run(10.0), run(10.0));
+        base.latency_ms
+            .insert("handle".into(), base.latency_ms["routing"].clone());
+        new.latency_ms
+            .insert("handle".into(), run(30.0).latency_ms["routing"].clone());
+        let c = Comparison::of(&base, &new, Bounds::default());
+        let curve = Curves {
+            base: vec![(0.0, 1.0)],
+            new: vec![(0.0, 1.0)],
+        };
+        let curves = BTreeMap::from([
+            ("handle".to_owned(), curve.clone()),
+            ("routing".to_owned(), curve),
+        ]);
+        let (drawn, flat) = chart_order(&c, &curves);
+        let order: Vec<&str> = drawn.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(order, ["handle", "routing"]);
+        assert!(flat.is_empty());
     }
 }
