@@ -20,8 +20,7 @@ pub const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:1100px
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}\
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
 .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{background:#fff8c5;padding:8px}\
-@media print{body{margin:0;max-width:none}svg,table{break-inside:avoid;max-width:100%;height:auto}\
-details>pre{display:block}}";
+@media print{body{margin:0;max-width:none}svg,table{break-inside:avoid;max-width:100%;height:auto}}";
 
 /// A panel per channel or queue: each metric's count and percentiles there.
 fn breakdown(
