@@ -515,6 +515,16 @@ fn r_sess_10_an_ended_session_is_forgotten_once_ended_longer_than_the_retention(
             .user_messages_after(w.org, user.id, first.session, Seq(0))
             .unwrap();
         assert!(resumed.iter().all(|m| m.session == next.session) && !resumed.is_empty());
+        // So does a channel replay; positions keep counting past the forgotten messages.
+        let replay = w.engine.channel_messages_after(w.org, web, 0).unwrap();
+        assert!(replay.iter().all(|m| m.session == next.session) && !replay.is_empty());
+        assert!(
+            replay[0].channel_seq > 1,
+            "the forgotten session held the first positions"
+        );
+        let from = replay[0].channel_seq - 1;
+        let again = w.engine.channel_messages_after(w.org, web, from).unwrap();
+        assert_eq!(again.len(), replay.len());
         // Another org's forgotten session is absent, not expired.
         assert_eq!(
             w.engine

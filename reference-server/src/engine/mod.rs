@@ -19,6 +19,7 @@
 mod agent_actions;
 mod assignment;
 mod bot_flow;
+mod channel_log;
 mod command;
 mod consent;
 mod ctx;

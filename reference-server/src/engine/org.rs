@@ -151,6 +151,10 @@ impl Org {
                 self.forgotten_work.insert(*work);
             }
             self.forgotten.insert(id);
+            let forgotten = &self.forgotten;
+            if let Some(channel) = self.channels.get_mut(&s.info.channel) {
+                channel.log.trim(|s| forgotten.contains(&s));
+            }
         }
     }
 

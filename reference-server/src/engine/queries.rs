@@ -162,11 +162,8 @@ impl Engine {
         let o = self.org(org)?;
         let log = &o.channel(channel)?.log;
         let repeats = u64::from(self.faults.has(crate::faults::Fault::ChannelReplayRepeats));
-        let start = usize::try_from(after.saturating_sub(repeats))
-            .unwrap_or(usize::MAX)
-            .min(log.len());
-        let mut out = Vec::with_capacity(log.len() - start);
-        for (s, seq) in &log[start..] {
+        let mut out = Vec::new();
+        for (s, seq) in log.after(after.saturating_sub(repeats)) {
             // A forgotten session's messages are gone; the replay goes on after them (R-SESS-10).
             let Some(messages) = o.retained(*s)? else {
                 continue;

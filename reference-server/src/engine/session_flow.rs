@@ -180,8 +180,7 @@ impl Org {
             Seq(n) if seq_gap && n > 1 => Seq(n + 1),
             seq => seq,
         };
-        channel.log.push((session, seq));
-        let channel_seq = channel.log.len() as u64;
+        let channel_seq = channel.log.push(session, seq);
         let (rendered_as, rendered_text) = match &body {
             MessageBody::Component { component }
                 if channel.info.kind == ChannelKind::Sms && as_text =>

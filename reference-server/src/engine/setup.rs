@@ -73,7 +73,7 @@ impl Org {
                 info: channel.clone(),
                 users: IdIndex::default(),
                 deliveries: Default::default(),
-                log: Vec::new(),
+                log: Default::default(),
             },
         );
         Ok(channel)

@@ -17,9 +17,9 @@ pub struct ChannelState {
     pub users: IdIndex<UserId>,
     /// Forgotten after the retention period (R-SESS-10).
     pub deliveries: Expiring<Delivery>,
-    /// Every message on the channel in delivery order: position i is channel_seq i + 1, what a
-    /// provider stream resumes from (R-SESS-9).
-    pub log: Vec<(SessionId, Seq)>,
+    /// Every retained message on the channel in delivery order: what a provider stream resumes
+    /// from (R-SESS-9).
+    pub log: super::channel_log::ChannelLog,
 }
 
 /// Where an accepted provider delivery went, to answer its retries identically (R-SESS-3).
