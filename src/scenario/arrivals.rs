@@ -18,9 +18,11 @@ pub struct Arrival {
 
 /// A non-homogeneous Poisson process over the scenario's rate profile (thinning from its
 /// maximum rate), channels drawn by share; drawn as the run goes, so that a long run holds none
-/// of its schedule in memory.
-pub struct Schedule<'a> {
-    scenario: &'a Scenario,
+/// of its schedule in memory. It keeps its own copy of the profile and the shares, so that a
+/// run can hold it beside the scenario.
+pub struct Schedule {
+    profile: crate::scenario::Arrivals,
+    shares: Vec<f64>,
     rng: StdRng,
     gap: Option<Exp<f64>>,
     max: f64,
@@ -31,16 +33,18 @@ pub struct Schedule<'a> {
     next_index: u64,
 }
 
-impl<'a> Schedule<'a> {
+impl Schedule {
     /// The arrivals `seed` draws for `scenario` over `duration`.
-    pub fn new(scenario: &'a Scenario, duration: Duration, seed: u64) -> Schedule<'a> {
+    pub fn new(scenario: &Scenario, duration: Duration, seed: u64) -> Schedule {
         let max = scenario.arrivals.max_rate();
+        let shares: Vec<f64> = scenario.channels.iter().map(|c| c.share).collect();
         Schedule {
-            scenario,
+            profile: scenario.arrivals.clone(),
             rng: StdRng::seed_from_u64(seed),
             gap: Exp::new(max).ok(),
             max,
-            total_share: scenario.channels.iter().map(|c| c.share).sum(),
+            total_share: shares.iter().sum(),
+            shares,
             duration,
             t: 0.0,
             next_index: 0,
@@ -48,12 +52,11 @@ impl<'a> Schedule<'a> {
     }
 }
 
-impl Iterator for Schedule<'_> {
+impl Iterator for Schedule {
     type Item = Arrival;
 
     fn next(&mut self) -> Option<Arrival> {
         let gap = self.gap?;
-        let s = self.scenario;
         loop {
             self.t += gap.sample(&mut self.rng);
             if self.t >= self.duration.as_secs_f64() {
@@ -61,28 +64,23 @@ impl Iterator for Schedule<'_> {
                 return None;
             }
             let at = Duration::from_secs_f64(self.t);
-            if self.rng.random::<f64>() * self.max > s.arrivals.rate_at(at, self.duration) {
+            if self.rng.random::<f64>() * self.max > self.profile.rate_at(at, self.duration) {
                 continue;
             }
             let mut pick = self.rng.random::<f64>() * self.total_share;
-            let channel = s
-                .channels
+            let channel = self
+                .shares
                 .iter()
-                .position(|c| {
-                    pick -= c.share;
+                .position(|share| {
+                    pick -= share;
                     pick < 0.0
                 })
-                .unwrap_or(s.channels.len() - 1);
+                .unwrap_or(self.shares.len().saturating_sub(1));
             let index = self.next_index;
             self.next_index += 1;
             return Some(Arrival { index, at, channel });
         }
     }
-}
-
-/// The whole schedule at once (a virtual run walks it in order anyway).
-pub fn schedule(s: &Scenario, duration: Duration, seed: u64) -> Vec<Arrival> {
-    Schedule::new(s, duration, seed).collect()
 }
 
 /// Offsets of a homogeneous Poisson process at `rate` per second over `duration`.

@@ -16,6 +16,10 @@ use std::time::Duration;
 /// A customer of the simulation: its journey, and who it is to the engine and the checker.
 pub(super) struct Customer {
     index: u64,
+    /// Which occupant of its slot this customer is; moves on when the customer leaves, so that
+    /// nothing scheduled for it reaches it or the slot's next occupant.
+    epoch: u32,
+    left: bool,
     /// Shared with every inbound the customer sends.
     address: Arc<str>,
     /// How the history checker knows this address.
@@ -30,12 +34,15 @@ pub(super) struct Customer {
 }
 
 impl Sim {
-    /// The next scheduled customer arrives.
-    pub(super) fn arrive(&mut self, i: usize) {
-        let arrival = self.arrivals[i];
-        if let Some(next) = self.arrivals.get(i + 1) {
-            let at = micros(next.at);
-            self.schedule(at, Wake::Arrival(i + 1));
+    /// The next scheduled customer arrives, and the one after it is drawn.
+    pub(super) fn arrive(&mut self) {
+        let Some(arrival) = self.next_arrival.take() else {
+            return;
+        };
+        self.next_arrival = self.upcoming.next();
+        if let Some(next) = self.next_arrival {
+            self.recorder.counts.arrivals_scheduled += 1;
+            self.schedule(micros(next.at), Wake::Arrival);
         }
         let c = &mut self.recorder.counts;
         c.arrivals_started += 1;
@@ -74,8 +81,10 @@ impl Sim {
 
     fn new_customer(&mut self, index: u64, address: Arc<str>, channel: usize, seed: u64) -> usize {
         let ch = &self.world.channels[channel];
-        self.customers.push(Customer {
+        let mut customer = Customer {
             index,
+            epoch: 0,
+            left: false,
             key: self.history.customer(&address),
             user: None,
             address,
@@ -83,12 +92,20 @@ impl Sim {
             pmid: 0,
             journey: Journey::new(seed, ch.entrance, ch.platform),
             prechat: None,
-        });
-        let c = self.customers.len() - 1;
+        };
         let def = &self.scenario.channels[channel];
-        let cust = &mut self.customers[c];
-        cust.prechat = self.scenario.prechat(def, cust.journey.rng());
-        c
+        customer.prechat = self.scenario.prechat(def, customer.journey.rng());
+        match self.free_slots.pop() {
+            Some(c) => {
+                customer.epoch = self.customers[c].epoch;
+                self.customers[c] = customer;
+                c
+            }
+            None => {
+                self.customers.push(customer);
+                self.customers.len() - 1
+            }
+        }
     }
 
     /// A customer that ended its session writes in again: a new session, same conversation.
@@ -99,7 +116,10 @@ impl Sim {
     }
 
     /// A customer's timer came due.
-    pub(super) fn customer_wake(&mut self, c: usize, generation: u32) {
+    pub(super) fn customer_wake(&mut self, c: usize, epoch: u32, generation: u32) {
+        if self.customers[c].epoch != epoch {
+            return;
+        }
         let now = self.clock();
         self.customers[c]
             .journey
@@ -153,15 +173,17 @@ impl Sim {
                     generation,
                     patience,
                 } => {
-                    let customer = c;
+                    let (customer, epoch) = (c, self.customers[c].epoch);
                     let wake = if patience {
                         Wake::Patience {
                             customer,
+                            epoch,
                             generation,
                         }
                     } else {
                         Wake::Think {
                             customer,
+                            epoch,
                             generation,
                         }
                     };
@@ -280,11 +302,17 @@ impl Sim {
     /// Customer `c` is done for good and, like a live customer that closed its stream, hears
     /// nothing more: the map every event looks up holds only the customers still around.
     fn leave(&mut self, c: usize) {
-        if let Some(user) = self.customers[c].user.take() {
+        let cust = &mut self.customers[c];
+        if std::mem::replace(&mut cust.left, true) {
+            return;
+        }
+        cust.epoch = cust.epoch.wrapping_add(1);
+        if let Some(user) = cust.user.take() {
             if self.by_user.get(&user) == Some(&c) {
                 self.by_user.remove(&user);
             }
         }
+        self.free_slots.push(c);
     }
 
     /// An org-triggered outbound conversation: a free-form message to a recipient that never

@@ -58,15 +58,24 @@ fn micros(d: Duration) -> Micros {
 #[derive(Clone, Copy, Debug)]
 enum Wake {
     /// The next scheduled arrival.
-    Arrival(usize),
+    Arrival,
     /// The next org-triggered outbound conversation.
     Outbound(usize),
     /// A customer writes in again after its session ended.
     Comeback(usize),
-    /// A customer finished thinking (stale when its journey moved on).
-    Think { customer: usize, generation: u32 },
+    /// A customer finished thinking (stale when its journey moved on, or when its slot went
+    /// to another customer: `epoch` tells the occupants apart).
+    Think {
+        customer: usize,
+        epoch: u32,
+        generation: u32,
+    },
     /// A customer's patience ran out.
-    Patience { customer: usize, generation: u32 },
+    Patience {
+        customer: usize,
+        epoch: u32,
+        generation: u32,
+    },
     /// A task an agent set itself.
     Agent {
         agent: usize,
@@ -110,14 +119,19 @@ pub(crate) struct Sim {
     /// The batch of events being delivered: its buffer is swapped with `pending`'s so that
     /// neither is allocated again.
     delivering: Vec<Event>,
-    arrivals: Vec<crate::scenario::arrivals::Arrival>,
+    /// The arrivals still to come, drawn as the run goes, and the next one.
+    upcoming: crate::scenario::arrivals::Schedule,
+    next_arrival: Option<crate::scenario::arrivals::Arrival>,
     /// When org-triggered outbound conversations start, and the draw of their recipients.
     outbound_at: Vec<Duration>,
     recipients: rand::rngs::SmallRng,
     /// Recipients seen to opt out, and recipients that have written in (their window is open).
     opted_out: FastSet<std::sync::Arc<str>>,
     wrote_in: FastSet<std::sync::Arc<str>>,
+    /// Customers by slot. A customer that left for good frees its slot for the next one, so
+    /// that the run holds the customers still around, not every customer it ever had.
     customers: Vec<Customer>,
+    free_slots: Vec<usize>,
     /// What the customer being stepped queued, carried out in order; reused.
     acts: std::collections::VecDeque<crate::actors::customer::Act>,
     /// What the agent being stepped queued.
@@ -232,17 +246,19 @@ impl Sim {
 
     fn wake(&mut self, wake: Wake) {
         match wake {
-            Wake::Arrival(i) => self.arrive(i),
+            Wake::Arrival => self.arrive(),
             Wake::Outbound(i) => self.outbound(i),
             Wake::Comeback(c) => self.come_back(c),
             Wake::Think {
                 customer,
+                epoch,
                 generation,
             }
             | Wake::Patience {
                 customer,
+                epoch,
                 generation,
-            } => self.customer_wake(customer, generation),
+            } => self.customer_wake(customer, epoch, generation),
             Wake::Agent { agent, task } => self.agent_task(agent, task),
             Wake::Sample => {
                 self.sample();
@@ -403,7 +419,8 @@ fn simulate(
     let mut engine = Engine::new().with_retention(omnisim_protocol::Millis(0));
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
-    let arrivals = crate::scenario::arrivals::schedule(&scenario, duration, seed);
+    let mut schedule = crate::scenario::arrivals::Schedule::new(&scenario, duration, seed);
+    let next_arrival = schedule.next();
     let outbound_at = scenario.outbound.as_ref().map_or_else(Vec::new, |o| {
         crate::scenario::arrivals::poisson(o.rate.0, duration, seed ^ 0x07b0)
     });
@@ -419,6 +436,7 @@ fn simulate(
         pending: Vec::new(),
         delivering: Vec::new(),
         customers: Vec::new(),
+        free_slots: Vec::new(),
         acts: Default::default(),
         agent_acts: Default::default(),
         by_user: FastMap::default(),
@@ -433,16 +451,16 @@ fn simulate(
         sample_every: sample_every(duration),
         recording,
         progress: progress.map(|(p, every)| progress::Reporter::new(p, every, duration)),
-        arrivals,
+        upcoming: schedule,
+        next_arrival,
         scenario,
     };
-    sim.recorder.counts.arrivals_scheduled = sim.arrivals.len() as u64;
     sim.recorder.periods = sim.scenario.arrivals.periods(duration);
     sim.start_agents();
     sim.deliver();
-    if !sim.arrivals.is_empty() {
-        let at = micros(sim.arrivals[0].at);
-        sim.schedule(at, Wake::Arrival(0));
+    if let Some(first) = sim.next_arrival {
+        sim.recorder.counts.arrivals_scheduled += 1;
+        sim.schedule(micros(first.at), Wake::Arrival);
     }
     if let Some(first) = sim.outbound_at.first() {
         let at = micros(*first);
@@ -460,7 +478,7 @@ fn simulate(
             (None, Some(t)) => (t, true),
             (None, None) => break,
         };
-        let arrivals_done = sim.recorder.counts.arrivals_started as usize >= sim.arrivals.len();
+        let arrivals_done = sim.next_arrival.is_none();
         if at > drain_end || (at > end_of_arrivals && arrivals_done && sim.open == 0) {
             break;
         }
@@ -556,4 +574,29 @@ pub fn record(
     // Freed here, not beside what the caller times next.
     drop(sim);
     Ok(recording)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A customer who left for good frees its slot for the next arrival, and the schedule is
+    /// drawn as the run goes: a run holds the customers still around, not every one it had.
+    #[test]
+    fn customers_who_left_free_their_slots_for_later_arrivals() {
+        let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+        let scenario = Scenario::parse(&text, "quickstart.toml").unwrap();
+        let (sim, _) =
+            simulate(scenario, None, Some(Duration::from_secs(300)), false, None).unwrap();
+        let c = &sim.recorder.counts;
+        assert!(c.arrivals_started > 200, "{}", c.arrivals_started);
+        assert_eq!(c.arrivals_scheduled, c.arrivals_started);
+        assert!(
+            sim.customers.len() * 5 < c.arrivals_started as usize,
+            "{} slots for {} customers",
+            sim.customers.len(),
+            c.arrivals_started
+        );
+        assert!(sim.next_arrival.is_none());
+    }
 }

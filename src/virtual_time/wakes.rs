@@ -89,6 +89,7 @@ mod tests {
     fn think(customer: usize) -> Wake {
         Wake::Think {
             customer,
+            epoch: 0,
             generation: 0,
         }
     }
@@ -96,6 +97,7 @@ mod tests {
     fn patience(customer: usize) -> Wake {
         Wake::Patience {
             customer,
+            epoch: 0,
             generation: 0,
         }
     }
