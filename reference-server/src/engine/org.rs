@@ -151,6 +151,14 @@ impl Org {
                 self.forgotten_work.insert(*work);
             }
             self.forgotten.insert(id);
+            // A resume across the user's sessions skips a forgotten one: its id need not stay.
+            let user = s.info.user;
+            if let Some(sessions) = self.user_sessions.get_mut(&user) {
+                sessions.retain(|x| *x != id);
+                if sessions.is_empty() {
+                    self.user_sessions.remove(&user);
+                }
+            }
             let forgotten = &self.forgotten;
             if let Some(channel) = self.channels.get_mut(&s.info.channel) {
                 channel.log.trim(|s| forgotten.contains(&s));
