@@ -181,6 +181,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
             })),
             metrics_addr: None,
             dashboard: None,
+            max_customers: None,
         },
         shard: Default::default(),
         joined: None,
@@ -280,4 +281,36 @@ async fn a_running_test_serves_its_figures_to_prometheus() {
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
         .unwrap();
     assert!(started > 0, "{text}");
+}
+
+/// A run that may hold only a few customers at once drops the rest of its arrivals, counted and
+/// named, instead of failing them as transport errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrivals_past_the_customers_a_run_can_hold_are_dropped_and_counted() {
+    let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: Some(Duration::from_secs(6)),
+        progress: None,
+        hooks: live::Hooks {
+            max_customers: Some(2),
+            ..Default::default()
+        },
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
+    };
+    let s = live::run(scenario, options).await.unwrap().summary;
+    let a = &s.arrivals;
+    assert!(a.dropped_at_limit > 0, "{a:?}");
+    assert_eq!(a.dropped, a.dropped_at_limit, "none came too late");
+    assert_eq!(a.scheduled, a.started + a.dropped);
+    assert!(a.at_once_limit.is_some_and(|n| n <= 2), "{a:?}");
+    assert_eq!(s.transport_errors.count, 0);
+    let warning = s.generator_warning.unwrap();
+    assert!(
+        warning.contains("at the generator's limit of 2 customers at once"),
+        "{warning}"
+    );
 }

@@ -81,6 +81,10 @@ pub struct RunArgs {
         conflicts_with = "virtual"
     )]
     dashboard: Option<std::net::SocketAddr>,
+    /// Hold at most N customers at once (by default as many as the open-file limit allows);
+    /// arrivals past it are dropped and counted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "virtual")]
+    max_customers: Option<u64>,
     /// Keep serving the dashboard, and the report at /report, this long after the run (until
     /// SIGINT or SIGTERM).
     #[arg(
@@ -219,6 +223,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             on_log: Some(log_to(out.join("latency.hlog"))),
             metrics_addr: args.metrics_addr,
             dashboard: dashboard.clone(),
+            max_customers: args.max_customers,
         },
         shard: args.shard,
         joined: world,

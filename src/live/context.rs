@@ -35,6 +35,8 @@ pub struct Shared {
     pub wrote_in: HashSet<Arc<str>>,
     /// When arrivals began: the time the per-interval outcomes count from.
     pub origin: Option<Instant>,
+    /// Customers started and not yet finished.
+    pub customers_in_flight: u64,
     /// Agent-side observations (metric, time) waiting for the customer's acknowledgment time.
     awaiting_ack: HashMap<SessionId, Vec<(&'static str, Instant)>>,
 }
@@ -96,6 +98,8 @@ pub struct RunCtx {
     pub shared: Mutex<Shared>,
     /// Flips when the run is over (drain finished): actors stop at once.
     pub stop: watch::Receiver<bool>,
+    /// The most customers held at once; an arrival past it is dropped and counted.
+    pub customers_at_once: u64,
 }
 
 impl RunCtx {

@@ -64,13 +64,30 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
             s.recorder.counts.arrivals_dropped += 1;
             return;
         }
+        if s.customers_in_flight >= ctx.customers_at_once {
+            s.recorder.counts.arrivals_dropped += 1;
+            s.recorder.counts.dropped_at_limit += 1;
+            return;
+        }
+        s.customers_in_flight += 1;
         s.recorder.counts.arrivals_started += 1;
     }
+    let _held = InFlight(ctx.clone());
     let seed = ctx.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let address = specs::customer(arrival.index);
     let mut c = Customer::new(ctx, address, arrival, seed, origin);
     c.write_in(arrival.at);
     c.drive().await;
+}
+
+/// A customer counted in flight until its task ends, however it ends (a run's stop drops it).
+struct InFlight(Arc<RunCtx>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut s = self.0.shared();
+        s.customers_in_flight = s.customers_in_flight.saturating_sub(1);
+    }
 }
 
 /// Runs one outbound conversation: a template to `recipient`, then the recipient's answer.

@@ -9,6 +9,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod embedded;
 mod handshake;
+pub mod limits;
 pub mod metrics;
 pub mod setup;
 pub mod tls;
@@ -130,6 +131,9 @@ pub struct Hooks {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// The live view to send each second to (`--dashboard`).
     pub dashboard: Option<Arc<dashboard::Dashboard>>,
+    /// The most customers held at once (`--max-customers`), below what the open-file limit
+    /// allows; an arrival past it is dropped and counted.
+    pub max_customers: Option<u64>,
     /// Given the interval log as it grows: its header when the first arrival is due, then each
     /// second's lines as the interval closes, so that a run killed outright leaves what it
     /// measured. The whole log is in the outcome too.
@@ -222,6 +226,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     let duration = options.duration.unwrap_or(scenario.duration.0);
     let (stop_tx, stop) = watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
+    let agents = world.agents.len() as u64;
+    let embedded = target.embedded.is_some();
+    let allowed = limits::open_files().map(|n| limits::customers_at_once(n, agents, embedded));
+    let at_once = match (allowed, options.hooks.max_customers) {
+        (Some(a), Some(m)) => Some(a.min(m)),
+        (a, m) => a.or(m),
+    };
     let ctx = Arc::new(RunCtx {
         client,
         world,
@@ -230,7 +241,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         start: Instant::now(),
         shared: Mutex::new(Shared::default()),
         stop,
+        customers_at_once: at_once.unwrap_or(u64::MAX),
     });
+    ctx.shared().recorder.customers_at_once = at_once;
 
     let metrics = match options.hooks.metrics_addr {
         Some(addr) => Some(

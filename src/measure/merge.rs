@@ -178,6 +178,12 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
         m.arrivals.scheduled += s.arrivals.scheduled;
         m.arrivals.started += s.arrivals.started;
         m.arrivals.dropped += s.arrivals.dropped;
+        m.arrivals.dropped_at_limit += s.arrivals.dropped_at_limit;
+        // Each shard has its own limit: together they hold the sum.
+        m.arrivals.at_once_limit = match (m.arrivals.at_once_limit, s.arrivals.at_once_limit) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
         let (sr, mr) = (&s.routing, &mut m.routing);
         mr.handed_off += sr.handed_off;
         mr.offers += sr.offers;

@@ -39,8 +39,11 @@ pub struct IntervalRecord {
 pub struct Counts {
     pub arrivals_scheduled: u64,
     pub arrivals_started: u64,
-    /// Arrivals not started because the generator fell more than `max_schedule_lag` behind.
+    /// Arrivals not started because the generator fell more than `max_schedule_lag` behind,
+    /// or held as many customers as it can at once.
     pub arrivals_dropped: u64,
+    /// Of those, the ones dropped because the generator held as many customers as it can.
+    pub dropped_at_limit: u64,
     pub sessions_started: u64,
     pub sessions_ended: u64,
     /// Customer ended before an agent accepted.
@@ -171,6 +174,8 @@ pub struct Recorder {
     pub flows: super::flows::FlowOutcomes,
     /// Outcomes per arrival interval (none unless the driver sets the intervals).
     pub periods: super::periods::Periods,
+    /// The most customers a live run holds at once (its open-file limit), when known.
+    pub customers_at_once: Option<u64>,
     /// The current interval's corrected histograms, per metric.
     interval: ByMetric<Histogram<u64>>,
     interval_start: Duration,

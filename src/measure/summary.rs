@@ -81,6 +81,12 @@ pub struct Arrivals {
     pub scheduled: u64,
     pub started: u64,
     pub dropped: u64,
+    /// Of the dropped, those the generator could not hold: it had as many customers at once
+    /// as its open-file limit allows (`at_once_limit`).
+    #[serde(default)]
+    pub dropped_at_limit: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_once_limit: Option<u64>,
 }
 
 /// Org-triggered outbound traffic.
@@ -207,6 +213,47 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
+/// A routing p99 this many times the schedule lag's, and above a second, says the target fell
+/// behind rather than the generator.
+const TARGET_BEHIND_FACTOR: f64 = 10.0;
+const TARGET_BEHIND_MS: f64 = 1000.0;
+
+/// Which side fell behind, from the evidence a run has: the generator's schedule lag and drops
+/// against the target's routing latency. None when neither did.
+fn behind(
+    latency_ms: &BTreeMap<String, LatencyStats>,
+    c: &Counts,
+    at_once: Option<u64>,
+) -> Option<String> {
+    let p99 = |m: &str| latency_ms.get(m).map_or(0.0, |l| l.p99);
+    let (lag, routing) = (p99("schedule_lag"), p99("routing"));
+    if lag <= LAG_WARNING_MS && c.arrivals_dropped == 0 {
+        return None;
+    }
+    let mut dropped = format!("{} arrivals dropped", c.arrivals_dropped);
+    if c.dropped_at_limit > 0 {
+        let limit = at_once.map_or_else(String::new, |n| format!(" of {n}"));
+        dropped.push_str(&format!(
+            ", {} of them at the generator's limit{limit} customers at once, set by its open-file \
+             limit (raise `ulimit -n`, or split the test into shards)",
+            c.dropped_at_limit
+        ));
+    }
+    Some(
+        if routing > TARGET_BEHIND_MS && routing > TARGET_BEHIND_FACTOR * lag {
+            format!(
+                "the target fell behind: routing p99 {routing:.0} ms against the generator's schedule \
+             lag p99 {lag:.1} ms ({dropped}): at this rate the target is the bottleneck"
+            )
+        } else {
+            format!(
+                "the load generator fell behind its schedule (lag p99 {lag:.1} ms, {dropped}): \
+             results understate what the server could take"
+            )
+        },
+    )
+}
+
 impl Summary {
     /// Builds the summary from a finished run's recorder.
     pub fn build(
@@ -220,14 +267,7 @@ impl Summary {
     ) -> Summary {
         let c: &Counts = &r.counts;
         let latency_ms = r.corrected();
-        let lag_p99 = latency_ms.get("schedule_lag").map_or(0.0, |l| l.p99);
-        let generator_warning = (lag_p99 > LAG_WARNING_MS || c.arrivals_dropped > 0).then(|| {
-            format!(
-                "the load generator fell behind its schedule (lag p99 {lag_p99:.1} ms, {} arrivals dropped): \
-                 results understate what the server could take",
-                c.arrivals_dropped
-            )
-        });
+        let generator_warning = behind(&latency_ms, c, r.customers_at_once);
         let occupancy: Vec<f64> = r
             .samples
             .iter()
@@ -257,6 +297,8 @@ impl Summary {
                 scheduled: c.arrivals_scheduled,
                 started: c.arrivals_started,
                 dropped: c.arrivals_dropped,
+                dropped_at_limit: c.dropped_at_limit,
+                at_once_limit: r.customers_at_once,
             },
             faults: Faults {
                 provider_retries: c.provider_retries,
@@ -329,5 +371,50 @@ impl Summary {
             "direct_reached" => self.flows.direct_reached(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p99s(lag: f64, routing: f64) -> BTreeMap<String, LatencyStats> {
+        let stats = |p99| LatencyStats {
+            count: 1,
+            p99,
+            ..LatencyStats::default()
+        };
+        BTreeMap::from([
+            ("schedule_lag".to_owned(), stats(lag)),
+            ("routing".to_owned(), stats(routing)),
+        ])
+    }
+
+    /// The warning names the side that fell behind from the evidence: the generator's lag and
+    /// drops against the target's routing latency.
+    #[test]
+    fn the_warning_names_the_side_that_fell_behind() {
+        let mut c = Counts::default();
+        assert_eq!(
+            behind(&p99s(5.0, 9000.0), &c, None),
+            None,
+            "on time: no warning"
+        );
+        let generator = behind(&p99s(50.0, 20.0), &c, None).unwrap();
+        assert!(
+            generator.starts_with("the load generator fell behind"),
+            "{generator}"
+        );
+        c.arrivals_dropped = 10;
+        c.dropped_at_limit = 4;
+        let target = behind(&p99s(150.0, 5000.0), &c, Some(4900)).unwrap();
+        assert!(
+            target.starts_with("the target fell behind: routing p99 5000 ms"),
+            "{target}"
+        );
+        assert!(target.contains("10 arrivals dropped, 4 of them at the generator's limit of 4900"));
+        // Slow routing that the generator's own lag explains is the generator's.
+        let both = behind(&p99s(400.0, 1500.0), &c, None).unwrap();
+        assert!(both.starts_with("the load generator fell behind"), "{both}");
     }
 }

@@ -1,0 +1,49 @@
+//! How many customers a live run holds at once. Each customer holds a stream and, at times, a
+//! request: file descriptors, of which a process has a fixed number. Past that number every new
+//! connection fails ("Too many open files") and a run that fell behind collapses into transport
+//! errors; below it, an arrival the run cannot hold is dropped and counted, as one that came too
+//! late is, and the run degrades instead of failing.
+
+/// Descriptors kept back for the runtime, the listener, the dashboard and the logs.
+const RESERVE: u64 = 256;
+
+/// The soft limit on open files, read from `/proc/self/limits`; none where it cannot be read.
+pub fn open_files() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse(&text)
+}
+
+fn parse(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line["Max open files".len()..].split_whitespace().next()?;
+    soft.parse().ok()
+}
+
+/// The most customers at once under `open_files` descriptors, `agents` sockets held beside
+/// them: a customer costs a stream and a request on the generator's side, and as many again
+/// on the server's when it runs in this process (`embedded`).
+pub fn customers_at_once(open_files: u64, agents: u64, embedded: bool) -> u64 {
+    let sides = if embedded { 2 } else { 1 };
+    let spare = open_files.saturating_sub(RESERVE + agents * sides);
+    (spare / (2 * sides)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_soft_limit_and_leaves_room_for_both_sides() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max processes             95165                95165                processes\n\
+                      Max open files            20000                1048576              files\n";
+        assert_eq!(parse(limits), Some(20000));
+        assert_eq!(parse("Max open files unlimited unlimited files"), None);
+        assert_eq!(customers_at_once(20_000, 44, true), (20_000 - 256 - 88) / 4);
+        assert_eq!(
+            customers_at_once(20_000, 44, false),
+            (20_000 - 256 - 44) / 2
+        );
+        assert_eq!(customers_at_once(100, 500, true), 1, "never none");
+    }
+}
