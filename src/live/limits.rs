@@ -19,13 +19,16 @@ fn parse(limits: &str) -> Option<u64> {
     soft.parse().ok()
 }
 
+/// Descriptors a customer may hold on one side: its stream, a request, and a connection it
+/// closed that the other side has not yet seen close (a server behind on its work closes late).
+const PER_CUSTOMER: u64 = 3;
+
 /// The most customers at once under `open_files` descriptors, `agents` sockets held beside
-/// them: a customer costs a stream and a request on the generator's side, and as many again
-/// on the server's when it runs in this process (`embedded`).
+/// them, counting the server's side too when it runs in this process (`embedded`).
 pub fn customers_at_once(open_files: u64, agents: u64, embedded: bool) -> u64 {
     let sides = if embedded { 2 } else { 1 };
     let spare = open_files.saturating_sub(RESERVE + agents * sides);
-    (spare / (2 * sides)).max(1)
+    (spare / (PER_CUSTOMER * sides)).max(1)
 }
 
 #[cfg(test)]
@@ -39,10 +42,10 @@ mod tests {
                       Max open files            20000                1048576              files\n";
         assert_eq!(parse(limits), Some(20000));
         assert_eq!(parse("Max open files unlimited unlimited files"), None);
-        assert_eq!(customers_at_once(20_000, 44, true), (20_000 - 256 - 88) / 4);
+        assert_eq!(customers_at_once(20_000, 44, true), (20_000 - 256 - 88) / 6);
         assert_eq!(
             customers_at_once(20_000, 44, false),
-            (20_000 - 256 - 44) / 2
+            (20_000 - 256 - 44) / 3
         );
         assert_eq!(customers_at_once(100, 500, true), 1, "never none");
     }
