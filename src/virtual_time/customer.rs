@@ -19,6 +19,7 @@ pub(super) struct Customer {
     /// Which occupant of its slot this customer is; moves on when the customer leaves, so that
     /// nothing scheduled for it reaches it or the slot's next occupant.
     epoch: u32,
+    /// Left for good: its slot is free for the next arrival.
     left: bool,
     /// Shared with every inbound the customer sends.
     address: Arc<str>,
