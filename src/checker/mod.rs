@@ -36,8 +36,33 @@ struct CustomerView {
     address: Arc<str>,
     /// Its user and conversation, from its inbound replies (R-CHAN-2, R-SESS-5).
     identity: Option<(UserId, ConversationId)>,
-    /// The session its stream delivered last (R-SESS-1).
-    streamed: Option<SessionId>,
+    /// The session its stream delivered last, and whether the customer saw it end (R-SESS-1).
+    streamed: Option<(SessionId, bool)>,
+}
+
+/// The sessions parties saw end, remembered for at least the last [`RecentEnds::GENERATION`]
+/// ends: enough for any late message a server could still send (the check it serves is a
+/// message after the end, R-SESS-5), without a run of millions of sessions holding every one.
+/// A message of an end forgotten that long ago still meets the order check (R-SESS-2).
+#[derive(Default)]
+struct RecentEnds {
+    current: FastSet<(Party, SessionId)>,
+    previous: FastSet<(Party, SessionId)>,
+}
+
+impl RecentEnds {
+    const GENERATION: usize = 1 << 18;
+
+    fn insert(&mut self, key: (Party, SessionId)) {
+        if self.current.len() >= Self::GENERATION {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(key);
+    }
+
+    fn contains(&self, key: &(Party, SessionId)) -> bool {
+        self.current.contains(key) || self.previous.contains(key)
+    }
 }
 
 /// Observations and the violations found so far.
@@ -49,13 +74,15 @@ pub struct History {
     last_seq: FastMap<(Party, SessionId), u32>,
     /// Sessions a party saw end: anything after is a violation (R-SESS-5). Looked up only when
     /// a party meets a session it holds no open view of.
-    ended: FastSet<(Party, SessionId)>,
+    ended: RecentEnds,
     agents: FastMap<AgentId, AgentView>,
     /// Customer views by key; an address keeps its key for the whole run, so that customers
     /// who come back, and outbound recipients written to again, are checked against what the
-    /// address saw before.
+    /// address saw before; a customer whose address cannot come back is forgotten
+    /// ([`History::forget_customer`]) and its key handed to the next.
     customers: Vec<CustomerView>,
     keys: IdIndex<CustomerKey>,
+    free: Vec<CustomerKey>,
 }
 
 /// Who observed something.
@@ -83,14 +110,37 @@ impl History {
         if let Some(key) = self.keys.get(address) {
             return *key;
         }
-        let key = CustomerKey(self.customers.len() as u32);
-        self.customers.push(CustomerView {
+        let view = CustomerView {
             address: address.clone(),
             identity: None,
             streamed: None,
-        });
+        };
+        let key = match self.free.pop() {
+            Some(key) => {
+                self.customers[key.0 as usize] = view;
+                key
+            }
+            None => {
+                self.customers.push(view);
+                CustomerKey(self.customers.len() as u32 - 1)
+            }
+        };
         self.keys.insert(address.clone(), key);
         key
+    }
+
+    /// The customer at `key` is gone for good and its address will not be met again (an
+    /// arrival's own address): its view goes, so that a run holds the customers still around.
+    /// Forgetting it twice frees its key once.
+    pub fn forget_customer(&mut self, key: CustomerKey) {
+        let view = &mut self.customers[key.0 as usize];
+        if self.keys.get(&view.address) == Some(&key) {
+            self.keys.remove(&view.address);
+            view.address = Arc::from("");
+            view.identity = None;
+            view.streamed = None;
+            self.free.push(key);
+        }
     }
 
     fn view(&mut self, customer: CustomerKey) -> &mut CustomerView {
@@ -111,15 +161,17 @@ impl History {
     /// A customer's stream shows a new session only after the previous one ended (R-SESS-1).
     pub fn message(&mut self, party: Party, session: SessionId, seq: u32) {
         if let Party::Customer(customer) = party {
-            match self.view(customer).streamed.replace(session) {
-                Some(open) if open != session && !self.ended.contains(&(party, open)) => {
-                    let name = self.name(party);
-                    self.violate(
-                        "R-SESS-1",
-                        format!("{name} got {session} while {open} was open"),
-                    );
-                }
-                _ => {}
+            let streamed = &mut self.view(customer).streamed;
+            let before = match streamed {
+                Some((s, _)) if *s == session => None,
+                _ => streamed.replace((session, false)),
+            };
+            if let Some((open, false)) = before {
+                let name = self.name(party);
+                self.violate(
+                    "R-SESS-1",
+                    format!("{name} got {session} while {open} was open"),
+                );
             }
         }
         let key = (party, session);
@@ -162,6 +214,11 @@ impl History {
 
     /// A party saw `session` end: its view of it closes.
     pub fn ended(&mut self, party: Party, session: SessionId) {
+        if let Party::Customer(customer) = party {
+            if let Some((streamed, ended)) = &mut self.view(customer).streamed {
+                *ended |= *streamed == session;
+            }
+        }
         let key = (party, session);
         self.last_seq.remove(&key);
         self.ended.insert(key);
@@ -492,5 +549,59 @@ mod tests {
         h.inbound(key, &accepted(2, 7, 10));
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-SESS-1", "R-CHAN-2", "R-SESS-5"]);
+    }
+
+    #[test]
+    fn a_forgotten_customer_frees_its_key_and_its_address_starts_afresh() {
+        let accepted = |user: u64| InboundAccepted {
+            user: UserId(user),
+            conversation_id: ConversationId(user + 100),
+            session: SessionId(user),
+            seq: None,
+            duplicate: false,
+        };
+        let mut h = History::default();
+        let a = h.customer(&Arc::from("a"));
+        h.inbound(a, &accepted(1));
+        h.forget_customer(a);
+        h.forget_customer(a);
+        let b = h.customer(&Arc::from("b"));
+        assert_eq!(b, a, "the next customer takes the freed key");
+        assert_ne!(
+            h.customer(&Arc::from("c")),
+            b,
+            "a key freed twice is handed out once"
+        );
+        h.inbound(b, &accepted(2));
+        assert!(h.violations().is_empty(), "b is not held to a's user");
+        h.inbound(b, &accepted(3));
+        assert_eq!(h.violations()[0].rule, "R-CHAN-2");
+    }
+
+    #[test]
+    fn ends_are_remembered_for_a_generation_and_a_customers_own_end_for_ever() {
+        let mut h = History::default();
+        let c = Party::Customer(h.customer(&Arc::from("c")));
+        let agent = Party::Agent(AgentId(1));
+        h.message(c, SessionId(1), 1);
+        h.ended(c, SessionId(1));
+        h.message(agent, SessionId(1), 1);
+        h.ended(agent, SessionId(1));
+        for s in 2..=RecentEnds::GENERATION as u64 {
+            h.ended(agent, SessionId(s));
+        }
+        h.message(agent, SessionId(1), 2);
+        assert_eq!(h.violations()[0].rule, "R-SESS-5", "one generation later");
+        for s in 0..RecentEnds::GENERATION as u64 * 2 {
+            h.ended(agent, SessionId(1_000_000 + s));
+        }
+        h.message(c, SessionId(2), 1);
+        assert_eq!(
+            h.violations().len(),
+            1,
+            "the customer's own end still counts: {:?}",
+            h.violations()
+        );
+        assert!(h.ended.current.len() + h.ended.previous.len() <= 2 * RecentEnds::GENERATION);
     }
 }

@@ -78,6 +78,8 @@ pub async fn run(ctx: Arc<RunCtx>, arrival: Arrival, origin: Instant) {
     let mut c = Customer::new(ctx, address, arrival, seed, origin);
     c.write_in(arrival.at);
     c.drive().await;
+    // Its address was this arrival's alone: nothing can come to it again.
+    c.ctx.shared().history.forget_customer(c.key);
 }
 
 /// A customer counted in flight until its task ends, however it ends (a run's stop drops it).
@@ -100,7 +102,7 @@ pub async fn run_recipient(
 ) {
     let seed = ctx.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
     let arrival = Arrival {
-        index: (1 << 40) + index,
+        index: specs::OUTBOUND_INDICES + index,
         at: Duration::ZERO,
         channel,
     };

@@ -106,6 +106,10 @@ pub fn agent(g: &AgentGroup, i: u32) -> AgentSpec {
     }
 }
 
+/// Where the indices of outbound conversations start, apart from arrivals' (which seed a
+/// customer's draws): an index from here on is a recipient's, whose address is written to again.
+pub const OUTBOUND_INDICES: u64 = 1 << 40;
+
 /// The address of the customer of arrival `index`, shared by every message the customer sends
 /// and by the history checker's view of it.
 pub fn customer(index: u64) -> Arc<str> {

@@ -313,6 +313,9 @@ impl Sim {
                 self.by_user.remove(&user);
             }
         }
+        if cust.index < specs::OUTBOUND_INDICES {
+            self.history.forget_customer(cust.key);
+        }
         self.free_slots.push(c);
     }
 
@@ -381,7 +384,7 @@ impl Sim {
             Ok(_) => return self.recorder.error("unexpected_reply"),
         };
         counts.sessions_started += 1;
-        let index = (1 << 40) + i as u64;
+        let index = specs::OUTBOUND_INDICES + i as u64;
         let seed = self.seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407);
         let c = self.new_customer(index, address.into(), channel, seed);
         self.sessions.insert(session, SessionNote::new(self.now));
