@@ -7,6 +7,7 @@ pub mod engine;
 pub mod fast_map;
 pub mod faults;
 pub mod id_index;
+pub mod id_set;
 pub mod routing;
 pub mod server;
 

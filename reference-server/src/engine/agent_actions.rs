@@ -122,7 +122,7 @@ impl Org {
 
     /// Work offered to this agent right now: another agent's work is forbidden (R-SEC-2).
     fn offered_work(&self, agent: AgentId, work: WorkId) -> Result<&WorkItem, ApiError> {
-        if self.forgotten_work.contains(&work) {
+        if self.forgotten_work.contains(work) {
             return Err(error(
                 ErrorCode::WorkNotOffered,
                 format!("{work} belongs to a session forgotten after its retention"),
@@ -184,7 +184,7 @@ impl Org {
     /// (R-SEC-2).
     fn held_session(&self, agent: AgentId, session: SessionId) -> Result<&SessionState, ApiError> {
         let Some(s) = self.sessions.get(&session) else {
-            if self.ended.contains_key(&session) || self.forgotten.contains(&session) {
+            if self.ended.contains_key(&session) || self.forgotten.contains(session) {
                 let code = if self.faults.has(crate::faults::Fault::EndedReadsAsForbidden) {
                     ErrorCode::Forbidden
                 } else {
@@ -220,7 +220,7 @@ impl Org {
         }
         validate::outbound(&content)?;
         let s = self.held_session(agent, session)?;
-        let user = &self.users[&s.info.user];
+        let user = &self.users[s.info.user];
         consent::check_deliverable(
             ctx.now,
             user,

@@ -55,7 +55,7 @@ impl Org {
     /// A bot message, unless the user opted out: opted-out users get nothing (R-OUT-2).
     fn bot_say(&mut self, ctx: &mut Ctx, session: SessionId, body: MessageBody) {
         let user = self.sessions[&session].info.user;
-        if self.users[&user].consent != Consent::OptedOut {
+        if self.users[user].consent != Consent::OptedOut {
             self.push_message(ctx, session, Author::automated(Sender::Bot), body);
         }
     }

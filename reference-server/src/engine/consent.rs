@@ -1,10 +1,10 @@
 //! Consent keywords and the checks every message to an end user passes (R-OUT-2..4, R-CHAN-3).
 
 use super::errors::error;
+use super::users::UserRecord;
 use crate::faults::{Fault, Faults};
 use omnisim_protocol::{
-    ApiError, Channel, Consent, ErrorCode, MessageBody, MessagingUser, OutboundContent, Platform,
-    Timestamp,
+    ApiError, Channel, Consent, ErrorCode, MessageBody, OutboundContent, Platform, Timestamp,
 };
 
 /// Confirmation sent once when a user opts out (R-OUT-3).
@@ -40,7 +40,7 @@ pub fn keyword(text: &str) -> Option<Keyword> {
 /// service window open (R-OUT-4).
 pub fn check_deliverable(
     now: Timestamp,
-    user: &MessagingUser,
+    user: &UserRecord,
     channel: &Channel,
     content: &OutboundContent,
     faults: Faults,
@@ -85,7 +85,7 @@ pub fn check_deliverable(
 
 /// Whether the org may message `user` first on `channel`: consent at the channel's level (R-OUT-2).
 pub fn check_outbound_consent(
-    user: &MessagingUser,
+    user: &UserRecord,
     channel: &Channel,
     faults: Faults,
 ) -> Result<(), ApiError> {

@@ -90,8 +90,8 @@ impl Org {
                 return Ok(self.accepted(*d, true));
             }
         }
-        let user = ch.users.get(&req.address).copied();
-        let open = user.and_then(|u| self.users[&u].open_session);
+        let known = self.users.at(ch.info.id, &req.address);
+        let (user, open) = (known.map(|u| u.id), known.and_then(|u| u.open_session));
         match &req.content {
             InboundContent::Text { text } => validate::text("content.text", text)?,
             InboundContent::ComponentResponse {
@@ -147,12 +147,7 @@ impl Org {
 
         let user = match user {
             Some(u) => u,
-            None => self.create_user(
-                ctx,
-                channel,
-                req.address.clone(),
-                Consent::ImplicitlyOptedIn,
-            ),
+            None => self.create_user(ctx, channel, &req.address, Consent::ImplicitlyOptedIn),
         };
         let pmid = req.provider_message_id;
         let delivery = match req.content {
@@ -166,7 +161,7 @@ impl Org {
                 }
             }
             InboundContent::Text { text } => {
-                let opted_out = self.users[&user].consent == Consent::OptedOut;
+                let opted_out = self.users[user].consent == Consent::OptedOut;
                 match consent::keyword(&text) {
                     Some(Keyword::OptOut) if !self.faults.has(Fault::OptOutIgnored) => {
                         self.keyword(ctx, user, open, Keyword::OptOut, text, &pmid)
@@ -202,7 +197,7 @@ impl Org {
     fn accepted(&self, d: Delivery, duplicate: bool) -> InboundAccepted {
         InboundAccepted {
             user: d.user,
-            conversation_id: self.users[&d.user].conversation_id,
+            conversation_id: self.users[d.user].conversation_id,
             session: d.session,
             seq: d.seq,
             duplicate,
@@ -221,7 +216,7 @@ impl Org {
         pmid: &Arc<str>,
         prechat: Option<BTreeMap<String, String>>,
     ) -> Delivery {
-        let u = self.users.get_mut(&user).expect("user exists");
+        let u = self.users.get_mut(user).expect("user exists");
         u.last_inbound_at = Some(ctx.now);
         let channel = u.channel;
         let session = match open {
@@ -290,7 +285,7 @@ impl Org {
         text: String,
         pmid: &Arc<str>,
     ) -> Delivery {
-        let u = self.users.get_mut(&user).expect("user exists");
+        let u = self.users.get_mut(user).expect("user exists");
         u.last_inbound_at = Some(ctx.now);
         let was = u.consent;
         let (consent, confirmation) = match keyword {

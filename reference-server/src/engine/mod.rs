@@ -33,6 +33,7 @@ mod session_flow;
 mod setup;
 mod state;
 mod timers;
+mod users;
 mod validate;
 
 pub use bot_flow::NOT_UNDERSTOOD;

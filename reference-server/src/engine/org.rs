@@ -8,8 +8,8 @@ use super::state::{
 use crate::fast_map::FastMap;
 use crate::routing::{ReqId, Router, SkillLevels, SkillNames};
 use omnisim_protocol::{
-    AgentId, ApiError, Bot, BotId, ChannelId, Flow, FlowId, Message, MessagingUser, Millis, OrgId,
-    Presence, QueueId, Session, SessionId, Timestamp, UserId, WorkId, WorkItem,
+    AgentId, ApiError, Bot, BotId, ChannelId, Flow, FlowId, Message, Millis, OrgId, Presence,
+    QueueId, Session, SessionId, Timestamp, UserId, WorkId, WorkItem,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -29,7 +29,7 @@ pub struct Org {
     pub flows: BTreeMap<FlowId, Flow>,
     /// Looked up by several commands each time an agent acts; read-back lists sort by id.
     pub agents: FastMap<AgentId, AgentState>,
-    pub users: FastMap<UserId, MessagingUser>,
+    pub users: super::users::Users,
     /// Open sessions (any status but ended): the only ones a command can change.
     pub sessions: FastMap<SessionId, SessionState>,
     /// Ended sessions, read-only from the moment they end (R-SESS-5) and still read back in
@@ -47,9 +47,9 @@ pub struct Org {
     /// How long ended sessions and message ids are kept (R-SESS-10); none: for ever.
     pub retention: Option<Millis>,
     /// Sessions forgotten after their retention: read as expired, not absent (R-SESS-10).
-    pub forgotten: crate::fast_map::FastSet<SessionId>,
+    pub forgotten: crate::id_set::IdSet<SessionId>,
     /// Their work items: an agent acting on one is told it is no longer offered.
-    pub forgotten_work: crate::fast_map::FastSet<WorkId>,
+    pub forgotten_work: crate::id_set::IdSet<WorkId>,
 }
 
 impl Org {
@@ -65,7 +65,7 @@ impl Org {
             bots: BTreeMap::new(),
             flows: BTreeMap::new(),
             agents: FastMap::default(),
-            users: FastMap::default(),
+            users: Default::default(),
             sessions: FastMap::default(),
             ended: FastMap::default(),
             user_sessions: FastMap::default(),
@@ -98,8 +98,8 @@ impl Org {
         self.agents.get(&id).ok_or_else(|| not_found(id))
     }
 
-    pub fn user(&self, id: UserId) -> Result<&MessagingUser, ApiError> {
-        self.users.get(&id).ok_or_else(|| not_found(id))
+    pub fn user(&self, id: UserId) -> Result<&super::users::UserRecord, ApiError> {
+        self.users.get(id)
     }
 
     /// A session, open or ended; one forgotten after its retention is 410 `session_expired`
@@ -126,14 +126,14 @@ impl Org {
     pub fn retained(&self, id: SessionId) -> Result<Option<&[Arc<Message>]>, ApiError> {
         match self.session(id) {
             Ok(record) => Ok(Some(record.messages)),
-            Err(_) if self.forgotten.contains(&id) => Ok(None),
+            Err(_) if self.forgotten.contains(id) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     /// Why session `id` is not here: forgotten (410), or never this org's (404).
     pub fn absent(&self, id: SessionId) -> ApiError {
-        if self.forgotten.contains(&id) {
+        if self.forgotten.contains(id) {
             ApiError::new(
                 omnisim_protocol::ErrorCode::SessionExpired,
                 format!("{id} ended longer ago than the retention period and is forgotten"),
@@ -161,7 +161,7 @@ impl Org {
             }
             let forgotten = &self.forgotten;
             if let Some(channel) = self.channels.get_mut(&s.info.channel) {
-                channel.log.trim(|s| forgotten.contains(&s));
+                channel.log.trim(|s| forgotten.contains(s));
             }
         }
     }

@@ -6,6 +6,7 @@ use super::ctx::Ctx;
 use super::errors::error;
 use super::org::Org;
 use super::session_flow::Author;
+use super::users::UserRecord;
 use super::validate;
 use omnisim_protocol::{
     AgentId, ApiError, ChannelId, ConsentRequest, ErrorCode, Event, Handler, MessageAccepted,
@@ -33,11 +34,11 @@ impl Org {
     ) -> Result<MessagingUser, ApiError> {
         let ch = self.channel(channel)?;
         validate::name("address", &req.address)?;
-        let user = match ch.users.get(&req.address).copied() {
+        let user = match self.users.at(ch.info.id, &req.address).map(|u| u.id) {
             Some(u) => u,
-            None => self.create_user(ctx, channel, req.address.as_str().into(), req.consent),
+            None => self.create_user(ctx, channel, &req.address, req.consent),
         };
-        let u = self.users.get_mut(&user).expect("user exists");
+        let u = self.users.get_mut(user).expect("user exists");
         u.consent = req.consent;
         ctx.emit(Event::ConsentChanged {
             org: self.id,
@@ -45,7 +46,7 @@ impl Org {
             user,
             consent: req.consent,
         });
-        Ok(u.clone())
+        Ok(u.read(self.id))
     }
 
     /// The user an outbound message goes to, if outbound is allowed at all: a known address with
@@ -56,20 +57,16 @@ impl Org {
         channel: ChannelId,
         address: &str,
         content: &OutboundContent,
-    ) -> Result<&MessagingUser, ApiError> {
+    ) -> Result<&UserRecord, ApiError> {
         validate::name("address", address)?;
         validate::outbound(content)?;
         let ch = self.channel(channel)?;
-        let user = ch
-            .users
-            .get(address)
-            .map(|u| &self.users[u])
-            .ok_or_else(|| {
-                error(
-                    ErrorCode::ConsentRequired,
-                    format!("no consent on record for '{address}' on {channel}"),
-                )
-            })?;
+        let user = self.users.at(channel, address).ok_or_else(|| {
+            error(
+                ErrorCode::ConsentRequired,
+                format!("no consent on record for '{address}' on {channel}"),
+            )
+        })?;
         consent::check_outbound_consent(user, &ch.info, self.faults)?;
         consent::check_deliverable(now, user, &ch.info, content, self.faults)?;
         Ok(user)

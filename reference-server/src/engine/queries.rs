@@ -88,7 +88,8 @@ impl Engine {
     }
 
     pub fn user(&self, org: OrgId, id: UserId) -> Result<MessagingUser, ApiError> {
-        Ok(self.org(org)?.user(id)?.clone())
+        let o = self.org(org)?;
+        Ok(o.user(id)?.read(org))
     }
 
     /// The messaging user of (channel, address), if it has written in or has consent on record.
@@ -99,12 +100,12 @@ impl Engine {
         address: &str,
     ) -> Result<MessagingUser, ApiError> {
         let o = self.org(org)?;
-        let id = o
-            .channel(channel)?
+        o.channel(channel)?;
+        let user = o
             .users
-            .get(address)
+            .at(channel, address)
             .ok_or_else(|| not_found(address))?;
-        Ok(o.users[id].clone())
+        Ok(user.read(org))
     }
 
     pub fn session(&self, org: OrgId, id: SessionId) -> Result<Session, ApiError> {

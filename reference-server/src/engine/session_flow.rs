@@ -5,10 +5,11 @@ use super::ctx::Ctx;
 use super::org::Org;
 use super::state::{EndedSession, Placement, SessionState};
 use super::timers::Timer;
+use super::users::UserRecord;
 use omnisim_protocol::{
     AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
-    MessageBody, MessagingUser, Origin, RenderedAs, RescindReason, RoutingContext, Sender, Seq,
-    Session, SessionId, SessionStatus, UserId, WorkStatus,
+    MessageBody, Origin, RenderedAs, RescindReason, RoutingContext, Sender, Seq, Session,
+    SessionId, SessionStatus, UserId, WorkStatus,
 };
 use std::sync::Arc;
 
@@ -70,36 +71,30 @@ fn session_changed(
 }
 
 impl Org {
-    /// Creates the messaging user for (channel, address) (R-CHAN-2), with its conversation. The
-    /// channel's index keeps the address as the provider sent it.
+    /// Creates the messaging user for (channel, address) (R-CHAN-2), with its conversation,
+    /// keeping the address as the provider sent it.
     pub(crate) fn create_user(
         &mut self,
         ctx: &mut Ctx,
         channel: ChannelId,
-        address: Arc<str>,
+        address: &str,
         consent: Consent,
     ) -> UserId {
         let id = UserId(ctx.id());
         let conversation_id = ConversationId(ctx.id());
-        let ch = self
-            .channels
-            .get_mut(&channel)
-            .expect("users are created on existing channels");
-        let text = address.to_string();
-        ch.users.insert(address, id);
-        self.users.insert(
-            id,
-            MessagingUser {
-                id,
-                org: self.id,
-                channel,
-                address: text,
-                consent,
-                conversation_id,
-                last_inbound_at: None,
-                open_session: None,
-            },
+        debug_assert!(
+            self.channels.contains_key(&channel),
+            "users are created on existing channels"
         );
+        self.users.insert(UserRecord {
+            id,
+            channel,
+            address: address.into(),
+            consent,
+            conversation_id,
+            last_inbound_at: None,
+            open_session: None,
+        });
         id
     }
 
@@ -115,7 +110,7 @@ impl Org {
         let id = SessionId(ctx.id());
         let u = self
             .users
-            .get_mut(&user)
+            .get_mut(user)
             .expect("sessions open for existing users");
         debug_assert!(
             u.open_session.is_none(),
@@ -270,7 +265,7 @@ impl Org {
         s.info.ended_by = Some(by);
         let user = s.info.user;
         ctx.emit(session_changed(org, s, agent));
-        if let Some(u) = self.users.get_mut(&user) {
+        if let Some(u) = self.users.get_mut(user) {
             u.open_session = None;
         }
         if let Some(s) = self.sessions.remove(&session) {

@@ -5,7 +5,6 @@ use super::errors::{error, invalid, invalid_state};
 use super::org::Org;
 use super::state::{AgentState, BotState, ChannelState, QueueState};
 use super::validate;
-use crate::id_index::IdIndex;
 use omnisim_protocol::channel::DEFAULT_INACTIVE_TTL;
 use omnisim_protocol::{
     Agent, AgentId, ApiError, Bot, BotId, BotSpec, Channel, ChannelId, ChannelSpec, ChannelUpdate,
@@ -71,7 +70,6 @@ impl Org {
             channel.id,
             ChannelState {
                 info: channel.clone(),
-                users: IdIndex::default(),
                 deliveries: Default::default(),
                 log: Default::default(),
             },

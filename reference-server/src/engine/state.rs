@@ -1,7 +1,7 @@
 //! The engine's records: the protocol resources as read back, plus what the engine needs beside
 //! them (indexes, idempotency keys, bot and routing progress).
 
-use crate::id_index::{Expiring, IdIndex};
+use crate::id_index::Expiring;
 use crate::routing::{AgentRank, Line, LineKey, PoolKey, SkillLevels};
 use omnisim_protocol::{
     Agent, AgentId, Bot, BotId, Channel, Choice, Component, FlowId, Message, MessageAccepted,
@@ -10,11 +10,10 @@ use omnisim_protocol::{
 };
 use std::sync::Arc;
 
-/// A channel, its users by address (R-CHAN-2) and the provider deliveries it accepted (R-SESS-3).
+/// A channel and the provider deliveries it accepted (R-SESS-3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChannelState {
     pub info: Channel,
-    pub users: IdIndex<UserId>,
     /// Forgotten after the retention period (R-SESS-10).
     pub deliveries: Expiring<Delivery>,
     /// Every retained message on the channel in delivery order: what a provider stream resumes

@@ -1,0 +1,180 @@
+//! An org's messaging users: one per channel and address (R-CHAN-2), kept for as long as the
+//! platform runs with their conversation (R-SESS-5; retention never forgets them, R-SESS-10).
+//!
+//! Since they are never forgotten, users are what a long run's memory grows with, so they are
+//! kept dense: records in one vector, an address up to 24 bytes held inline, and the two ways
+//! in (by id, by channel and address) as hash tables of record indices, four bytes a slot,
+//! rehashed from the records. A map of full records spent about three times as much.
+
+use crate::engine::errors::not_found;
+use compact_str::CompactString;
+use hashbrown::HashTable;
+use omnisim_protocol::{
+    ApiError, ChannelId, Consent, ConversationId, MessagingUser, OrgId, SessionId, Timestamp,
+    UserId,
+};
+use std::fmt;
+use std::hash::BuildHasher;
+
+/// What the platform keeps of a user; read back as a [`MessagingUser`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub channel: ChannelId,
+    pub address: CompactString,
+    pub consent: Consent,
+    pub conversation_id: ConversationId,
+    pub last_inbound_at: Option<Timestamp>,
+    /// The user's one open (not ended) session, if any (R-SESS-1).
+    pub open_session: Option<SessionId>,
+}
+
+impl UserRecord {
+    /// The user as the protocol reads it back.
+    pub fn read(&self, org: OrgId) -> MessagingUser {
+        MessagingUser {
+            id: self.id,
+            org,
+            channel: self.channel,
+            address: self.address.to_string(),
+            consent: self.consent,
+            conversation_id: self.conversation_id,
+            last_inbound_at: self.last_inbound_at,
+            open_session: self.open_session,
+        }
+    }
+}
+
+/// Every user of one org.
+#[derive(Clone, Default)]
+pub struct Users {
+    records: Vec<UserRecord>,
+    by_id: HashTable<u32>,
+    by_address: HashTable<u32>,
+    /// Seeded per org, as the engine's other maps are, so that crafted addresses cannot force
+    /// collisions.
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Users {
+    fn id_hash(&self, id: UserId) -> u64 {
+        self.hasher.hash_one(id.0)
+    }
+
+    fn address_hash(&self, channel: ChannelId, address: &str) -> u64 {
+        self.hasher.hash_one((channel.0, address))
+    }
+
+    fn index(&self, id: UserId) -> Option<usize> {
+        let records = &self.records;
+        self.by_id
+            .find(self.id_hash(id), |&i| records[i as usize].id == id)
+            .map(|&i| i as usize)
+    }
+
+    pub fn get(&self, id: UserId) -> Result<&UserRecord, ApiError> {
+        self.index(id)
+            .map(|i| &self.records[i])
+            .ok_or_else(|| not_found(id))
+    }
+
+    pub fn get_mut(&mut self, id: UserId) -> Option<&mut UserRecord> {
+        self.index(id).map(|i| &mut self.records[i])
+    }
+
+    /// The user at `address` on `channel`, if it ever wrote in or was given consent (R-CHAN-2).
+    pub fn at(&self, channel: ChannelId, address: &str) -> Option<&UserRecord> {
+        let records = &self.records;
+        self.by_address
+            .find(self.address_hash(channel, address), |&i| {
+                let r = &records[i as usize];
+                r.channel == channel && r.address == address
+            })
+            .map(|&i| &records[i as usize])
+    }
+
+    /// Adds a user, whose id and (channel, address) are not taken.
+    pub fn insert(&mut self, user: UserRecord) {
+        debug_assert!(
+            self.index(user.id).is_none() && self.at(user.channel, &user.address).is_none()
+        );
+        let index = u32::try_from(self.records.len()).expect("fewer than 2^32 users in one org");
+        let (id_hash, address_hash) = (
+            self.id_hash(user.id),
+            self.address_hash(user.channel, &user.address),
+        );
+        self.records.push(user);
+        let (records, hasher) = (&self.records, &self.hasher);
+        self.by_id.insert_unique(id_hash, index, |&i| {
+            hasher.hash_one(records[i as usize].id.0)
+        });
+        self.by_address.insert_unique(address_hash, index, |&i| {
+            let r = &records[i as usize];
+            hasher.hash_one((r.channel.0, r.address.as_str()))
+        });
+    }
+}
+
+/// A user the engine's own state names: its absence is a bug in the engine, not bad input.
+impl std::ops::Index<UserId> for Users {
+    type Output = UserRecord;
+
+    fn index(&self, id: UserId) -> &UserRecord {
+        let i = self
+            .index(id)
+            .expect("users named by the engine's state exist");
+        &self.records[i]
+    }
+}
+
+/// Equal when both hold the same users in the same order, whatever their seeds.
+impl PartialEq for Users {
+    fn eq(&self, other: &Self) -> bool {
+        self.records == other.records
+    }
+}
+
+impl Eq for Users {}
+
+impl fmt::Debug for Users {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.records).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: u64, channel: u64, address: &str) -> UserRecord {
+        UserRecord {
+            id: UserId(id),
+            channel: ChannelId(channel),
+            address: address.into(),
+            consent: Consent::ImplicitlyOptedIn,
+            conversation_id: ConversationId(id + 1),
+            last_inbound_at: None,
+            open_session: None,
+        }
+    }
+
+    #[test]
+    fn users_are_found_by_id_and_by_channel_and_address_after_many_inserts() {
+        let mut users = Users::default();
+        let long = "x".repeat(40);
+        for i in 0..10_000u64 {
+            users.insert(user(i * 7, i % 3, &format!("addr-{}", i / 3)));
+        }
+        users.insert(user(1, 9, &long));
+        for i in (0..10_000u64).step_by(97) {
+            assert_eq!(users[UserId(i * 7)].address, format!("addr-{}", i / 3));
+            let found = users.at(ChannelId(i % 3), &format!("addr-{}", i / 3));
+            assert_eq!(found.map(|u| u.id), Some(UserId(i * 7)));
+        }
+        assert_eq!(users.at(ChannelId(9), &long).map(|u| u.id), Some(UserId(1)));
+        assert!(users.at(ChannelId(5), "addr-0").is_none(), "no channel 5");
+        assert!(users.get(UserId(3)).is_err());
+        users.get_mut(UserId(7)).unwrap().consent = Consent::OptedOut;
+        assert_eq!(users.get(UserId(7)).unwrap().consent, Consent::OptedOut);
+    }
+}
