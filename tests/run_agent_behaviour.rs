@@ -80,3 +80,59 @@ async fn agents_keep_their_shifts_and_close_conversations_themselves() {
     assert!(routing.max >= 800.0, "{routing:?}");
     assert!(routing.p50 < 800.0, "{routing:?}");
 }
+
+/// Every customer means to come back 30 s after its session, long after the run (1 s and a 1 s
+/// drain) is over: the run ends at its drain deadline, and nobody writes in after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_waiting_to_come_back_stop_when_the_run_stops() {
+    let text = r#"
+name = "returning"
+duration = "1s"
+drain = "1s"
+seed = 5
+
+[[queues]]
+name = "chat"
+
+[[channels]]
+name = "web"
+kind = "web"
+platform = "enhanced"
+entry = "queue:chat"
+
+[[agents]]
+name = "team"
+count = 2
+capacity = 4
+accept_delay = "10ms"
+reply_time = "10ms"
+
+[arrivals]
+rate = "10/s"
+
+[customers]
+messages = "1"
+think_time = "10ms"
+comeback_probability = 1.0
+comeback_delay = "30s"
+"#;
+    let scenario = Scenario::parse(text, "returning.toml").unwrap();
+    let options = RunOptions {
+        target: Target::Embedded,
+        seed: None,
+        duration: None,
+        progress: None,
+        hooks: Default::default(),
+        shard: Default::default(),
+        joined: None,
+        start_at: None,
+    };
+    let run = live::run(scenario, options);
+    let s = tokio::time::timeout(std::time::Duration::from_secs(20), run)
+        .await
+        .expect("the run ends at its drain deadline, not when the customers meant to return")
+        .unwrap()
+        .summary;
+    assert!(s.sessions.ended > 0, "{:#?}", s.sessions);
+    assert_eq!(s.sessions.comebacks, 0, "{:#?}", s.sessions);
+}

@@ -261,10 +261,12 @@ impl Customer {
                 self.ctx.shared().wrote_in.insert(self.address.clone());
             }
             Act::ComeBack { after } => {
-                if *self.ctx.stop.borrow() {
-                    return false;
+                // The run may stop while the customer waits: it must not write in after that.
+                let mut stop = self.ctx.stop.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(after) => {}
+                    _ = stop.wait_for(|stopped| *stopped) => return false,
                 }
-                tokio::time::sleep(after).await;
                 self.socket = None;
                 self.last_seen = None;
                 self.timer = None;
