@@ -44,9 +44,10 @@ pub enum VirtualError {
 /// What a virtual run keeps of each session it starts, to the end of the run, at the least and
 /// at the most: a session is forgotten as it ends (R-SESS-10, a period of zero), but its
 /// customer's user stays (R-SESS-10 keeps users), as do the ids of forgotten sessions and work
-/// (read as expired, not absent) and the checker's view of each customer. Measured: about
-/// 500 bytes a session for the quickstart, 670 for the benchmark's fifteen messages.
-pub const BYTES_PER_SESSION: (f64, f64) = (384.0, 1024.0);
+/// (read as expired, not absent, in bitmaps of a few bits each). Measured: 125 bytes a session
+/// over a month of peak-hour, 160 for the benchmark's fifteen messages, 200 to 250 for the
+/// quickstart (hash tables that just doubled included).
+pub const BYTES_PER_SESSION: (f64, f64) = (128.0, 384.0);
 
 /// Microseconds since the run's origin.
 type Micros = u64;
