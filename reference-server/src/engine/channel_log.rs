@@ -1,42 +1,62 @@
 //! A channel's stream positions: every message on the channel in delivery order, so that a
 //! provider stream resumes after the last `channel_seq` it saw (R-SESS-9). Entries of forgotten
-//! sessions are trimmed off the front (R-SESS-10), so that the log holds what is still retained,
-//! not every message the channel ever carried.
+//! sessions leave the log (R-SESS-10), so that it holds what is still retained, not every message
+//! the channel ever carried, even while a long-lived session keeps entries far behind the rest.
 
 use omnisim_protocol::{Seq, SessionId};
 use std::collections::VecDeque;
 
-/// Positions `base + 1 ..= base + entries.len()` of one channel's stream.
+/// One message's position on the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub position: u64,
+    pub session: SessionId,
+    pub seq: Seq,
+}
+
+/// The positions of one channel's retained messages, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChannelLog {
-    /// How many positions were trimmed off the front.
-    base: u64,
-    entries: VecDeque<(SessionId, Seq)>,
+    /// The last position handed out.
+    last: u64,
+    entries: VecDeque<Entry>,
+    /// Entries of forgotten sessions still in `entries`: swept out once they are half of it, so
+    /// that sweeping costs O(1) per entry.
+    stale: usize,
 }
 
 impl ChannelLog {
     /// Appends message `seq` of `session`; its `channel_seq`.
     pub fn push(&mut self, session: SessionId, seq: Seq) -> u64 {
-        self.entries.push_back((session, seq));
-        self.base + self.entries.len() as u64
+        self.last += 1;
+        self.entries.push_back(Entry {
+            position: self.last,
+            session,
+            seq,
+        });
+        self.last
     }
 
-    /// The entries after position `after`, oldest first; trimmed positions are skipped, as the
-    /// forgotten messages they held are.
-    pub fn after(&self, after: u64) -> impl Iterator<Item = &(SessionId, Seq)> {
-        let skip = usize::try_from(after.saturating_sub(self.base)).unwrap_or(usize::MAX);
-        self.entries.iter().skip(skip)
+    /// The entries after position `after`, oldest first.
+    pub fn after(&self, after: u64) -> impl Iterator<Item = &Entry> {
+        let start = self.entries.partition_point(|e| e.position <= after);
+        self.entries.range(start..)
     }
 
-    /// Drops the entries at the front whose session is `forgotten`. An entry of a session still
-    /// retained stops the trim: positions stay in order.
-    pub fn trim(&mut self, forgotten: impl Fn(SessionId) -> bool) {
-        while let Some((session, _)) = self.entries.front() {
-            if !forgotten(*session) {
+    /// A session with `messages` entries here was forgotten (`forgotten` says which sessions
+    /// are): its entries go, at once when they are at the front, else with the next sweep.
+    pub fn forgot(&mut self, messages: usize, forgotten: impl Fn(SessionId) -> bool) {
+        self.stale += messages;
+        while let Some(front) = self.entries.front() {
+            if !forgotten(front.session) {
                 break;
             }
             self.entries.pop_front();
-            self.base += 1;
+            self.stale = self.stale.saturating_sub(1);
+        }
+        if self.stale > 0 && self.stale * 2 >= self.entries.len() {
+            self.entries.retain(|e| !forgotten(e.session));
+            self.stale = 0;
         }
     }
 }
@@ -44,24 +64,47 @@ impl ChannelLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
-    fn trimmed_positions_keep_their_numbers_and_stop_at_a_retained_session() {
+    fn forgotten_entries_go_and_positions_keep_their_numbers() {
         let mut log = ChannelLog::default();
         let (a, b) = (SessionId(1), SessionId(2));
         assert_eq!(log.push(a, Seq(1)), 1);
         assert_eq!(log.push(b, Seq(1)), 2);
         assert_eq!(log.push(a, Seq(2)), 3);
-        log.trim(|s| s == a);
-        assert_eq!(
-            log.after(0).count(),
-            2,
-            "a's first message goes; b's stops the trim"
-        );
+        log.forgot(2, |s| s == a);
         assert_eq!(log.push(b, Seq(2)), 4, "positions keep counting");
-        let after = |n| log.after(n).copied().collect::<Vec<_>>();
-        assert_eq!(after(0), [(b, Seq(1)), (a, Seq(2)), (b, Seq(2))]);
-        assert_eq!(after(2), [(a, Seq(2)), (b, Seq(2))]);
+        let after = |n| {
+            log.after(n)
+                .map(|e| (e.position, e.seq))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(after(0), [(2, Seq(1)), (4, Seq(2))]);
+        assert_eq!(after(2), [(4, Seq(2))]);
+        assert_eq!(after(3), [(4, Seq(2))], "a forgotten position is skipped");
         assert_eq!(after(4), []);
+    }
+
+    /// One session stays open from the first message on while ten thousand others come and are
+    /// forgotten: the log holds that session's entries and a bounded number of others.
+    #[test]
+    fn a_long_lived_session_does_not_keep_the_forgotten_ones_behind_it() {
+        let mut log = ChannelLog::default();
+        let mut forgotten = HashSet::new();
+        let long = SessionId(0);
+        for i in 1..=10_000u64 {
+            log.push(long, Seq(i as u32));
+            log.push(SessionId(i), Seq(1));
+            log.push(SessionId(i), Seq(2));
+            forgotten.insert(SessionId(i));
+            log.forgot(2, |s| forgotten.contains(&s));
+            let held = log.entries.len();
+            assert!(held <= 2 * i as usize + 2, "{held} entries at {i}");
+        }
+        assert!(log.after(0).filter(|e| e.session != long).count() <= 10_000);
+        assert_eq!(log.after(0).filter(|e| e.session == long).count(), 10_000);
+        let last_of_long = log.after(29_997).find(|e| e.session == long);
+        assert_eq!(last_of_long.map(|e| e.position), Some(29_998));
     }
 }

@@ -161,7 +161,9 @@ impl Org {
             }
             let forgotten = &self.forgotten;
             if let Some(channel) = self.channels.get_mut(&s.info.channel) {
-                channel.log.trim(|s| forgotten.contains(s));
+                channel
+                    .log
+                    .forgot(s.messages.len(), |s| forgotten.contains(s));
             }
         }
     }

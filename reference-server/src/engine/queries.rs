@@ -164,12 +164,12 @@ impl Engine {
         let log = &o.channel(channel)?.log;
         let repeats = u64::from(self.faults.has(crate::faults::Fault::ChannelReplayRepeats));
         let mut out = Vec::new();
-        for (s, seq) in log.after(after.saturating_sub(repeats)) {
+        for entry in log.after(after.saturating_sub(repeats)) {
             // A forgotten session's messages are gone; the replay goes on after them (R-SESS-10).
-            let Some(messages) = o.retained(*s)? else {
+            let Some(messages) = o.retained(entry.session)? else {
                 continue;
             };
-            if let Ok(i) = messages.binary_search_by_key(seq, |m| m.seq) {
+            if let Ok(i) = messages.binary_search_by_key(&entry.seq, |m| m.seq) {
                 out.push(messages[i].clone());
             }
         }
