@@ -45,18 +45,17 @@ impl UserRecord {
     }
 }
 
-/// Every user of one org.
+/// Every user of one org. `S` is the hasher: seeded per org, as the engine's other maps are, so
+/// that crafted addresses cannot force collisions (tests use one where everything collides).
 #[derive(Clone, Default)]
-pub struct Users {
+pub struct Users<S = foldhash::fast::RandomState> {
     records: Vec<UserRecord>,
     by_id: HashTable<u32>,
     by_address: HashTable<u32>,
-    /// Seeded per org, as the engine's other maps are, so that crafted addresses cannot force
-    /// collisions.
-    hasher: foldhash::fast::RandomState,
+    hasher: S,
 }
 
-impl Users {
+impl<S: BuildHasher> Users<S> {
     fn id_hash(&self, id: UserId) -> u64 {
         self.hasher.hash_one(id.0)
     }
@@ -116,7 +115,7 @@ impl Users {
 }
 
 /// A user the engine's own state names: its absence is a bug in the engine, not bad input.
-impl std::ops::Index<UserId> for Users {
+impl<S: BuildHasher> std::ops::Index<UserId> for Users<S> {
     type Output = UserRecord;
 
     fn index(&self, id: UserId) -> &UserRecord {
@@ -128,15 +127,15 @@ impl std::ops::Index<UserId> for Users {
 }
 
 /// Equal when both hold the same users in the same order, whatever their seeds.
-impl PartialEq for Users {
+impl<S> PartialEq for Users<S> {
     fn eq(&self, other: &Self) -> bool {
         self.records == other.records
     }
 }
 
-impl Eq for Users {}
+impl<S> Eq for Users<S> {}
 
-impl fmt::Debug for Users {
+impl<S> fmt::Debug for Users<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(&self.records).finish()
     }
@@ -158,9 +157,45 @@ mod tests {
         }
     }
 
+    /// A hasher under which every key collides: lookups stand on the comparison alone.
+    #[derive(Clone, Default)]
+    struct Colliding;
+
+    impl std::hash::Hasher for Colliding {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    impl BuildHasher for Colliding {
+        type Hasher = Colliding;
+        fn build_hasher(&self) -> Colliding {
+            Colliding
+        }
+    }
+
+    #[test]
+    fn the_same_address_on_two_channels_is_two_users_even_when_their_hashes_collide() {
+        let mut users = Users::<Colliding>::default();
+        users.insert(user(10, 1, "+15550001"));
+        users.insert(user(20, 2, "+15550001"));
+        assert_eq!(
+            users.at(ChannelId(1), "+15550001").map(|u| u.id),
+            Some(UserId(10))
+        );
+        assert_eq!(
+            users.at(ChannelId(2), "+15550001").map(|u| u.id),
+            Some(UserId(20))
+        );
+        assert!(users.at(ChannelId(3), "+15550001").is_none());
+        assert_eq!(users[UserId(20)].channel, ChannelId(2));
+        assert!(users.get(UserId(30)).is_err());
+    }
+
     #[test]
     fn users_are_found_by_id_and_by_channel_and_address_after_many_inserts() {
-        let mut users = Users::default();
+        let mut users = Users::<foldhash::fast::RandomState>::default();
         let long = "x".repeat(40);
         for i in 0..10_000u64 {
             users.insert(user(i * 7, i % 3, &format!("addr-{}", i / 3)));
