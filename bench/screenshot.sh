@@ -31,6 +31,11 @@ shoot() {
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$work/chrome" --hide-scrollbars --window-size="$size" \
     --timeout=3000 --screenshot="$png" "$url" > /dev/null 2>&1
+  # The pictures are committed for the README: recompressed losslessly where optipng is
+  # installed (Debian: apt-get install optipng), about 15 % smaller.
+  if command -v optipng > /dev/null; then
+    optipng -quiet -o5 -strip all "$png"
+  fi
   echo "$png"
 }
 
