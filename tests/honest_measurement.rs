@@ -40,20 +40,11 @@ async fn a_server_freeze_shows_in_corrected_latency_and_hides_in_uncorrected() {
     let server = Embedded::start().unwrap();
     let freezer = server.freezer();
     let scenario = Scenario::parse(SCENARIO, "stall.toml").unwrap();
-    let options = RunOptions {
-        target: Target::Url {
-            url: server.url.clone(),
-            admin_token: server.admin_token.clone(),
-            access: Default::default(),
-        },
-        seed: None,
-        duration: None,
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
-    };
+    let options = RunOptions::new(Target::Url {
+        url: server.url.clone(),
+        admin_token: server.admin_token.clone(),
+        access: Default::default(),
+    });
     let run = tokio::spawn(live::run(scenario, options));
     // Freeze the server for a known time in the middle of the arrivals (setup takes milliseconds).
     tokio::time::sleep(Duration::from_secs(3)).await;

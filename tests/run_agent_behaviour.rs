@@ -54,16 +54,7 @@ patience = "30s"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_keep_their_shifts_and_close_conversations_themselves() {
     let scenario = Scenario::parse(SCENARIO, "shifts.toml").unwrap();
-    let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
-        duration: None,
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
-    };
+    let options = RunOptions::new(Target::Embedded);
     let s = live::run(scenario, options).await.unwrap().summary;
 
     assert!(s.errors.is_empty(), "{:?}", s.errors);
@@ -117,16 +108,7 @@ comeback_probability = 1.0
 comeback_delay = "30s"
 "#;
     let scenario = Scenario::parse(text, "returning.toml").unwrap();
-    let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
-        duration: None,
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
-    };
+    let options = RunOptions::new(Target::Embedded);
     let run = live::run(scenario, options);
     let s = tokio::time::timeout(std::time::Duration::from_secs(20), run)
         .await

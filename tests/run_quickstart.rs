@@ -9,14 +9,8 @@ use std::time::Duration;
 async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary() {
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
         duration: Some(Duration::from_secs(5)),
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        ..RunOptions::new(Target::Embedded)
     };
     let outcome = live::run(scenario, options).await.unwrap();
     let s = &outcome.summary;
@@ -75,14 +69,8 @@ async fn a_live_run_reports_what_each_arrival_interval_got() {
         );
     let scenario = Scenario::parse(&text, "quickstart-intervals.toml").unwrap();
     let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
         duration: Some(Duration::from_secs(5)),
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        ..RunOptions::new(Target::Embedded)
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let lengths: Vec<f64> = s.by_interval.iter().map(|i| i.length_s).collect();
@@ -167,10 +155,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
     let grows = streamed.clone();
     let (interrupt, rx) = tokio::sync::watch::channel(None);
     let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
         duration: Some(Duration::from_secs(60)),
-        progress: None,
         hooks: live::Hooks {
             on_setup: Some(Arc::new(move |org: &live::RunOrg| {
                 *seen.lock().unwrap() = Some(org.org);
@@ -183,9 +168,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
             dashboard: None,
             max_customers: None,
         },
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        ..RunOptions::new(Target::Embedded)
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -218,18 +201,12 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
 /// A run of `seconds` against `server` as a target by URL.
 fn against(server: &omnisim::live::embedded::Embedded, seconds: u64) -> RunOptions {
     RunOptions {
-        target: Target::Url {
+        duration: Some(Duration::from_secs(seconds)),
+        ..RunOptions::new(Target::Url {
             url: server.url.clone(),
             admin_token: server.admin_token.clone(),
             access: Default::default(),
-        },
-        seed: None,
-        duration: Some(Duration::from_secs(seconds)),
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        })
     }
 }
 
@@ -245,17 +222,12 @@ async fn a_running_test_serves_its_figures_to_prometheus() {
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
         duration: Some(Duration::from_secs(4)),
-        progress: None,
         hooks: live::Hooks {
             metrics_addr: Some(addr),
             ..Default::default()
         },
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        ..RunOptions::new(Target::Embedded)
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -289,17 +261,12 @@ async fn a_running_test_serves_its_figures_to_prometheus() {
 async fn arrivals_past_the_customers_a_run_can_hold_are_dropped_and_counted() {
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let options = RunOptions {
-        target: Target::Embedded,
-        seed: None,
         duration: Some(Duration::from_secs(6)),
-        progress: None,
         hooks: live::Hooks {
             max_customers: Some(2),
             ..Default::default()
         },
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        ..RunOptions::new(Target::Embedded)
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let a = &s.arrivals;

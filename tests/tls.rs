@@ -83,18 +83,12 @@ async fn the_quickstart_runs_over_tls_with_a_private_ca() {
     assert!(server.url.starts_with("https://"), "{}", server.url);
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let options = RunOptions {
-        target: Target::Url {
+        duration: Some(Duration::from_secs(5)),
+        ..RunOptions::new(Target::Url {
             url: server.url.clone(),
             admin_token: server.admin_token.clone(),
             access: pki.trusting(),
-        },
-        seed: None,
-        duration: Some(Duration::from_secs(5)),
-        progress: None,
-        hooks: Default::default(),
-        shard: Default::default(),
-        joined: None,
-        start_at: None,
+        })
     };
     let outcome = live::run(scenario, options).await.unwrap();
     server.stop();

@@ -116,6 +116,23 @@ pub struct RunOptions {
     pub hooks: Hooks,
 }
 
+impl RunOptions {
+    /// A whole run against `target` as the scenario has it: its own seed and duration, its own
+    /// platform side, started as soon as the agents are online, nothing plugged in.
+    pub fn new(target: Target) -> RunOptions {
+        RunOptions {
+            target,
+            seed: None,
+            duration: None,
+            shard: Default::default(),
+            joined: None,
+            start_at: None,
+            progress: None,
+            hooks: Hooks::default(),
+        }
+    }
+}
+
 /// What the caller of a run may plug in: where the run's org is told as soon as it exists, and
 /// a signal to end the run early (the name of what interrupted it).
 #[derive(Clone, Default)]
