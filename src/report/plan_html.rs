@@ -357,16 +357,8 @@ mod tests {
     /// every load what-if.
     #[test]
     fn an_interval_plan_charts_agents_per_interval() {
-        use crate::plan::intervals::{Goal, staff};
-        let goal = Goal {
-            service_level: 0.8,
-            threshold_s: 20.0,
-            max_occupancy: None,
-            shrinkage: 0.3,
-            patience_s: None,
-            concurrency: 1,
-            definition: crate::plan::erlang::ServiceLevelDefinition::AnsweredOverArrivals,
-        };
+        use crate::plan::intervals::{example_goal, staff};
+        let goal = example_goal();
         let day = [(1800.0, 100.0), (1800.0, 300.0)];
         let tables: Vec<Table> = [1.0, 1.25]
             .iter()
