@@ -492,6 +492,30 @@ async fn replays_to_clients_that_never_read_are_dropped_and_block_nobody() {
     t.server.shutdown().await.unwrap();
 }
 
+/// A replay's turn ends once its history is sent, not when its socket closes: readers that
+/// replayed and stay open (more of them than an org has turns) leave the next reader its replay.
+#[tokio::test]
+async fn a_replay_gives_its_turn_back_once_sent() {
+    let t = TestServer::start().await;
+    let a = t.org("a").await;
+    let q = t.queue(&a, json!({ "name": "q" })).await;
+    let ch = t
+        .channel(&a, json!({ "name": "w", "kind": "web", "platform": "standard", "entry": { "queue": q.0 } }))
+        .await;
+    t.say(&a, ch, "+1", "p1", "hello").await;
+    let path = format!("/v1/orgs/{}/channels/{}/stream?after=0", a.id.0, ch.0);
+    let mut open = Vec::new();
+    for _ in 0..=omnisim_reference_server::server::platform::REPLAYS_PER_ORG {
+        let mut reader = t.socket(&path, &a.token).await;
+        match reader.next_event().await {
+            Event::Message { message, .. } => assert_eq!(message.channel_seq, 1),
+            other => panic!("expected the replayed message, got {other:?}"),
+        }
+        open.push(reader);
+    }
+    t.server.shutdown().await.unwrap();
+}
+
 /// A body declared over the limit is refused from its headers, before it is read; a frame over
 /// the limit on a socket gets the close code 1009 rather than a dropped connection.
 #[tokio::test]

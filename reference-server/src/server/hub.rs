@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use tokio::sync::mpsc;
 
-/// One serialized frame, shared by every subscriber it goes to.
-pub type Frame = Arc<str>;
+/// One serialized frame, shared by every subscriber it goes to: the socket library takes it as it
+/// is, so a frame is written, never copied, once per socket.
+pub type Frame = axum::extract::ws::Utf8Bytes;
 
 /// Why the hub let go of a subscriber; 0 while it has not.
 pub type CloseCode = Arc<AtomicU16>;

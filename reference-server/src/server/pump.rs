@@ -4,6 +4,7 @@
 use super::hub::{Frame, Subscription};
 use super::platform::Platform;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use omnisim_protocol::socket::{CLOSE_GOING_AWAY, CLOSE_REPLACED, CLOSE_SLOW_CONSUMER};
 
 /// Close code: a frame over the size limit (RFC 6455 §7.4.1).
@@ -18,11 +19,26 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-/// Sends one frame; false when the socket is gone or took nothing for the send timeout, after
-/// which it is dropped: a peer that stops reading costs the server bounded time and memory.
-async fn send(platform: &Platform, socket: &mut WebSocket, frame: &Frame) -> bool {
-    let timeout = platform.settings().send_timeout;
-    match tokio::time::timeout(timeout, socket.send(Message::Text(frame.as_ref().into()))).await {
+/// Frames written at most before one flush: enough to empty a burst in one write, few enough
+/// that a batch is a bounded amount of memory on top of the socket's queue.
+const BATCH: usize = 64;
+
+/// Sends `frames` and flushes once, so that frames queued together leave in one write rather than
+/// a system call and a TCP segment each; false when the socket is gone or took nothing for the
+/// send timeout, after which it is dropped: a peer that stops reading costs the server bounded
+/// time and memory.
+async fn send(
+    platform: &Platform,
+    socket: &mut WebSocket,
+    frames: impl IntoIterator<Item = Frame>,
+) -> bool {
+    let write = async {
+        for frame in frames {
+            socket.feed(Message::Text(frame)).await?;
+        }
+        socket.flush().await
+    };
+    match tokio::time::timeout(platform.settings().send_timeout, write).await {
         Ok(sent) => sent.is_ok(),
         Err(_) => {
             platform.socket_dropped();
@@ -44,18 +60,20 @@ pub async fn pump(
 ) {
     let _counted = platform.socket_opened();
     let mut shutdown = platform.shutdown();
+    let mut batch = Vec::with_capacity(BATCH);
     let mut open = true;
-    for frame in first {
-        if !send(&platform, &mut socket, &frame).await {
-            open = false;
-            break;
+    {
+        // Dropped once sent: a replay holds its turn among the org's replays until then.
+        let mut first = first.peekable();
+        while open && first.peek().is_some() {
+            open = send(&platform, &mut socket, first.by_ref().take(BATCH)).await;
         }
     }
     while open {
         tokio::select! {
-            frame = sub.rx.recv() => match frame {
-                Some(frame) => open = send(&platform, &mut socket, &frame).await,
-                None => {
+            taken = sub.rx.recv_many(&mut batch, BATCH) => match taken {
+                1.. => open = send(&platform, &mut socket, batch.drain(..)).await,
+                0 => {
                     let reason = match sub.close.load(Ordering::Acquire) {
                         CLOSE_SLOW_CONSUMER => "slow consumer: reconnect and resume from the last seq seen",
                         CLOSE_REPLACED => "replaced by a newer connection",
@@ -68,12 +86,19 @@ pub async fn pump(
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     if let Some(answer) = on_text(text.as_str()) {
-                        while let Ok(frame) = sub.rx.try_recv() {
-                            if !send(&platform, &mut socket, &frame).await {
-                                break;
+                        // What the request caused is queued already: it goes first, the answer
+                        // in the same write when the batch has room.
+                        let mut answer = Some(answer);
+                        while open && answer.is_some() {
+                            while batch.len() < BATCH {
+                                let Ok(frame) = sub.rx.try_recv() else { break };
+                                batch.push(frame);
                             }
+                            if batch.len() < BATCH {
+                                batch.extend(answer.take());
+                            }
+                            open = send(&platform, &mut socket, batch.drain(..)).await;
                         }
-                        open = send(&platform, &mut socket, &answer).await;
                     }
                 }
                 Some(Err(e)) => {

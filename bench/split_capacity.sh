@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The live cliff with the two sides apart: `omnisim serve` pinned to one core, `omnisim run` of
+# bench/capacity.toml pinned to the other, at each RATE given (sessions a second). For each rate
+# it prints what the run started and dropped, its schedule lag and routing p99, and the CPU each
+# side spent per session (user + system, in µs): the side whose CPU is nearest a whole core
+# (busy %) is the one that falls behind first.
+#   [RUNS=1] bench/split_capacity.sh [RATE...]     (default: 1000 2000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rates=("${@:-1000 2000}")
+runs=${RUNS:-1}
+BIN=$PWD/target/release/omnisim
+cargo build --release --quiet
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+export OMNISIM_ADMIN_TOKEN=bench-admin-token-0123456789
+ulimit -n "$(ulimit -Hn)"
+tick=$(getconf CLK_TCK)
+# User + system CPU seconds of a process so far, from /proc.
+cpu() { awk -v t="$tick" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+
+printf "%6s %8s %8s %10s %12s %12s %11s %7s %8s %8s %9s\n" rate started dropped lag_p99_ms \
+  routing_p99 server_us/s gen_us/s wall_s srv_busy gen_busy transport
+for rate in ${rates[*]}; do
+  sed "s/RATE/$rate/" bench/capacity.toml > "$WORK/c.toml"
+  for _ in $(seq "$runs"); do
+    taskset -c 0 "$BIN" serve --addr 127.0.0.1:18491 --max-connections 60000 \
+      > "$WORK/serve.log" 2>&1 &
+    server=$!
+    sleep 1
+    before=$(cpu "$server")
+    /usr/bin/time -f "%e %U %S" -o "$WORK/time" taskset -c 1 "$BIN" run "$WORK/c.toml" \
+      --target http://127.0.0.1:18491 --out "$WORK/run" > "$WORK/run.log" 2>&1 || true
+    after=$(cpu "$server")
+    kill "$server"
+    wait "$server" 2>/dev/null || true
+    read -r wall user sys < "$WORK/time"
+    python3 - "$WORK/run/summary.json" "$rate" "$before" "$after" "$wall" "$user" "$sys" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+rate = int(sys.argv[2])
+before, after, wall, user, sys_ = map(float, sys.argv[3:])
+a = s["arrivals"]
+started = a["started"]
+lat = s["latency_ms"]
+server = (after - before) / max(started, 1) * 1e6
+gen = (user + sys_) / max(started, 1) * 1e6
+print(f"{rate:6d} {started:8d} {a['dropped']:8d} {lat['schedule_lag']['p99']:10.1f} "
+      f"{lat['routing']['p99']:12.1f} {server:12.0f} {gen:11.0f} {wall:7.1f} "
+      f"{(after - before) / wall * 100:7.0f}% {(user + sys_) / wall * 100:7.0f}% "
+      f"{s['transport_errors']['count']:9d}")
+PY
+  done
+done
