@@ -280,4 +280,9 @@ async fn arrivals_past_the_customers_a_run_can_hold_are_dropped_and_counted() {
         warning.contains("at the generator's limit of 2 customers at once"),
         "{warning}"
     );
+    // The evidence beside it: how busy the process (generator and embedded server) was.
+    let load = s.generator_load.expect("a live run measures its CPU");
+    assert!(load.with_target, "{load:?}");
+    assert!(load.wall_s >= 6.0 && load.cores >= 1, "{load:?}");
+    assert!(load.busy > 0.0 && load.busy < 1.0, "{load:?}");
 }

@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod client;
 pub mod context;
+mod cpu;
 pub mod customer;
 pub mod dashboard;
 pub mod embedded;
@@ -15,6 +16,7 @@ pub mod setup;
 pub mod tls;
 
 use crate::measure::Finished;
+use crate::measure::behind::GeneratorLoad;
 use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
@@ -297,6 +299,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     }
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
+    let cpu_at_origin = cpu::process_time();
     {
         let mut shared = ctx.shared();
         shared.origin = Some(origin);
@@ -396,6 +399,13 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             _ = stopped.changed() => {}
             s = &mut interrupted => signal = s,
         }
+    }
+    // How busy the process was while the arrivals came: evidence for which side fell behind.
+    if let (Some(from), Some(to)) = (cpu_at_origin, cpu::process_time()) {
+        let cpu_s = to.saturating_sub(from).as_secs_f64();
+        let wall_s = origin.elapsed().as_secs_f64();
+        let load = GeneratorLoad::new(cpu_s, wall_s, cpu::cores(), embedded);
+        ctx.shared().recorder.generator_load = Some(load);
     }
     if let Some(signal) = signal {
         ctx.shared().recorder.interrupted = Some(Interrupted {

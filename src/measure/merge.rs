@@ -221,6 +221,12 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
         m.target_lost = m.target_lost.take().or_else(|| s.target_lost.clone());
         m.interrupted = m.interrupted.take().or_else(|| s.interrupted.clone());
         m.violations.extend(s.violations.iter().cloned());
+        // The busiest shard's generator: the one nearest to falling behind for want of CPU.
+        if let Some(load) = &s.generator_load {
+            if m.generator_load.as_ref().is_none_or(|l| l.busy < load.busy) {
+                m.generator_load = Some(load.clone());
+            }
+        }
         if let Some(w) = &s.generator_warning {
             let shard = s.shard.map(|s| s.to_string()).unwrap_or_default();
             let joined = m

@@ -2,6 +2,7 @@
 //! overall and per channel and queue, with the uncorrected (actual-send) figures beside them; the
 //! counters and rates of a run; its summary and thresholds.
 
+pub mod behind;
 pub mod compare;
 pub mod flows;
 pub mod histograms;

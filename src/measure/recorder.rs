@@ -176,6 +176,8 @@ pub struct Recorder {
     pub periods: super::periods::Periods,
     /// The most customers a live run holds at once (its open-file limit), when known.
     pub customers_at_once: Option<u64>,
+    /// How busy the generator kept its cores while the arrivals came, when measured.
+    pub generator_load: Option<super::behind::GeneratorLoad>,
     /// The current interval's corrected histograms, per metric.
     interval: ByMetric<Histogram<u64>>,
     interval_start: Duration,

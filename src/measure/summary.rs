@@ -127,10 +127,6 @@ pub struct ServiceLevel {
     pub definition: String,
 }
 
-/// Schedule lag p99 (ms) above which the generator is said to have fallen behind: its
-/// arrivals no longer left when the open workload model says they do.
-pub const LAG_WARNING_MS: f64 = 5.0;
-
 /// One point of the time series.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -204,54 +200,16 @@ pub struct Summary {
     /// Platform rules broken in what the harness observed (docs/scenarios.md#checker).
     pub violations: Vec<crate::checker::Violation>,
     pub thresholds: Vec<Verdict>,
-    /// Set when the generator, not the server, limited the run (schedule lag p99 over 5 ms or
-    /// dropped arrivals).
+    /// How busy the generator kept its cores while the arrivals came (live runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_load: Option<super::behind::GeneratorLoad>,
+    /// Set when the run fell behind its schedule (schedule lag p99 over 5 ms or dropped
+    /// arrivals): which side fell behind, and the evidence.
     pub generator_warning: Option<String>,
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
-}
-
-/// A routing p99 this many times the schedule lag's, and above a second, says the target fell
-/// behind rather than the generator.
-const TARGET_BEHIND_FACTOR: f64 = 10.0;
-const TARGET_BEHIND_MS: f64 = 1000.0;
-
-/// Which side fell behind, from the evidence a run has: the generator's schedule lag and drops
-/// against the target's routing latency. None when neither did.
-fn behind(
-    latency_ms: &BTreeMap<String, LatencyStats>,
-    c: &Counts,
-    at_once: Option<u64>,
-) -> Option<String> {
-    let p99 = |m: &str| latency_ms.get(m).map_or(0.0, |l| l.p99);
-    let (lag, routing) = (p99("schedule_lag"), p99("routing"));
-    if lag <= LAG_WARNING_MS && c.arrivals_dropped == 0 {
-        return None;
-    }
-    let mut dropped = format!("{} arrivals dropped", c.arrivals_dropped);
-    if c.dropped_at_limit > 0 {
-        let limit = at_once.map_or_else(String::new, |n| format!(" of {n}"));
-        dropped.push_str(&format!(
-            ", {} of them at the generator's limit{limit} customers at once, set by its open-file \
-             limit (raise `ulimit -n`, or split the test into shards)",
-            c.dropped_at_limit
-        ));
-    }
-    Some(
-        if routing > TARGET_BEHIND_MS && routing > TARGET_BEHIND_FACTOR * lag {
-            format!(
-                "the target fell behind: routing p99 {routing:.0} ms against the generator's schedule \
-             lag p99 {lag:.1} ms ({dropped}): at this rate the target is the bottleneck"
-            )
-        } else {
-            format!(
-                "the load generator fell behind its schedule (lag p99 {lag:.1} ms, {dropped}): \
-             results understate what the server could take"
-            )
-        },
-    )
 }
 
 impl Summary {
@@ -267,7 +225,9 @@ impl Summary {
     ) -> Summary {
         let c: &Counts = &r.counts;
         let latency_ms = r.corrected();
-        let generator_warning = behind(&latency_ms, c, r.customers_at_once);
+        let generator_load = r.generator_load.clone();
+        let generator_warning =
+            super::behind::behind(&latency_ms, c, r.customers_at_once, generator_load.as_ref());
         let occupancy: Vec<f64> = r
             .samples
             .iter()
@@ -356,6 +316,7 @@ impl Summary {
             by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),
+            generator_load,
             generator_warning,
         }
     }
@@ -371,50 +332,5 @@ impl Summary {
             "direct_reached" => self.flows.direct_reached(),
             _ => None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p99s(lag: f64, routing: f64) -> BTreeMap<String, LatencyStats> {
-        let stats = |p99| LatencyStats {
-            count: 1,
-            p99,
-            ..LatencyStats::default()
-        };
-        BTreeMap::from([
-            ("schedule_lag".to_owned(), stats(lag)),
-            ("routing".to_owned(), stats(routing)),
-        ])
-    }
-
-    /// The warning names the side that fell behind from the evidence: the generator's lag and
-    /// drops against the target's routing latency.
-    #[test]
-    fn the_warning_names_the_side_that_fell_behind() {
-        let mut c = Counts::default();
-        assert_eq!(
-            behind(&p99s(5.0, 9000.0), &c, None),
-            None,
-            "on time: no warning"
-        );
-        let generator = behind(&p99s(50.0, 20.0), &c, None).unwrap();
-        assert!(
-            generator.starts_with("the load generator fell behind"),
-            "{generator}"
-        );
-        c.arrivals_dropped = 10;
-        c.dropped_at_limit = 4;
-        let target = behind(&p99s(150.0, 5000.0), &c, Some(4900)).unwrap();
-        assert!(
-            target.starts_with("the target fell behind: routing p99 5000 ms"),
-            "{target}"
-        );
-        assert!(target.contains("10 arrivals dropped, 4 of them at the generator's limit of 4900"));
-        // Slow routing that the generator's own lag explains is the generator's.
-        let both = behind(&p99s(400.0, 1500.0), &c, None).unwrap();
-        assert!(both.starts_with("the load generator fell behind"), "{both}");
     }
 }

@@ -4,7 +4,8 @@
 
 use super::charts::{MarkKind, Marks};
 use crate::measure::Summary;
-use crate::measure::summary::{LAG_WARNING_MS, Point};
+use crate::measure::behind::LAG_WARNING_MS;
+use crate::measure::summary::Point;
 use crate::measure::thresholds::Threshold;
 
 /// The seconds at which a cumulative count grew.
