@@ -48,11 +48,18 @@ pub enum AgentPush {
 impl AgentPush {
     /// Parses one text frame.
     pub fn parse(text: &str) -> Result<AgentPush, serde_json::Error> {
-        let value: serde_json::Value = serde_json::from_str(text)?;
-        Ok(match value.get("type").and_then(|t| t.as_str()) {
-            Some("hello") => AgentPush::Hello(serde_json::from_value(value)?),
-            Some("reply") => AgentPush::Reply(serde_json::from_value(value)?),
-            _ => AgentPush::Event(serde_json::from_value(value)?),
+        /// The frame's type alone: the rest is skipped, not built into a tree that the typed
+        /// frame would then be read from a second time.
+        #[derive(Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", borrow, default)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+        }
+        let kind: Kind = serde_json::from_str(text)?;
+        Ok(match kind.kind.as_deref() {
+            Some("hello") => AgentPush::Hello(serde_json::from_str(text)?),
+            Some("reply") => AgentPush::Reply(serde_json::from_str(text)?),
+            _ => AgentPush::Event(serde_json::from_str(text)?),
         })
     }
 }
@@ -76,3 +83,40 @@ pub const CLOSE_DELETED: u16 = 4004;
 /// Close code: the client read too slowly and its queue filled; reconnect and resume from the
 /// last seq seen.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AgentId, OrgId, Presence};
+
+    #[test]
+    fn a_push_is_read_as_its_type_says() {
+        let reply = AgentPush::parse(r#"{"id": 3, "type": "reply"}"#).unwrap();
+        assert!(matches!(reply, AgentPush::Reply(AgentReply { id: 3, .. })));
+        // A type written with an escape is the same type.
+        let escaped = AgentPush::parse(r#"{"type": "r\u0065ply", "id": 4}"#).unwrap();
+        assert!(matches!(
+            escaped,
+            AgentPush::Reply(AgentReply { id: 4, .. })
+        ));
+        let event = r#"{"type": "presence_changed", "org": 1, "agent": 2, "presence": "busy"}"#;
+        assert_eq!(
+            AgentPush::parse(event).unwrap(),
+            AgentPush::Event(Event::PresenceChanged {
+                org: OrgId(1),
+                agent: AgentId(2),
+                presence: Presence::Busy,
+            })
+        );
+        assert!(AgentPush::parse(r#"{"id": 3}"#).is_err(), "no type");
+        assert!(
+            AgentPush::parse(r#"{"type": "reply"}"#).is_err(),
+            "a reply without id"
+        );
+        assert!(
+            AgentPush::parse(r#"{"type": 7, "id": 3}"#).is_err(),
+            "a type not a string"
+        );
+        assert!(AgentPush::parse("[").is_err());
+    }
+}

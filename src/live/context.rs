@@ -100,6 +100,9 @@ pub struct RunCtx {
     pub stop: watch::Receiver<bool>,
     /// The most customers held at once; an arrival past it is dropped and counted.
     pub customers_at_once: u64,
+    /// Each channel's inbound (provider webhook) URL, by the channel's index in `world`: every
+    /// customer message goes there, so it is parsed once.
+    pub inbound: Vec<reqwest::Url>,
 }
 
 impl RunCtx {

@@ -437,16 +437,12 @@ impl Customer {
             content,
             fields: self.prechat.clone().filter(|_| first),
         };
-        let path = format!(
-            "/v1/orgs/{}/channels/{}/inbound",
-            self.ctx.world.org.0,
-            self.channel().id.0
-        );
+        let url = &self.ctx.inbound[self.arrival.channel];
         let retry = self.journey.rng().random::<f64>() < self.ctx.scenario.faults.provider_retry;
         let token = &self.ctx.world.token;
-        let accepted: InboundAccepted = self.ctx.client.post(token, &path, &req).await?;
+        let accepted: InboundAccepted = self.ctx.client.post_url(token, url, &req).await?;
         if retry {
-            let again: InboundAccepted = self.ctx.client.post(token, &path, &req).await?;
+            let again: InboundAccepted = self.ctx.client.post_url(token, url, &req).await?;
             let mut s = self.ctx.shared();
             let original = (accepted.session, accepted.seq.map(|q| q.0));
             let retry = (again.session, again.seq.map(|q| q.0), again.duplicate);

@@ -252,6 +252,21 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         (Some(a), Some(m)) => Some(a.min(m)),
         (a, m) => a.or(m),
     };
+    let inbound = world
+        .channels
+        .iter()
+        .map(|c| {
+            client.url(&format!(
+                "/v1/orgs/{}/channels/{}/inbound",
+                world.org.0, c.id.0
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| RunError::Setup {
+            url: client.base().to_owned(),
+            what: "making the channels' inbound URLs".into(),
+            source,
+        })?;
     let ctx = Arc::new(RunCtx {
         client,
         world,
@@ -261,6 +276,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         shared: Mutex::new(Shared::default()),
         stop,
         customers_at_once: at_once.unwrap_or(u64::MAX),
+        inbound,
     });
     ctx.shared().recorder.customers_at_once = at_once;
 
