@@ -5,6 +5,7 @@
 use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
+use super::timers::Timers;
 use crate::actors::agent::{Act, Agent, Place, Request, Task};
 use crate::actors::desk::Offered;
 use crate::measure::recorder::Labels;
@@ -13,7 +14,7 @@ use rand::Rng;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Something the agent does later: a task it set itself, or (the agent-reconnect fault) dropping
 /// its socket and resuming from the server's hello.
@@ -54,7 +55,7 @@ struct Live {
     pending: HashMap<u64, Request>,
     /// Fires once the agent is online at the start of the run.
     ready: Option<oneshot::Sender<()>>,
-    later: mpsc::UnboundedSender<Later>,
+    later: Timers<Later>,
 }
 
 /// Runs one agent until the run stops. `ready` fires once it is online, or at once when its shift
@@ -72,7 +73,6 @@ pub async fn run(
             return;
         }
     };
-    let (later, mut tasks) = mpsc::unbounded_channel();
     let seed = ctx.seed ^ agent.id.0.wrapping_mul(0xD1B5_4A32_D192_ED03);
     let mut a = Live {
         id: agent.id,
@@ -86,7 +86,7 @@ pub async fn run(
         next_id: 0,
         pending: HashMap::new(),
         ready: None,
-        later,
+        later: Timers::default(),
     };
     a.ctx.shared().history.agent(agent.id, a.def.capacity);
     let shift = a.def.shift;
@@ -99,7 +99,15 @@ pub async fn run(
     let mut stop = a.ctx.stop.clone();
     let mut origin = std::pin::pin!(origin);
     let mut shift_scheduled = false;
+    // One sleep for every timer of the agent, moved to the earliest.
+    let far = || tokio::time::Instant::now() + Duration::from_secs(86_400 * 365);
+    let sleep = tokio::time::sleep_until(far());
+    tokio::pin!(sleep);
     loop {
+        let next = a.later.next().map_or_else(far, tokio::time::Instant::from);
+        if sleep.deadline() != next {
+            sleep.as_mut().reset(next);
+        }
         tokio::select! {
             Ok(origin) = &mut origin, if !shift_scheduled => {
                 shift_scheduled = true;
@@ -114,10 +122,14 @@ pub async fn run(
                 Some(t) => a.on_frame(&t).await,
                 None => return,
             },
-            Some(later) = tasks.recv() => match later {
-                Later::Task(task) => a.due(task).await,
-                Later::Reconnect => a.reconnect().await,
-            },
+            () = &mut sleep => {
+                while let Some(later) = a.later.pop_due(Instant::now()) {
+                    match later {
+                        Later::Task(task) => a.due(task).await,
+                        Later::Reconnect => a.reconnect().await,
+                    }
+                }
+            }
             _ = stop.changed() => return,
         }
     }
@@ -130,12 +142,8 @@ impl Live {
     }
 
     /// Runs `later` at `at`.
-    fn later_at(&self, at: Instant, later: Later) {
-        let tx = self.later.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep_until(at.into()).await;
-            let _ = tx.send(later);
-        });
+    fn later_at(&mut self, at: Instant, later: Later) {
+        self.later.at(at, later);
     }
 
     async fn due(&mut self, task: Task) {
@@ -170,7 +178,7 @@ impl Live {
                     drop(s);
                     let reconnect = self.ctx.scenario.faults.agent_reconnect;
                     if self.agent.rng().random::<f64>() < reconnect {
-                        let _ = self.later.send(Later::Reconnect);
+                        self.later_at(now, Later::Reconnect);
                     }
                 }
                 Act::Handled { .. } | Act::Failed(_) => {}

@@ -13,6 +13,7 @@ mod handshake;
 pub mod limits;
 pub mod metrics;
 pub mod setup;
+mod timers;
 pub mod tls;
 
 use crate::measure::Finished;
