@@ -2,21 +2,16 @@
 # Sessions per second of a full scenario in virtual time (bench/virtual.toml: a bot in front of
 # two queues, six customer messages per conversation, 1,600 agents), and how the cost grows with
 # the number of sessions: 100 arrivals/s for DURATION seconds each, RUNS runs per size.
-#   [RUNS=3] [HUGEPAGES=1] bench/virtual_speed.sh [SESSIONS...]
+#   [RUNS=3] bench/virtual_speed.sh [SESSIONS...]
 #   (default: 100000 1000000; the second needs ~250 MB)
 # Besides wall time it prints the cost per session in user space (the simulation itself) and in
 # the kernel (mostly zeroing the fresh pages the growing heap claims), since the two grow
-# differently with the size of the run. HUGEPAGES=1 lets glibc's allocator ask for transparent
-# huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, where the system's policy is "madvise"),
-# which paid off while a run's heap grew by kilobytes a session.
+# differently with the size of the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-100000 1000000}")
 runs=${RUNS:-1}
 cargo build --release --quiet
-if [ "${HUGEPAGES:-0}" = 1 ]; then
-  export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
-fi
 scenario=$(mktemp --suffix=.toml)
 out=$(mktemp -d)
 trap 'rm -rf "$scenario" "$out"' EXIT

@@ -13,6 +13,10 @@ use omnisim::scenario::Scenario;
 use omnisim::virtual_time;
 use std::time::Instant;
 
+/// The allocator the `omnisim` binary runs with, so that the engine is measured as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let sessions: u64 = std::env::args()
         .skip(1)

@@ -10,6 +10,10 @@ use omnisim_reference_server::{Applied, Command, Engine, OrgCommand, Reply};
 use std::hint::black_box;
 use std::time::Instant;
 
+/// The allocator the `omnisim` binary runs with, so that the engine is measured as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An engine with one org, one queue-entry web channel and a clock.
 struct Bench {
     engine: Engine,
