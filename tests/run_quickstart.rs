@@ -95,6 +95,17 @@ async fn a_target_that_breaks_the_wire_is_named_and_counted() {
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let outcome = live::run(scenario, against(&server, 5)).await.unwrap();
     server.stop();
+    // A target by URL shows its CPU at /metrics (here the test's own process).
+    let target = outcome
+        .summary
+        .target_load
+        .as_ref()
+        .expect("the target's CPU");
+    assert!(
+        target.wall_s >= 5.0 && target.cpu_s > 0.0 && target.cores >= 1,
+        "{target:?}"
+    );
+    assert!(!target.shared);
     let p = &outcome.summary.protocol_violations;
     assert!(p.count > 0, "{p:?}");
     let first = &p.samples[0];
@@ -282,7 +293,8 @@ async fn arrivals_past_the_customers_a_run_can_hold_are_dropped_and_counted() {
     );
     // The evidence beside it: how busy the process (generator and embedded server) was.
     let load = s.generator_load.expect("a live run measures its CPU");
-    assert!(load.with_target, "{load:?}");
+    assert!(load.shared, "{load:?}");
+    assert_eq!(s.target_load, None, "the target is this process");
     assert!(load.wall_s >= 6.0 && load.cores >= 1, "{load:?}");
     assert!(load.busy > 0.0 && load.busy < 1.0, "{load:?}");
 }

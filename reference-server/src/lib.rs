@@ -8,6 +8,7 @@ pub mod fast_map;
 pub mod faults;
 pub mod id_index;
 pub mod id_set;
+pub mod process;
 pub mod routing;
 pub mod server;
 

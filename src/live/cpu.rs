@@ -1,32 +1,99 @@
-//! The process's own CPU time and the cores it may run on: what says whether a live run that fell
-//! behind its schedule had CPU to spare (see `measure::behind`).
+//! Both sides' CPU over a run's arrivals: the generator's own, and the target's as its `/metrics`
+//! shows it (`process_cpu_seconds_total`, `process_cpu_cores`), read when the arrivals start and
+//! when they end. Which side had none to spare is the evidence `measure::behind` names.
 
-use std::time::Duration;
+use super::client::Client;
+use crate::measure::behind::CpuLoad;
+use omnisim_reference_server::process;
+use std::time::Instant;
 
-/// The ticks of `/proc/<pid>/stat`'s CPU times: Linux reports them in USER_HZ, 100 a second on
-/// every architecture it runs on.
-const TICKS_PER_S: u64 = 100;
-
-/// User and system CPU time this process has spent, from `/proc/self/stat`; none where that
-/// cannot be read.
-pub fn process_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    parse(&stat)
+/// One reading of a process's CPU.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Reading {
+    at: Instant,
+    cpu_s: f64,
+    cores: u32,
 }
 
-fn parse(stat: &str) -> Option<Duration> {
-    // The command name, in parentheses, may hold spaces: fields count from after it. utime and
-    // stime are the 14th and 15th fields, the 12th and 13th after the name.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace().skip(11);
-    let user: u64 = fields.next()?.parse().ok()?;
-    let system: u64 = fields.next()?.parse().ok()?;
-    Some(Duration::from_millis((user + system) * 1000 / TICKS_PER_S))
+impl Reading {
+    /// The load between `self` and a later reading.
+    fn until(&self, later: &Reading, shared: bool) -> CpuLoad {
+        let wall_s = later.at.saturating_duration_since(self.at).as_secs_f64();
+        CpuLoad::new(
+            (later.cpu_s - self.cpu_s).max(0.0),
+            wall_s,
+            later.cores,
+            shared,
+        )
+    }
 }
 
-/// The cores this process may run on (its affinity, as `taskset` sets it).
-pub fn cores() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+/// Readings of both sides taken when the arrivals start.
+pub struct Clock {
+    generator: Option<Reading>,
+    target: Option<Reading>,
+    /// The reference server runs in this process: the generator's reading holds it, and the
+    /// target's would repeat it.
+    embedded: bool,
+}
+
+impl Clock {
+    /// Reads both sides now; the target only when it runs in a process of its own.
+    pub async fn start(client: &Client, embedded: bool) -> Clock {
+        Clock {
+            generator: own(),
+            target: if embedded { None } else { target(client).await },
+            embedded,
+        }
+    }
+
+    /// Both sides' load since [`Clock::start`]: the generator's, and the target's when its
+    /// `/metrics` showed its CPU both times.
+    pub async fn stop(&self, client: &Client) -> (Option<CpuLoad>, Option<CpuLoad>) {
+        let generator = self
+            .generator
+            .zip(own())
+            .map(|(from, to)| from.until(&to, self.embedded));
+        let target = match self.target {
+            Some(from) => target(client).await.map(|to| from.until(&to, false)),
+            None => None,
+        };
+        (generator, target)
+    }
+}
+
+fn own() -> Option<Reading> {
+    Some(Reading {
+        at: Instant::now(),
+        cpu_s: process::cpu_time()?.as_secs_f64(),
+        cores: process::cores(),
+    })
+}
+
+/// The target's reading, from its `/metrics`; none when it does not show both figures.
+async fn target(client: &Client) -> Option<Reading> {
+    let (status, text) = client
+        .raw(reqwest::Method::GET, None, "/metrics", None)
+        .await
+        .ok()?;
+    let at = Instant::now();
+    let (cpu_s, cores) = parse(&text).filter(|_| status == 200)?;
+    Some(Reading { at, cpu_s, cores })
+}
+
+/// `process_cpu_seconds_total` and `process_cpu_cores` from Prometheus text, unlabelled.
+fn parse(text: &str) -> Option<(f64, u32)> {
+    let value = |name: &str| {
+        text.lines().find_map(|l| {
+            let v = l.strip_prefix(name)?.strip_prefix(' ')?;
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        })
+    };
+    let cores = value("process_cpu_cores")?;
+    Some((value("process_cpu_seconds_total")?, cores as u32)).filter(|(_, c)| *c > 0)
 }
 
 #[cfg(test)]
@@ -34,11 +101,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_user_and_system_time_after_a_name_with_spaces() {
-        let stat = "4242 (tokio worker) S 1 4242 4242 0 -1 4194560 2817 0 0 0 1234 56 0 0 20 0 \
-                    9 0 1 2 3";
-        assert_eq!(parse(stat), Some(Duration::from_millis(12_900)));
-        assert_eq!(parse("4242 (x) S 1"), None, "too short");
-        assert!(process_time().is_some_and(|t| t < Duration::from_secs(86_400)));
+    fn reads_the_targets_cpu_and_cores_from_its_metrics() {
+        let text = "# HELP process_cpu_seconds_total x\n# TYPE process_cpu_seconds_total counter\n\
+                    process_cpu_seconds_total_other 9\nprocess_cpu_seconds_total 12.5\n\
+                    process_cpu_cores 2\n";
+        assert_eq!(parse(text), Some((12.5, 2)));
+        assert_eq!(parse("process_cpu_seconds_total 12.5\n"), None, "no cores");
+        assert_eq!(parse("process_cpu_cores 2\n"), None, "no CPU time");
+        assert_eq!(
+            parse("process_cpu_seconds_total 1\nprocess_cpu_cores 0\n"),
+            None,
+            "no cores is no figure"
+        );
+        assert_eq!(
+            parse("process_cpu_seconds_total NaN\nprocess_cpu_cores 1\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_load_is_the_cpu_between_two_readings_over_their_wall_time() {
+        let at = Instant::now();
+        let from = Reading {
+            at,
+            cpu_s: 10.0,
+            cores: 2,
+        };
+        let to = Reading {
+            at: at + std::time::Duration::from_secs(4),
+            cpu_s: 16.0,
+            cores: 2,
+        };
+        let load = from.until(&to, false);
+        assert_eq!((load.cpu_s, load.wall_s, load.cores), (6.0, 4.0, 2));
+        assert_eq!(load.busy, 0.75);
     }
 }

@@ -17,7 +17,6 @@ mod timers;
 pub mod tls;
 
 use crate::measure::Finished;
-use crate::measure::behind::GeneratorLoad;
 use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
@@ -314,9 +313,9 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             tokio::time::sleep(wait).await;
         }
     }
+    let cpu = cpu::Clock::start(&ctx.client, embedded).await;
     // Arrival offsets count from here, once every agent is online.
     let origin = Instant::now();
-    let cpu_at_origin = cpu::process_time();
     {
         let mut shared = ctx.shared();
         shared.origin = Some(origin);
@@ -417,12 +416,12 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             s = &mut interrupted => signal = s,
         }
     }
-    // How busy the process was while the arrivals came: evidence for which side fell behind.
-    if let (Some(from), Some(to)) = (cpu_at_origin, cpu::process_time()) {
-        let cpu_s = to.saturating_sub(from).as_secs_f64();
-        let wall_s = origin.elapsed().as_secs_f64();
-        let load = GeneratorLoad::new(cpu_s, wall_s, cpu::cores(), embedded);
-        ctx.shared().recorder.generator_load = Some(load);
+    // How busy each side was while the arrivals came: evidence for which one fell behind.
+    let (generator_load, target_load) = cpu.stop(&ctx.client).await;
+    {
+        let mut s = ctx.shared();
+        s.recorder.generator_load = generator_load;
+        s.recorder.target_load = target_load;
     }
     if let Some(signal) = signal {
         ctx.shared().recorder.interrupted = Some(Interrupted {

@@ -3,6 +3,7 @@
 //! merged figures, the history checker's findings joined. Shards of different scenarios, seeds or
 //! shard counts, a shard twice or a shard missing are refused: nothing is merged in part.
 
+use super::behind::CpuLoad;
 use super::histograms::{Histograms, add_into};
 use super::periods::IntervalOutcome;
 use super::summary::{LatencyStats, Point, Summary};
@@ -221,12 +222,10 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
         m.target_lost = m.target_lost.take().or_else(|| s.target_lost.clone());
         m.interrupted = m.interrupted.take().or_else(|| s.interrupted.clone());
         m.violations.extend(s.violations.iter().cloned());
-        // The busiest shard's generator: the one nearest to falling behind for want of CPU.
-        if let Some(load) = &s.generator_load {
-            if m.generator_load.as_ref().is_none_or(|l| l.busy < load.busy) {
-                m.generator_load = Some(load.clone());
-            }
-        }
+        // The busiest shard's view of each side: the one nearest to falling behind for want of
+        // CPU.
+        busiest(&mut m.generator_load, &s.generator_load);
+        busiest(&mut m.target_load, &s.target_load);
         if let Some(w) = &s.generator_warning {
             let shard = s.shard.map(|s| s.to_string()).unwrap_or_default();
             let joined = m
@@ -386,4 +385,13 @@ fn merge_logs(runs: &[ShardRun]) -> Result<String, MergeError> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Keeps in `into` the busier of it and `load`.
+fn busiest(into: &mut Option<CpuLoad>, load: &Option<CpuLoad>) {
+    if let Some(load) = load {
+        if into.as_ref().is_none_or(|l| l.busy < load.busy) {
+            *into = Some(load.clone());
+        }
+    }
 }

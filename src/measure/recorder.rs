@@ -177,7 +177,9 @@ pub struct Recorder {
     /// The most customers a live run holds at once (its open-file limit), when known.
     pub customers_at_once: Option<u64>,
     /// How busy the generator kept its cores while the arrivals came, when measured.
-    pub generator_load: Option<super::behind::GeneratorLoad>,
+    pub generator_load: Option<super::behind::CpuLoad>,
+    /// How busy the target kept its cores meanwhile, when its `/metrics` showed it.
+    pub target_load: Option<super::behind::CpuLoad>,
     /// The current interval's corrected histograms, per metric.
     interval: ByMetric<Histogram<u64>>,
     interval_start: Duration,

@@ -202,7 +202,11 @@ pub struct Summary {
     pub thresholds: Vec<Verdict>,
     /// How busy the generator kept its cores while the arrivals came (live runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generator_load: Option<super::behind::GeneratorLoad>,
+    pub generator_load: Option<super::behind::CpuLoad>,
+    /// How busy the target kept its cores meanwhile, as its `/metrics` showed it (live runs
+    /// against a target that shows its process's CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_load: Option<super::behind::CpuLoad>,
     /// Set when the run fell behind its schedule (schedule lag p99 over 5 ms or dropped
     /// arrivals): which side fell behind, and the evidence.
     pub generator_warning: Option<String>,
@@ -225,9 +229,11 @@ impl Summary {
     ) -> Summary {
         let c: &Counts = &r.counts;
         let latency_ms = r.corrected();
-        let generator_load = r.generator_load.clone();
-        let generator_warning =
-            super::behind::behind(&latency_ms, c, r.customers_at_once, generator_load.as_ref());
+        let cpu = super::behind::Cpu {
+            generator: r.generator_load.as_ref(),
+            target: r.target_load.as_ref(),
+        };
+        let generator_warning = super::behind::behind(&latency_ms, c, r.customers_at_once, cpu);
         let occupancy: Vec<f64> = r
             .samples
             .iter()
@@ -316,7 +322,8 @@ impl Summary {
             by_interval: r.periods.outcomes(),
             violations: Vec::new(),
             thresholds: Vec::new(),
-            generator_load,
+            generator_load: r.generator_load.clone(),
+            target_load: r.target_load.clone(),
             generator_warning,
         }
     }

@@ -22,7 +22,8 @@ pub async fn capabilities(State(p): State<Platform>) -> axum::Json<omnisim_proto
 }
 
 /// `GET /metrics`: sessions by status, queue depth, agents by presence, open sockets, routing
-/// counters and the routing latency histogram, in Prometheus text format.
+/// counters and the routing latency histogram, and the process's CPU time and cores, in
+/// Prometheus text format.
 pub async fn metrics(State(p): State<Platform>) -> impl IntoResponse {
     let mut out = String::new();
     {
@@ -67,5 +68,20 @@ pub async fn metrics(State(p): State<Platform>) -> impl IntoResponse {
         );
         core.metrics.render(&mut out);
     }
+    // Outside the lock: reading /proc is a system call or two.
+    if let Some(cpu) = crate::process::cpu_time() {
+        let _ = writeln!(
+            out,
+            "# HELP process_cpu_seconds_total User and system CPU time the server process spent.\n\
+             # TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total {}",
+            cpu.as_secs_f64()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP process_cpu_cores Cores the server process may run on.\n\
+         # TYPE process_cpu_cores gauge\nprocess_cpu_cores {}",
+        crate::process::cores()
+    );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
