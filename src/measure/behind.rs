@@ -117,7 +117,10 @@ pub fn behind(
             "{} (routing p99 {routing:.0} ms)",
             t.describe(TARGET)
         )),
-        (None, true) => Some(format!("routing p99 {routing:.0} ms")),
+        (None, true) => Some(match cpu.target {
+            Some(t) => format!("routing p99 {routing:.0} ms ({})", t.describe(TARGET)),
+            None => format!("routing p99 {routing:.0} ms"),
+        }),
         (None, false) => None,
     };
     Some(match (generator_full, target) {
@@ -298,6 +301,14 @@ mod tests {
         assert!(
             generator.starts_with("the load generator fell behind its schedule: "),
             "{generator}"
+        );
+        // Routing that names the target shows the target's CPU beside it.
+        let slow = behind(&p99s(150.0, 5000.0), &c, None, cpu(&spare, &idle_target)).unwrap();
+        assert!(
+            slow.starts_with(
+                "the target fell behind: routing p99 5000 ms (the target's CPU kept 2 cores 15 % busy)"
+            ),
+            "{slow}"
         );
         let neither = behind(&lag, &c, None, cpu(&spare, &idle_target)).unwrap();
         assert!(
