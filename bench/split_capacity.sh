@@ -3,7 +3,8 @@
 # bench/capacity.toml pinned to the other, at each RATE given (sessions a second). For each rate
 # it prints what the run started and dropped, its schedule lag and routing p99, and the CPU each
 # side spent per session (user + system, in µs): the side whose CPU is nearest a whole core
-# (busy %) is the one that falls behind first.
+# (busy %: the server's over the whole run, the generator's over its arrivals, as the run's
+# generator_load says) is the one that falls behind first.
 #   [RUNS=1] bench/split_capacity.sh [RATE...]     (default: 1000 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +48,7 @@ server = (after - before) / max(started, 1) * 1e6
 gen = (user + sys_) / max(started, 1) * 1e6
 print(f"{rate:6d} {started:8d} {a['dropped']:8d} {lat['schedule_lag']['p99']:10.1f} "
       f"{lat['routing']['p99']:12.1f} {server:12.0f} {gen:11.0f} {wall:7.1f} "
-      f"{(after - before) / wall * 100:7.0f}% {(user + sys_) / wall * 100:7.0f}% "
+      f"{(after - before) / wall * 100:7.0f}% {s['generator_load']['busy'] * 100:7.0f}% "
       f"{s['transport_errors']['count']:9d}")
 PY
   done
