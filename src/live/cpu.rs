@@ -5,7 +5,7 @@
 use super::client::Client;
 use crate::measure::behind::CpuLoad;
 use omnisim_reference_server::process;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One reading of a process's CPU.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,11 +70,16 @@ fn own() -> Option<Reading> {
     })
 }
 
-/// The target's reading, from its `/metrics`; none when it does not show both figures.
+/// How long the target may take to show its `/metrics`: the run waits on it at the start of the
+/// arrivals and at their end, and a target that does not answer has no figures to give.
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The target's reading, from its `/metrics`; none when it does not show both figures in time.
 async fn target(client: &Client) -> Option<Reading> {
-    let (status, text) = client
-        .raw(reqwest::Method::GET, None, "/metrics", None)
+    let scrape = client.raw(reqwest::Method::GET, None, "/metrics", None);
+    let (status, text) = tokio::time::timeout(SCRAPE_TIMEOUT, scrape)
         .await
+        .ok()?
         .ok()?;
     let at = Instant::now();
     let (cpu_s, cores) = parse(&text).filter(|_| status == 200)?;
@@ -128,12 +133,33 @@ mod tests {
             cores: 2,
         };
         let to = Reading {
-            at: at + std::time::Duration::from_secs(4),
+            at: at + Duration::from_secs(4),
             cpu_s: 16.0,
             cores: 2,
         };
         let load = from.until(&to, false);
         assert_eq!((load.cpu_s, load.wall_s, load.cores), (6.0, 4.0, 2));
         assert_eq!(load.busy, 0.75);
+    }
+
+    /// A target that takes the request and never answers gives no figures, and holds the run
+    /// no longer than the scrape's timeout.
+    #[tokio::test]
+    async fn a_silent_target_gives_no_reading_after_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let held = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(socket);
+        });
+        let started = Instant::now();
+        assert_eq!(target(&Client::new(&url)).await, None);
+        let waited = started.elapsed();
+        assert!(
+            waited >= SCRAPE_TIMEOUT && waited < SCRAPE_TIMEOUT * 4,
+            "{waited:?}"
+        );
+        held.abort();
     }
 }
