@@ -35,7 +35,7 @@ for rate in ${rates[*]}; do
     after=$(cpu "$server")
     kill "$server"
     wait "$server" 2>/dev/null || true
-    read -r wall user sys < "$WORK/time"
+    read -r wall user sys < <(tail -1 "$WORK/time")  # after "Command exited with …", if any
     python3 - "$WORK/run/summary.json" "$rate" "$before" "$after" "$wall" "$user" "$sys" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
