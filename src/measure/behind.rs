@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// arrivals no longer left when the open workload model says they do.
 pub const LAG_WARNING_MS: f64 = 5.0;
 
-/// A generator whose CPU time came to this share of the cores it may run on had none to spare.
+/// A side whose CPU time came to this share of the cores it may run on had none to spare.
 pub const BUSY: f64 = 0.9;
 
 /// A routing p99 this many times the schedule lag's, and above a second, says the target fell
@@ -40,6 +40,7 @@ pub struct CpuLoad {
 }
 
 impl CpuLoad {
+    /// `cpu_s` of CPU time spent over `wall_s` by a process that may run on `cores`.
     pub fn new(cpu_s: f64, wall_s: f64, cores: u32, shared: bool) -> CpuLoad {
         let capacity = wall_s * f64::from(cores.max(1));
         CpuLoad {
