@@ -52,6 +52,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     access: std::sync::Arc<Access>,
+    /// The target's socket addresses, shared by every socket the client opens.
+    addresses: std::sync::Arc<super::addresses::Addresses>,
 }
 
 /// A protocol socket (customer stream, provider stream or agent connection).
@@ -79,6 +81,7 @@ impl Client {
             http: reqwest::Client::new(),
             base: base.trim_end_matches('/').to_owned(),
             access: Default::default(),
+            addresses: Default::default(),
         }
     }
 
@@ -88,6 +91,7 @@ impl Client {
             http: http_client(&access, false)?,
             base: base.trim_end_matches('/').to_owned(),
             access: std::sync::Arc::new(access),
+            addresses: Default::default(),
         })
     }
 
@@ -103,6 +107,7 @@ impl Client {
             http: http_client(&self.access, true).unwrap_or_default(),
             base: self.base.clone(),
             access: self.access.clone(),
+            addresses: self.addresses.clone(),
         }
     }
 
@@ -235,6 +240,7 @@ impl Client {
         Box::pin(super::handshake::connect(
             &self.base,
             &self.access,
+            &self.addresses,
             token,
             path,
         ))

@@ -4,6 +4,7 @@
 //! socket as its read buffer; a run holds one socket per simulated customer, and 4 KiB each was
 //! half of what a customer in flight cost.
 
+use super::addresses::Addresses;
 use super::client::{ClientError, Socket};
 use super::tls::{Access, Stream, Trust, client_config, explain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,10 +24,12 @@ fn transport(what: impl std::fmt::Display) -> ClientError {
 }
 
 /// Connects to `path` on the server at `base` (`http://host:port`, or `https://` over TLS as
-/// `access` trusts it) with a bearer `token` and `access`'s extra headers.
+/// `access` trusts it), at the addresses `addresses` knows for it, with a bearer `token` and
+/// `access`'s extra headers.
 pub async fn connect(
     base: &str,
     access: &Access,
+    addresses: &Addresses,
     token: &str,
     path: &str,
 ) -> Result<Socket, ClientError> {
@@ -48,7 +51,8 @@ pub async fn connect(
         Some((_, port)) if !port.ends_with(']') => authority.to_owned(),
         _ => format!("{authority}:{}", if tls { 443 } else { 80 }),
     };
-    let tcp = TcpStream::connect(&address)
+    let connect = async { TcpStream::connect(&*addresses.of(&address).await?).await };
+    let tcp = connect
         .await
         .map_err(|e| transport(format!("connecting to {address}: {e}")))?;
     tcp.set_nodelay(true).map_err(transport)?;

@@ -2,6 +2,7 @@
 //! schedule drawn before the run, each measured from its intended time; agents work their
 //! offers; a sampler reads queue depth and occupancy once a second.
 
+mod addresses;
 pub mod agent;
 pub mod client;
 pub mod context;
