@@ -55,7 +55,11 @@ for m, (mb, messages, held) in sorted(minutes.items()):
     print(f"{m:6d} {mb:6d} {messages - before:18d} {held:13d}")
     before = messages
 last = max(minutes, default=0)
-if 3 in minutes and last > 3:
-    ratio = minutes[last][0] / minutes[3][0]
-    print(f"minute {last} / minute 3: {ratio:.3f} ({(ratio - 1) * 100:+.1f} %)")
+if 2 in minutes and 3 in minutes and last > 3:
+    pct = lambda a, b: f"{(a / b - 1) * 100:+.1f} %"
+    rss = minutes[last][0] / minutes[3][0]
+    # Messages stored in a minute: the difference from the minute before.
+    load = lambda m: minutes[m][1] - minutes[m - 1][1]
+    print(f"minute {last} / minute 3: {rss:.3f} ({(rss - 1) * 100:+.1f} %), at a load of "
+          f"{pct(load(last), load(3))} and {pct(minutes[last][2], minutes[3][2])} sessions held")
 PY
