@@ -99,6 +99,35 @@ fn banner(h: &mut String, s: &Summary) {
     );
 }
 
+/// How busy each side kept its cores while the arrivals came, when the run measured it: what
+/// tells a reader whether the generator or the target was the limit.
+fn cpu(h: &mut String, s: &Summary) {
+    let side = |name: &str, load: &crate::measure::behind::CpuLoad| {
+        let plural = if load.cores == 1 { "" } else { "s" };
+        let shared = if load.shared {
+            " (with the embedded server)"
+        } else {
+            ""
+        };
+        format!(
+            "{name}{shared} {} core{plural}, {:.0} % busy",
+            load.cores,
+            load.busy * 100.0
+        )
+    };
+    let sides: Vec<String> = [("generator", &s.generator_load), ("target", &s.target_load)]
+        .into_iter()
+        .filter_map(|(name, load)| load.as_ref().map(|l| side(name, l)))
+        .collect();
+    if !sides.is_empty() {
+        let _ = write!(
+            h,
+            "<p>CPU while the arrivals came: {}</p>",
+            sides.join(" · ")
+        );
+    }
+}
+
 /// The page for a finished run; `percentiles` are the latency percentile curves per metric.
 pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> String {
     let mut h = String::new();
@@ -115,6 +144,7 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
     if let Some(w) = &s.generator_warning {
         let _ = write!(h, "<p class=\"warn\">{}</p>", esc(w));
     }
+    cpu(&mut h, s);
     if !s.thresholds.is_empty() {
         h.push_str("<h2>Thresholds</h2><table><tr><th>metric</th><th>condition</th><th>measured</th><th>verdict</th></tr>");
         for t in &s.thresholds {
@@ -512,6 +542,29 @@ mod tests {
         assert!(!far.contains("threshold 5000 ms<") && !far.contains("p99 above"));
         let quiet = render(&Summary::default(), &BTreeMap::new());
         assert!(!quiet.contains("faults injected") && !quiet.contains("p99 above"));
+    }
+
+    #[test]
+    fn the_page_shows_how_busy_each_side_was() {
+        use crate::measure::behind::CpuLoad;
+        let mut s = Summary::default();
+        assert!(
+            !render(&s, &BTreeMap::new()).contains("CPU while"),
+            "virtual: none"
+        );
+        s.generator_load = Some(CpuLoad::new(8.6, 10.0, 1, false));
+        s.target_load = Some(CpuLoad::new(16.4, 10.0, 2, false));
+        let page = render(&s, &BTreeMap::new());
+        assert!(
+            page.contains(
+                "<p>CPU while the arrivals came: generator 1 core, 86 % busy · target 2 cores, 82 % busy</p>"
+            ),
+            "{page}"
+        );
+        s.generator_load = Some(CpuLoad::new(9.5, 10.0, 2, true));
+        s.target_load = None;
+        let page = render(&s, &BTreeMap::new());
+        assert!(page.contains("generator (with the embedded server) 2 cores, 48 % busy</p>"));
     }
 
     #[test]
