@@ -30,6 +30,16 @@ impl fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
+/// The value of one sample in `/metrics` (Prometheus text, docs/protocol.md §4.6), by its series
+/// as written, labels included (`omnisim_sessions{status="waiting"}`); none when it is absent or
+/// not a number.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        let value = l.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
 /// A frame of an agent socket.
 pub fn agent_push(text: &str) -> Result<AgentPush, WireError> {
     AgentPush::parse(text).map_err(|e| explain("AgentPush", text, &e))

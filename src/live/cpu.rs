@@ -88,15 +88,7 @@ async fn target(client: &Client) -> Option<Reading> {
 
 /// `process_cpu_seconds_total` and `process_cpu_cores` from Prometheus text, unlabelled.
 fn parse(text: &str) -> Option<(f64, u32)> {
-    let value = |name: &str| {
-        text.lines().find_map(|l| {
-            let v = l.strip_prefix(name)?.strip_prefix(' ')?;
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-        })
-    };
+    let value = |name| crate::wire::metric(text, name).filter(|v| v.is_finite() && *v >= 0.0);
     let cores = value("process_cpu_cores")?;
     Some((value("process_cpu_seconds_total")?, cores as u32)).filter(|(_, c)| *c > 0)
 }

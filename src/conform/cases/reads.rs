@@ -260,11 +260,7 @@ pub async fn metrics_count_push_timeouts(mut ctx: Ctx) -> CaseResult {
 
 async fn push_timeouts(ctx: &mut Ctx) -> Result<f64, Problem> {
     let (status, text) = ctx.client.raw(Method::GET, None, "/metrics", None).await?;
-    let value = text
-        .lines()
-        .find_map(|l| l.strip_prefix("omnisim_push_timeouts_total "))
-        .and_then(|v| v.trim().parse::<f64>().ok());
-    value.ok_or_else(|| {
+    crate::wire::metric(&text, "omnisim_push_timeouts_total").ok_or_else(|| {
         error(format!(
             "/metrics: {status} without omnisim_push_timeouts_total"
         ))
@@ -289,13 +285,9 @@ pub async fn metrics_show_depth_presence_and_status(mut ctx: Ctx) -> CaseResult 
         ctx.say(ch, who, who, "bonjour").await?;
     }
     let (status, text) = ctx.exchange(Method::GET, None, "/metrics", None).await?;
-    let value = |line: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(line))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-    };
+    let value = |series: &str| crate::wire::metric(&text, series);
     let depth = value(&format!(
-        "omnisim_queue_depth{{org=\"{}\",queue=\"{}\"}} ",
+        "omnisim_queue_depth{{org=\"{}\",queue=\"{}\"}}",
         ctx.org.0, q.0
     ));
     check(
@@ -304,8 +296,8 @@ pub async fn metrics_show_depth_presence_and_status(mut ctx: Ctx) -> CaseResult 
         "omnisim_queue_depth of this queue: 2",
         || format!("{depth:?}"),
     )?;
-    let online = value("omnisim_agents{presence=\"online\"} ");
-    let waiting = value("omnisim_sessions{status=\"waiting\"} ");
+    let online = value("omnisim_agents{presence=\"online\"}");
+    let waiting = value("omnisim_sessions{status=\"waiting\"}");
     check(
         "R-ROUTE-1",
         online.is_some_and(|n| n >= 1.0) && waiting.is_some_and(|n| n >= 2.0),
