@@ -56,17 +56,22 @@ impl CpuLoad {
         }
     }
 
+    /// "1 core" or "2 cores".
+    pub fn cores_text(&self) -> String {
+        let plural = if self.cores == 1 { "" } else { "s" };
+        format!("{} core{plural}", self.cores)
+    }
+
     /// "the generator's CPU kept 1 core 97 % busy", for the warning; `whose` names the side.
     fn describe(&self, whose: &str) -> String {
-        let plural = if self.cores == 1 { "" } else { "s" };
         let whose = if self.shared {
             "the generator and the embedded server together"
         } else {
             whose
         };
         format!(
-            "{whose} kept {} core{plural} {:.0} % busy",
-            self.cores,
+            "{whose} kept {} {:.0} % busy",
+            self.cores_text(),
             self.busy * 100.0
         )
     }

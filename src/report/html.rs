@@ -103,15 +103,14 @@ fn banner(h: &mut String, s: &Summary) {
 /// tells a reader whether the generator or the target was the limit.
 fn cpu(h: &mut String, s: &Summary) {
     let side = |name: &str, load: &crate::measure::behind::CpuLoad| {
-        let plural = if load.cores == 1 { "" } else { "s" };
         let shared = if load.shared {
             " (with the embedded server)"
         } else {
             ""
         };
         format!(
-            "{name}{shared} {} core{plural}, {:.0} % busy",
-            load.cores,
+            "{name}{shared} {}, {:.0} % busy",
+            load.cores_text(),
             load.busy * 100.0
         )
     };
