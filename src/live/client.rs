@@ -99,6 +99,11 @@ impl Client {
         &self.base
     }
 
+    /// The URL of `path` on this server.
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// The same server through a client that keeps no connection for reuse: for requests a server
     /// may answer before reading their body (a 401 or 413 to a large one), after which the
     /// connection cannot carry another request.
@@ -152,14 +157,13 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        let url = format!("{}{path}", self.base);
-        self.with_body(reqwest::Method::POST, token, url, body)
+        self.with_body(reqwest::Method::POST, token, self.at(path), body)
             .await
     }
 
     /// The URL of `path` on this server, parsed once for a route a run posts to many times.
     pub fn url(&self, path: &str) -> Result<reqwest::Url, ClientError> {
-        let url = format!("{}{path}", self.base);
+        let url = self.at(path);
         reqwest::Url::parse(&url).map_err(|e| ClientError::Transport(format!("{url}: {e}")))
     }
 
@@ -180,8 +184,8 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        let url = format!("{}{path}", self.base);
-        self.with_body(reqwest::Method::PUT, token, url, body).await
+        self.with_body(reqwest::Method::PUT, token, self.at(path), body)
+            .await
     }
 
     pub async fn get<T: DeserializeOwned>(
@@ -189,10 +193,7 @@ impl Client {
         token: &str,
         path: &str,
     ) -> Result<T, ClientError> {
-        let req = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token);
+        let req = self.http.get(self.at(path)).bearer_auth(token);
         self.send(req).await
     }
 
@@ -218,7 +219,7 @@ impl Client {
         body: Option<String>,
         content_type: &str,
     ) -> Result<(u16, String), ClientError> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.http.request(method, self.at(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
