@@ -60,7 +60,9 @@ pub async fn pump(
 ) {
     let _counted = platform.socket_opened();
     let mut shutdown = platform.shutdown();
-    let mut batch = Vec::with_capacity(BATCH);
+    // Grown as bursts need it, not up front: most sockets take a frame at a time, and there are
+    // thousands of them.
+    let mut batch = Vec::new();
     let mut open = true;
     {
         // Dropped once sent: a replay holds its turn among the org's replays until then.
