@@ -4,6 +4,7 @@
 
 pub mod day_check;
 pub mod erlang;
+pub mod free_slots;
 pub mod intervals;
 pub mod replicate;
 pub mod scenario_sweep;

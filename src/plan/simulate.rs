@@ -8,11 +8,12 @@
 //! exponential patience. A new contact goes to the agent holding the fewest chats.
 
 use super::erlang::ServiceLevelDefinition;
+use super::free_slots::FreeSlots;
 use omnisim_protocol::limits::MAX_CAPACITY;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 /// The model to simulate.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +84,7 @@ pub fn simulate(model: &Model, warmup: u64, customers: u64, seed: u64) -> Measur
     let mut held = vec![0usize; n];
     let mut version = vec![0u64; n];
     let mut completions: BinaryHeap<Reverse<(u64, u32, u64)>> = BinaryHeap::new();
-    // Agents with a free slot, fewest chats first.
-    let mut free: BTreeSet<(usize, u32)> = (0..n as u32).map(|a| (0, a)).collect();
+    let mut free = FreeSlots::new(model.agents, k);
     // Waiting contacts: (arrival time, patience deadline, measured).
     let mut queue: VecDeque<(f64, f64, bool)> = VecDeque::new();
 
@@ -120,24 +120,23 @@ pub fn simulate(model: &Model, warmup: u64, customers: u64, seed: u64) -> Measur
         }
     };
     // Moves an agent from j to j + delta chats in the indexes.
-    let shift = |agent: u32,
-                 up: bool,
-                 held: &mut [usize],
-                 holding: &mut [u64],
-                 free: &mut BTreeSet<(usize, u32)>| {
-        let a = agent as usize;
-        free.remove(&(held[a], agent));
-        holding[held[a]] -= 1;
-        if up {
-            held[a] += 1;
-        } else {
-            held[a] -= 1;
-        }
-        holding[held[a]] += 1;
-        if held[a] < k {
-            free.insert((held[a], agent));
-        }
-    };
+    let shift =
+        |agent: u32, up: bool, held: &mut [usize], holding: &mut [u64], free: &mut FreeSlots| {
+            let a = agent as usize;
+            if held[a] < k {
+                free.remove(held[a], agent);
+            }
+            holding[held[a]] -= 1;
+            if up {
+                held[a] += 1;
+            } else {
+                held[a] -= 1;
+            }
+            holding[held[a]] += 1;
+            if held[a] < k {
+                free.insert(held[a], agent);
+            }
+        };
 
     loop {
         while let Some(&Reverse((_, a, v))) = completions.peek() {
@@ -175,7 +174,7 @@ pub fn simulate(model: &Model, warmup: u64, customers: u64, seed: u64) -> Measur
                 m.arrivals += 1;
                 measured_from.get_or_insert(now);
             }
-            if let Some(&(_, agent)) = free.iter().next() {
+            if let Some(agent) = free.first() {
                 shift(agent, true, &mut held, &mut holding, &mut free);
                 schedule(
                     agent as usize,
