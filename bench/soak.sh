@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The reference server's memory under a steady load: `omnisim serve --retention RETENTION` in a
 # process of its own, driven by bench/soak.toml (RATE new customers a second, each writing in
-# five times on average) for DURATION, its resident set read every 10 s. Prints, at the end of
+# twice on average) for DURATION, its resident set read every 10 s. Prints, at the end of
 # each minute, the resident set, the messages the server stored in that minute (the load: it
 # rises while returning customers accumulate) and the sessions it holds (open, and ended within
 # the retention period), then how the last minute compares with the third (by then the retention
 # period has filled: sessions, transcripts and message ids leave as fast as they come).
-#   [RATE=20] [DURATION=10m] [RETENTION=1m] bench/soak.sh
+#   [RATE=50] [DURATION=10m] [RETENTION=1m] bench/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RATE=${RATE:-20}
+RATE=${RATE:-50}
 DURATION=${DURATION:-10m}
 RETENTION=${RETENTION:-1m}
 BIN=target/release/omnisim
