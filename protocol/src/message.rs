@@ -140,7 +140,7 @@ pub struct Message {
     pub rendered_as: Option<RenderedAs>,
     /// For components rendered as text: the text the customer sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rendered_text: Option<String>,
+    pub rendered_text: Option<Box<str>>,
     /// Shared with the server's idempotency index (R-SESS-3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<Arc<str>>,

@@ -180,7 +180,7 @@ impl Org {
             MessageBody::Component { component }
                 if channel.info.kind == ChannelKind::Sms && as_text =>
             {
-                (Some(RenderedAs::Text), Some(component.render_text()))
+                (Some(RenderedAs::Text), Some(component.render_text().into()))
             }
             MessageBody::Component { .. } => (Some(RenderedAs::Structured), None),
             _ => (None, None),
