@@ -4,6 +4,7 @@
 //! WebSocket server around the engine.
 
 pub mod engine;
+pub mod expiring;
 pub mod fast_map;
 pub mod faults;
 pub mod id_index;

@@ -1,7 +1,7 @@
 //! The engine's records: the protocol resources as read back, plus what the engine needs beside
 //! them (indexes, idempotency keys, bot and routing progress).
 
-use crate::id_index::Expiring;
+use crate::expiring::Expiring;
 use crate::routing::{AgentRank, Line, LineKey, PoolKey, SkillLevels};
 use omnisim_protocol::{
     Agent, AgentId, Bot, BotId, Channel, Choice, Component, FlowId, Message, MessageAccepted,
