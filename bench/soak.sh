@@ -3,9 +3,10 @@
 # process of its own, driven by bench/soak.toml (RATE new customers a second, each writing in
 # twice on average) for DURATION, its resident set read every 10 s. Prints, at the end of
 # each minute, the resident set, the messages the server stored in that minute (the load: it
-# rises while returning customers accumulate) and the sessions it holds (open, and ended within
-# the retention period), then how the last minute compares with the third (by then the retention
-# period has filled: sessions, transcripts and message ids leave as fast as they come).
+# rises in the first two minutes, while returning customers add up) and the sessions it holds
+# (open, and ended within the retention period), then how the last minute compares with the
+# third (by then the retention period has filled: sessions, transcripts and message ids leave as
+# fast as they come).
 #   [RATE=50] [DURATION=10m] [RETENTION=1m] bench/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
