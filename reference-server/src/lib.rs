@@ -3,6 +3,7 @@
 //! it. [`routing`] holds the indexes the routing algorithm runs on; [`server`] is the HTTP and
 //! WebSocket server around the engine.
 
+pub mod chunked_vec;
 pub mod engine;
 pub mod expiring;
 pub mod fast_map;

@@ -2,10 +2,12 @@
 //! platform runs with their conversation (R-SESS-5; retention never forgets them, R-SESS-10).
 //!
 //! Since they are never forgotten, users are what a long run's memory grows with, so they are
-//! kept dense: records in one vector, an address up to 24 bytes held inline, and the two ways
-//! in (by id, by channel and address) as hash tables of record indices, four bytes a slot,
-//! rehashed from the records. A map of full records spent about three times as much.
+//! kept dense: records in a vector that grows by chunks (never copying them), an address up to
+//! 24 bytes held inline, and the two ways in (by id, by channel and address) as hash tables of
+//! record indices, four bytes a slot, rehashed from the records. A map of full records spent
+//! about three times as much.
 
+use crate::chunked_vec::ChunkedVec;
 use crate::engine::errors::not_found;
 use compact_str::CompactString;
 use hashbrown::HashTable;
@@ -49,7 +51,7 @@ impl UserRecord {
 /// that crafted addresses cannot force collisions (tests use one where everything collides).
 #[derive(Clone, Default)]
 pub struct Users<S = foldhash::fast::RandomState> {
-    records: Vec<UserRecord>,
+    records: ChunkedVec<UserRecord>,
     by_id: HashTable<u32>,
     by_address: HashTable<u32>,
     hasher: S,
@@ -137,7 +139,7 @@ impl<S> Eq for Users<S> {}
 
 impl<S> fmt::Debug for Users<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.records).finish()
+        f.debug_list().entries(self.records.iter()).finish()
     }
 }
 
