@@ -54,6 +54,16 @@ fn table_hash(hash: u32) -> u64 {
     (u64::from(hash) << 32) | u64::from(hash)
 }
 
+/// Entry `number` of `entries`, whose front is numbered `front`.
+fn entry<V>(entries: &VecDeque<Entry<V>>, front: u32, number: u32) -> &Entry<V> {
+    &entries[number.wrapping_sub(front) as usize]
+}
+
+/// Whether `slot` is that of `id`, whose hash is `hash`.
+fn names<V>(entries: &VecDeque<Entry<V>>, front: u32, slot: &Slot, hash: u32, id: &str) -> bool {
+    slot.hash == hash && *entry(entries, front, slot.number).id == *id
+}
+
 impl<V> Default for Expiring<V> {
     fn default() -> Self {
         Expiring {
@@ -77,14 +87,14 @@ impl<V> Expiring<V> {
     }
 
     fn entry(&self, number: u32) -> &Entry<V> {
-        &self.entries[number.wrapping_sub(self.front) as usize]
+        entry(&self.entries, self.front, number)
     }
 
     /// The slot of `id`, whose hash is `hash`.
     fn find(&self, hash: u32, id: &str) -> Option<&Slot> {
-        self.slots.find(table_hash(hash), |s| {
-            s.hash == hash && *self.entry(s.number).id == *id
-        })
+        let (entries, front) = (&self.entries, self.front);
+        self.slots
+            .find(table_hash(hash), |s| names(entries, front, s, hash, id))
     }
 
     /// The value at `id` if it came within `retention` of `now`.
@@ -114,10 +124,8 @@ impl<V> Expiring<V> {
         let hash = self.hash(&id);
         // Four billion ids would take some 200 GB: memory runs out long before numbers do.
         let number = self.front.wrapping_add(self.entries.len() as u32);
-        let entries = &self.entries;
-        let front = self.front;
-        let same_id =
-            |s: &Slot| s.hash == hash && *entries[s.number.wrapping_sub(front) as usize].id == *id;
+        let (entries, front) = (&self.entries, self.front);
+        let same_id = |s: &Slot| names(entries, front, s, hash, &id);
         match self.slots.find_mut(table_hash(hash), same_id) {
             Some(slot) => slot.number = number,
             None => {
