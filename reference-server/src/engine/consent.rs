@@ -68,7 +68,7 @@ pub fn check_deliverable(
     if let Some(window) = window {
         let early = faults.has(Fault::ServiceWindowClosesEarly);
         let open = user
-            .last_inbound_at
+            .last_inbound_at()
             .is_some_and(|t| now - t < window || (now - t == window && !early));
         if !open && !matches!(content, OutboundContent::Template { .. }) {
             return Err(error(

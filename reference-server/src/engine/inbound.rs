@@ -91,7 +91,7 @@ impl Org {
             }
         }
         let known = self.users.at(ch.info.id, &req.address);
-        let (user, open) = (known.map(|u| u.id), known.and_then(|u| u.open_session));
+        let (user, open) = (known.map(|u| u.id), known.and_then(|u| u.open_session()));
         match &req.content {
             InboundContent::Text { text } => validate::text("content.text", text)?,
             InboundContent::ComponentResponse {
@@ -217,7 +217,7 @@ impl Org {
         prechat: Option<BTreeMap<String, String>>,
     ) -> Delivery {
         let u = self.users.get_mut(user).expect("user exists");
-        u.last_inbound_at = Some(ctx.now);
+        u.wrote_in(ctx.now);
         let channel = u.channel;
         let session = match open {
             Some(s) => s,
@@ -286,7 +286,7 @@ impl Org {
         pmid: &Arc<str>,
     ) -> Delivery {
         let u = self.users.get_mut(user).expect("user exists");
-        u.last_inbound_at = Some(ctx.now);
+        u.wrote_in(ctx.now);
         let was = u.consent;
         let (consent, confirmation) = match keyword {
             Keyword::OptOut => (Consent::OptedOut, consent::OPT_OUT_CONFIRMATION),

@@ -81,7 +81,7 @@ impl Org {
         req: TriggeredOutboundRequest,
     ) -> Result<MessageAccepted, ApiError> {
         let user = self.outbound_target(ctx.now, channel, &req.address, &req.content)?;
-        if let Some(open) = user.open_session {
+        if let Some(open) = user.open_session() {
             return Err(error(
                 ErrorCode::SessionInProgress,
                 format!("{} already has open {open}", user.id),
@@ -125,7 +125,7 @@ impl Org {
         }
         self.queue(queue)?;
         let user = self.outbound_target(ctx.now, channel, &address, &content)?;
-        let existing = match user.open_session {
+        let existing = match user.open_session() {
             None => None,
             Some(open) => match self.sessions[&open].owner() {
                 Some(owner) if owner == agent => Some(open),

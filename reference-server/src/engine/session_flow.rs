@@ -86,15 +86,13 @@ impl Org {
             self.channels.contains_key(&channel),
             "users are created on existing channels"
         );
-        self.users.insert(UserRecord {
+        self.users.insert(UserRecord::new(
             id,
             channel,
-            address: address.into(),
+            address,
             consent,
             conversation_id,
-            last_inbound_at: None,
-            open_session: None,
-        });
+        ));
         id
     }
 
@@ -113,10 +111,10 @@ impl Org {
             .get_mut(user)
             .expect("sessions open for existing users");
         debug_assert!(
-            u.open_session.is_none(),
+            u.open_session().is_none(),
             "R-SESS-1: one open session per user"
         );
-        u.open_session = Some(id);
+        u.set_open_session(Some(id));
         let s = SessionState {
             info: Session {
                 id,
@@ -266,7 +264,7 @@ impl Org {
         let user = s.info.user;
         ctx.emit(session_changed(org, s, agent));
         if let Some(u) = self.users.get_mut(user) {
-            u.open_session = None;
+            u.set_open_session(None);
         }
         if let Some(s) = self.sessions.remove(&session) {
             let archived = EndedSession {

@@ -18,7 +18,8 @@ use omnisim_protocol::{
 use std::fmt;
 use std::hash::BuildHasher;
 
-/// What the platform keeps of a user; read back as a [`MessagingUser`].
+/// What the platform keeps of a user; read back as a [`MessagingUser`]. 72 bytes: the two
+/// optional values take 8 bytes each, where an `Option` of one takes 16.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRecord {
     pub id: UserId,
@@ -26,12 +27,59 @@ pub struct UserRecord {
     pub address: CompactString,
     pub consent: Consent,
     pub conversation_id: ConversationId,
-    pub last_inbound_at: Option<Timestamp>,
-    /// The user's one open (not ended) session, if any (R-SESS-1).
-    pub open_session: Option<SessionId>,
+    /// Milliseconds of the last inbound message, or [`NONE`].
+    last_inbound_at: u64,
+    /// The user's one open (not ended) session, if any (R-SESS-1), or [`NONE`].
+    open_session: u64,
+}
+
+/// No value: neither an id from the server's counter nor a time in milliseconds reaches it (a
+/// time is kept below it).
+const NONE: u64 = u64::MAX;
+
+fn some(value: u64) -> Option<u64> {
+    (value != NONE).then_some(value)
 }
 
 impl UserRecord {
+    /// A user who has not written in and has no session.
+    pub fn new(
+        id: UserId,
+        channel: ChannelId,
+        address: &str,
+        consent: Consent,
+        conversation_id: ConversationId,
+    ) -> UserRecord {
+        UserRecord {
+            id,
+            channel,
+            address: address.into(),
+            consent,
+            conversation_id,
+            last_inbound_at: NONE,
+            open_session: NONE,
+        }
+    }
+
+    /// When the user last wrote in (R-OUT-4's service window runs from it).
+    pub fn last_inbound_at(&self) -> Option<Timestamp> {
+        some(self.last_inbound_at).map(Timestamp)
+    }
+
+    pub fn wrote_in(&mut self, at: Timestamp) {
+        self.last_inbound_at = at.0.min(NONE - 1);
+    }
+
+    /// The user's one open (not ended) session, if any (R-SESS-1).
+    pub fn open_session(&self) -> Option<SessionId> {
+        some(self.open_session).map(SessionId)
+    }
+
+    pub fn set_open_session(&mut self, session: Option<SessionId>) {
+        debug_assert!(session.is_none_or(|s| s.0 != NONE));
+        self.open_session = session.map_or(NONE, |s| s.0);
+    }
+
     /// The user as the protocol reads it back.
     pub fn read(&self, org: OrgId) -> MessagingUser {
         MessagingUser {
@@ -41,8 +89,8 @@ impl UserRecord {
             address: self.address.to_string(),
             consent: self.consent,
             conversation_id: self.conversation_id,
-            last_inbound_at: self.last_inbound_at,
-            open_session: self.open_session,
+            last_inbound_at: self.last_inbound_at(),
+            open_session: self.open_session(),
         }
     }
 }
@@ -148,15 +196,13 @@ mod tests {
     use super::*;
 
     fn user(id: u64, channel: u64, address: &str) -> UserRecord {
-        UserRecord {
-            id: UserId(id),
-            channel: ChannelId(channel),
-            address: address.into(),
-            consent: Consent::ImplicitlyOptedIn,
-            conversation_id: ConversationId(id + 1),
-            last_inbound_at: None,
-            open_session: None,
-        }
+        UserRecord::new(
+            UserId(id),
+            ChannelId(channel),
+            address,
+            Consent::ImplicitlyOptedIn,
+            ConversationId(id + 1),
+        )
     }
 
     /// A hasher under which every key collides: lookups stand on the comparison alone.
@@ -175,6 +221,33 @@ mod tests {
         fn build_hasher(&self) -> Colliding {
             Colliding
         }
+    }
+
+    #[test]
+    fn a_users_time_and_session_are_absent_until_set_and_fit_eight_bytes_each() {
+        let mut u = user(1, 1, "+15550001");
+        assert_eq!((u.last_inbound_at(), u.open_session()), (None, None));
+        u.wrote_in(Timestamp(0));
+        u.set_open_session(Some(SessionId(7)));
+        assert_eq!(
+            u.last_inbound_at(),
+            Some(Timestamp(0)),
+            "time zero is a time"
+        );
+        assert_eq!(u.open_session(), Some(SessionId(7)));
+        let read = u.read(OrgId(3));
+        assert_eq!(
+            (read.last_inbound_at, read.open_session),
+            (Some(Timestamp(0)), Some(SessionId(7)))
+        );
+        u.set_open_session(None);
+        assert_eq!(u.open_session(), None);
+        u.wrote_in(Timestamp(u64::MAX));
+        assert!(
+            u.last_inbound_at().is_some(),
+            "the latest time is still a time"
+        );
+        assert!(std::mem::size_of::<UserRecord>() <= 72);
     }
 
     #[test]
