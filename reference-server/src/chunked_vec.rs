@@ -55,12 +55,6 @@ impl<T> ChunkedVec<T> {
         self.len += 1;
     }
 
-    pub fn get(&self, index: usize) -> Option<&T> {
-        self.chunks
-            .get(index >> CHUNK_BITS)
-            .and_then(|c| c.get(index & (CHUNK - 1)))
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
     }
@@ -104,9 +98,7 @@ mod tests {
         assert_eq!(v.chunks.len(), 4);
         for i in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 7, n - 1] {
             assert_eq!(v[i], i);
-            assert_eq!(v.get(i), Some(&i));
         }
-        assert_eq!(v.get(n), None);
         v[CHUNK] = 0;
         assert_eq!(v[CHUNK], 0);
         assert_eq!(v[CHUNK + 1], CHUNK + 1);

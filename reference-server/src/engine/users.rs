@@ -66,6 +66,7 @@ impl UserRecord {
         some(self.last_inbound_at).map(Timestamp)
     }
 
+    /// The user wrote in at `at`, which opens its channel's service window (R-OUT-4).
     pub fn wrote_in(&mut self, at: Timestamp) {
         self.last_inbound_at = at.0.min(NONE - 1);
     }
@@ -75,6 +76,7 @@ impl UserRecord {
         some(self.open_session).map(SessionId)
     }
 
+    /// A session opened for the user, or its open one ended (R-SESS-1).
     pub fn set_open_session(&mut self, session: Option<SessionId>) {
         debug_assert!(session.is_none_or(|s| s.0 != NONE));
         self.open_session = session.map_or(NONE, |s| s.0);
