@@ -7,3 +7,4 @@
 pub mod agent;
 pub mod customer;
 pub mod desk;
+pub mod timers;

@@ -5,9 +5,9 @@
 use super::client::{Socket, next_text, send_json};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
-use super::timers::Timers;
 use crate::actors::agent::{Act, Agent, Place, Request, Task};
 use crate::actors::desk::Offered;
+use crate::actors::timers::Timers;
 use crate::measure::recorder::Labels;
 use omnisim_protocol::*;
 use rand::Rng;
@@ -55,7 +55,7 @@ struct Live {
     pending: HashMap<u64, Request>,
     /// Fires once the agent is online at the start of the run.
     ready: Option<oneshot::Sender<()>>,
-    later: Timers<Later>,
+    later: Timers<Instant, Later>,
 }
 
 /// Runs one agent until the run stops. `ready` fires once it is online, or at once when its shift

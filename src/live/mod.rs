@@ -14,7 +14,6 @@ mod handshake;
 pub mod limits;
 pub mod metrics;
 pub mod setup;
-mod timers;
 pub mod tls;
 
 use crate::measure::Finished;

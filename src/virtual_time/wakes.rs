@@ -7,43 +7,14 @@
 //! heaps share one order counter, so the merged order is exactly that of a single queue.
 
 use super::{Micros, Wake};
-use std::cmp::Ordering;
+use crate::actors::timers::Scheduled;
 use std::collections::BinaryHeap;
-
-/// A wake-up in a heap. The order number is unique, so the wake itself is never compared and
-/// the comparison is two integers.
-struct Scheduled {
-    at: Micros,
-    order: u64,
-    wake: Wake,
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: the heap is a max-heap and the earliest must come first.
-        (other.at, other.order).cmp(&(self.at, self.order))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.order) == (other.at, other.order)
-    }
-}
-
-impl Eq for Scheduled {}
 
 /// Every wake-up not yet due.
 #[derive(Default)]
 pub(super) struct Wakes {
-    soon: BinaryHeap<Scheduled>,
-    patience: BinaryHeap<Scheduled>,
+    soon: BinaryHeap<Scheduled<Micros, Wake>>,
+    patience: BinaryHeap<Scheduled<Micros, Wake>>,
     scheduled: u64,
 }
 
@@ -53,7 +24,7 @@ impl Wakes {
         let s = Scheduled {
             at,
             order: self.scheduled,
-            wake,
+            item: wake,
         };
         match wake {
             Wake::Patience { .. } => self.patience.push(s),
@@ -62,7 +33,7 @@ impl Wakes {
     }
 
     /// The heap whose top comes first, if any.
-    fn first(&mut self) -> Option<&mut BinaryHeap<Scheduled>> {
+    fn first(&mut self) -> Option<&mut BinaryHeap<Scheduled<Micros, Wake>>> {
         match (self.soon.peek(), self.patience.peek()) {
             (Some(s), Some(p)) if p > s => Some(&mut self.patience),
             (Some(_), _) => Some(&mut self.soon),
@@ -78,7 +49,7 @@ impl Wakes {
 
     /// Takes the next wake-up.
     pub(super) fn pop(&mut self) -> Option<Wake> {
-        self.first()?.pop().map(|s| s.wake)
+        self.first()?.pop().map(|s| s.item)
     }
 }
 
