@@ -34,8 +34,9 @@ pub struct CpuLoad {
     /// `cpu_s` over `wall_s × cores`.
     pub busy: f64,
     /// The generator and the reference server ran in one process (no `--target`): the load is
-    /// both sides' together.
-    #[serde(default)]
+    /// both sides' together. Named `with_target` in summary.json, as schema version 1 has had it
+    /// (summaries written as `shared` read too).
+    #[serde(default, rename = "with_target", alias = "shared")]
     pub shared: bool,
 }
 
@@ -272,6 +273,20 @@ mod tests {
                 .contains("the generator and the embedded server together kept 2 cores 95 % busy"),
             "{embedded}"
         );
+    }
+
+    /// summary.json keeps the field name schema version 1 gave it.
+    #[test]
+    fn a_load_is_written_with_its_schema_field_names() {
+        let json = serde_json::to_value(CpuLoad::new(9.0, 10.0, 2, true)).unwrap();
+        assert_eq!(json["with_target"], true, "{json}");
+        for name in ["with_target", "shared"] {
+            let read: CpuLoad = serde_json::from_value(serde_json::json!({
+                "cpu_s": 9.0, "wall_s": 10.0, "cores": 2, "busy": 0.45, name: true
+            }))
+            .unwrap();
+            assert!(read.shared, "{name}");
+        }
     }
 
     /// The target's CPU, as its /metrics shows it, names the target even when its routing alone
