@@ -4,9 +4,8 @@
 
 use super::recorder::IntervalRecord;
 use base64::Engine;
-use hdrhistogram::Histogram;
+use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
-use hdrhistogram::serialization::{Serializer, V2DeflateSerializer, V2Serializer};
 use std::fmt::Write;
 use std::time::SystemTime;
 
@@ -16,33 +15,19 @@ const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
 /// A zlib header (RFC 1950): deflate with a 32 KiB window, fastest level, check bits valid.
 const ZLIB_HEADER: [u8; 2] = [0x78, 0x01];
 
-/// Encodes closed interval histograms in HdrHistogram's V2 compressed form: the V2 payload
-/// wrapped in a zlib stream. The stream holds the payload in stored deflate blocks, which every
-/// zlib reader inflates like any other. Compressed, the log is a seventh to a quarter smaller;
-/// but a compressor clears some 300 KB of tables for each histogram, and a run closes one per
-/// metric every second of its time: compressing took a fifth of a virtual run at ten sessions a
-/// second.
-#[derive(Default)]
-pub struct Encoder {
-    v2: V2Serializer,
-    raw: Vec<u8>,
-}
-
-impl Encoder {
-    /// `h` as a V2 compressed histogram.
-    pub fn encode(&mut self, h: &Histogram<u64>) -> Result<Vec<u8>, String> {
-        self.raw.clear();
-        self.v2
-            .serialize(h, &mut self.raw)
-            .map_err(|e| e.to_string())?;
-        let blocks = self.raw.len().div_ceil(STORED_BLOCK).max(1);
-        let zlib_len = ZLIB_HEADER.len() + blocks * 5 + self.raw.len() + 4;
-        let mut out = Vec::with_capacity(8 + zlib_len);
-        out.extend_from_slice(&V2_COMPRESSED_COOKIE.to_be_bytes());
-        out.extend_from_slice(&(zlib_len as u32).to_be_bytes());
-        zlib_stored(&self.raw, &mut out);
-        Ok(out)
-    }
+/// A V2 histogram `payload` in HdrHistogram's V2 compressed form: the payload wrapped in a
+/// zlib stream. The stream holds the payload in stored deflate blocks, which every zlib reader
+/// inflates like any other. Compressed, the log is a seventh to a quarter smaller; but a
+/// compressor clears some 300 KB of tables for each histogram, and a run closes one per metric
+/// every second of its time: compressing took a fifth of a virtual run at ten sessions a second.
+pub fn compressed(payload: &[u8]) -> Vec<u8> {
+    let blocks = payload.len().div_ceil(STORED_BLOCK).max(1);
+    let zlib_len = ZLIB_HEADER.len() + blocks * 5 + payload.len() + 4;
+    let mut out = Vec::with_capacity(8 + zlib_len);
+    out.extend_from_slice(&V2_COMPRESSED_COOKIE.to_be_bytes());
+    out.extend_from_slice(&(zlib_len as u32).to_be_bytes());
+    zlib_stored(payload, &mut out);
+    out
 }
 
 /// The most a stored deflate block holds (RFC 1951 §3.2.4: LEN is 16 bits).
@@ -118,8 +103,9 @@ mod tests {
     use super::*;
     use crate::measure::Recorder;
     use crate::measure::recorder::Labels;
-    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::Histogram;
     use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
     use std::io::Read;
     use std::time::Duration;
 
@@ -168,8 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn hdrhistogram_reads_back_what_the_encoder_writes() {
-        let mut encoder = Encoder::default();
+    fn hdrhistogram_reads_back_a_compressed_payload() {
         let mut histograms: Vec<Histogram<u64>> = [
             &[][..],
             &[1, 2, 3][..],
@@ -188,7 +173,9 @@ mod tests {
         assert!(payload.len() > 2 * STORED_BLOCK, "{} bytes", payload.len());
         histograms.push(wide);
         for h in histograms {
-            let encoded = encoder.encode(&h).unwrap();
+            let mut payload = Vec::new();
+            V2Serializer::new().serialize(&h, &mut payload).unwrap();
+            let encoded = compressed(&payload);
             let decoded: Histogram<u64> = Deserializer::new()
                 .deserialize(&mut encoded.as_slice())
                 .unwrap();

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod flows;
 pub mod histograms;
 pub mod hlog;
+pub mod interval;
 pub mod merge;
 pub mod outcome;
 pub mod periods;

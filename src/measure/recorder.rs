@@ -18,10 +18,12 @@ fn histogram() -> Histogram<u64> {
     h
 }
 
-fn record(h: &mut Histogram<u64>, d: Duration) {
+/// Records `d` in `h` and returns the microseconds recorded.
+fn record(h: &mut Histogram<u64>, d: Duration) -> u64 {
     let micros = (d.as_micros() as u64).clamp(1, MAX_MICROS);
     // An auto-resizing histogram takes any value up to MAX_MICROS.
     let _ = h.record(micros);
+    micros
 }
 
 /// One closed interval of one metric, compressed (HdrHistogram V2 deflate) as soon as it closed.
@@ -180,12 +182,11 @@ pub struct Recorder {
     pub generator_load: Option<super::behind::CpuLoad>,
     /// How busy the target kept its cores meanwhile, when its `/metrics` showed it.
     pub target_load: Option<super::behind::CpuLoad>,
-    /// The current interval's corrected histograms, per metric.
-    interval: ByMetric<Histogram<u64>>,
+    /// The current interval's corrected latencies, per metric.
+    interval: super::interval::Interval,
     interval_start: Duration,
     /// Closed intervals, compressed.
     pub intervals: Vec<IntervalRecord>,
-    encoder: super::hlog::Encoder,
 }
 
 /// Where a latency was observed, for the per-channel and per-queue breakdowns.
@@ -220,8 +221,8 @@ impl Recorder {
         uncorrected: Option<Duration>,
         labels: Labels,
     ) {
-        record(self.corrected.entry(metric, histogram), corrected);
-        record(self.interval.entry(metric, histogram), corrected);
+        let micros = record(self.corrected.entry(metric, histogram), corrected);
+        self.interval.record(metric, micros);
         if let Some(u) = uncorrected {
             record(self.uncorrected.entry(metric, histogram), u);
         }
@@ -260,25 +261,18 @@ impl Recorder {
         record(self.uncorrected.entry(metric, histogram), d);
     }
 
-    /// Closes the current interval at `now` (time since the run's origin), compressing each
-    /// metric's interval histogram for the interval log. The histograms are cleared, not
-    /// dropped: they keep the size they grew to, instead of growing again every interval.
+    /// Closes the current interval at `now` (time since the run's origin), each metric's
+    /// latencies in it encoded for the interval log.
     pub fn close_interval(&mut self, now: Duration) {
         let length = now.saturating_sub(self.interval_start);
-        for (metric, h) in &mut self.interval.entries {
-            if h.is_empty() {
-                continue;
-            }
-            if let Ok(encoded) = self.encoder.encode(h) {
-                self.intervals.push(IntervalRecord {
-                    metric,
-                    start: self.interval_start,
-                    length,
-                    max_micros: h.max(),
-                    encoded,
-                });
-            }
-            h.reset();
+        for closed in self.interval.close() {
+            self.intervals.push(IntervalRecord {
+                metric: closed.metric,
+                start: self.interval_start,
+                length,
+                max_micros: closed.max_micros,
+                encoded: super::hlog::compressed(&closed.payload),
+            });
         }
         self.interval_start = now;
     }
@@ -286,11 +280,10 @@ impl Recorder {
     /// Samples the platform's `load` at `now` (time since the origin), and closes the latency
     /// interval there.
     pub fn sample(&mut self, now: Duration, load: Load) -> Sample {
-        let p99 = |metric| {
+        let mut p99 = |metric| {
             self.interval
-                .get(metric)
-                .filter(|h| !h.is_empty())
-                .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0)
+                .value_at_quantile(metric, 0.99)
+                .map(|micros| micros as f64 / 1000.0)
         };
         let (routing_p99_ms, schedule_lag_p99_ms) = (p99("routing"), p99("schedule_lag"));
         self.close_interval(now);
