@@ -38,6 +38,11 @@ struct CustomerView {
     identity: Option<(UserId, ConversationId)>,
     /// The session its stream delivered last, and whether the customer saw it end (R-SESS-1).
     streamed: Option<(SessionId, bool)>,
+    /// The last seq it saw of the open session it saw last. A stream shows one session at a
+    /// time, so nearly every message finds its session here, beside the view the message
+    /// reads anyway, instead of in the shared map; any other open session of the customer's
+    /// is in the map.
+    open: Option<(SessionId, u32)>,
 }
 
 /// The sessions parties saw end, remembered for at least the last [`RecentEnds::GENERATION`]
@@ -69,8 +74,8 @@ impl RecentEnds {
 #[derive(Default)]
 pub struct History {
     violations: Vec<Violation>,
-    /// The last seq each party saw of each session it has not seen end: the map every message
-    /// touches, so it holds only what is still open, however long the run.
+    /// The last seq each party saw of each session it has not seen end (but for a customer's
+    /// [`CustomerView::open`] one), so it holds only what is still open, however long the run.
     last_seq: FastMap<(Party, SessionId), u32>,
     /// Sessions a party saw end: anything after is a violation (R-SESS-5). Looked up only when
     /// a party meets a session it holds no open view of.
@@ -114,6 +119,7 @@ impl History {
             address: address.clone(),
             identity: None,
             streamed: None,
+            open: None,
         };
         let key = match self.free.pop() {
             Some(key) => {
@@ -139,6 +145,10 @@ impl History {
             view.address = Arc::from("");
             view.identity = None;
             view.streamed = None;
+            // Its open session's view outlives it, as the map's entries do.
+            if let Some((session, last)) = view.open.take() {
+                self.last_seq.insert((Party::Customer(key), session), last);
+            }
             self.free.push(key);
         }
     }
@@ -174,20 +184,12 @@ impl History {
                 );
             }
         }
-        let key = (party, session);
-        let last_seq = match self.last_seq.get_mut(&key) {
-            Some(last) => std::mem::replace(last, (*last).max(seq)),
-            None if self.ended.contains(&key) => {
-                let name = self.name(party);
-                return self.violate(
-                    "R-SESS-5",
-                    format!("{name} got seq {seq} of {session} after it ended"),
-                );
-            }
-            None => {
-                self.last_seq.insert(key, seq);
-                0
-            }
+        let Some(last_seq) = self.advance(party, session, seq) else {
+            let name = self.name(party);
+            return self.violate(
+                "R-SESS-5",
+                format!("{name} got seq {seq} of {session} after it ended"),
+            );
         };
         let in_order = match party {
             Party::Customer(_) => seq == last_seq + 1,
@@ -205,11 +207,41 @@ impl History {
     /// A party was handed `session`'s transcript up to `seq` (an offer, a hello): later messages
     /// must come after it. Nothing is checked; a transcript may repeat what was seen.
     pub fn seen(&mut self, party: Party, session: SessionId, seq: u32) {
+        self.advance(party, session, seq);
+    }
+
+    /// Raises the last seq `party` saw of `session` to `seq` and returns what it was (0 for a
+    /// session new to the party), or `None`, recording nothing, if the party saw it end.
+    fn advance(&mut self, party: Party, session: SessionId, seq: u32) -> Option<u32> {
         let key = (party, session);
-        if !self.ended.contains(&key) {
-            let last = self.last_seq.entry(key).or_insert(0);
-            *last = (*last).max(seq);
+        let Party::Customer(customer) = party else {
+            return match self.last_seq.get_mut(&key) {
+                Some(last) => Some(std::mem::replace(last, (*last).max(seq))),
+                None if self.ended.contains(&key) => None,
+                None => {
+                    self.last_seq.insert(key, seq);
+                    Some(0)
+                }
+            };
+        };
+        let open = &mut self.customers[customer.0 as usize].open;
+        match open {
+            Some((s, last)) if *s == session => {
+                return Some(std::mem::replace(last, seq.max(*last)));
+            }
+            _ => {}
         }
+        // Another session: the one open here so far goes to the map, this one comes out of it.
+        if let Some((s, last)) = open.take() {
+            self.last_seq.insert((party, s), last);
+        }
+        let last = match self.last_seq.remove(&key) {
+            Some(last) => last,
+            None if self.ended.contains(&key) => return None,
+            None => 0,
+        };
+        self.customers[customer.0 as usize].open = Some((session, last.max(seq)));
+        Some(last)
     }
 
     /// A party saw `session` end: its view of it closes.
@@ -220,7 +252,15 @@ impl History {
             }
         }
         let key = (party, session);
-        self.last_seq.remove(&key);
+        let open = match party {
+            Party::Customer(c) => &mut self.customers[c.0 as usize].open,
+            Party::Agent(_) => &mut None,
+        };
+        if open.is_some_and(|(s, _)| s == session) {
+            *open = None;
+        } else {
+            self.last_seq.remove(&key);
+        }
         self.ended.insert(key);
     }
 
@@ -468,6 +508,34 @@ mod tests {
         h.message(c, SessionId(1), 5);
         let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
         assert_eq!(rules, ["R-SESS-2", "R-SESS-2", "R-SESS-5"]);
+    }
+
+    /// A stream that interleaves two sessions (itself an R-SESS-1 breach) is still held to
+    /// each one's order and end, as the customer's one session at hand changes back and forth.
+    #[test]
+    fn a_customers_interleaved_sessions_keep_their_own_order_and_end() {
+        let mut h = History::default();
+        let c = Party::Customer(h.customer(&Arc::from("c")));
+        h.message(c, SessionId(1), 1);
+        h.message(c, SessionId(2), 1);
+        h.message(c, SessionId(1), 2);
+        h.message(c, SessionId(2), 2);
+        h.ended(c, SessionId(2));
+        h.message(c, SessionId(1), 3);
+        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        assert_eq!(rules, ["R-SESS-1", "R-SESS-1", "R-SESS-1"], "order kept");
+        h.message(c, SessionId(1), 3);
+        h.message(c, SessionId(2), 3);
+        h.ended(c, SessionId(1));
+        h.message(c, SessionId(1), 4);
+        let rules: Vec<&str> = h.violations()[3..]
+            .iter()
+            .map(|v| v.rule.as_str())
+            .collect();
+        assert_eq!(
+            rules,
+            ["R-SESS-2", "R-SESS-1", "R-SESS-5", "R-SESS-1", "R-SESS-5"]
+        );
     }
 
     #[test]
