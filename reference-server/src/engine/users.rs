@@ -15,6 +15,7 @@ use omnisim_protocol::{
     ApiError, ChannelId, Consent, ConversationId, MessagingUser, OrgId, SessionId, Timestamp,
     UserId,
 };
+use std::cell::Cell;
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -105,6 +106,11 @@ pub struct Users<S = foldhash::fast::RandomState> {
     by_id: HashTable<u32>,
     by_address: HashTable<u32>,
     hasher: S,
+    /// The user found last, and where: a command names its user several times (an inbound
+    /// finds it by address, then reads its consent, marks when it wrote and answers with its
+    /// conversation), and each time after the first costs a comparison, not a probe of a
+    /// table of millions out of cache. Records never move, so it never goes stale.
+    recent: Cell<Option<(UserId, u32)>>,
 }
 
 impl<S: BuildHasher> Users<S> {
@@ -117,10 +123,17 @@ impl<S: BuildHasher> Users<S> {
     }
 
     fn index(&self, id: UserId) -> Option<usize> {
+        if let Some((recent, i)) = self.recent.get() {
+            if recent == id {
+                return Some(i as usize);
+            }
+        }
         let records = &self.records;
-        self.by_id
-            .find(self.id_hash(id), |&i| records[i as usize].id == id)
-            .map(|&i| i as usize)
+        let &i = self
+            .by_id
+            .find(self.id_hash(id), |&i| records[i as usize].id == id)?;
+        self.recent.set(Some((id, i)));
+        Some(i as usize)
     }
 
     pub fn get(&self, id: UserId) -> Result<&UserRecord, ApiError> {
@@ -136,12 +149,15 @@ impl<S: BuildHasher> Users<S> {
     /// The user at `address` on `channel`, if it ever wrote in or was given consent (R-CHAN-2).
     pub fn at(&self, channel: ChannelId, address: &str) -> Option<&UserRecord> {
         let records = &self.records;
-        self.by_address
+        let &i = self
+            .by_address
             .find(self.address_hash(channel, address), |&i| {
                 let r = &records[i as usize];
                 r.channel == channel && r.address == address
-            })
-            .map(|&i| &records[i as usize])
+            })?;
+        let record = &records[i as usize];
+        self.recent.set(Some((record.id, i)));
+        Some(record)
     }
 
     /// Adds a user, whose id and (channel, address) are not taken.
