@@ -214,7 +214,7 @@ impl Org {
             direct,
         };
         let (line, key) = (routing.line(), routing.key(session));
-        s.routing = Some(routing);
+        s.routing = Some(Box::new(routing));
         self.router.enqueue(line, key);
         self.set_status(ctx, session, SessionStatus::Waiting, None);
         self.route_session(ctx, session);
@@ -338,7 +338,7 @@ impl Org {
             org: self.id,
             work: item.clone(),
             session: s.info.clone(),
-            context: s.context.clone(),
+            context: (*s.context).clone(),
             transcript: s.messages.clone(),
         })));
         let (weight, now) = (item.capacity_weight, ctx.now);

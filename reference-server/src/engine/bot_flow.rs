@@ -26,10 +26,10 @@ impl Org {
     /// The bot takes the session: greeting, then the intent question (R-BOT-1, R-SESS-4).
     pub(crate) fn start_bot(&mut self, ctx: &mut Ctx, session: SessionId, bot: BotId) {
         let s = self.session_mut(session);
-        s.bot = Some(BotRun {
+        s.bot = Some(Box::new(BotRun {
             bot,
             stage: BotStage::AwaitingIntent,
-        });
+        }));
         self.set_status(ctx, session, SessionStatus::Active, Some(Handler::Bot));
         let greeting = self.bots[&bot].info.spec.greeting.clone();
         self.bot_say(ctx, session, MessageBody::Text { text: greeting });
@@ -195,10 +195,10 @@ impl Org {
             return;
         };
         let prompt = field.prompt.clone();
-        self.session_mut(session).bot = Some(BotRun {
+        self.session_mut(session).bot = Some(Box::new(BotRun {
             bot,
             stage: BotStage::Collecting { handoff, next },
-        });
+        }));
         self.bot_say(ctx, session, MessageBody::Text { text: prompt });
     }
 

@@ -222,7 +222,7 @@ impl Engine {
                     org,
                     work,
                     session: s.info.clone(),
-                    context: s.context.clone(),
+                    context: (*s.context).clone(),
                     transcript: s.messages.clone(),
                 }
             })

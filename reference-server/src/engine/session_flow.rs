@@ -8,8 +8,8 @@ use super::timers::Timer;
 use super::users::UserRecord;
 use omnisim_protocol::{
     AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
-    MessageBody, Origin, RenderedAs, RescindReason, RoutingContext, Sender, Seq, Session,
-    SessionId, SessionStatus, UserId, WorkStatus,
+    MessageBody, Origin, RenderedAs, RescindReason, Sender, Seq, Session, SessionId, SessionStatus,
+    UserId, WorkStatus,
 };
 use std::sync::Arc;
 
@@ -138,7 +138,7 @@ impl Org {
             routing: None,
             live_work: None,
             work_items: Default::default(),
-            context: RoutingContext::default(),
+            context: Box::default(),
             initiated_by: None,
             inactivity_at: None,
             ttl_at: None,
