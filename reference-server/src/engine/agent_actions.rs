@@ -195,7 +195,8 @@ impl Org {
             return Err(not_found(session));
         };
         let opened = s.live_work.is_some_and(|w| {
-            self.work[&w].agent == agent && self.work[&w].status == WorkStatus::Opened
+            let w = &self.work[&w];
+            w.agent == agent && w.status == WorkStatus::Opened
         });
         if !opened && !self.faults.has(crate::faults::Fault::AgentSendUnchecked) {
             return Err(error(
