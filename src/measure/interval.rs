@@ -126,16 +126,19 @@ impl Interval {
         self.merged = self.counts.len();
     }
 
+    /// Where the counts of metric `id` lie, once merged.
+    fn span(&self, id: usize) -> std::ops::Range<usize> {
+        let (start, end) = (key(id as u32, 0), key(id as u32 + 1, 0));
+        self.counts.partition_point(|c| c.key < start)..self.counts.partition_point(|c| c.key < end)
+    }
+
     /// The merged counts of `metric`, lowest counter first.
     fn of(&mut self, metric: &str) -> &[Count] {
         self.merge();
-        let Some(id) = self.metrics.iter().position(|m| *m == metric) else {
-            return &[];
-        };
-        let (start, end) = (key(id as u32, 0), key(id as u32 + 1, 0));
-        let from = self.counts.partition_point(|c| c.key < start);
-        let to = self.counts.partition_point(|c| c.key < end);
-        &self.counts[from..to]
+        match self.metrics.iter().position(|m| *m == metric) {
+            Some(id) => &self.counts[self.span(id)],
+            None => &[],
+        }
     }
 
     /// The value at `quantile` (above zero) of `metric` in the interval so far, as
@@ -161,16 +164,14 @@ impl Interval {
         self.merge();
         let mut closed = Vec::new();
         for (id, metric) in self.metrics.iter().enumerate() {
-            let (start, end) = (key(id as u32, 0), key(id as u32 + 1, 0));
-            let from = self.counts.partition_point(|c| c.key < start);
-            let to = self.counts.partition_point(|c| c.key < end);
-            let Some(last) = self.counts[from..to].last() else {
+            let counts = &self.counts[self.span(id)];
+            let Some(last) = counts.last() else {
                 continue;
             };
             closed.push(Closed {
                 metric,
                 max_micros: layout::highest(last.key as u32),
-                payload: v2_payload(&self.counts[from..to]),
+                payload: v2_payload(counts),
             });
         }
         closed.sort_by_key(|c| c.metric);
