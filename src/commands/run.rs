@@ -606,9 +606,9 @@ pub fn render(s: &Summary) -> String {
     if !s.thresholds.is_empty() {
         let _ = writeln!(out, "\nthresholds:");
         for t in &s.thresholds {
-            let value = t.value.map_or("nothing measured".to_owned(), |v| {
-                format!("measured {v:.3}")
-            });
+            let value = t
+                .measured()
+                .map_or("nothing measured".to_owned(), |v| format!("measured {v}"));
             let mark = if t.passed { "pass" } else { "FAIL" };
             let _ = writeln!(out, "  {mark}  {} {} ({value})", t.metric, t.condition);
         }

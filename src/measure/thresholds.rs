@@ -57,6 +57,21 @@ pub struct Verdict {
     pub passed: bool,
 }
 
+impl Verdict {
+    /// The measured value with its unit, as the terminal shows it: milliseconds for a latency
+    /// (whose bound reads in any unit, `< 2s`), a percentage for a ratio, a plain count.
+    pub fn measured(&self) -> Option<String> {
+        let v = self.value?;
+        Some(if RATIOS.contains(&self.metric.as_str()) {
+            format!("{:.2}%", v * 100.0)
+        } else if self.metric.ends_with(".count") {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.3} ms")
+        })
+    }
+}
+
 impl Threshold {
     /// Parses `name` (e.g. `routing_latency.p99`) and `condition` (e.g. `< 250ms`).
     pub fn parse(name: &str, condition: &str) -> Result<Threshold, String> {
@@ -148,6 +163,26 @@ fn unknown(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_measured_value_is_shown_in_its_unit() {
+        let shown = |metric: &str, value| {
+            Verdict {
+                metric: metric.into(),
+                condition: String::new(),
+                value,
+                passed: true,
+            }
+            .measured()
+        };
+        assert_eq!(
+            shown("routing_latency.p99", Some(2.799)).unwrap(),
+            "2.799 ms"
+        );
+        assert_eq!(shown("abandon_rate", Some(0.0042)).unwrap(), "0.42%");
+        assert_eq!(shown("handle.count", Some(12.0)).unwrap(), "12");
+        assert_eq!(shown("routing_latency.p99", None), None);
+    }
 
     #[test]
     fn parses_latency_and_ratio_conditions() {

@@ -153,8 +153,8 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
                 ("fail", "FAIL")
             };
             let value = t
-                .value
-                .map_or("nothing measured".to_owned(), |v| format!("{v:.3}"));
+                .measured()
+                .unwrap_or_else(|| "nothing measured".to_owned());
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{value}</td><td class=\"{class}\">{verdict}</td></tr>",
@@ -467,6 +467,10 @@ mod tests {
         let page = render(&s, &curves);
         assert!(page.contains("demo &lt;1&gt;"));
         assert!(page.contains("class=\"fail\">FAIL"));
+        assert!(
+            page.contains("<td>10.00%</td>"),
+            "the measured ratio in its unit"
+        );
         assert!(
             page.contains("FAIL: 1 threshold(s) breached"),
             "the banner says why"
