@@ -2,8 +2,8 @@
 //! it closes, then written as the V2 payload HdrHistogram itself would write for them.
 //!
 //! A histogram of three significant digits that has seen a value of a minute holds 16,000
-//! counters; clearing it and reading it end to end every second, for every metric, cost a
-//! sixth of a virtual run. An interval holds some thousands of values: sorted at its close,
+//! counters; clearing it and reading it end to end every second, for every metric, took 14 %
+//! of a virtual run's instructions. An interval holds some thousands of values: sorted at its close,
 //! they give the same encoding at the cost of the values, not of the histogram's range.
 
 /// HdrHistogram's bucket layout for three significant digits and values from 1: buckets of
@@ -72,7 +72,7 @@ fn key(metric: u32, index: u32) -> u64 {
 /// The counts of the interval still open, by metric.
 #[derive(Default)]
 pub struct Interval {
-    /// Metrics by id, in the order first seen; `&'static` names compared by address first.
+    /// Metrics by id, in the order first seen.
     metrics: Vec<&'static str>,
     counts: Vec<Count>,
     /// How many of `counts` are sorted and merged, with no two for the same counter.
@@ -92,11 +92,7 @@ pub struct Closed {
 
 impl Interval {
     fn metric_id(&mut self, metric: &'static str) -> u32 {
-        let found = self
-            .metrics
-            .iter()
-            .position(|m| std::ptr::eq(*m, metric))
-            .or_else(|| self.metrics.iter().position(|m| *m == metric));
+        let found = super::recorder::position_of(self.metrics.iter().copied(), metric);
         let id = found.unwrap_or_else(|| {
             self.metrics.push(metric);
             self.metrics.len() - 1

@@ -100,9 +100,20 @@ pub struct Sample {
     pub faults: u64,
 }
 
-/// Values by metric name, sorted by name. A run records a handful of metrics, each up to
-/// millions of times: a scan that first compares the names' addresses (a metric is always
-/// named by the same literal) costs less than a tree of string comparisons.
+/// Where `metric` is among `names`. A run records a handful of metrics, each up to millions of
+/// times: a scan that first compares the names' addresses (a metric is always named by the same
+/// literal) costs less than a tree of string comparisons.
+pub(super) fn position_of<'a>(
+    mut names: impl Iterator<Item = &'a str> + Clone,
+    metric: &'static str,
+) -> Option<usize> {
+    names
+        .clone()
+        .position(|m| std::ptr::eq(m, metric))
+        .or_else(|| names.position(|m| m == metric))
+}
+
+/// Values by metric name, sorted by name, found by [`position_of`].
 struct ByMetric<V> {
     entries: Vec<(&'static str, V)>,
 }
@@ -117,11 +128,7 @@ impl<V> Default for ByMetric<V> {
 
 impl<V> ByMetric<V> {
     fn entry(&mut self, metric: &'static str, make: impl FnOnce() -> V) -> &mut V {
-        let found = self
-            .entries
-            .iter()
-            .position(|(m, _)| std::ptr::eq(*m, metric))
-            .or_else(|| self.entries.iter().position(|(m, _)| *m == metric));
+        let found = position_of(self.entries.iter().map(|(m, _)| *m), metric);
         let i = found.unwrap_or_else(|| {
             let at = self.entries.partition_point(|(m, _)| *m < metric);
             self.entries.insert(at, (metric, make()));
