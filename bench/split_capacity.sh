@@ -5,11 +5,14 @@
 # side spent per session (user + system, in µs): the side whose CPU is nearest a whole core
 # (busy %: the server's over the whole run, the generator's over its arrivals, as the run's
 # generator_load says) is the one that falls behind first.
-#   [RUNS=1] bench/split_capacity.sh [RATE...]     (default: 1000 2000)
+# DELIVERY picks how customers hear from the server: their own streams (customer_stream, the
+# default) or their channel's stream (channel_stream).
+#   [RUNS=1] [DELIVERY=customer_stream] bench/split_capacity.sh [RATE...]   (default: 1000 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=("${@:-1000 2000}")
 runs=${RUNS:-1}
+delivery=${DELIVERY:-customer_stream}
 BIN=$PWD/target/release/omnisim
 cargo build --release --quiet
 WORK=$(mktemp -d)
@@ -23,7 +26,7 @@ cpu() { awk -v t="$tick" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 printf "%6s %8s %8s %10s %12s %12s %11s %7s %8s %8s %9s\n" rate started dropped lag_p99_ms \
   routing_p99 server_us/s gen_us/s wall_s srv_busy gen_busy transport
 for rate in ${rates[*]}; do
-  sed "s/RATE/$rate/" bench/capacity.toml > "$WORK/c.toml"
+  sed "s/RATE/$rate/; s/^delivery = \"customer_stream\"/delivery = \"$delivery\"/" bench/capacity.toml > "$WORK/c.toml"
   for _ in $(seq "$runs"); do
     taskset -c 0 "$BIN" serve --addr 127.0.0.1:18491 --max-connections 60000 \
       > "$WORK/serve.log" 2>&1 &

@@ -118,3 +118,57 @@ comeback_delay = "30s"
     assert!(s.sessions.ended > 0, "{:#?}", s.sessions);
     assert_eq!(s.sessions.comebacks, 0, "{:#?}", s.sessions);
 }
+
+/// Customers on a channel that delivers over its channel stream read their events from it: each
+/// sees every message of each of its sessions from the first, across comebacks (the history
+/// checker's R-SESS-1, R-SESS-2 and R-SESS-5), though the stream carries a session's first
+/// events before its customer learns its user id from the server's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_read_their_channel_stream_across_their_sessions() {
+    let text = r#"
+name = "provider"
+duration = "2s"
+drain = "20s"
+seed = 11
+
+[[queues]]
+name = "chat"
+
+[[channels]]
+name = "sms"
+kind = "sms"
+platform = "standard"
+entry = "queue:chat"
+delivery = "channel_stream"
+
+[[agents]]
+name = "team"
+count = 3
+capacity = 4
+accept_delay = "10ms"
+reply_time = "20ms"
+
+[arrivals]
+rate = "20/s"
+
+[customers]
+messages = "3"
+think_time = "30ms"
+comeback_probability = 0.5
+comeback_delay = "200ms"
+"#;
+    let scenario = Scenario::parse(text, "provider.toml").unwrap();
+    let s = live::run(scenario, RunOptions::new(Target::Embedded))
+        .await
+        .unwrap()
+        .summary;
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert!(s.violations.is_empty(), "{:?}", s.violations);
+    assert!(s.sessions.comebacks > 0, "{:#?}", s.sessions);
+    assert_eq!(s.sessions.started, s.sessions.ended, "{:#?}", s.sessions);
+    assert_eq!(s.sessions.abandoned, 0, "{:#?}", s.sessions);
+    // Every agent message reached its customer: a greeting and an answer to each message.
+    let l = &s.latency_ms;
+    let written = l["first_response"].count + l["delivery_to_agent"].count;
+    assert_eq!(l["delivery_to_customer"].count, written, "{l:#?}");
+}

@@ -95,6 +95,20 @@ fn bad_input_names_the_field() {
         )),
     );
     assert!(e.contains("arrivals.intervals[1].length"), "{e}");
+    let e = error(
+        "",
+        Some((
+            "entry = \"queue:q\"",
+            "entry = \"queue:q\"\ndelivery = \"mail\"",
+        )),
+    );
+    assert!(e.contains("mail"), "{e}");
+    let by_provider = (
+        "entry = \"queue:q\"",
+        "entry = \"queue:q\"\ndelivery = \"channel_stream\"",
+    );
+    let e = error("[faults]\ncustomer_reconnect = 0.5\n", Some(by_provider));
+    assert!(e.contains("faults.customer_reconnect"), "{e}");
 }
 
 /// What the target would refuse at setup is refused before anything runs, naming the field:

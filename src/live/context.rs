@@ -103,6 +103,9 @@ pub struct RunCtx {
     /// Each channel's inbound (provider webhook) URL, by the channel's index in `world`: every
     /// customer message goes there, so it is parsed once.
     pub inbound: Vec<reqwest::Url>,
+    /// Each channel's customers' mailboxes, by the channel's index in `world`, for channels
+    /// whose customers read the channel stream; none for those with streams of their own.
+    pub mailboxes: Vec<Option<Arc<super::mailboxes::Mailboxes>>>,
 }
 
 impl RunCtx {

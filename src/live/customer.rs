@@ -4,6 +4,7 @@
 
 use super::client::{ClientError, Socket, next_text};
 use super::context::{Requested, RunCtx};
+use super::mailboxes::Mailbox;
 use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
 use crate::checker::{CustomerKey, Party};
 use crate::measure::recorder::Labels;
@@ -25,6 +26,24 @@ enum Next {
     Gone,
 }
 
+/// Where the customer hears from the platform.
+enum Ear {
+    /// Nowhere yet: before its first message is accepted, or waiting to come back.
+    Nowhere,
+    /// Its own customer stream (boxed: the other two are a few words).
+    Stream(Box<Socket>),
+    /// Its mailbox of the channel stream, kept from its first session to its last.
+    Mailbox(Mailbox),
+}
+
+/// What the customer heard next, before it is read as an event.
+enum Heard {
+    Text(String),
+    Event(Event),
+    Timeout,
+    Gone,
+}
+
 /// One customer's task: its journey, its stream and what it needs to send as its provider.
 struct Customer {
     ctx: Arc<RunCtx>,
@@ -41,7 +60,7 @@ struct Customer {
     address: Arc<str>,
     /// How the history checker knows this address.
     key: CustomerKey,
-    socket: Option<Socket>,
+    ear: Ear,
     pmid: u32,
     /// The last message the stream delivered, to resume from after a reconnect.
     last_seen: Option<(SessionId, Seq)>,
@@ -138,7 +157,7 @@ impl Customer {
             arrival,
             address,
             key,
-            socket: None,
+            ear: Ear::Nowhere,
             pmid: 0,
             last_seen: None,
             answered: origin,
@@ -247,7 +266,11 @@ impl Customer {
                     self.delivered(message);
                 }
                 let reconnect = self.ctx.scenario.faults.customer_reconnect;
-                if first_response.is_some() && self.journey.rng().random::<f64>() < reconnect {
+                let own_stream = matches!(self.ear, Ear::Stream(_));
+                if own_stream
+                    && first_response.is_some()
+                    && self.journey.rng().random::<f64>() < reconnect
+                {
                     if let Err(e) = self.reconnect().await {
                         e.record(&mut self.ctx.shared());
                         return false;
@@ -267,7 +290,9 @@ impl Customer {
                     _ = tokio::time::sleep(after) => {}
                     _ = stop.wait_for(|stopped| *stopped) => return false,
                 }
-                self.socket = None;
+                if let Ear::Stream(_) = self.ear {
+                    self.ear = Ear::Nowhere;
+                }
                 self.last_seen = None;
                 self.timer = None;
                 self.ctx.shared().recorder.counts.comebacks += 1;
@@ -313,13 +338,9 @@ impl Customer {
         }
         if hello {
             self.ctx.shared().recorder.counts.sessions_started += 1;
-            let path = self.stream_path(Some((accepted.session, Seq(0))));
-            match self.ctx.client.socket(&self.ctx.world.token, &path).await {
-                Ok(socket) => self.socket = Some(socket),
-                Err(e) => {
-                    e.record(&mut self.ctx.shared());
-                    return Sent::Failed;
-                }
+            if let Err(e) = self.listen(accepted.session, accepted.user).await {
+                e.record(&mut self.ctx.shared());
+                return Sent::Failed;
             }
         }
         Sent::Accepted(accepted.session)
@@ -332,7 +353,8 @@ impl Customer {
             return Ok(false);
         };
         let path = self.stream_path(None);
-        self.socket = Some(self.ctx.client.socket(&self.ctx.world.token, &path).await?);
+        let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await?;
+        self.ear = Ear::Stream(Box::new(socket));
         let (opted_out, wrote_in) = {
             let s = self.ctx.shared();
             (
@@ -455,8 +477,8 @@ impl Customer {
         Ok(accepted)
     }
 
-    /// The next event of the stream, the timer due at `deadline`, or the end of the stream. A
-    /// frame that is not the protocol is kept as a violation and skipped.
+    /// The next event of the customer's stream or mailbox, the timer due at `deadline`, or the
+    /// end of the stream. A frame that is not the protocol is kept as a violation and skipped.
     async fn next(&mut self, deadline: Option<Instant>) -> Next {
         let mut stop = self.ctx.stop.clone();
         let sleep = tokio::time::sleep_until(
@@ -466,32 +488,58 @@ impl Customer {
         );
         tokio::pin!(sleep);
         loop {
-            let Some(socket) = self.socket.as_mut() else {
-                return Next::Gone;
+            let heard = match &mut self.ear {
+                Ear::Nowhere => return Next::Gone,
+                Ear::Stream(socket) => tokio::select! {
+                    text = next_text(socket) => text.map_or(Heard::Gone, Heard::Text),
+                    _ = &mut sleep => Heard::Timeout,
+                    _ = stop.changed() => Heard::Gone,
+                },
+                Ear::Mailbox(mailbox) => tokio::select! {
+                    event = mailbox.recv() => event.map_or(Heard::Gone, Heard::Event),
+                    _ = &mut sleep => Heard::Timeout,
+                    _ = stop.changed() => Heard::Gone,
+                },
             };
-            let text = tokio::select! {
-                text = next_text(socket) => text,
-                _ = &mut sleep => return Next::Timeout,
-                _ = stop.changed() => return Next::Gone,
-            };
-            let Some(text) = text else {
-                return Next::Gone;
-            };
-            match crate::wire::event(&text) {
-                Ok(e) => {
-                    self.observe(&e);
-                    if let Event::Message { message, .. } = &e {
-                        self.last_seen = Some((message.session, message.seq));
+            let event = match heard {
+                Heard::Event(e) => e,
+                Heard::Text(text) => match crate::wire::event(&text) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let mut s = self.ctx.shared();
+                        s.recorder.error("protocol");
+                        s.recorder.protocol.record("customer stream", &e, &text);
+                        continue;
                     }
-                    return Next::Event(e);
-                }
-                Err(e) => {
-                    let mut s = self.ctx.shared();
-                    s.recorder.error("protocol");
-                    s.recorder.protocol.record("customer stream", &e, &text);
+                },
+                Heard::Timeout => return Next::Timeout,
+                Heard::Gone => return Next::Gone,
+            };
+            self.observe(&event);
+            if let Event::Message { message, .. } = &event {
+                self.last_seen = Some((message.session, message.seq));
+            }
+            return Next::Event(event);
+        }
+    }
+
+    /// Starts listening once the first message of `session` was accepted for `user`: the
+    /// customer's own stream from that session's start, or its mailbox of the channel stream
+    /// (claimed once, at its first session).
+    async fn listen(&mut self, session: SessionId, user: UserId) -> Result<(), ClientError> {
+        match &self.ctx.mailboxes[self.arrival.channel] {
+            Some(boxes) => {
+                if !matches!(&self.ear, Ear::Mailbox(m) if m.user() == user) {
+                    self.ear = Ear::Mailbox(boxes.open(user));
                 }
             }
+            None => {
+                let path = self.stream_path(Some((session, Seq(0))));
+                let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await?;
+                self.ear = Ear::Stream(Box::new(socket));
+            }
         }
+        Ok(())
     }
 
     /// The stream URL: resuming after `after` when given (R-SESS-9), else live only.
@@ -510,13 +558,13 @@ impl Customer {
 
     /// Drops the stream and opens a new one that resumes after the last message seen (R-SESS-9).
     async fn reconnect(&mut self) -> Result<(), ClientError> {
-        if let Some(mut socket) = self.socket.take() {
-            let _ = futures_util::SinkExt::close(&mut socket).await;
+        if let Ear::Stream(mut socket) = std::mem::replace(&mut self.ear, Ear::Nowhere) {
+            let _ = futures_util::SinkExt::close(&mut *socket).await;
         }
         let after = self.last_seen.unwrap_or((self.journey.session(), Seq(0)));
         let path = self.stream_path(Some(after));
         let socket = self.ctx.client.socket(&self.ctx.world.token, &path).await;
-        self.socket = Some(socket?);
+        self.ear = Ear::Stream(Box::new(socket?));
         self.ctx.shared().recorder.counts.customer_reconnects += 1;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 mod addresses;
 pub mod agent;
+mod channel_stream;
 pub mod client;
 pub mod context;
 mod cpu;
@@ -12,6 +13,7 @@ pub mod dashboard;
 pub mod embedded;
 mod handshake;
 pub mod limits;
+mod mailboxes;
 pub mod metrics;
 pub mod setup;
 pub mod tls;
@@ -20,7 +22,7 @@ use crate::measure::Finished;
 use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
-use crate::scenario::Scenario;
+use crate::scenario::{Delivery, Scenario};
 use client::{Client, ClientError};
 use context::{RunCtx, Shared};
 use omnisim_protocol::{Agent, Queue};
@@ -267,6 +269,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             what: "making the channels' inbound URLs".into(),
             source,
         })?;
+    let mailboxes = scenario
+        .channels
+        .iter()
+        .map(|c| (c.delivery == Delivery::ChannelStream).then(Default::default))
+        .collect();
     let ctx = Arc::new(RunCtx {
         client,
         world,
@@ -277,8 +284,28 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         stop,
         customers_at_once: at_once.unwrap_or(u64::MAX),
         inbound,
+        mailboxes,
     });
     ctx.shared().recorder.customers_at_once = at_once;
+    for (channel, boxes) in ctx.mailboxes.iter().enumerate() {
+        let Some(boxes) = boxes else { continue };
+        let socket = channel_stream::open(&ctx, channel)
+            .await
+            .map_err(|source| RunError::Setup {
+                url: ctx.client.base().to_owned(),
+                what: format!(
+                    "opening channel {}'s stream",
+                    ctx.world.channels[channel].name
+                ),
+                source,
+            })?;
+        tokio::spawn(channel_stream::read(
+            ctx.clone(),
+            channel,
+            socket,
+            boxes.clone(),
+        ));
+    }
 
     let metrics = match options.hooks.metrics_addr {
         Some(addr) => Some(

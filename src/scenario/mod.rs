@@ -210,6 +210,22 @@ pub struct ChannelDef {
     /// Share of arrivals on this channel (normalized over all channels).
     #[serde(default = "one_f64")]
     pub share: f64,
+    /// How a live run's customers on this channel hear from the platform.
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// Where a live customer reads what the platform sends it: its own stream, as a web or in-app
+/// client holds one, or the channel's provider stream, as a messaging provider takes every
+/// customer's messages over one connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// One customer stream per customer, opened with its first message (R-SEC-3, R-SESS-9).
+    #[default]
+    CustomerStream,
+    /// One channel stream for the channel, read by the run and handed to each customer.
+    ChannelStream,
 }
 
 fn one_f64() -> f64 {
@@ -774,6 +790,17 @@ impl Scenario {
             if !(0.0..=1.0).contains(&p) {
                 return err(format!("faults.{field}"), "must be a probability".into());
             }
+        }
+        let own_streams = self
+            .channels
+            .iter()
+            .any(|c| c.delivery == Delivery::CustomerStream);
+        if self.faults.customer_reconnect > 0.0 && !own_streams {
+            return err(
+                "faults.customer_reconnect".into(),
+                "every channel delivers by its channel stream: no customer has a stream to drop"
+                    .into(),
+            );
         }
         if let Some(o) = &self.outbound {
             if !self.channels.iter().any(|c| c.name == o.channel) {
