@@ -59,10 +59,17 @@ pub struct Client {
 /// A protocol socket (customer stream, provider stream or agent connection).
 pub type Socket = tokio_tungstenite::WebSocketStream<super::tls::Stream>;
 
+/// How long a pooled connection may sit idle before the client closes it rather than reuse it:
+/// below the idle limits servers put on kept-alive connections (the reference server's 10 s,
+/// Node's 5 s), so that a request never goes out on a connection the server is closing at that
+/// moment, which fails it with a reset the server never saw.
+const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// The HTTP client for `access`: its TLS trust and default headers; pooled unless `unpooled`.
 fn http_client(access: &Access, unpooled: bool) -> Result<reqwest::Client, ClientError> {
-    let mut builder =
-        reqwest::Client::builder().default_headers(access.headers.iter().cloned().collect());
+    let mut builder = reqwest::Client::builder()
+        .default_headers(access.headers.iter().cloned().collect())
+        .pool_idle_timeout(POOL_IDLE);
     if let Some(tls) = &access.tls {
         builder = builder.use_preconfigured_tls((**tls).clone());
     }
