@@ -6,13 +6,16 @@
 # (busy %: the server's over the whole run, the generator's over its arrivals, as the run's
 # generator_load says) is the one that falls behind first.
 # DELIVERY picks how customers hear from the server: their own streams (customer_stream, the
-# default) or their channel's stream (channel_stream).
-#   [RUNS=1] [DELIVERY=customer_stream] bench/split_capacity.sh [RATE...]   (default: 1000 2000)
+# default) or their channel's stream (channel_stream); HTTP2=1 sends requests over HTTP/2.
+#   [RUNS=1] [DELIVERY=customer_stream] [HTTP2=1] bench/split_capacity.sh [RATE...]
+# (default rates: 1000 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=("${@:-1000 2000}")
 runs=${RUNS:-1}
 delivery=${DELIVERY:-customer_stream}
+http=()
+if [ -n "${HTTP2:-}" ]; then http=(--http2); fi
 BIN=$PWD/target/release/omnisim
 cargo build --release --quiet
 WORK=$(mktemp -d)
@@ -34,7 +37,7 @@ for rate in ${rates[*]}; do
     sleep 1
     before=$(cpu "$server")
     /usr/bin/time -f "%e %U %S" -o "$WORK/time" taskset -c 1 "$BIN" run "$WORK/c.toml" \
-      --target http://127.0.0.1:18491 --out "$WORK/run" > "$WORK/run.log" 2>&1 || true
+      --target http://127.0.0.1:18491 "${http[@]}" --out "$WORK/run" > "$WORK/run.log" 2>&1 || true
     after=$(cpu "$server")
     kill "$server"
     wait "$server" 2>/dev/null || true

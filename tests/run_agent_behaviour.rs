@@ -54,7 +54,7 @@ patience = "30s"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_keep_their_shifts_and_close_conversations_themselves() {
     let scenario = Scenario::parse(SCENARIO, "shifts.toml").unwrap();
-    let options = RunOptions::new(Target::Embedded);
+    let options = RunOptions::new(Target::Embedded { http2: false });
     let s = live::run(scenario, options).await.unwrap().summary;
 
     assert!(s.errors.is_empty(), "{:?}", s.errors);
@@ -108,7 +108,7 @@ comeback_probability = 1.0
 comeback_delay = "30s"
 "#;
     let scenario = Scenario::parse(text, "returning.toml").unwrap();
-    let options = RunOptions::new(Target::Embedded);
+    let options = RunOptions::new(Target::Embedded { http2: false });
     let run = live::run(scenario, options);
     let s = tokio::time::timeout(std::time::Duration::from_secs(20), run)
         .await
@@ -123,6 +123,8 @@ comeback_delay = "30s"
 /// sees every message of each of its sessions from the first, across comebacks (the history
 /// checker's R-SESS-1, R-SESS-2 and R-SESS-5), though the stream carries a session's first
 /// events before its customer learns its user id from the server's reply.
+/// Requests go over HTTP/2, as `--http2` sends them: a server that did not speak it would fail
+/// every one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_read_their_channel_stream_across_their_sessions() {
     let text = r#"
@@ -158,7 +160,7 @@ comeback_probability = 0.5
 comeback_delay = "200ms"
 "#;
     let scenario = Scenario::parse(text, "provider.toml").unwrap();
-    let s = live::run(scenario, RunOptions::new(Target::Embedded))
+    let s = live::run(scenario, RunOptions::new(Target::Embedded { http2: true }))
         .await
         .unwrap()
         .summary;

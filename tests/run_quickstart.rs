@@ -10,7 +10,7 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
     let scenario = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     let options = RunOptions {
         duration: Some(Duration::from_secs(5)),
-        ..RunOptions::new(Target::Embedded)
+        ..RunOptions::new(Target::Embedded { http2: false })
     };
     let outcome = live::run(scenario, options).await.unwrap();
     let s = &outcome.summary;
@@ -70,7 +70,7 @@ async fn a_live_run_reports_what_each_arrival_interval_got() {
     let scenario = Scenario::parse(&text, "quickstart-intervals.toml").unwrap();
     let options = RunOptions {
         duration: Some(Duration::from_secs(5)),
-        ..RunOptions::new(Target::Embedded)
+        ..RunOptions::new(Target::Embedded { http2: false })
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let lengths: Vec<f64> = s.by_interval.iter().map(|i| i.length_s).collect();
@@ -179,7 +179,7 @@ async fn an_interrupted_run_concludes_with_what_it_measured() {
             dashboard: None,
             max_customers: None,
         },
-        ..RunOptions::new(Target::Embedded)
+        ..RunOptions::new(Target::Embedded { http2: false })
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -238,7 +238,7 @@ async fn a_running_test_serves_its_figures_to_prometheus() {
             metrics_addr: Some(addr),
             ..Default::default()
         },
-        ..RunOptions::new(Target::Embedded)
+        ..RunOptions::new(Target::Embedded { http2: false })
     };
     let run = tokio::spawn(live::run(scenario, options));
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -277,7 +277,7 @@ async fn arrivals_past_the_customers_a_run_can_hold_are_dropped_and_counted() {
             max_customers: Some(2),
             ..Default::default()
         },
-        ..RunOptions::new(Target::Embedded)
+        ..RunOptions::new(Target::Embedded { http2: false })
     };
     let s = live::run(scenario, options).await.unwrap().summary;
     let a = &s.arrivals;

@@ -120,3 +120,28 @@ async fn a_kept_alive_connection_idle_past_the_header_timeout_is_closed() {
     );
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn requests_over_http2_are_served() {
+    let t = limited(100).await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let reply = h2.get(t.url("/healthz")).send().await.unwrap();
+    assert_eq!(reply.version(), reqwest::Version::HTTP_2);
+    assert_eq!(reply.status(), 200);
+    t.server.shutdown().await.unwrap();
+}
+
+/// Telling HTTP/2 from HTTP/1.1 takes the preface's 24 bytes: a client that stops inside them is
+/// cut off at the header timeout like one that stops inside its headers.
+#[tokio::test]
+async fn a_client_that_stops_inside_the_http2_preface_is_cut_off() {
+    let t = limited(100).await;
+    let mut tcp = TcpStream::connect(t.server.addr).await.unwrap();
+    tcp.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    let sent = until_closed(&mut tcp, Duration::from_secs(5)).await;
+    assert_eq!(sent.as_deref(), Some(""), "the connection is still open");
+    t.server.shutdown().await.unwrap();
+}

@@ -40,6 +40,10 @@ pub struct TargetArgs {
     /// gateways that want an API key.
     #[arg(long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// Send requests over HTTP/2 from the first byte (prior knowledge): many at once on one
+    /// connection. The target must speak it (the reference server does); sockets stay HTTP/1.1.
+    #[arg(long)]
+    pub http2: bool,
 }
 
 impl TargetArgs {
@@ -72,14 +76,18 @@ impl TargetArgs {
             ca_cert: self.ca_cert.clone(),
             insecure: self.insecure,
         };
-        Ok(Access::new(&trust, &self.headers)?)
+        let access = Access::new(&trust, &self.headers)?;
+        Ok(Access {
+            http2: self.http2,
+            ..access
+        })
     }
 
     /// The target: the embedded reference server, or the URL with its token, TLS trust and
     /// headers.
     pub fn target(&self) -> anyhow::Result<Target> {
         let Some(url) = &self.target else {
-            return Ok(Target::Embedded);
+            return Ok(Target::Embedded { http2: self.http2 });
         };
         let Some(admin_token) = self.token()? else {
             bail!("--target needs --admin-token, OMNISIM_ADMIN_TOKEN or --admin-token-file");
@@ -141,6 +149,25 @@ mod tests {
         assert!(parse(&["--admin-token", "t", "--admin-token-file", "f"]).is_err());
         let headers = parse(&["--header", "X-A: 1", "--header", "X-B: 2"]).unwrap();
         assert_eq!(headers.headers.len(), 2);
-        assert!(matches!(parse(&[]).unwrap().target(), Ok(Target::Embedded)));
+        assert!(matches!(
+            parse(&[]).unwrap().target(),
+            Ok(Target::Embedded { http2: false })
+        ));
+    }
+
+    #[test]
+    fn http2_reaches_the_embedded_server_and_a_target_alike() {
+        let embedded = parse(&["--http2"]).unwrap().target();
+        assert!(matches!(embedded, Ok(Target::Embedded { http2: true })));
+        let url = parse(&["--target", "http://x", "--admin-token", "t", "--http2"]);
+        match url.unwrap().target() {
+            Ok(Target::Url { access, .. }) => assert!(access.http2),
+            other => panic!("{other:?}"),
+        }
+        let plain = parse(&["--target", "http://x", "--admin-token", "t"]);
+        match plain.unwrap().target() {
+            Ok(Target::Url { access, .. }) => assert!(!access.http2),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -70,6 +70,9 @@ fn http_client(access: &Access, unpooled: bool) -> Result<reqwest::Client, Clien
     let mut builder = reqwest::Client::builder()
         .default_headers(access.headers.iter().cloned().collect())
         .pool_idle_timeout(POOL_IDLE);
+    if access.http2 {
+        builder = builder.http2_prior_knowledge();
+    }
     if let Some(tls) = &access.tls {
         builder = builder.use_preconfigured_tls((**tls).clone());
     }

@@ -36,7 +36,9 @@ use tokio::sync::{oneshot, watch};
 /// Where to run: a server by URL and admin token, or the embedded reference server.
 #[derive(Clone, Debug)]
 pub enum Target {
-    Embedded,
+    /// The reference server in this process; `http2`: requests over HTTP/2 (see
+    /// [`tls::Access::http2`]).
+    Embedded { http2: bool },
     Url {
         url: String,
         admin_token: String,
@@ -66,13 +68,16 @@ impl Target {
         clock: omnisim_protocol::ClockMode,
     ) -> Result<Connected, server::ServerError> {
         Ok(match self {
-            Target::Embedded => {
+            Target::Embedded { http2 } => {
                 let server = embedded::Embedded::with(faults, clock)?;
                 Connected {
                     url: server.url.clone(),
                     admin_token: server.admin_token.clone(),
                     name: "embedded".to_owned(),
-                    access: tls::Access::default(),
+                    access: tls::Access {
+                        http2: *http2,
+                        ..Default::default()
+                    },
                     embedded: Some(server),
                 }
             }

@@ -43,10 +43,14 @@ pub struct Access {
     pub tls: Option<Arc<ClientConfig>>,
     /// Sent with every request and every socket handshake.
     pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// Requests go over HTTP/2 from the first byte (prior knowledge, TLS or not), many at once
+    /// on one connection: under load their frames share writes, where HTTP/1.1 takes a write and
+    /// a connection per request in flight. Sockets keep their HTTP/1.1 upgrade.
+    pub http2: bool,
 }
 
 impl Access {
-    /// The access `trust` and `headers` (`Name: value` each) describe.
+    /// The access `trust` and `headers` (`Name: value` each) describe, over HTTP/1.1.
     pub fn new(trust: &Trust, headers: &[String]) -> Result<Access, AccessError> {
         let headers = headers
             .iter()
@@ -55,6 +59,7 @@ impl Access {
         Ok(Access {
             tls: Some(client_config(trust)?),
             headers,
+            http2: false,
         })
     }
 }

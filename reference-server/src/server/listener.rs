@@ -86,7 +86,15 @@ pub async fn serve(
     Ok(())
 }
 
-/// Serves one connection, plain or TLS, until it closes or the server stops.
+/// Requests one HTTP/2 connection may have open at once: a client wanting more opens another
+/// connection, under the server's cap on those.
+const H2_STREAMS: u32 = 256;
+
+/// Serves one connection, plain or TLS, HTTP/1.1 or HTTP/2 (told apart by its first bytes, the
+/// HTTP/2 preface), until it closes or the server stops. Its first request must come within the
+/// header timeout, whichever the version: a client that stops inside the preface, or opens
+/// HTTP/2 and asks nothing, is dropped then. An HTTP/2 connection whose peer stops answering
+/// pings for the header timeout is dropped too; one that answers holds its slot like a socket.
 async fn connection<S>(io: S, app: Router, limits: Limits, mut stopping: watch::Receiver<bool>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -96,9 +104,27 @@ where
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(H2_STREAMS)
+        .keep_alive_interval(limits.header_timeout)
+        .keep_alive_timeout(limits.header_timeout);
+    let asked = Arc::new(tokio::sync::Notify::new());
+    let told = asked.clone();
+    let service = tower::util::service_fn(move |request| {
+        told.notify_one();
+        tower::ServiceExt::oneshot(app.clone(), request)
+    });
     let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(app));
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = asked.notified() => {}
+        _ = tokio::time::sleep(limits.header_timeout) => return,
+        _ = stopping.changed() => return,
+    }
     tokio::select! {
         _ = conn.as_mut() => {}
         _ = stopping.changed() => {
