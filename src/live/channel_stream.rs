@@ -35,7 +35,8 @@ fn path(ctx: &RunCtx, channel: usize, after: Option<u64>) -> String {
 /// Reads `socket`, the stream of the channel at `channel`, into `boxes` until the run stops.
 pub async fn read(ctx: Arc<RunCtx>, channel: usize, mut socket: Socket, boxes: Arc<Mailboxes>) {
     let mut stop = ctx.stop.clone();
-    let mut last = 0;
+    // None until a message came: resuming after 0 would replay the channel's whole history.
+    let mut last = None;
     loop {
         let text = tokio::select! {
             text = next_text(&mut socket) => text,
@@ -59,7 +60,7 @@ pub async fn read(ctx: Arc<RunCtx>, channel: usize, mut socket: Socket, boxes: A
         };
         let user = match &event {
             Event::Message { user, message, .. } => {
-                last = last.max(message.channel_seq);
+                last = last.max(Some(message.channel_seq));
                 *user
             }
             Event::SessionChanged { user, .. } => *user,
@@ -72,9 +73,10 @@ pub async fn read(ctx: Arc<RunCtx>, channel: usize, mut socket: Socket, boxes: A
     }
 }
 
-/// Opens the stream again after the dropped one's last message, until it opens or the run stops;
-/// each failure counts as a transport error.
-async fn resume(ctx: &RunCtx, channel: usize, last: u64) -> Option<Socket> {
+/// Opens the stream again after the dropped one's last message (live only if it had none),
+/// until it opens or the run stops. The drop and each failed attempt count as transport errors:
+/// events other than messages may have been lost meanwhile.
+async fn resume(ctx: &RunCtx, channel: usize, last: Option<u64>) -> Option<Socket> {
     let mut stop = ctx.stop.clone();
     ClientError::Transport("the channel stream closed".into()).record(&mut ctx.shared());
     loop {
@@ -82,7 +84,7 @@ async fn resume(ctx: &RunCtx, channel: usize, last: u64) -> Option<Socket> {
             _ = tokio::time::sleep(RECONNECT_AFTER) => {}
             _ = stop.wait_for(|stopped| *stopped) => return None,
         }
-        let path = path(ctx, channel, Some(last));
+        let path = path(ctx, channel, last);
         match ctx.client.socket(&ctx.world.token, &path).await {
             Ok(socket) => return Some(socket),
             Err(e) => e.record(&mut ctx.shared()),

@@ -1,4 +1,4 @@
-//! How many customers a live run holds at once. Each customer holds a stream and, at times, a
+//! How many customers a live run holds at once. A customer may hold a stream and, at times, a
 //! request: file descriptors, of which a process has a fixed number. Past that number every new
 //! connection fails ("Too many open files") and a run that fell behind collapses into transport
 //! errors; below it, an arrival the run cannot hold is dropped and counted, as one that came too
@@ -19,16 +19,23 @@ fn parse(limits: &str) -> Option<u64> {
     soft.parse().ok()
 }
 
-/// Descriptors a customer may hold on one side: its stream, a request, and a connection it
-/// closed that the other side has not yet seen close (a server behind on its work closes late).
-const PER_CUSTOMER: u64 = 3;
+/// Descriptors a customer may hold on one side: its own stream, if it reads one, with a
+/// connection of it closed that the other side has not yet seen close (a server behind on its
+/// work closes late); and over HTTP/1.1 a request's connection. Counted as one at least: over
+/// HTTP/2 a customer reading its channel's stream holds none of its own, but its task is memory.
+pub fn per_customer(own_stream: bool, http2: bool) -> u64 {
+    let stream = if own_stream { 2 } else { 0 };
+    let request = if http2 { 0 } else { 1 };
+    (stream + request).max(1)
+}
 
 /// The most customers at once under `open_files` descriptors, `agents` sockets held beside
-/// them, counting the server's side too when it runs in this process (`embedded`).
-pub fn customers_at_once(open_files: u64, agents: u64, embedded: bool) -> u64 {
+/// them, each customer holding `per_customer` ([`per_customer`]), counting the server's side too
+/// when it runs in this process (`embedded`).
+pub fn customers_at_once(open_files: u64, agents: u64, embedded: bool, per_customer: u64) -> u64 {
     let sides = if embedded { 2 } else { 1 };
     let spare = open_files.saturating_sub(RESERVE + agents * sides);
-    (spare / (PER_CUSTOMER * sides)).max(1)
+    (spare / (per_customer.max(1) * sides)).max(1)
 }
 
 #[cfg(test)]
@@ -42,11 +49,24 @@ mod tests {
                       Max open files            20000                1048576              files\n";
         assert_eq!(parse(limits), Some(20000));
         assert_eq!(parse("Max open files unlimited unlimited files"), None);
-        assert_eq!(customers_at_once(20_000, 44, true), (20_000 - 256 - 88) / 6);
+        let three = per_customer(true, false);
+        assert_eq!(three, 3);
         assert_eq!(
-            customers_at_once(20_000, 44, false),
+            customers_at_once(20_000, 44, true, three),
+            (20_000 - 256 - 88) / 6
+        );
+        assert_eq!(
+            customers_at_once(20_000, 44, false, three),
             (20_000 - 256 - 44) / 3
         );
-        assert_eq!(customers_at_once(100, 500, true), 1, "never none");
+        assert_eq!(customers_at_once(100, 500, true, three), 1, "never none");
+    }
+
+    #[test]
+    fn a_customer_without_a_stream_or_a_connection_of_its_own_counts_as_one() {
+        assert_eq!(per_customer(true, true), 2);
+        assert_eq!(per_customer(false, false), 1);
+        assert_eq!(per_customer(false, true), 1);
+        assert_eq!(customers_at_once(20_000, 44, false, 0), 20_000 - 256 - 44);
     }
 }
