@@ -92,8 +92,8 @@ impl Mailboxes {
             .unwrap_or_default();
         inner.unclaimed_events -= waiting.len();
         for event in waiting {
-            // A new channel holds MAILBOX events; past that the customer loses the oldest
-            // undelivered ones, as it would a full mailbox's.
+            // A new mailbox holds MAILBOX events; past that the newest are lost, as they are
+            // to a full mailbox.
             let _ = tx.try_send(event);
         }
         inner.open.insert(user, tx);
@@ -108,14 +108,15 @@ impl Mailboxes {
     /// unclaimed events.
     pub fn deliver(&self, user: UserId, event: Event, now: Instant) -> Delivered {
         let mut inner = self.lock();
-        if let Some(tx) = inner.open.get(&user) {
-            return match tx.try_send(event) {
-                Ok(()) => Delivered::Mailbox,
-                Err(mpsc::error::TrySendError::Full(_)) => Delivered::Full,
-                // The customer is gone but its mailbox not yet closed: as if unclaimed.
-                Err(mpsc::error::TrySendError::Closed(_)) => Delivered::Unclaimed,
-            };
-        }
+        let event = match inner.open.get(&user) {
+            None => event,
+            Some(tx) => match tx.try_send(event) {
+                Ok(()) => return Delivered::Mailbox,
+                Err(mpsc::error::TrySendError::Full(_)) => return Delivered::Full,
+                // Its customer gone, the mailbox not yet closed: the event waits as unclaimed.
+                Err(mpsc::error::TrySendError::Closed(event)) => event,
+            },
+        };
         let inner = &mut *inner;
         let (_, waiting) = inner.unclaimed.entry(user).or_insert_with(|| {
             inner.arrived.push_back((now, user));

@@ -255,8 +255,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     let agents = world.agents.len() as u64;
     let embedded = target.embedded.is_some();
     // Outbound recipients read streams of their own whatever their channel delivers by.
-    let own_streams = scenario.outbound.is_some()
-        || (scenario.channels.iter()).any(|c| c.delivery == Delivery::CustomerStream);
+    let own_streams = scenario.outbound.is_some() || scenario.customer_streams();
     let per_customer = limits::per_customer(own_streams, target.access.http2);
     let allowed =
         limits::open_files().map(|n| limits::customers_at_once(n, agents, embedded, per_customer));

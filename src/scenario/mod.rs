@@ -529,6 +529,11 @@ pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
 }
 
 impl Scenario {
+    /// Whether a live run's customers on some channel read streams of their own.
+    pub fn customer_streams(&self) -> bool {
+        (self.channels.iter()).any(|c| c.delivery == Delivery::CustomerStream)
+    }
+
     /// Every agent's name, `GROUP-i`: what direct routing targets name.
     pub fn agent_names(&self) -> impl Iterator<Item = String> + '_ {
         self.agents
@@ -791,11 +796,7 @@ impl Scenario {
                 return err(format!("faults.{field}"), "must be a probability".into());
             }
         }
-        let own_streams = self
-            .channels
-            .iter()
-            .any(|c| c.delivery == Delivery::CustomerStream);
-        if self.faults.customer_reconnect > 0.0 && !own_streams {
+        if self.faults.customer_reconnect > 0.0 && !self.customer_streams() {
             return err(
                 "faults.customer_reconnect".into(),
                 "every channel delivers by its channel stream: no customer has a stream to drop"
