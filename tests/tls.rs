@@ -107,20 +107,29 @@ async fn the_quickstart_runs_over_tls_with_a_private_ca() {
     );
 }
 
+/// Over HTTP/1.1 and over HTTP/2 from the first byte (`--http2`), which the server tells apart
+/// inside TLS as it does in the clear.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_conformance_suite_passes_over_tls() {
     let pki = Pki::new("conform");
     let server = pki.server(ClockMode::Manual);
-    let client = Client::with_access(&server.url, pki.trusting()).unwrap();
-    let reports = conform::run_with(client, &server.admin_token, &Selection::default(), 8).await;
+    for http2 in [false, true] {
+        let access = Access {
+            http2,
+            ..pki.trusting()
+        };
+        let client = Client::with_access(&server.url, access).unwrap();
+        let reports =
+            conform::run_with(client, &server.admin_token, &Selection::default(), 8).await;
+        let failed: Vec<_> = reports
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass))
+            .map(|r| format!("{} {:?}", r.id, r.verdict))
+            .collect();
+        assert!(failed.is_empty(), "http2 {http2}: {failed:#?}");
+        assert!(reports.len() > 150);
+    }
     server.stop();
-    let failed: Vec<_> = reports
-        .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Pass))
-        .map(|r| format!("{} {:?}", r.id, r.verdict))
-        .collect();
-    assert!(failed.is_empty(), "{failed:#?}");
-    assert!(reports.len() > 150);
 }
 
 #[tokio::test]
