@@ -145,7 +145,8 @@ impl Mailboxes {
     }
 
     /// Events waiting for a customer to claim them.
-    pub fn unclaimed(&self) -> usize {
+    #[cfg(test)]
+    fn unclaimed(&self) -> usize {
         self.lock().unclaimed_events
     }
 }
