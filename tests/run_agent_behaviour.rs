@@ -173,4 +173,6 @@ comeback_delay = "200ms"
     let l = &s.latency_ms;
     let written = l["first_response"].count + l["delivery_to_agent"].count;
     assert_eq!(l["delivery_to_customer"].count, written, "{l:#?}");
+    // The summary says the requests went over HTTP/2: its figures depend on it.
+    assert_eq!(serde_json::to_value(&s).unwrap()["http"], "2");
 }

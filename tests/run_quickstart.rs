@@ -24,6 +24,7 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
     }
 
     assert!(s.sessions.started > 0, "{s:#?}");
+    assert_eq!(s.http, Some(omnisim::measure::summary::HttpVersion::Http1));
     assert_eq!(s.sessions.started, s.sessions.ended + s.sessions.still_open);
     assert!(s.sessions.abandoned + s.sessions.bot_contained <= s.sessions.ended);
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use omnisim::live::embedded::Embedded;
 use omnisim::measure::histograms::{Histograms, add_into};
-use omnisim::measure::summary::{LatencyStats, Summary};
+use omnisim::measure::summary::{HttpVersion, LatencyStats, Summary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -86,20 +86,15 @@ fn three_shards_merge_into_exactly_their_sum() {
             "shard {i}: {status:?}"
         );
     }
+    let merge_into = |out: &PathBuf| {
+        let args = ["merge", &p(&shards[0]), &p(&shards[1]), &p(&shards[2])];
+        let out = ["--out", &p(out)];
+        omnisim(&[&args[..], &out[..]].concat(), "")
+            .output()
+            .unwrap()
+    };
     let merged_dir = dir.join("merged");
-    let merge = omnisim(
-        &[
-            "merge",
-            &p(&shards[0]),
-            &p(&shards[1]),
-            &p(&shards[2]),
-            "--out",
-            &p(&merged_dir),
-        ],
-        "",
-    )
-    .output()
-    .unwrap();
+    let merge = merge_into(&merged_dir);
     // The merged run's exit says what its thresholds say of the whole test.
     assert!(
         matches!(merge.status.code(), Some(0 | 99)),
@@ -117,6 +112,7 @@ fn three_shards_merge_into_exactly_their_sum() {
     assert_eq!(merged.arrivals.scheduled, sum(|s| s.arrivals.scheduled));
     assert_eq!(merged.routing.accepted, sum(|s| s.routing.accepted));
     assert_eq!(merged.shard, None);
+    assert_eq!(merged.http, Some(HttpVersion::Http1));
     assert!(
         parts
             .iter()
@@ -139,6 +135,17 @@ fn three_shards_merge_into_exactly_their_sum() {
         !merged.thresholds.is_empty(),
         "thresholds evaluated on the merged figures"
     );
+    // Shards that went over different HTTP versions merge into a run over neither.
+    let mut other: Summary = read(&shards[2].join("summary.json"));
+    other.http = Some(HttpVersion::Http2);
+    let json = serde_json::to_string_pretty(&other).unwrap();
+    assert!(json.contains(r#""http": "2""#), "{json}");
+    std::fs::write(shards[2].join("summary.json"), json).unwrap();
+    let mixed_dir = dir.join("mixed");
+    let mixed = merge_into(&mixed_dir);
+    assert!(matches!(mixed.status.code(), Some(0 | 99)));
+    let mixed: Summary = read(&mixed_dir.join("summary.json"));
+    assert_eq!(mixed.http, None);
     let log = std::fs::read_to_string(merged_dir.join("latency.hlog")).unwrap();
     let lines = log.lines().filter(|l| l.starts_with("Tag=")).count();
     let parts_lines: usize = shards

@@ -34,6 +34,7 @@ fn shipped_scenarios_run_green_in_virtual_time() {
             s.thresholds
         );
         assert_eq!(s.target, "virtual");
+        assert_eq!(s.http, None, "no requests in virtual time");
     }
 }
 

@@ -469,9 +469,10 @@ pub fn render(s: &Summary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let over = s.http.map_or(String::new(), |v| format!(" over {v}"));
     let _ = writeln!(
         out,
-        "\nscenario {} (seed {}) on {}: {:.1} s",
+        "\nscenario {} (seed {}) on {}{over}: {:.1} s",
         s.scenario, s.seed, s.target, s.duration_s
     );
     let ss = &s.sessions;

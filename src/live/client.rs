@@ -105,6 +105,11 @@ impl Client {
         })
     }
 
+    /// Whether requests go over HTTP/2 ([`Access::http2`]).
+    pub fn http2(&self) -> bool {
+        self.access.http2
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }

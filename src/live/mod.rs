@@ -19,6 +19,7 @@ pub mod setup;
 pub mod tls;
 
 use crate::measure::Finished;
+use crate::measure::summary::HttpVersion;
 use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
@@ -295,7 +296,14 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         inbound,
         mailboxes,
     });
-    ctx.shared().recorder.customers_at_once = at_once;
+    {
+        let mut s = ctx.shared();
+        s.recorder.customers_at_once = at_once;
+        s.recorder.http = Some(match ctx.client.http2() {
+            true => HttpVersion::Http2,
+            false => HttpVersion::Http1,
+        });
+    }
     for (channel, boxes) in ctx.mailboxes.iter().enumerate() {
         let Some(boxes) = boxes else { continue };
         let socket = channel_stream::open(&ctx, channel)

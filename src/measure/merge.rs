@@ -144,6 +144,11 @@ pub fn merge(runs: &[ShardRun]) -> Result<Merged, MergeError> {
         seed: first.seed,
         shard: None,
         target: first.target.clone(),
+        // Shards that went over different versions are one test over neither.
+        http: (runs.iter())
+            .all(|r| r.summary.http == first.http)
+            .then_some(first.http)
+            .flatten(),
         service_level: first.service_level.clone(),
         ..Summary::default()
     };

@@ -185,6 +185,8 @@ pub struct Recorder {
     pub periods: super::periods::Periods,
     /// The most customers a live run holds at once (its open-file limit), when known.
     pub customers_at_once: Option<u64>,
+    /// The HTTP version of a live run's requests.
+    pub http: Option<super::summary::HttpVersion>,
     /// How busy the generator kept its cores while the arrivals came, when measured.
     pub generator_load: Option<super::behind::CpuLoad>,
     /// How busy the target kept its cores meanwhile, when its `/metrics` showed it.

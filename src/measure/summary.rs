@@ -147,6 +147,24 @@ pub struct Point {
     pub faults: u64,
 }
 
+/// The HTTP version of a live run's requests (`--http2`); its sockets are HTTP/1.1 upgrades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HttpVersion {
+    #[serde(rename = "1.1")]
+    Http1,
+    #[serde(rename = "2")]
+    Http2,
+}
+
+impl std::fmt::Display for HttpVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HttpVersion::Http1 => "HTTP/1.1",
+            HttpVersion::Http2 => "HTTP/2",
+        })
+    }
+}
+
 /// The whole summary.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -157,6 +175,9 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<crate::scenario::shard::Shard>,
     pub target: String,
+    /// The HTTP version a live run's requests went over: its figures depend on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpVersion>,
     pub duration_s: f64,
     pub sessions: Sessions,
     pub arrivals: Arrivals,
@@ -246,6 +267,7 @@ impl Summary {
             seed,
             shard: None,
             target: target.to_owned(),
+            http: r.http,
             duration_s,
             sessions: Sessions {
                 started: c.sessions_started,

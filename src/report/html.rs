@@ -133,10 +133,11 @@ pub fn render(s: &Summary, percentiles: &BTreeMap<String, Vec<(f64, f64)>>) -> S
     let _ = write!(
         h,
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>omnisim: {name}</title><style>{STYLE}\
-         </style></head><body><h1>{name}</h1><p>seed {seed} · target {target} · {dur:.1} s</p>",
+         </style></head><body><h1>{name}</h1><p>seed {seed} · target {target}{over} · {dur:.1} s</p>",
         name = esc(&s.scenario),
         seed = s.seed,
         target = esc(&s.target),
+        over = s.http.map_or(String::new(), |v| format!(" over {v}")),
         dur = s.duration_s
     );
     banner(&mut h, s);
