@@ -123,6 +123,7 @@ comeback_delay = "30s"
 /// sees every message of each of its sessions from the first, across comebacks (the history
 /// checker's R-SESS-1, R-SESS-2 and R-SESS-5), though the stream carries a session's first
 /// events before its customer learns its user id from the server's reply.
+///
 /// Requests go over HTTP/2, as `--http2` sends them: a server that did not speak it would fail
 /// every one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -419,6 +419,11 @@ mod tests {
     use super::*;
     use omnisim_protocol::*;
 
+    /// The rules `violations` name, in order.
+    fn rules_of(violations: &[Violation]) -> Vec<&str> {
+        violations.iter().map(|v| v.rule.as_str()).collect()
+    }
+
     fn work(id: u64, agent: u64, session: u64, weight: u32) -> WorkItem {
         WorkItem {
             id: WorkId(id),
@@ -506,7 +511,7 @@ mod tests {
         h.message(c, SessionId(1), 4);
         h.ended(c, SessionId(1));
         h.message(c, SessionId(1), 5);
-        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        let rules = rules_of(h.violations());
         assert_eq!(rules, ["R-SESS-2", "R-SESS-2", "R-SESS-5"]);
     }
 
@@ -522,16 +527,13 @@ mod tests {
         h.message(c, SessionId(2), 2);
         h.ended(c, SessionId(2));
         h.message(c, SessionId(1), 3);
-        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        let rules = rules_of(h.violations());
         assert_eq!(rules, ["R-SESS-1", "R-SESS-1", "R-SESS-1"], "order kept");
         h.message(c, SessionId(1), 3);
         h.message(c, SessionId(2), 3);
         h.ended(c, SessionId(1));
         h.message(c, SessionId(1), 4);
-        let rules: Vec<&str> = h.violations()[3..]
-            .iter()
-            .map(|v| v.rule.as_str())
-            .collect();
+        let rules = rules_of(&h.violations()[3..]);
         assert_eq!(
             rules,
             ["R-SESS-2", "R-SESS-1", "R-SESS-5", "R-SESS-1", "R-SESS-5"]
@@ -561,7 +563,7 @@ mod tests {
         assert!(h.violations().is_empty());
         h.outbound("r", true, true, true);
         h.outbound("r", false, false, true);
-        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        let rules = rules_of(h.violations());
         assert_eq!(rules, ["R-OUT-2", "R-OUT-4"]);
     }
 
@@ -615,7 +617,7 @@ mod tests {
         h.inbound(key, &accepted(1, 7, 9));
         h.message(c, SessionId(7), 1);
         h.inbound(key, &accepted(2, 7, 10));
-        let rules: Vec<&str> = h.violations().iter().map(|v| v.rule.as_str()).collect();
+        let rules = rules_of(h.violations());
         assert_eq!(rules, ["R-SESS-1", "R-CHAN-2", "R-SESS-5"]);
     }
 

@@ -36,14 +36,6 @@ enum Ear {
     Mailbox(Mailbox),
 }
 
-/// What the customer heard next, before it is read as an event.
-enum Heard {
-    Text(String),
-    Event(Event),
-    Timeout,
-    Gone,
-}
-
 /// One customer's task: its journey, its stream and what it needs to send as its provider.
 struct Customer {
     ctx: Arc<RunCtx>,
@@ -488,32 +480,33 @@ impl Customer {
         );
         tokio::pin!(sleep);
         loop {
-            let heard = match &mut self.ear {
+            let event = match &mut self.ear {
                 Ear::Nowhere => return Next::Gone,
-                Ear::Stream(socket) => tokio::select! {
-                    text = next_text(socket) => text.map_or(Heard::Gone, Heard::Text),
-                    _ = &mut sleep => Heard::Timeout,
-                    _ = stop.changed() => Heard::Gone,
-                },
-                Ear::Mailbox(mailbox) => tokio::select! {
-                    event = mailbox.recv() => event.map_or(Heard::Gone, Heard::Event),
-                    _ = &mut sleep => Heard::Timeout,
-                    _ = stop.changed() => Heard::Gone,
-                },
-            };
-            let event = match heard {
-                Heard::Event(e) => e,
-                Heard::Text(text) => match crate::wire::event(&text) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let mut s = self.ctx.shared();
-                        s.recorder.error("protocol");
-                        s.recorder.protocol.record("customer stream", &e, &text);
-                        continue;
+                Ear::Stream(socket) => {
+                    let text = tokio::select! {
+                        text = next_text(socket) => text,
+                        _ = &mut sleep => return Next::Timeout,
+                        _ = stop.changed() => return Next::Gone,
+                    };
+                    let Some(text) = text else { return Next::Gone };
+                    match crate::wire::event(&text) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            let mut s = self.ctx.shared();
+                            s.recorder.error("protocol");
+                            s.recorder.protocol.record("customer stream", &e, &text);
+                            continue;
+                        }
                     }
+                }
+                Ear::Mailbox(mailbox) => tokio::select! {
+                    event = mailbox.recv() => match event {
+                        Some(e) => e,
+                        None => return Next::Gone,
+                    },
+                    _ = &mut sleep => return Next::Timeout,
+                    _ = stop.changed() => return Next::Gone,
                 },
-                Heard::Timeout => return Next::Timeout,
-                Heard::Gone => return Next::Gone,
             };
             self.observe(&event);
             if let Event::Message { message, .. } = &event {

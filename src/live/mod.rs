@@ -299,9 +299,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
     {
         let mut s = ctx.shared();
         s.recorder.customers_at_once = at_once;
-        s.recorder.http = Some(match ctx.client.http2() {
-            true => HttpVersion::Http2,
-            false => HttpVersion::Http1,
+        let http2 = ctx.client.http2();
+        s.recorder.http = Some(if http2 {
+            HttpVersion::Http2
+        } else {
+            HttpVersion::Http1
         });
     }
     for (channel, boxes) in ctx.mailboxes.iter().enumerate() {
