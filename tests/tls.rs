@@ -118,7 +118,7 @@ async fn the_conformance_suite_passes_over_tls() {
             http2,
             ..pki.trusting()
         };
-        let client = Client::with_access(&server.url, access).unwrap();
+        let client = Client::with_access(&server.url, access);
         let reports =
             conform::run_with(client, &server.admin_token, &Selection::default(), 8).await;
         let failed: Vec<_> = reports
@@ -137,7 +137,7 @@ async fn an_untrusted_certificate_says_what_to_do_and_insecure_gets_in() {
     let pki = Pki::new("untrusted");
     let server = pki.server(ClockMode::Wall);
     let public_roots_only = Access::new(&Trust::default(), &[]).unwrap();
-    let client = Client::with_access(&server.url, public_roots_only).unwrap();
+    let client = Client::with_access(&server.url, public_roots_only);
     let refused = client
         .get::<serde_json::Value>("", "/v1/capabilities")
         .await;
@@ -155,7 +155,7 @@ async fn an_untrusted_certificate_says_what_to_do_and_insecure_gets_in() {
         ca_cert: None,
         insecure: true,
     };
-    let client = Client::with_access(&server.url, Access::new(&insecure, &[]).unwrap()).unwrap();
+    let client = Client::with_access(&server.url, Access::new(&insecure, &[]).unwrap());
     let caps: serde_json::Value = client.get("", "/v1/capabilities").await.unwrap();
     assert!(caps.get("lacks").is_some());
     server.stop();
@@ -181,7 +181,7 @@ async fn extra_headers_go_with_requests_and_socket_handshakes() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let headers = ["X-Api-Key: k-123".to_owned()];
     let access = Access::new(&Trust::default(), &headers).unwrap();
-    let client = Client::with_access(&url, access).unwrap();
+    let client = Client::with_access(&url, access);
     let (head, _) = tokio::join!(
         request_head(&listener),
         client.raw(reqwest::Method::GET, None, "/healthz", None)

@@ -88,8 +88,7 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let target = target
         .connect(faults, args.clock)
         .context("starting the embedded reference server")?;
-    let client = Client::with_access(&target.url, target.access.clone())
-        .map_err(|e| anyhow::anyhow!("target {}: {e}", target.url))?;
+    let client = Client::with_access(&target.url, target.access.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let reports = runtime.block_on(conform::run_with(
         client,

@@ -32,7 +32,7 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     else {
         bail!("setup needs --target: the shards that join it must all reach the same server");
     };
-    let client = Client::with_access(&url, access).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+    let client = Client::with_access(&url, access);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let world = runtime
         .block_on(setup::create(&client, &admin_token, &scenario))

@@ -125,7 +125,7 @@ impl Ctx {
         let (status, text) = self
             .client
             .raw(
-                reqwest::Method::POST,
+                http::Method::POST,
                 Some(&self.admin_token),
                 &path,
                 Some(body),
@@ -191,7 +191,7 @@ impl Ctx {
     /// status and the body as text.
     pub async fn exchange(
         &mut self,
-        method: reqwest::Method,
+        method: http::Method,
         token: Option<&str>,
         path: &str,
         body: Option<String>,
@@ -216,7 +216,7 @@ impl Ctx {
     /// 204 without a body reads as JSON `null` (into `()`).
     pub async fn call<T: DeserializeOwned>(
         &mut self,
-        method: reqwest::Method,
+        method: http::Method,
         rest: &str,
         body: Option<&impl Serialize>,
     ) -> Result<(u16, Result<T, ApiError>), Problem> {
@@ -255,7 +255,7 @@ impl Ctx {
     /// A request that must succeed.
     pub async fn ok<T: DeserializeOwned>(
         &mut self,
-        method: reqwest::Method,
+        method: http::Method,
         rest: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T, Problem> {
@@ -268,7 +268,7 @@ impl Ctx {
     /// A session with its transcript, read back.
     pub async fn transcript(&mut self, session: SessionId) -> Result<SessionTranscript, Problem> {
         let rest = format!("/sessions/{}", session.0);
-        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+        self.ok(http::Method::GET, &rest, None::<&()>).await
     }
 
     pub async fn queue(&mut self, name: &str, push_timeout_ms: u64) -> Result<QueueId, Problem> {
@@ -276,9 +276,7 @@ impl Ctx {
     }
 
     pub async fn queue_spec(&mut self, spec: QueueSpec) -> Result<QueueId, Problem> {
-        let c: Created<QueueId> = self
-            .ok(reqwest::Method::POST, "/queues", Some(&spec))
-            .await?;
+        let c: Created<QueueId> = self.ok(http::Method::POST, "/queues", Some(&spec)).await?;
         Ok(c.id)
     }
 
@@ -293,8 +291,7 @@ impl Ctx {
     }
 
     pub async fn channel_spec(&mut self, spec: ChannelSpec) -> Result<Channel, Problem> {
-        self.ok(reqwest::Method::POST, "/channels", Some(&spec))
-            .await
+        self.ok(http::Method::POST, "/channels", Some(&spec)).await
     }
 
     /// A web channel on the standard platform whose entry is a fresh queue `q` with this push
@@ -324,7 +321,7 @@ impl Ctx {
     }
 
     pub async fn bot_spec(&mut self, spec: BotSpec) -> Result<BotId, Problem> {
-        let c: Created<BotId> = self.ok(reqwest::Method::POST, "/bots", Some(&spec)).await?;
+        let c: Created<BotId> = self.ok(http::Method::POST, "/bots", Some(&spec)).await?;
         Ok(c.id)
     }
 
@@ -340,7 +337,7 @@ impl Ctx {
             consent,
         };
         let rest = format!("/channels/{}/users/consent", channel.0);
-        self.ok(reqwest::Method::PUT, &rest, Some(&req)).await
+        self.ok(http::Method::PUT, &rest, Some(&req)).await
     }
 
     /// The messaging user of (`channel`, `address`).
@@ -349,21 +346,24 @@ impl Ctx {
         channel: ChannelId,
         address: &str,
     ) -> Result<MessagingUser, Problem> {
-        let address = address.replace('+', "%2B");
-        let rest = format!("/channels/{}/users?address={address}", channel.0);
-        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+        let rest = format!(
+            "/channels/{}/users?address={}",
+            channel.0,
+            query_value(address)
+        );
+        self.ok(http::Method::GET, &rest, None::<&()>).await
     }
 
     /// A work item, read back.
     pub async fn work_item(&mut self, work: WorkId) -> Result<WorkItem, Problem> {
         let rest = format!("/work/{}", work.0);
-        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+        self.ok(http::Method::GET, &rest, None::<&()>).await
     }
 
     /// An agent, read back.
     pub async fn read_agent(&mut self, agent: AgentId) -> Result<Agent, Problem> {
         let rest = format!("/agents/{}", agent.0);
-        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+        self.ok(http::Method::GET, &rest, None::<&()>).await
     }
 
     /// `PUT /agents/{id}`: the status and the agent or the error.
@@ -373,13 +373,13 @@ impl Ctx {
         spec: &AgentSpec,
     ) -> Result<(u16, Result<Agent, ApiError>), Problem> {
         let rest = format!("/agents/{}", agent.0);
-        self.call(reqwest::Method::PUT, &rest, Some(spec)).await
+        self.call(http::Method::PUT, &rest, Some(spec)).await
     }
 
     /// The session's work items, oldest first.
     pub async fn work(&mut self, session: SessionId) -> Result<Vec<WorkItem>, Problem> {
         let rest = format!("/sessions/{}/work", session.0);
-        self.ok(reqwest::Method::GET, &rest, None::<&()>).await
+        self.ok(http::Method::GET, &rest, None::<&()>).await
     }
 
     /// An agent with `capacity`, connected and online.
@@ -399,9 +399,7 @@ impl Ctx {
             capacity,
             skills: skills.iter().map(|(s, l)| ((*s).to_owned(), *l)).collect(),
         };
-        let created: AgentCreated = self
-            .ok(reqwest::Method::POST, "/agents", Some(&spec))
-            .await?;
+        let created: AgentCreated = self.ok(http::Method::POST, "/agents", Some(&spec)).await?;
         let socket = self.client.socket(&created.token, "/v1/agent").await?;
         let mut conn = AgentConn {
             id: created.agent.id,
@@ -425,12 +423,12 @@ impl Ctx {
 
     /// The org's manual clock now: where a time-of-day case stands (R-FLOW-2).
     pub async fn now(&mut self) -> Result<Timestamp, Problem> {
-        let reading: ClockReading = self.ok(reqwest::Method::GET, "/clock", None::<&()>).await?;
+        let reading: ClockReading = self.ok(http::Method::GET, "/clock", None::<&()>).await?;
         Ok(reading.now)
     }
 
     pub async fn flow(&mut self, spec: &FlowSpec) -> Result<FlowId, Problem> {
-        let flow: Flow = self.ok(reqwest::Method::POST, "/flows", Some(spec)).await?;
+        let flow: Flow = self.ok(http::Method::POST, "/flows", Some(spec)).await?;
         Ok(flow.id)
     }
 
@@ -477,7 +475,7 @@ impl Ctx {
             fields,
         };
         self.call(
-            reqwest::Method::POST,
+            http::Method::POST,
             &format!("/channels/{}/inbound", channel.0),
             Some(&req),
         )
@@ -807,5 +805,28 @@ impl AgentConn {
             _ => None,
         })
         .await
+    }
+}
+
+/// `value` as a query string carries it: every byte but the unreserved ones (RFC 3986 §2.3)
+/// percent-encoded, so that an address's `+` is not read as a space nor its space refused.
+fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_address_goes_into_a_query_as_itself() {
+        assert_eq!(super::query_value("+1 555-0100"), "%2B1%20555-0100");
+        assert_eq!(super::query_value("a.b_c~é"), "a.b_c~%C3%A9");
     }
 }

@@ -210,7 +210,7 @@ pub async fn run_with(
 /// with an unreadable answer) lacks nothing, so every case runs.
 async fn capabilities(client: &Client) -> Capabilities {
     match client
-        .raw(reqwest::Method::GET, None, "/v1/capabilities", None)
+        .raw(http::Method::GET, None, "/v1/capabilities", None)
         .await
     {
         Ok((200, body)) => serde_json::from_str(&body).unwrap_or_default(),

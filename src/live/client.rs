@@ -1,10 +1,21 @@
 //! A protocol v1 client over HTTP and WebSocket, for any compatible server.
 
-use super::tls::{Access, explain};
+use super::addresses::Addresses;
+use super::connect::{Place, open};
+use super::tls::{Access, Stream, explain};
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use http::{Method, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use omnisim_protocol::ApiError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// What went wrong talking to the server.
@@ -49,15 +60,20 @@ impl ClientError {
 /// A server, by base URL, and how to reach it.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    http: Http,
     base: String,
-    access: std::sync::Arc<Access>,
-    /// The target's socket addresses, shared by every socket the client opens.
-    addresses: std::sync::Arc<super::addresses::Addresses>,
+    access: Arc<Access>,
+    /// The target's socket addresses, shared by every socket and connection the client opens.
+    addresses: Arc<Addresses>,
 }
 
 /// A protocol socket (customer stream, provider stream or agent connection).
 pub type Socket = tokio_tungstenite::WebSocketStream<super::tls::Stream>;
+
+/// hyper's pooled client over the connections [`Connector`] opens. Below a load test's every
+/// request, it is used directly: a general-purpose client's layers above it (redirects,
+/// retries, a URL parsed again for every response) cost the generator an eighth of its CPU.
+type Http = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 
 /// How long a pooled connection may sit idle before the client closes it rather than reuse it:
 /// below the idle limits servers put on kept-alive connections (the reference server's 10 s,
@@ -65,44 +81,93 @@ pub type Socket = tokio_tungstenite::WebSocketStream<super::tls::Stream>;
 /// moment, which fails it with a reset the server never saw.
 const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
 
-/// The HTTP client for `access`: its TLS trust and default headers; pooled unless `unpooled`.
-fn http_client(access: &Access, unpooled: bool) -> Result<reqwest::Client, ClientError> {
-    let mut builder = reqwest::Client::builder()
-        .default_headers(access.headers.iter().cloned().collect())
-        .pool_idle_timeout(POOL_IDLE);
-    if access.http2 {
-        builder = builder.http2_prior_knowledge();
+/// The largest reply body read: a session's whole transcript fits many times over. A larger
+/// one fails its request rather than hold the generator's memory.
+const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Opens the HTTP client's connections as sockets are opened ([`super::connect`]).
+#[derive(Clone)]
+struct Connector {
+    base: Arc<str>,
+    access: Arc<Access>,
+    addresses: Arc<Addresses>,
+}
+
+impl tower::Service<Uri> for Connector {
+    type Response = TokioIo<Stream>;
+    type Error = ClientError;
+    type Future = Pin<Box<dyn Future<Output = Result<TokioIo<Stream>, ClientError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ClientError>> {
+        Poll::Ready(Ok(()))
     }
-    if let Some(tls) = &access.tls {
-        builder = builder.use_preconfigured_tls((**tls).clone());
+
+    /// Every request goes to the client's own target, whatever its URI says.
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let me = self.clone();
+        Box::pin(async move {
+            let place = Place::of(&me.base)?;
+            open(&place, &me.access, &me.addresses)
+                .await
+                .map(TokioIo::new)
+        })
     }
-    if unpooled {
-        builder = builder.pool_max_idle_per_host(0);
+}
+
+/// Nothing to tell the pool about a connection: it is HTTP/2 when the client speaks only that.
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        Connected::new()
     }
+}
+
+/// The HTTP client for `access` (HTTP/2 from the first byte when it says so); pooled unless
+/// `unpooled`.
+fn http_client(
+    base: &str,
+    access: &Arc<Access>,
+    addresses: &Arc<Addresses>,
+    unpooled: bool,
+) -> Http {
+    let mut builder = hyper_util::client::legacy::Client::builder(TokioExecutor::new());
     builder
-        .build()
-        .map_err(|e| ClientError::Transport(explain(&e)))
+        .pool_idle_timeout(POOL_IDLE)
+        .pool_timer(TokioTimer::new())
+        .http2_only(access.http2);
+    if unpooled {
+        builder.pool_max_idle_per_host(0);
+    }
+    builder.build(Connector {
+        base: base.into(),
+        access: access.clone(),
+        addresses: addresses.clone(),
+    })
+}
+
+fn transport(what: impl std::fmt::Display) -> ClientError {
+    ClientError::Transport(what.to_string())
 }
 
 impl Client {
     /// A client of `base` trusting the public roots, with no extra headers.
     pub fn new(base: &str) -> Client {
-        Client {
-            http: reqwest::Client::new(),
-            base: base.trim_end_matches('/').to_owned(),
-            access: Default::default(),
-            addresses: Default::default(),
-        }
+        Client::reaching(base, Arc::default())
     }
 
-    /// A client of `base` reaching it as `access` says (TLS trust, extra headers).
-    pub fn with_access(base: &str, access: Access) -> Result<Client, ClientError> {
-        Ok(Client {
-            http: http_client(&access, false)?,
-            base: base.trim_end_matches('/').to_owned(),
-            access: std::sync::Arc::new(access),
-            addresses: Default::default(),
-        })
+    /// A client of `base` reaching it as `access` says (TLS trust, extra headers, HTTP/2).
+    pub fn with_access(base: &str, access: Access) -> Client {
+        Client::reaching(base, Arc::new(access))
+    }
+
+    fn reaching(base: &str, access: Arc<Access>) -> Client {
+        let base = base.trim_end_matches('/').to_owned();
+        let addresses = Arc::default();
+        Client {
+            http: http_client(&base, &access, &addresses, false),
+            base,
+            access,
+            addresses,
+        }
     }
 
     /// Whether requests go over HTTP/2 ([`Access::http2`]).
@@ -114,36 +179,76 @@ impl Client {
         &self.base
     }
 
-    /// The URL of `path` on this server.
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// The same server through a client that keeps no connection for reuse: for requests a server
     /// may answer before reading their body (a 401 or 413 to a large one), after which the
     /// connection cannot carry another request.
     pub fn unpooled(&self) -> Client {
         Client {
-            http: http_client(&self.access, true).unwrap_or_default(),
+            http: http_client(&self.base, &self.access, &self.addresses, true),
             base: self.base.clone(),
             access: self.access.clone(),
             addresses: self.addresses.clone(),
         }
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// The URI of `path` on this server, made once for a route a run posts to many times.
+    pub fn url(&self, path: &str) -> Result<Uri, ClientError> {
+        let url = format!("{}{path}", self.base);
+        Uri::try_from(&url).map_err(|e| transport(format!("{url}: {e}")))
+    }
+
+    /// Sends a request with `access`'s headers, a bearer `token` if any and a `body` if any (of
+    /// its content type); answers the status and the body.
+    async fn exchange(
         &self,
-        req: reqwest::RequestBuilder,
-    ) -> Result<T, ClientError> {
+        method: Method,
+        token: Option<&str>,
+        uri: Uri,
+        body: Option<(Bytes, &str)>,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (name, value) in &self.access.headers {
+            req = req.header(name, value);
+        }
+        if let Some(t) = token {
+            let bearer = HeaderValue::try_from(format!("Bearer {t}"))
+                .map_err(|_| transport("token is not a valid header"))?;
+            req = req.header(AUTHORIZATION, bearer);
+        }
+        let (body, req) = match body {
+            Some((bytes, content_type)) => (bytes, req.header(CONTENT_TYPE, content_type)),
+            None => (Bytes::new(), req),
+        };
+        let req = req.body(Full::new(body)).map_err(transport)?;
         // Boxed, here and for the socket handshake: these futures are large and short-lived,
         // and inline they would size every customer's task, which mostly waits on its stream.
-        let resp = Box::pin(req.send())
+        let resp = Box::pin(self.http.request(req))
             .await
-            .map_err(|e| ClientError::Transport(explain(&e)))?;
+            .map_err(|e| transport(explain(&e)))?;
         let status = resp.status();
-        let bytes = Box::pin(resp.bytes())
+        let body = Box::pin(Limited::new(resp.into_body(), MAX_REPLY_BYTES).collect())
             .await
-            .map_err(|e| ClientError::Transport(explain(&e)))?;
+            .map_err(|e| transport(format!("reading the reply: {}", explain(&*e))))?;
+        Ok((status, body.to_bytes()))
+    }
+
+    /// Sends a request and reads its reply as the protocol says: `T` on success, else the
+    /// protocol's error.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        token: Option<&str>,
+        uri: Uri,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        let body = match body {
+            Some(b) => Some((
+                Bytes::from(serde_json::to_vec(b).map_err(transport)?),
+                "application/json",
+            )),
+            None => None,
+        };
+        let (status, bytes) = self.exchange(method, token, uri, body).await?;
         let text = String::from_utf8_lossy(&bytes);
         if status.is_success() {
             crate::wire::reply(&text).map_err(|e| ClientError::Protocol(e, text.into()))
@@ -155,41 +260,24 @@ impl Client {
         }
     }
 
-    async fn with_body<T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        url: impl reqwest::IntoUrl,
-        body: &impl Serialize,
-    ) -> Result<T, ClientError> {
-        let req = self.http.request(method, url).bearer_auth(token).json(body);
-        self.send(req).await
-    }
-
     pub async fn post<T: DeserializeOwned>(
         &self,
         token: &str,
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.with_body(reqwest::Method::POST, token, self.at(path), body)
+        self.call(Method::POST, Some(token), self.url(path)?, Some(body))
             .await
     }
 
-    /// The URL of `path` on this server, parsed once for a route a run posts to many times.
-    pub fn url(&self, path: &str) -> Result<reqwest::Url, ClientError> {
-        let url = self.at(path);
-        reqwest::Url::parse(&url).map_err(|e| ClientError::Transport(format!("{url}: {e}")))
-    }
-
-    /// [`Client::post`] to a URL made by [`Client::url`].
+    /// [`Client::post`] to a URI made by [`Client::url`].
     pub async fn post_url<T: DeserializeOwned>(
         &self,
         token: &str,
-        url: &reqwest::Url,
+        url: &Uri,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.with_body(reqwest::Method::POST, token, url.clone(), body)
+        self.call(Method::POST, Some(token), url.clone(), Some(body))
             .await
     }
 
@@ -199,7 +287,7 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.with_body(reqwest::Method::PUT, token, self.at(path), body)
+        self.call(Method::PUT, Some(token), self.url(path)?, Some(body))
             .await
     }
 
@@ -208,15 +296,15 @@ impl Client {
         token: &str,
         path: &str,
     ) -> Result<T, ClientError> {
-        let req = self.http.get(self.at(path)).bearer_auth(token);
-        self.send(req).await
+        self.call(Method::GET, Some(token), self.url(path)?, None::<&()>)
+            .await
     }
 
     /// Any request, answered as it came: the status and the body. For checking the protocol
     /// itself (status codes, error bodies), where [`Client::post`] and friends would interpret.
     pub async fn raw(
         &self,
-        method: reqwest::Method,
+        method: Method,
         token: Option<&str>,
         path: &str,
         body: Option<String>,
@@ -228,27 +316,18 @@ impl Client {
     /// [`Client::raw`] with the body sent as `content_type`.
     pub async fn raw_as(
         &self,
-        method: reqwest::Method,
+        method: Method,
         token: Option<&str>,
         path: &str,
         body: Option<String>,
         content_type: &str,
     ) -> Result<(u16, String), ClientError> {
-        let mut req = self.http.request(method, self.at(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.header("content-type", content_type).body(b);
-        }
-        let resp = Box::pin(req.send())
-            .await
-            .map_err(|e| ClientError::Transport(explain(&e)))?;
-        let status = resp.status().as_u16();
-        let text = Box::pin(resp.text())
-            .await
-            .map_err(|e| ClientError::Transport(explain(&e)))?;
-        Ok((status, text))
+        let body = body.map(|b| (Bytes::from(b), content_type));
+        let (status, bytes) = self.exchange(method, token, self.url(path)?, body).await?;
+        Ok((
+            status.as_u16(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
     }
 
     /// Opens a socket at `path` authenticated with `token`.

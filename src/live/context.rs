@@ -102,7 +102,7 @@ pub struct RunCtx {
     pub customers_at_once: u64,
     /// Each channel's inbound (provider webhook) URL, by the channel's index in `world`: every
     /// customer message goes there, so it is parsed once.
-    pub inbound: Vec<reqwest::Url>,
+    pub inbound: Vec<http::Uri>,
     /// Each channel's customers' mailboxes, by the channel's index in `world`, for channels
     /// whose customers read the channel stream; none for those with streams of their own.
     pub mailboxes: Vec<Option<Arc<super::mailboxes::Mailboxes>>>,

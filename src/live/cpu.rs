@@ -76,7 +76,7 @@ const SCRAPE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The target's reading, from its `/metrics`; none when it does not show both figures in time.
 async fn target(client: &Client) -> Option<Reading> {
-    let scrape = client.raw(reqwest::Method::GET, None, "/metrics", None);
+    let scrape = client.raw(http::Method::GET, None, "/metrics", None);
     let (status, text) = tokio::time::timeout(SCRAPE_TIMEOUT, scrape)
         .await
         .ok()?

@@ -6,9 +6,9 @@
 
 use super::addresses::Addresses;
 use super::client::{ClientError, Socket};
-use super::tls::{Access, Stream, Trust, client_config, explain};
+use super::connect::{Place, open};
+use super::tls::Access;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -33,47 +33,12 @@ pub async fn connect(
     token: &str,
     path: &str,
 ) -> Result<Socket, ClientError> {
-    let (tls, authority) = match (base.strip_prefix("https://"), base.strip_prefix("http://")) {
-        (Some(rest), _) => (true, rest),
-        (None, Some(rest)) => (false, rest),
-        (None, None) => {
-            return Err(transport(format!(
-                "{base}: targets are http:// or https:// URLs"
-            )));
-        }
-    };
-    let authority = authority.trim_end_matches('/');
     if token.contains(['\r', '\n']) {
         return Err(transport("token is not a valid header"));
     }
-    // Without a port, the scheme's own (an IPv6 literal ends in ']').
-    let address = match authority.rsplit_once(':') {
-        Some((_, port)) if !port.ends_with(']') => authority.to_owned(),
-        _ => format!("{authority}:{}", if tls { 443 } else { 80 }),
-    };
-    let connect = async { TcpStream::connect(&*addresses.of(&address).await?).await };
-    let tcp = connect
-        .await
-        .map_err(|e| transport(format!("connecting to {address}: {e}")))?;
-    tcp.set_nodelay(true).map_err(transport)?;
-    let mut stream = if tls {
-        let config = match &access.tls {
-            Some(config) => config.clone(),
-            None => client_config(&Trust::default()).map_err(transport)?,
-        };
-        let host = address.rsplit_once(':').map_or(authority, |(h, _)| h);
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
-            .map_err(|e| transport(format!("{host}: {e}")))?;
-        let connector = tokio_rustls::TlsConnector::from(config);
-        let tls = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| transport(format!("TLS handshake with {authority}: {}", explain(&e))))?;
-        Stream::Tls(Box::new(tls))
-    } else {
-        Stream::Plain(tcp)
-    };
+    let place = Place::of(base)?;
+    let authority = place.authority;
+    let mut stream = open(&place, access, addresses).await?;
     let key = generate_key();
     let mut request = format!(
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\

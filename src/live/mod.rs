@@ -6,6 +6,7 @@ mod addresses;
 pub mod agent;
 mod channel_stream;
 pub mod client;
+mod connect;
 pub mod context;
 mod cpu;
 pub mod customer;
@@ -223,13 +224,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         omnisim_reference_server::faults::Faults::NONE,
         omnisim_protocol::ClockMode::Wall,
     )?;
-    let client = Client::with_access(&target.url, target.access.clone()).map_err(|source| {
-        RunError::Setup {
-            url: target.url.clone(),
-            what: "setting up the client".into(),
-            source,
-        }
-    })?;
+    let client = Client::with_access(&target.url, target.access.clone());
     let world = match options.joined {
         Some(world) => world,
         None => setup::create(&client, &target.admin_token, &scenario)
@@ -548,7 +543,7 @@ async fn sample(
             (Err(e), _) | (_, Err(e)) => {
                 let health = ctx
                     .client
-                    .raw(reqwest::Method::GET, None, "/healthz", None)
+                    .raw(http::Method::GET, None, "/healthz", None)
                     .await;
                 let answered = matches!(health, Ok((200, _)));
                 silent = if answered { 0 } else { silent + 1 };

@@ -42,7 +42,7 @@ pub struct Access {
     /// None: the public roots.
     pub tls: Option<Arc<ClientConfig>>,
     /// Sent with every request and every socket handshake.
-    pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    pub headers: Vec<(http::header::HeaderName, http::header::HeaderValue)>,
     /// Requests go over HTTP/2 from the first byte (prior knowledge, TLS or not), many at once
     /// on one connection: under load their frames share writes, where HTTP/1.1 takes a write and
     /// a connection per request in flight. Sockets keep their HTTP/1.1 upgrade.
@@ -64,10 +64,10 @@ impl Access {
     }
 }
 
-fn parse_header(h: &str) -> Option<(reqwest::header::HeaderName, reqwest::header::HeaderValue)> {
+fn parse_header(h: &str) -> Option<(http::header::HeaderName, http::header::HeaderValue)> {
     let (name, value) = h.split_once(':')?;
-    let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).ok()?;
-    let value = reqwest::header::HeaderValue::from_str(value.trim()).ok()?;
+    let name = http::header::HeaderName::from_bytes(name.trim().as_bytes()).ok()?;
+    let value = http::header::HeaderValue::from_str(value.trim()).ok()?;
     Some((name, value))
 }
 

@@ -1,8 +1,8 @@
 //! Channels and users: R-CHAN-1, R-CHAN-2, R-CHAN-3.
 
 use crate::conform::ctx::*;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 
 /// channels/1.1: changing a channel's platform is refused (409) and changes nothing.
 pub async fn platform_is_immutable(mut ctx: Ctx) -> CaseResult {

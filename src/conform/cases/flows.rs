@@ -699,18 +699,10 @@ pub async fn flows_are_checked_and_read_back(mut ctx: Ctx) -> CaseResult {
     let mut next = spec.clone();
     next.name = "renamed".into();
     let (status, put) = ctx
-        .call::<Flow>(
-            reqwest::Method::PUT,
-            &format!("/flows/{}", id.0),
-            Some(&next),
-        )
+        .call::<Flow>(http::Method::PUT, &format!("/flows/{}", id.0), Some(&next))
         .await?;
     let read: Flow = ctx
-        .ok(
-            reqwest::Method::GET,
-            &format!("/flows/{}", id.0),
-            None::<&()>,
-        )
+        .ok(http::Method::GET, &format!("/flows/{}", id.0), None::<&()>)
         .await?;
     check(
         "R-FLOW-1",
@@ -721,7 +713,7 @@ pub async fn flows_are_checked_and_read_back(mut ctx: Ctx) -> CaseResult {
     let mut bad = spec.clone();
     bad.rules = vec![rule("default", vec![], to_queue(QueueId(u64::MAX >> 12)))];
     let (status, reply) = ctx
-        .call::<Flow>(reqwest::Method::POST, "/flows", Some(&bad))
+        .call::<Flow>(http::Method::POST, "/flows", Some(&bad))
         .await?;
     check(
         "R-FLOW-1",
@@ -731,7 +723,7 @@ pub async fn flows_are_checked_and_read_back(mut ctx: Ctx) -> CaseResult {
     )?;
     bad.rules[0].name = "r".into();
     let (status, reply) = ctx
-        .call::<Flow>(reqwest::Method::POST, "/flows", Some(&bad))
+        .call::<Flow>(http::Method::POST, "/flows", Some(&bad))
         .await?;
     check(
         "R-FLOW-1",
@@ -753,9 +745,7 @@ pub async fn deleted_targets_send_to_the_fallback(mut ctx: Ctx) -> CaseResult {
         capacity: 1,
         skills: Default::default(),
     };
-    let leaver: AgentCreated = ctx
-        .ok(reqwest::Method::POST, "/agents", Some(&spec))
-        .await?;
+    let leaver: AgentCreated = ctx.ok(http::Method::POST, "/agents", Some(&spec)).await?;
     let direct = FlowTarget::Agent {
         agent: leaver.agent.id,
         timeout_ms: Millis(60_000),
@@ -771,7 +761,7 @@ pub async fn deleted_targets_send_to_the_fallback(mut ctx: Ctx) -> CaseResult {
         format!("/agents/{}", leaver.agent.id.0),
     ] {
         let (status, reply) = ctx
-            .call::<()>(reqwest::Method::DELETE, &rest, None::<&()>)
+            .call::<()>(http::Method::DELETE, &rest, None::<&()>)
             .await?;
         check(
             "R-FLOW-5",
@@ -808,7 +798,7 @@ pub async fn deletion_spares_what_is_in_use(mut ctx: Ctx) -> CaseResult {
     ctx.channel(ChannelKind::Web, Platform::Standard, Entry::Queue(q))
         .await?;
     let mut a = ctx.agent("a", 1).await?;
-    let delete = |rest: String| (reqwest::Method::DELETE, rest);
+    let delete = |rest: String| (http::Method::DELETE, rest);
     for (what, (method, rest)) in [
         (
             "a queue a channel enters",
@@ -832,7 +822,7 @@ pub async fn deletion_spares_what_is_in_use(mut ctx: Ctx) -> CaseResult {
     a.set_presence(Presence::Offline).await?;
     let rest = format!("/agents/{}", a.id.0);
     let (status, _) = ctx
-        .call::<serde_json::Value>(reqwest::Method::DELETE, &rest, None::<&()>)
+        .call::<serde_json::Value>(http::Method::DELETE, &rest, None::<&()>)
         .await?;
     let closed = a.close_code(PROMPT).await;
     check(

@@ -3,8 +3,8 @@
 //! request and requiring its status and code, then that nothing changed.
 
 use crate::conform::ctx::*;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 use serde_json::Value;
 
 /// Who makes the request.

@@ -3,8 +3,8 @@
 //! the attempt changes nothing on the other side. Table-driven: one case per way in.
 
 use crate::conform::ctx::*;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 /// One way an org could reach another org's resource.

@@ -1,8 +1,8 @@
 //! Consent and outbound: R-OUT-2, R-OUT-3.
 
 use crate::conform::ctx::*;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 
 async fn send(
     ctx: &mut Ctx,

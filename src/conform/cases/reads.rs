@@ -3,8 +3,8 @@
 //! without a token.
 
 use crate::conform::ctx::*;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 
 /// reads/1.1: a queue reads back with `waiting`, the sessions routed to it and not yet
 /// accepted, offered ones included.

@@ -2,8 +2,8 @@
 
 use crate::conform::ctx::*;
 use crate::live::client::next_text;
+use http::Method;
 use omnisim_protocol::*;
-use reqwest::Method;
 use std::time::Duration;
 
 /// security/1.1: a wrong token is 401; another org's session is 404, like an absent one.

@@ -250,7 +250,7 @@ pub async fn transcripts_read_back_and_resume(mut ctx: Ctx) -> CaseResult {
     )?;
     let after: Vec<Message> = ctx
         .ok(
-            reqwest::Method::GET,
+            http::Method::GET,
             &format!("/sessions/{}/messages?after=2", s.0),
             None::<&()>,
         )

@@ -173,7 +173,7 @@ pub async fn service_window_boundary_is_inclusive(mut ctx: Ctx) -> CaseResult {
             content,
         };
         let (status, reply) = ctx
-            .call::<MessageAccepted>(reqwest::Method::POST, &path, Some(&req))
+            .call::<MessageAccepted>(http::Method::POST, &path, Some(&req))
             .await?;
         Ok::<_, Problem>((status, reply.err().map(|e| e.code)))
     };
@@ -253,7 +253,7 @@ pub async fn an_ended_session_is_forgotten_after_its_retention(mut ctx: Ctx) -> 
     ctx.elapse(ms(period.0)).await?;
     let rest = format!("/sessions/{}", first.session.0);
     let (kept, _) = ctx
-        .call::<SessionTranscript>(reqwest::Method::GET, &rest, None::<&()>)
+        .call::<SessionTranscript>(http::Method::GET, &rest, None::<&()>)
         .await?;
     check(
         "R-SESS-10",
@@ -268,7 +268,7 @@ pub async fn an_ended_session_is_forgotten_after_its_retention(mut ctx: Ctx) -> 
         format!("{rest}/messages?after=0"),
     ] {
         let (status, reply) = ctx
-            .call::<serde_json::Value>(reqwest::Method::GET, &path, None::<&()>)
+            .call::<serde_json::Value>(http::Method::GET, &path, None::<&()>)
             .await?;
         let code = reply.err().map(|e| e.code);
         check(
