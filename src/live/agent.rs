@@ -2,7 +2,7 @@
 //! its socket delivers, its requests sent as frames and answered in any order. Measures routing
 //! latency and speed to answer from the time the customer intended to ask.
 
-use super::client::{Socket, next_text, send_json};
+use super::client::{Socket, feed_json, flush, next_text};
 use super::context::RunCtx;
 use super::setup::LiveAgent;
 use crate::actors::agent::{Act, Agent, Place, Request, Task};
@@ -53,6 +53,8 @@ struct Live {
     next_id: u64,
     /// Requests sent and not answered yet, by frame id.
     pending: HashMap<u64, Request>,
+    /// Frames queued on the socket since its last flush.
+    unsent: bool,
     /// Fires once the agent is online at the start of the run.
     ready: Option<oneshot::Sender<()>>,
     later: Timers<Instant, Later>,
@@ -85,6 +87,7 @@ pub async fn run(
         socket,
         next_id: 0,
         pending: HashMap::new(),
+        unsent: false,
         ready: None,
         later: Timers::default(),
     };
@@ -104,6 +107,12 @@ pub async fn run(
     let sleep = tokio::time::sleep_until(far());
     tokio::pin!(sleep);
     loop {
+        // What the last turn asked goes out in one write before the agent waits again.
+        if std::mem::take(&mut a.unsent) {
+            if let Err(e) = flush(&mut a.socket).await {
+                e.record(&mut a.ctx.shared());
+            }
+        }
         let next = a.later.next().map_or_else(far, tokio::time::Instant::from);
         if sleep.deadline() != next {
             sleep.as_mut().reset(next);
@@ -202,8 +211,9 @@ impl Live {
             request: wire,
         };
         self.pending.insert(self.next_id, request);
-        if let Err(e) = send_json(&mut self.socket, &frame).await {
-            e.record(&mut self.ctx.shared());
+        match feed_json(&mut self.socket, &frame).await {
+            Ok(()) => self.unsent = true,
+            Err(e) => e.record(&mut self.ctx.shared()),
         }
     }
 

@@ -373,9 +373,24 @@ pub async fn next_text(socket: &mut Socket) -> Option<String> {
 
 /// Sends a JSON text frame.
 pub async fn send_json(socket: &mut Socket, value: &impl Serialize) -> Result<(), ClientError> {
+    feed_json(socket, value).await?;
+    flush(socket).await
+}
+
+/// Queues a JSON text frame to go out with the next [`flush`]: frames queued together share a
+/// write, where each sent on its own costs one.
+pub async fn feed_json(socket: &mut Socket, value: &impl Serialize) -> Result<(), ClientError> {
     let text = serde_json::to_string(value).map_err(|e| ClientError::Transport(e.to_string()))?;
     socket
-        .send(WsMessage::Text(text.into()))
+        .feed(WsMessage::Text(text.into()))
+        .await
+        .map_err(|e| ClientError::Transport(e.to_string()))
+}
+
+/// Writes out the frames [`feed_json`] queued.
+pub async fn flush(socket: &mut Socket) -> Result<(), ClientError> {
+    socket
+        .flush()
         .await
         .map_err(|e| ClientError::Transport(e.to_string()))
 }
