@@ -4,8 +4,10 @@ use crate::agent::Presence;
 use crate::ids::{AgentId, ChannelId, OrgId, SessionId, UserId, WorkId};
 use crate::message::Message;
 use crate::session::{EndedBy, Handler, Session, SessionStatus};
+use crate::tag_first::{self, Body, TagFirst};
 use crate::user::Consent;
 use crate::work::{RoutingContext, WorkItem};
+use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -47,7 +49,7 @@ pub struct Offer {
 }
 
 /// Something that happened, pushed to every [`Audience`] it names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A message was stored in a session (R-SESS-2).
@@ -99,6 +101,143 @@ pub enum Event {
         agent: AgentId,
         presence: Presence,
     },
+}
+
+/// Read tag first ([`crate::tag_first`]): a load generator reads tens of thousands a second.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        tag_first::deserialize(d)
+    }
+}
+
+/// The values of an event's `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EventKind {
+    Message,
+    SessionChanged,
+    WorkOffered,
+    OfferRescinded,
+    WorkChanged,
+    ConsentChanged,
+    PresenceChanged,
+}
+
+impl TagFirst for Event {
+    type Kind = EventKind;
+    const EXPECTING: &'static str = "an event";
+
+    fn from_body<'de, A: MapAccess<'de>>(
+        kind: EventKind,
+        body: Body<'de, A>,
+    ) -> Result<Self, A::Error> {
+        /// The fields of each of [`Event`]'s struct variants, as read: a variant given a field
+        /// these lack does not build.
+        #[derive(Deserialize)]
+        struct MessageFields {
+            org: OrgId,
+            channel: ChannelId,
+            user: UserId,
+            #[serde(default)]
+            agent: Option<AgentId>,
+            message: Arc<Message>,
+        }
+        #[derive(Deserialize)]
+        struct SessionChangedFields {
+            org: OrgId,
+            channel: ChannelId,
+            user: UserId,
+            session: SessionId,
+            status: SessionStatus,
+            handler: Handler,
+            #[serde(default)]
+            agent: Option<AgentId>,
+            #[serde(default)]
+            ended_by: Option<EndedBy>,
+        }
+        #[derive(Deserialize)]
+        struct OfferRescindedFields {
+            org: OrgId,
+            agent: AgentId,
+            work: WorkId,
+            session: SessionId,
+            reason: RescindReason,
+        }
+        #[derive(Deserialize)]
+        struct WorkChangedFields {
+            work: WorkItem,
+        }
+        #[derive(Deserialize)]
+        struct ConsentChangedFields {
+            org: OrgId,
+            channel: ChannelId,
+            user: UserId,
+            consent: Consent,
+        }
+        #[derive(Deserialize)]
+        struct PresenceChangedFields {
+            org: OrgId,
+            agent: AgentId,
+            presence: Presence,
+        }
+        Ok(match kind {
+            EventKind::Message => {
+                let f: MessageFields = body.read()?;
+                Event::Message {
+                    org: f.org,
+                    channel: f.channel,
+                    user: f.user,
+                    agent: f.agent,
+                    message: f.message,
+                }
+            }
+            EventKind::SessionChanged => {
+                let f: SessionChangedFields = body.read()?;
+                Event::SessionChanged {
+                    org: f.org,
+                    channel: f.channel,
+                    user: f.user,
+                    session: f.session,
+                    status: f.status,
+                    handler: f.handler,
+                    agent: f.agent,
+                    ended_by: f.ended_by,
+                }
+            }
+            EventKind::WorkOffered => Event::WorkOffered(body.read()?),
+            EventKind::OfferRescinded => {
+                let f: OfferRescindedFields = body.read()?;
+                Event::OfferRescinded {
+                    org: f.org,
+                    agent: f.agent,
+                    work: f.work,
+                    session: f.session,
+                    reason: f.reason,
+                }
+            }
+            EventKind::WorkChanged => {
+                let f: WorkChangedFields = body.read()?;
+                Event::WorkChanged { work: f.work }
+            }
+            EventKind::ConsentChanged => {
+                let f: ConsentChangedFields = body.read()?;
+                Event::ConsentChanged {
+                    org: f.org,
+                    channel: f.channel,
+                    user: f.user,
+                    consent: f.consent,
+                }
+            }
+            EventKind::PresenceChanged => {
+                let f: PresenceChangedFields = body.read()?;
+                Event::PresenceChanged {
+                    org: f.org,
+                    agent: f.agent,
+                    presence: f.presence,
+                }
+            }
+        })
+    }
 }
 
 impl Event {

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod schema;
 pub mod session;
 pub mod socket;
+mod tag_first;
 pub mod time;
 pub mod user;
 pub mod work;

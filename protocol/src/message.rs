@@ -2,7 +2,9 @@
 
 use crate::ids::Seq;
 use crate::ids::{AgentId, SessionId};
+use crate::tag_first::{self, Body, TagFirst};
 use crate::time::{Millis, Timestamp};
+use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -89,7 +91,7 @@ impl Component {
 }
 
 /// What a message holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MessageBody {
     Text {
@@ -109,6 +111,83 @@ pub enum MessageBody {
         in_reply_to: Seq,
         answer_id: String,
     },
+}
+
+/// Read tag first ([`crate::tag_first`]), as events are.
+impl<'de> Deserialize<'de> for MessageBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        tag_first::deserialize(d)
+    }
+}
+
+/// The values of a message body's `type`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BodyKind {
+    Text,
+    Template,
+    Component,
+    ComponentResponse,
+}
+
+impl TagFirst for MessageBody {
+    type Kind = BodyKind;
+    const EXPECTING: &'static str = "a message body";
+
+    fn from_body<'de, A: MapAccess<'de>>(
+        kind: BodyKind,
+        body: Body<'de, A>,
+    ) -> Result<Self, A::Error> {
+        /// The fields of each of [`MessageBody`]'s variants, as read.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TextFields {
+            text: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TemplateFields {
+            name: String,
+            text: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ComponentFields {
+            component: Arc<Component>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ComponentResponseFields {
+            in_reply_to: Seq,
+            answer_id: String,
+        }
+        Ok(match kind {
+            BodyKind::Text => {
+                let f: TextFields = body.read()?;
+                MessageBody::Text { text: f.text }
+            }
+            BodyKind::Template => {
+                let f: TemplateFields = body.read()?;
+                MessageBody::Template {
+                    name: f.name,
+                    text: f.text,
+                }
+            }
+            BodyKind::Component => {
+                let f: ComponentFields = body.read()?;
+                MessageBody::Component {
+                    component: f.component,
+                }
+            }
+            BodyKind::ComponentResponse => {
+                let f: ComponentResponseFields = body.read()?;
+                MessageBody::ComponentResponse {
+                    in_reply_to: f.in_reply_to,
+                    answer_id: f.answer_id,
+                }
+            }
+        })
+    }
 }
 
 /// How a component reached the customer: structured, or as its text rendering on enhanced SMS

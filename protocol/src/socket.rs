@@ -3,8 +3,10 @@
 
 use crate::agent::Agent;
 use crate::error::ApiError;
-use crate::event::{Event, Offer};
+use crate::event::{Event, EventKind, Offer};
 use crate::requests::{AgentRequest, MessageAccepted};
+use crate::tag_first::{self, Body, TagFirst};
+use serde::de::{IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// A request on the agent socket: `{"id": 7, "type": "accept", "work": 12}`. The id is the client's
@@ -48,18 +50,57 @@ pub enum AgentPush {
 impl AgentPush {
     /// Parses one text frame.
     pub fn parse(text: &str) -> Result<AgentPush, serde_json::Error> {
-        /// The frame's type alone: the rest is skipped, not built into a tree that the typed
-        /// frame would then be read from a second time.
-        #[derive(Deserialize)]
-        struct Kind<'a> {
-            #[serde(rename = "type", borrow, default)]
-            kind: Option<std::borrow::Cow<'a, str>>,
+        serde_json::from_str(text)
+    }
+}
+
+/// Read tag first ([`crate::tag_first`]), as events are: an agent's frames are most of what a
+/// load generator reads.
+impl<'de> Deserialize<'de> for AgentPush {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        tag_first::deserialize(d)
+    }
+}
+
+/// The values of an agent frame's `type`: its own two, or an event's.
+pub(crate) enum PushKind {
+    Hello,
+    Reply,
+    Event(EventKind),
+}
+
+impl<'de> Deserialize<'de> for PushKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KindVisitor;
+        impl Visitor<'_> for KindVisitor {
+            type Value = PushKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an agent frame's type")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PushKind, E> {
+                Ok(match v {
+                    "hello" => PushKind::Hello,
+                    "reply" => PushKind::Reply,
+                    event => PushKind::Event(EventKind::deserialize(event.into_deserializer())?),
+                })
+            }
         }
-        let kind: Kind = serde_json::from_str(text)?;
-        Ok(match kind.kind.as_deref() {
-            Some("hello") => AgentPush::Hello(serde_json::from_str(text)?),
-            Some("reply") => AgentPush::Reply(serde_json::from_str(text)?),
-            _ => AgentPush::Event(serde_json::from_str(text)?),
+        d.deserialize_str(KindVisitor)
+    }
+}
+
+impl TagFirst for AgentPush {
+    type Kind = PushKind;
+    const EXPECTING: &'static str = "an agent frame";
+
+    fn from_body<'de, A: MapAccess<'de>>(
+        kind: PushKind,
+        body: Body<'de, A>,
+    ) -> Result<Self, A::Error> {
+        Ok(match kind {
+            PushKind::Hello => AgentPush::Hello(body.read()?),
+            PushKind::Reply => AgentPush::Reply(body.read()?),
+            PushKind::Event(kind) => AgentPush::Event(Event::from_body(kind, body)?),
         })
     }
 }

@@ -184,3 +184,144 @@ fn consent_levels() {
     assert!(DoublyOptedIn.allows(ConsentLevel::Double));
     assert!(!OptedOut.allows(ConsentLevel::Implicit));
 }
+
+/// Every kind of event (and of message body), written as the server writes it (`type` first),
+/// with `type` last, and with its optional fields there or not, reads back as itself.
+#[test]
+fn events_are_read_whatever_the_place_of_their_type() {
+    let message = |agent: Option<AgentId>, body: MessageBody| Event::Message {
+        org: OrgId(1),
+        channel: ChannelId(2),
+        user: UserId(3),
+        agent,
+        message: std::sync::Arc::new(Message {
+            session: SessionId(5),
+            seq: Seq(2),
+            channel_seq: 9,
+            sender: Sender::Agent,
+            agent,
+            body,
+            at: Timestamp(77),
+            rendered_as: Some(RenderedAs::Structured),
+            rendered_text: Some("1. Yes".into()),
+            provider_message_id: Some("p-1".into()),
+            client_message_id: None,
+        }),
+    };
+    let changed = |agent, ended_by| Event::SessionChanged {
+        org: OrgId(1),
+        channel: ChannelId(2),
+        user: UserId(3),
+        session: SessionId(5),
+        status: SessionStatus::Ended,
+        handler: Handler::BotToAgent,
+        agent,
+        ended_by,
+    };
+    let events = [
+        message(
+            None,
+            MessageBody::Text {
+                text: "hi \"you\"".into(),
+            },
+        ),
+        message(
+            Some(AgentId(4)),
+            MessageBody::Template {
+                name: "renewal".into(),
+                text: "Your plan renews".into(),
+            },
+        ),
+        message(
+            None,
+            MessageBody::Component {
+                component: std::sync::Arc::new(Component::EnhancedLink {
+                    text: "Pay".into(),
+                    url: "https://example.com/pay".into(),
+                }),
+            },
+        ),
+        message(
+            None,
+            MessageBody::ComponentResponse {
+                in_reply_to: Seq(1),
+                answer_id: "yes".into(),
+            },
+        ),
+        changed(None, None),
+        changed(Some(AgentId(4)), Some(EndedBy::Agent)),
+        Event::OfferRescinded {
+            org: OrgId(1),
+            agent: AgentId(4),
+            work: WorkId(6),
+            session: SessionId(5),
+            reason: RescindReason::PushTimeout,
+        },
+        Event::WorkChanged {
+            work: WorkItem {
+                id: WorkId(6),
+                org: OrgId(1),
+                session: SessionId(5),
+                queue: QueueId(7),
+                agent: AgentId(4),
+                status: WorkStatus::Closed,
+                capacity_weight: 1,
+                requested_at: Timestamp(1),
+                assigned_at: Timestamp(2),
+                accepted_at: Some(Timestamp(3)),
+                closed_at: None,
+            },
+        },
+        Event::ConsentChanged {
+            org: OrgId(1),
+            channel: ChannelId(2),
+            user: UserId(3),
+            consent: Consent::OptedOut,
+        },
+        Event::PresenceChanged {
+            org: OrgId(1),
+            agent: AgentId(4),
+            presence: Presence::Busy,
+        },
+    ];
+    for event in events {
+        let text = serde_json::to_string(&event).unwrap();
+        assert!(text.starts_with(r#"{"type":"#), "{text}");
+        assert_eq!(from_str::<Event>(&text).unwrap(), event, "{text}");
+        // The same object with `type` last, and the body's `type` last too.
+        let (tag, rest) = text[1..text.len() - 1].split_once(',').unwrap();
+        let moved = format!("{{{rest},{tag}}}");
+        let moved = moved.replace(
+            r#"{"type":"text","text":"hi \"you\""}"#,
+            r#"{"text":"hi \"you\"","type":"text"}"#,
+        );
+        assert_eq!(from_str::<Event>(&moved).unwrap(), event, "{moved}");
+    }
+}
+
+/// What is not an event or a message body is refused, whether its type comes first or not.
+#[test]
+fn malformed_events_and_bodies_are_refused() {
+    let body = |b: &str| {
+        format!(
+            r#"{{"type":"message","org":1,"channel":2,"user":3,"message":{{"session":5,"seq":1,"channel_seq":1,"sender":"end_user","body":{b},"at":0}}}}"#
+        )
+    };
+    assert!(from_str::<Event>(&body(r#"{"type":"text","text":"hi"}"#)).is_ok());
+    for bad in [
+        r#"{"org":1}"#.to_owned(),
+        r#"{}"#.to_owned(),
+        r#"{"type":"teleported","org":1}"#.to_owned(),
+        r#"{"type":7,"org":1}"#.to_owned(),
+        r#"{"org":1,"type":"teleported"}"#.to_owned(),
+        r#"{"type":"presence_changed","org":1,"agent":2}"#.to_owned(),
+        r#"{"org":1,"agent":2,"type":"presence_changed","presence":"asleep"}"#.to_owned(),
+        r#"["presence_changed"]"#.to_owned(),
+        body(r#"{"type":"text","text":"hi","extra":1}"#),
+        body(r#"{"text":"hi","extra":1,"type":"text"}"#),
+        body(r#"{"type":"text"}"#),
+        body(r#"{"text":"hi"}"#),
+    ] {
+        assert!(from_str::<Event>(&bad).is_err(), "{bad}");
+    }
+}
