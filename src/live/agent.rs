@@ -68,7 +68,7 @@ pub async fn run(
     ready: oneshot::Sender<()>,
     origin: oneshot::Receiver<Instant>,
 ) {
-    let socket = match ctx.client.socket(&agent.token, "/v1/agent").await {
+    let socket = match ctx.client.busy_socket(&agent.token, "/v1/agent").await {
         Ok(s) => s,
         Err(e) => {
             e.record(&mut ctx.shared());
@@ -429,7 +429,7 @@ impl Live {
     /// and customer messages that arrived meanwhile get their answer.
     async fn reconnect(&mut self) {
         let _ = futures_util::SinkExt::close(&mut self.socket).await;
-        let socket = match self.ctx.client.socket(&self.token, "/v1/agent").await {
+        let socket = match self.ctx.client.busy_socket(&self.token, "/v1/agent").await {
             Ok(s) => s,
             Err(e) => {
                 e.record(&mut self.ctx.shared());

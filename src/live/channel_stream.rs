@@ -17,7 +17,7 @@ const RECONNECT_AFTER: Duration = Duration::from_millis(100);
 /// customers on it may only start once it is open, or they would miss their first events.
 pub async fn open(ctx: &RunCtx, channel: usize) -> Result<Socket, ClientError> {
     ctx.client
-        .socket(&ctx.world.token, &path(ctx, channel, None))
+        .busy_socket(&ctx.world.token, &path(ctx, channel, None))
         .await
 }
 
@@ -85,7 +85,7 @@ async fn resume(ctx: &RunCtx, channel: usize, last: Option<u64>) -> Option<Socke
             _ = stop.wait_for(|stopped| *stopped) => return None,
         }
         let path = path(ctx, channel, last);
-        match ctx.client.socket(&ctx.world.token, &path).await {
+        match ctx.client.busy_socket(&ctx.world.token, &path).await {
             Ok(socket) => return Some(socket),
             Err(e) => e.record(&mut ctx.shared()),
         }

@@ -2,6 +2,7 @@
 
 use super::addresses::Addresses;
 use super::connect::{Place, open};
+use super::handshake::Traffic;
 use super::tls::{Access, Stream, explain};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -330,14 +331,29 @@ impl Client {
         ))
     }
 
-    /// Opens a socket at `path` authenticated with `token`.
+    /// Opens a socket at `path` authenticated with `token`, for a customer's light traffic.
     pub async fn socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
+        self.socket_for(token, path, Traffic::Light).await
+    }
+
+    /// [`Client::socket`] for the heavy traffic of an agent's connection or a channel's stream.
+    pub async fn busy_socket(&self, token: &str, path: &str) -> Result<Socket, ClientError> {
+        self.socket_for(token, path, Traffic::Heavy).await
+    }
+
+    async fn socket_for(
+        &self,
+        token: &str,
+        path: &str,
+        traffic: Traffic,
+    ) -> Result<Socket, ClientError> {
         Box::pin(super::handshake::connect(
             &self.base,
             &self.access,
             &self.addresses,
             token,
             path,
+            traffic,
         ))
         .await
     }

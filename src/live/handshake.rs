@@ -14,8 +14,27 @@ use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-/// Frames of this protocol are a few hundred bytes; larger ones grow the buffer as needed.
-const BUFFER: usize = 1024;
+/// How many frames a socket carries, which sizes its buffers: frames of this protocol are a few
+/// hundred bytes, and larger ones grow a buffer as needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traffic {
+    /// A customer's stream: a run holds thousands, each reading a frame now and then, so each
+    /// buffer is small.
+    Light,
+    /// An agent's connection or a channel's stream: a run holds a few, each carrying thousands of
+    /// frames a second, which a larger buffer reads (and writes) many at a time, one system call
+    /// each time instead of one per few frames.
+    Heavy,
+}
+
+impl Traffic {
+    fn buffer(self) -> usize {
+        match self {
+            Traffic::Light => 1024,
+            Traffic::Heavy => 8 * 1024,
+        }
+    }
+}
 /// A handshake response longer than this is not one this client expects.
 const MAX_RESPONSE: usize = 8 * 1024;
 
@@ -32,6 +51,7 @@ pub async fn connect(
     addresses: &Addresses,
     token: &str,
     path: &str,
+    traffic: Traffic,
 ) -> Result<Socket, ClientError> {
     if token.contains(['\r', '\n']) {
         return Err(transport("token is not a valid header"));
@@ -87,7 +107,7 @@ pub async fn connect(
     // Frames the server sent right behind its response belong to the socket.
     let tail = read.split_off(head_len);
     let config = WebSocketConfig::default()
-        .read_buffer_size(BUFFER)
-        .write_buffer_size(BUFFER);
+        .read_buffer_size(traffic.buffer())
+        .write_buffer_size(traffic.buffer());
     Ok(WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config)).await)
 }
