@@ -607,7 +607,7 @@ impl AgentConn {
             Ok(None) => Err(error(format!("{}: the agent socket closed", self.id))),
             Ok(Some(text)) => {
                 self.note("←", &text);
-                Ok(Some(text))
+                Ok(Some(text.to_string()))
             }
         }
     }

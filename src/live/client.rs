@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 /// What went wrong talking to the server.
 #[derive(Debug, thiserror::Error)]
@@ -375,11 +375,11 @@ pub async fn close_code(socket: &mut Socket, within: std::time::Duration) -> Opt
     tokio::time::timeout(within, wait).await.ok()
 }
 
-/// The next text frame of a socket; `None` once it is closed.
-pub async fn next_text(socket: &mut Socket) -> Option<String> {
+/// The next text frame of a socket, as received (not copied); `None` once it is closed.
+pub async fn next_text(socket: &mut Socket) -> Option<Utf8Bytes> {
     while let Some(frame) = socket.next().await {
         match frame {
-            Ok(WsMessage::Text(t)) => return Some(t.to_string()),
+            Ok(WsMessage::Text(t)) => return Some(t),
             Ok(WsMessage::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
         }
