@@ -1,4 +1,4 @@
-//! The harness's own socket handshake against the reference server: refusals come back as
+//! The harness's own client against servers: refused sockets come back as
 //! errors naming the HTTP status or the host that could not be reached.
 
 use omnisim::live::client::{Client, ClientError};
@@ -30,4 +30,36 @@ async fn refused_sockets_say_why() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     server.stop();
+}
+
+/// A reply larger than the client reads (64 MiB) fails its request instead of filling the
+/// generator's memory.
+#[tokio::test]
+async fn an_endless_reply_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            if conn.read(&mut byte).await.unwrap_or(0) == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 100000000\r\n\r\n";
+        conn.write_all(reply).await.unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        while conn.write_all(&chunk).await.is_ok() {}
+    });
+    let client = Client::new(&url);
+    match client.raw(http::Method::GET, None, "/big", None).await {
+        Err(ClientError::Transport(m)) => assert!(m.contains("reading the reply"), "{m}"),
+        other => panic!(
+            "expected the reply cut off, got {:?}",
+            other.map(|(s, b)| (s, b.len()))
+        ),
+    }
 }
