@@ -1,5 +1,5 @@
-//! The harness's own client against servers: refused sockets come back as
-//! errors naming the HTTP status or the host that could not be reached.
+//! The harness's own client against servers: refused sockets come back as errors naming the
+//! HTTP status or the host that could not be reached, and a reply too large is cut off.
 
 use omnisim::live::client::{Client, ClientError};
 use omnisim::live::embedded::Embedded;
