@@ -212,8 +212,11 @@ impl Client {
             req = req.header(name, value);
         }
         if let Some(t) = token {
-            let bearer = HeaderValue::try_from(format!("Bearer {t}"))
+            let mut bearer = HeaderValue::try_from(format!("Bearer {t}"))
                 .map_err(|_| transport("token is not a valid header"))?;
+            // Never kept in HTTP/2's header compression table, where a later header could
+            // probe it.
+            bearer.set_sensitive(true);
             req = req.header(AUTHORIZATION, bearer);
         }
         let (body, req) = match body {
