@@ -195,3 +195,70 @@ async fn extra_headers_go_with_requests_and_socket_handshakes() {
     let bad = Access::new(&Trust::default(), &["no colon".to_owned()]);
     assert!(bad.unwrap_err().to_string().contains("'Name: value'"));
 }
+
+/// The protocols (ALPN) a TLS client offered on one connection to `listener`, which then closes.
+async fn offered_protocols(listener: &tokio::net::TcpListener) -> Vec<String> {
+    let (tcp, _) = listener.accept().await.unwrap();
+    let hello = rustls::server::Acceptor::default();
+    let start = tokio_rustls::LazyConfigAcceptor::new(hello, tcp)
+        .await
+        .unwrap();
+    let offered = start.client_hello().alpn();
+    offered
+        .map(|protocols| {
+            protocols
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Over TLS a client says which protocol it will speak: requests offer `h2` with `--http2` and
+/// `http/1.1` without; sockets, which upgrade from HTTP/1.1, offer `http/1.1` either way.
+#[tokio::test]
+async fn each_tls_connection_offers_the_protocol_it_speaks() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let insecure = Trust {
+        ca_cert: None,
+        insecure: true,
+    };
+    for http2 in [false, true] {
+        let access = Access {
+            http2,
+            ..Access::new(&insecure, &[]).unwrap()
+        };
+        let client = Client::with_access(&url, access);
+        let (offered, _) = tokio::join!(
+            offered_protocols(&listener),
+            client.raw(reqwest::Method::GET, None, "/healthz", None)
+        );
+        let expected = if http2 { "h2" } else { "http/1.1" };
+        assert_eq!(offered, [expected], "requests, http2 {http2}");
+        let (offered, _) = tokio::join!(
+            offered_protocols(&listener),
+            client.socket("t", "/v1/agent")
+        );
+        assert_eq!(offered, ["http/1.1"], "sockets, http2 {http2}");
+    }
+}
+
+/// The reference server over TLS agrees to what a client offers: `h2` or `http/1.1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_agrees_to_h2_and_http1_over_tls() {
+    let pki = Pki::new("alpn");
+    let server = pki.server(ClockMode::Wall);
+    let address = server.url.trim_start_matches("https://").to_owned();
+    for protocol in ["h2", "http/1.1"] {
+        let mut config = (*pki.trusting().tls.unwrap()).clone();
+        config.alpn_protocols = vec![protocol.as_bytes().to_vec()];
+        let tcp = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .unwrap_or_else(|e| panic!("{protocol}: {e}"));
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(protocol.as_bytes()));
+    }
+    server.stop();
+}

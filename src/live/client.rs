@@ -3,7 +3,7 @@
 use super::addresses::Addresses;
 use super::connect::{Place, open};
 use super::handshake::Traffic;
-use super::tls::{Access, Stream, explain};
+use super::tls::{Access, Stream, Trust, client_config, explain};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -122,6 +122,28 @@ impl Connection for Stream {
     }
 }
 
+/// What the HTTP client's connections reach the target with: `access`, its TLS offering `h2`
+/// when requests go over HTTP/2, as a server that picks the protocol from the TLS handshake wants
+/// (sockets keep offering HTTP/1.1, which they upgrade from).
+fn request_access(access: &Access) -> Arc<Access> {
+    if !access.http2 {
+        return Arc::new(access.clone());
+    }
+    let tls = access
+        .tls
+        .clone()
+        .or_else(|| client_config(&Trust::default()).ok());
+    let tls = tls.map(|config| {
+        let mut config = (*config).clone();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Arc::new(config)
+    });
+    Arc::new(Access {
+        tls,
+        ..access.clone()
+    })
+}
+
 /// The HTTP client for `access` (HTTP/2 from the first byte when it says so); pooled unless
 /// `unpooled`.
 fn http_client(
@@ -140,7 +162,7 @@ fn http_client(
     }
     builder.build(Connector {
         base: base.into(),
-        access: access.clone(),
+        access: request_access(access),
         addresses: addresses.clone(),
     })
 }

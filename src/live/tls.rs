@@ -1,7 +1,8 @@
 //! How the harness reaches a target beyond its URL: whom it trusts over TLS (the webpki roots, a
 //! private CA with `--ca-cert`, anyone with `--insecure`) and which headers it adds to every
 //! request and socket handshake (`--header`, for gateways that want an API key). One rustls
-//! configuration serves the HTTP client and the socket handshake alike.
+//! configuration serves the HTTP client and the socket handshake alike, but for the protocol
+//! requests over HTTP/2 offer (ALPN `h2`, set by the client).
 
 use omnisim_reference_server::server::tls::crypto_provider;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

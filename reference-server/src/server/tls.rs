@@ -44,7 +44,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
         .with_no_client_auth()
         .with_single_cert(chain, key_der)
         .map_err(|e| fail(key, format!("does not match the certificate: {e}")))?;
-    // Sockets upgrade from HTTP/1.1; the server speaks nothing else.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // HTTP/2 for clients that ask for it, served beside HTTP/1.1; sockets upgrade from HTTP/1.1.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
