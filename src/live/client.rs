@@ -34,6 +34,12 @@ pub enum ClientError {
     Protocol(crate::wire::WireError, String),
 }
 
+/// A [`ClientError::Transport`] saying `what` failed: for the connection, handshake and request
+/// code that reaches the target.
+pub(super) fn transport(what: impl std::fmt::Display) -> ClientError {
+    ClientError::Transport(what.to_string())
+}
+
 impl ClientError {
     /// The error code for counting: the protocol code, or `transport`.
     pub fn code(&self) -> String {
@@ -165,10 +171,6 @@ fn http_client(
         access: request_access(access),
         addresses: addresses.clone(),
     })
-}
-
-fn transport(what: impl std::fmt::Display) -> ClientError {
-    ClientError::Transport(what.to_string())
 }
 
 impl Client {
@@ -421,17 +423,14 @@ pub async fn send_json(socket: &mut Socket, value: &impl Serialize) -> Result<()
 /// Queues a JSON text frame to go out with the next [`flush`]: frames queued together share a
 /// write, where each sent on its own costs one.
 pub async fn feed_json(socket: &mut Socket, value: &impl Serialize) -> Result<(), ClientError> {
-    let text = serde_json::to_string(value).map_err(|e| ClientError::Transport(e.to_string()))?;
+    let text = serde_json::to_string(value).map_err(transport)?;
     socket
         .feed(WsMessage::Text(text.into()))
         .await
-        .map_err(|e| ClientError::Transport(e.to_string()))
+        .map_err(transport)
 }
 
 /// Writes out the frames [`feed_json`] queued.
 pub async fn flush(socket: &mut Socket) -> Result<(), ClientError> {
-    socket
-        .flush()
-        .await
-        .map_err(|e| ClientError::Transport(e.to_string()))
+    socket.flush().await.map_err(transport)
 }

@@ -3,13 +3,9 @@
 //! of connection, so that both trust the same certificates and fail with the same words.
 
 use super::addresses::Addresses;
-use super::client::ClientError;
+use super::client::{ClientError, transport};
 use super::tls::{Access, Stream, Trust, client_config, explain};
 use tokio::net::TcpStream;
-
-fn transport(what: impl std::fmt::Display) -> ClientError {
-    ClientError::Transport(what.to_string())
-}
 
 /// Where a target is: whether over TLS, and its `host:port` as written in its URL.
 pub(super) struct Place<'a> {

@@ -5,7 +5,7 @@
 //! half of what a customer in flight cost.
 
 use super::addresses::Addresses;
-use super::client::{ClientError, Socket};
+use super::client::{ClientError, Socket, transport};
 use super::connect::{Place, open};
 use super::tls::Access;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,10 +40,6 @@ impl Traffic {
 
 /// A handshake response longer than this is not one this client expects.
 const MAX_RESPONSE: usize = 8 * 1024;
-
-fn transport(what: impl std::fmt::Display) -> ClientError {
-    ClientError::Transport(what.to_string())
-}
 
 /// Connects to `path` on the server at `base` (`http://host:port`, or `https://` over TLS as
 /// `access` trusts it), at the addresses `addresses` knows for it, with a bearer `token` and
