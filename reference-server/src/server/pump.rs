@@ -47,6 +47,14 @@ async fn send(
     }
 }
 
+/// Adds the frames queued for the socket to `batch`, up to [`BATCH`].
+fn top_up(batch: &mut Vec<Frame>, sub: &mut Subscription) {
+    while batch.len() < BATCH {
+        let Ok(frame) = sub.rx.try_recv() else { break };
+        batch.push(frame);
+    }
+}
+
 /// Sends `first` (a hello, or a replay serialized a frame at a time outside the platform's lock),
 /// then the subscription's frames. Each client text frame goes to `on_text`; its answer is sent
 /// after every frame already queued, so that the events a request caused reach the client before
@@ -74,7 +82,16 @@ pub async fn pump(
     while open {
         tokio::select! {
             taken = sub.rx.recv_many(&mut batch, BATCH) => match taken {
-                1.. => open = send(&platform, &mut socket, batch.drain(..)).await,
+                1.. => {
+                    if batch.len() < BATCH {
+                        // The tasks ready now run first, and what they queue for this socket
+                        // leaves in the same write: under load a socket's frames come a few at a
+                        // time, each write a system call and a segment.
+                        tokio::task::yield_now().await;
+                        top_up(&mut batch, &mut sub);
+                    }
+                    open = send(&platform, &mut socket, batch.drain(..)).await;
+                }
                 0 => {
                     let reason = match sub.close.load(Ordering::Acquire) {
                         CLOSE_SLOW_CONSUMER => "slow consumer: reconnect and resume from the last seq seen",
@@ -92,10 +109,7 @@ pub async fn pump(
                         // in the same write when the batch has room.
                         let mut answer = Some(answer);
                         while open && answer.is_some() {
-                            while batch.len() < BATCH {
-                                let Ok(frame) = sub.rx.try_recv() else { break };
-                                batch.push(frame);
-                            }
+                            top_up(&mut batch, &mut sub);
                             if batch.len() < BATCH {
                                 batch.extend(answer.take());
                             }
