@@ -184,7 +184,7 @@ async fn extra_headers_go_with_requests_and_socket_handshakes() {
     let client = Client::with_access(&url, access);
     let (head, _) = tokio::join!(
         request_head(&listener),
-        client.raw(reqwest::Method::GET, None, "/healthz", None)
+        client.raw(http::Method::GET, None, "/healthz", None)
     );
     assert!(head.contains("x-api-key: k-123"), "{head}");
     let (head, _) = tokio::join!(request_head(&listener), client.socket("t", "/v1/agent"));
@@ -231,7 +231,7 @@ async fn each_tls_connection_offers_the_protocol_it_speaks() {
         let client = Client::with_access(&url, access);
         let (offered, _) = tokio::join!(
             offered_protocols(&listener),
-            client.raw(reqwest::Method::GET, None, "/healthz", None)
+            client.raw(http::Method::GET, None, "/healthz", None)
         );
         let expected = if http2 { "h2" } else { "http/1.1" };
         assert_eq!(offered, [expected], "requests, http2 {http2}");

@@ -56,6 +56,17 @@ enum Key<'de> {
     Other(Cow<'de, str>),
 }
 
+impl<'de> Key<'de> {
+    /// The key `v`, kept as `keep` makes it unless it is the tag.
+    fn of(v: &str, keep: impl FnOnce() -> Cow<'de, str>) -> Key<'de> {
+        if v == TAG {
+            Key::Tag
+        } else {
+            Key::Other(keep())
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
@@ -65,18 +76,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
                 f.write_str("a field name")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(if v == TAG {
-                    Key::Tag
-                } else {
-                    Key::Other(v.into())
-                })
+                Ok(Key::of(v, || v.into()))
             }
             fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(if v == TAG {
-                    Key::Tag
-                } else {
-                    Key::Other(v.to_owned().into())
-                })
+                Ok(Key::of(v, || v.to_owned().into()))
             }
         }
         d.deserialize_str(KeyVisitor)
