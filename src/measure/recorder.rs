@@ -145,29 +145,60 @@ impl<V> ByMetric<V> {
     }
 }
 
-/// Histograms per label (a channel or queue name), sorted, then per metric.
-type Breakdown = Vec<(String, ByMetric<Histogram<u64>>)>;
+/// One metric's latencies at one channel and queue (either may be absent). Each latency is
+/// recorded once, in its cell; the whole-run, per-channel and per-queue views are merged from the
+/// cells when read, which a run does at its end and its progress line once a second, where
+/// recording every view as it came took three histograms a latency.
+struct Cell {
+    channel: Option<Box<str>>,
+    queue: Option<Box<str>>,
+    histogram: Histogram<u64>,
+}
 
-/// The histogram of `metric` under `label`, the label copied only the first time it is seen.
-fn labelled<'a>(b: &'a mut Breakdown, label: &str, metric: &'static str) -> &'a mut Histogram<u64> {
-    let i = match b.iter().position(|(l, _)| l == label) {
-        Some(i) => i,
-        None => {
-            let at = b.partition_point(|(l, _)| l.as_str() < label);
-            b.insert(at, (label.to_owned(), ByMetric::default()));
-            at
+impl Cell {
+    fn at(&self, labels: Labels) -> bool {
+        self.channel.as_deref() == labels.channel && self.queue.as_deref() == labels.queue
+    }
+
+    /// Its queue's name, or its channel's.
+    fn label(&self, by_queue: bool) -> Option<&str> {
+        if by_queue {
+            self.queue.as_deref()
+        } else {
+            self.channel.as_deref()
         }
-    };
-    b[i].1.entry(metric, histogram)
+    }
+}
+
+/// The cell of `labels` among `cells`, made the first time they are seen.
+fn cell<'a>(cells: &'a mut Vec<Cell>, labels: Labels) -> &'a mut Histogram<u64> {
+    let i = cells.iter().position(|c| c.at(labels)).unwrap_or_else(|| {
+        cells.push(Cell {
+            channel: labels.channel.map(Into::into),
+            queue: labels.queue.map(Into::into),
+            histogram: histogram(),
+        });
+        cells.len() - 1
+    });
+    &mut cells[i].histogram
+}
+
+/// The histograms of `cells` added together.
+fn merged<'a>(cells: impl IntoIterator<Item = &'a Cell>) -> Histogram<u64> {
+    let mut sum = histogram();
+    for c in cells {
+        // Adding to an auto-resizing histogram of the same precision always succeeds.
+        let _ = sum.add(&c.histogram);
+    }
+    sum
 }
 
 /// Histograms, counters and series of one run.
 #[derive(Default)]
 pub struct Recorder {
-    corrected: ByMetric<Histogram<u64>>,
+    /// Corrected latencies, by metric, then by channel and queue.
+    corrected: ByMetric<Vec<Cell>>,
     uncorrected: ByMetric<Histogram<u64>>,
-    by_channel: Breakdown,
-    by_queue: Breakdown,
     pub counts: Counts,
     pub errors: BTreeMap<String, u64>,
     /// Frames and replies that are not the protocol.
@@ -230,16 +261,11 @@ impl Recorder {
         uncorrected: Option<Duration>,
         labels: Labels,
     ) {
-        let micros = record(self.corrected.entry(metric, histogram), corrected);
+        let cells = self.corrected.entry(metric, Vec::new);
+        let micros = record(cell(cells, labels), corrected);
         self.interval.record(metric, micros);
         if let Some(u) = uncorrected {
             record(self.uncorrected.entry(metric, histogram), u);
-        }
-        if let Some(c) = labels.channel {
-            record(labelled(&mut self.by_channel, c, metric), corrected);
-        }
-        if let Some(q) = labels.queue {
-            record(labelled(&mut self.by_queue, q, metric), corrected);
         }
     }
 
@@ -319,7 +345,7 @@ impl Recorder {
     /// Points of the latency percentile curve of `metric`: (-log10(1 - quantile), ms), the
     /// usual HdrHistogram plot, up to the 99.99th percentile.
     pub fn percentile_curve(&self, metric: &str) -> Vec<(f64, f64)> {
-        self.corrected.get(metric).map_or_else(Vec::new, curve)
+        self.histogram(metric).as_ref().map_or_else(Vec::new, curve)
     }
 
     /// The same for the uncorrected view of `metric`, where it has one.
@@ -334,53 +360,77 @@ impl Recorder {
 
     /// The corrected statistics of every metric recorded.
     pub fn corrected(&self) -> BTreeMap<String, LatencyStats> {
-        stats(&self.corrected)
+        stats(self.whole_run())
+    }
+
+    /// Each metric's corrected histogram over the whole run, in name order.
+    fn whole_run(&self) -> impl Iterator<Item = (&'static str, Histogram<u64>)> + '_ {
+        self.corrected
+            .entries
+            .iter()
+            .map(|(m, cells)| (*m, merged(cells)))
     }
 
     /// The uncorrected statistics of every metric that has them.
     pub fn uncorrected(&self) -> BTreeMap<String, LatencyStats> {
-        stats(&self.uncorrected)
+        stats(self.uncorrected.entries.iter().map(|(m, h)| (*m, h)))
     }
 
     /// Corrected statistics per channel or per queue.
     pub fn breakdown(&self, by_queue: bool) -> BTreeMap<String, BTreeMap<String, LatencyStats>> {
-        let source = if by_queue {
-            &self.by_queue
-        } else {
-            &self.by_channel
-        };
-        source
-            .iter()
-            .map(|(label, metrics)| (label.clone(), stats(metrics)))
+        self.by_label(by_queue)
+            .into_iter()
+            .map(|(label, metrics)| (label.to_owned(), stats(metrics)))
             .collect()
+    }
+
+    /// Each channel's (or queue's) corrected histograms, by metric, merged from the cells that
+    /// carry that label.
+    fn by_label(&self, by_queue: bool) -> BTreeMap<&str, Vec<(&'static str, Histogram<u64>)>> {
+        let mut views: BTreeMap<&str, Vec<(&'static str, Histogram<u64>)>> = BTreeMap::new();
+        for (metric, cells) in &self.corrected.entries {
+            let labels: std::collections::BTreeSet<&str> =
+                cells.iter().filter_map(|c| c.label(by_queue)).collect();
+            for l in labels {
+                let h = merged(cells.iter().filter(|c| c.label(by_queue) == Some(l)));
+                views.entry(l).or_default().push((metric, h));
+            }
+        }
+        views
     }
 
     /// Every whole-run histogram, encoded for histograms.json (shards merge them exactly).
     pub fn histograms(&self) -> super::histograms::Histograms {
         use super::histograms::{Encoded, encode};
-        let encoded = |source: &ByMetric<Histogram<u64>>| -> Encoded {
+        fn encoded<'a>(source: impl IntoIterator<Item = (&'a str, &'a Histogram<u64>)>) -> Encoded {
             source
-                .entries
-                .iter()
-                .map(|(m, h)| ((*m).to_owned(), encode(h)))
+                .into_iter()
+                .map(|(m, h)| (m.to_owned(), encode(h)))
+                .collect()
+        }
+        let labelled = |by_queue| {
+            self.by_label(by_queue)
+                .into_iter()
+                .map(|(label, metrics)| {
+                    (
+                        label.to_owned(),
+                        encoded(metrics.iter().map(|(m, h)| (*m, h))),
+                    )
+                })
                 .collect()
         };
-        let labelled = |b: &Breakdown| {
-            b.iter()
-                .map(|(label, metrics)| (label.clone(), encoded(metrics)))
-                .collect()
-        };
+        let whole: Vec<_> = self.whole_run().collect();
         super::histograms::Histograms {
-            corrected: encoded(&self.corrected),
-            uncorrected: encoded(&self.uncorrected),
-            by_channel: labelled(&self.by_channel),
-            by_queue: labelled(&self.by_queue),
+            corrected: encoded(whole.iter().map(|(m, h)| (*m, h))),
+            uncorrected: encoded(self.uncorrected.entries.iter().map(|(m, h)| (*m, h))),
+            by_channel: labelled(false),
+            by_queue: labelled(true),
         }
     }
 
-    /// The corrected histogram of `metric`, if recorded.
-    pub fn histogram(&self, metric: &str) -> Option<&Histogram<u64>> {
-        self.corrected.get(metric)
+    /// The corrected histogram of `metric` over the whole run, if recorded.
+    pub fn histogram(&self, metric: &str) -> Option<Histogram<u64>> {
+        self.corrected.get(metric).map(merged)
     }
 }
 
@@ -398,11 +448,12 @@ pub fn curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn stats(source: &ByMetric<Histogram<u64>>) -> BTreeMap<String, LatencyStats> {
+fn stats<'a>(
+    source: impl IntoIterator<Item = (&'a str, impl std::borrow::Borrow<Histogram<u64>>)>,
+) -> BTreeMap<String, LatencyStats> {
     source
-        .entries
-        .iter()
-        .map(|(m, h)| ((*m).to_owned(), LatencyStats::of(h)))
+        .into_iter()
+        .map(|(m, h)| (m.to_owned(), LatencyStats::of(h.borrow())))
         .collect()
 }
 
@@ -431,5 +482,56 @@ mod tests {
         assert!((r.uncorrected()["routing"].max - 100.0).abs() < 0.1);
         assert_eq!(r.breakdown(false)["web"]["routing"].count, 4);
         assert_eq!(r.breakdown(true)["support"]["routing"].count, 4);
+    }
+
+    /// Each latency is kept once, at its channel and queue: the whole run adds up every
+    /// channel and queue, a channel's view holds its own latencies only (whatever their queue),
+    /// and histograms.json holds the same views as the summary.
+    #[test]
+    fn whole_run_and_breakdowns_are_merged_from_each_channel_and_queue() {
+        let mut r = Recorder::default();
+        let at = |channel, queue| Labels { channel, queue };
+        let ms = Duration::from_millis;
+        for (millis, labels) in [
+            (10, at(Some("web"), Some("billing"))),
+            (20, at(Some("web"), Some("support"))),
+            (30, at(Some("sms"), Some("billing"))),
+            (40, at(Some("sms"), None)),
+            (50, at(None, None)),
+            (60, at(Some("web"), Some("billing"))),
+        ] {
+            r.latency("routing", ms(millis), None, labels);
+        }
+        r.latency("handle", ms(7), None, at(Some("web"), None));
+        let max = |s: &LatencyStats| s.max.round() as u64;
+        let whole = r.corrected();
+        assert_eq!((whole["routing"].count, max(&whole["routing"])), (6, 60));
+        assert_eq!(whole["handle"].count, 1);
+        let channels = r.breakdown(false);
+        assert_eq!(
+            channels.keys().collect::<Vec<_>>(),
+            ["sms", "web"],
+            "unlabelled latencies are in no channel"
+        );
+        let web = &channels["web"]["routing"];
+        assert_eq!((web.count, web.mean.round() as u64, max(web)), (3, 30, 60));
+        assert_eq!(channels["sms"]["routing"].count, 2);
+        assert_eq!(channels["web"]["handle"].count, 1);
+        assert!(!channels["sms"].contains_key("handle"));
+        let queues = r.breakdown(true);
+        assert_eq!(queues.keys().collect::<Vec<_>>(), ["billing", "support"]);
+        let billing = &queues["billing"]["routing"];
+        assert_eq!((billing.count, max(billing)), (3, 60));
+        assert_eq!(queues["support"]["routing"].count, 1);
+        assert!(!queues["billing"].contains_key("handle"));
+        assert_eq!(r.histogram("routing").map(|h| h.len()), Some(6));
+        assert_eq!(r.percentile_curve("nothing"), []);
+
+        let encoded = r.histograms();
+        let decoded = |text: &String| super::super::histograms::decode("test", text).unwrap();
+        assert_eq!(decoded(&encoded.corrected["routing"]).len(), 6);
+        assert_eq!(decoded(&encoded.by_channel["web"]["routing"]).len(), 3);
+        assert_eq!(decoded(&encoded.by_queue["billing"]["routing"]).len(), 3);
+        assert!(encoded.uncorrected.is_empty());
     }
 }
