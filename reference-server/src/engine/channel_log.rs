@@ -3,6 +3,7 @@
 //! sessions leave the log (R-SESS-10), so that it holds what is still retained, not every message
 //! the channel ever carried, even while a long-lived session keeps entries far behind the rest.
 
+use crate::fast_map::FastSet;
 use omnisim_protocol::{Seq, SessionId};
 use std::collections::VecDeque;
 
@@ -23,6 +24,10 @@ pub struct ChannelLog {
     /// Entries of forgotten sessions still in `entries`: swept out once they are half of it, so
     /// that sweeping costs O(1) per entry.
     stale: usize,
+    /// The forgotten sessions those entries belong to (and some whose entries already left),
+    /// emptied whenever no stale entry is left. Small, where the org's set of every session it
+    /// forgot is not, and asked about every entry a sweep or the front passes.
+    gone: FastSet<SessionId>,
 }
 
 impl ChannelLog {
@@ -43,20 +48,25 @@ impl ChannelLog {
         self.entries.range(start..)
     }
 
-    /// A session with `messages` entries here was forgotten (`forgotten` says which sessions
-    /// are): its entries go, at once when they are at the front, else with the next sweep.
-    pub fn forgot(&mut self, messages: usize, forgotten: impl Fn(SessionId) -> bool) {
+    /// `session`, with `messages` entries here, was forgotten: its entries go, at once when they
+    /// are at the front, else with the next sweep.
+    pub fn forgot(&mut self, session: SessionId, messages: usize) {
         self.stale += messages;
+        self.gone.insert(session);
         while let Some(front) = self.entries.front() {
-            if !forgotten(front.session) {
+            if !self.gone.contains(&front.session) {
                 break;
             }
             self.entries.pop_front();
             self.stale = self.stale.saturating_sub(1);
         }
         if self.stale > 0 && self.stale * 2 >= self.entries.len() {
-            self.entries.retain(|e| !forgotten(e.session));
+            let gone = &self.gone;
+            self.entries.retain(|e| !gone.contains(&e.session));
             self.stale = 0;
+        }
+        if self.stale == 0 {
+            self.gone.clear();
         }
     }
 }
@@ -64,7 +74,6 @@ impl ChannelLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn forgotten_entries_go_and_positions_keep_their_numbers() {
@@ -73,7 +82,7 @@ mod tests {
         assert_eq!(log.push(a, Seq(1)), 1);
         assert_eq!(log.push(b, Seq(1)), 2);
         assert_eq!(log.push(a, Seq(2)), 3);
-        log.forgot(2, |s| s == a);
+        log.forgot(a, 2);
         assert_eq!(log.push(b, Seq(2)), 4, "positions keep counting");
         let after = |n| {
             log.after(n)
@@ -84,6 +93,9 @@ mod tests {
         assert_eq!(after(2), [(4, Seq(2))]);
         assert_eq!(after(3), [(4, Seq(2))], "a forgotten position is skipped");
         assert_eq!(after(4), []);
+        log.forgot(b, 2);
+        assert_eq!(log.after(0).count(), 0);
+        assert!(log.gone.is_empty(), "nothing stale, nothing held");
     }
 
     /// One session stays open from the first message on while ten thousand others come and are
@@ -91,16 +103,15 @@ mod tests {
     #[test]
     fn a_long_lived_session_does_not_keep_the_forgotten_ones_behind_it() {
         let mut log = ChannelLog::default();
-        let mut forgotten = HashSet::new();
         let long = SessionId(0);
         for i in 1..=10_000u64 {
             log.push(long, Seq(i as u32));
             log.push(SessionId(i), Seq(1));
             log.push(SessionId(i), Seq(2));
-            forgotten.insert(SessionId(i));
-            log.forgot(2, |s| forgotten.contains(&s));
+            log.forgot(SessionId(i), 2);
             let held = log.entries.len();
             assert!(held <= 2 * i as usize + 2, "{held} entries at {i}");
+            assert!(2 * log.gone.len() <= log.stale, "swept sessions are let go");
         }
         assert!(log.after(0).filter(|e| e.session != long).count() <= 10_000);
         assert_eq!(log.after(0).filter(|e| e.session == long).count(), 10_000);

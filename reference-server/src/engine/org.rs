@@ -159,11 +159,8 @@ impl Org {
                     self.user_sessions.remove(&user);
                 }
             }
-            let forgotten = &self.forgotten;
             if let Some(channel) = self.channels.get_mut(&s.info.channel) {
-                channel
-                    .log
-                    .forgot(s.messages.len(), |s| forgotten.contains(s));
+                channel.log.forgot(id, s.messages.len());
             }
         }
     }
