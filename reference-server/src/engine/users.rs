@@ -6,6 +6,11 @@
 //! 24 bytes held inline, and the two ways in (by id, by channel and address) as hash tables of
 //! record indices, four bytes a slot, rehashed from the records. A map of full records spent
 //! about three times as much.
+//!
+//! The users a command names are nearly always recent ones, with a conversation going on. Each
+//! way in therefore keeps the newest users in a small table of their own ([`Generations`]), which
+//! stays in the processor's cache however many users the org has; a table of millions does not,
+//! and probing it cost a run of a million sessions about 2 µs a session more than one of 10⁵.
 
 use crate::chunked_vec::ChunkedVec;
 use crate::engine::errors::not_found;
@@ -103,8 +108,8 @@ impl UserRecord {
 #[derive(Clone, Default)]
 pub struct Users<S = foldhash::fast::RandomState> {
     records: ChunkedVec<UserRecord>,
-    by_id: HashTable<u32>,
-    by_address: HashTable<u32>,
+    by_id: Generations,
+    by_address: Generations,
     hasher: S,
     /// The user found last, and where: a command names its user several times (an inbound
     /// finds it by address, then reads its consent, marks when it wrote and answers with its
@@ -129,9 +134,9 @@ impl<S: BuildHasher> Users<S> {
             }
         }
         let records = &self.records;
-        let &i = self
+        let i = self
             .by_id
-            .find(self.id_hash(id), |&i| records[i as usize].id == id)?;
+            .find(self.id_hash(id), |i| records[i as usize].id == id)?;
         self.recent.set(Some((id, i)));
         Some(i as usize)
     }
@@ -149,9 +154,9 @@ impl<S: BuildHasher> Users<S> {
     /// The user at `address` on `channel`, if it ever wrote in or was given consent (R-CHAN-2).
     pub fn at(&self, channel: ChannelId, address: &str) -> Option<&UserRecord> {
         let records = &self.records;
-        let &i = self
+        let i = self
             .by_address
-            .find(self.address_hash(channel, address), |&i| {
+            .find(self.address_hash(channel, address), |i| {
                 let r = &records[i as usize];
                 r.channel == channel && r.address == address
             })?;
@@ -172,13 +177,52 @@ impl<S: BuildHasher> Users<S> {
         );
         self.records.push(user);
         let (records, hasher) = (&self.records, &self.hasher);
-        self.by_id.insert_unique(id_hash, index, |&i| {
+        self.by_id.insert(index, id_hash, |i| {
             hasher.hash_one(records[i as usize].id.0)
         });
-        self.by_address.insert_unique(address_hash, index, |&i| {
+        self.by_address.insert(index, address_hash, |i| {
             let r = &records[i as usize];
             hasher.hash_one((r.channel.0, r.address.as_str()))
         });
+    }
+}
+
+/// How many of the newest users a young table holds at the least; it holds up to twice as many
+/// before the older half moves to the old table. 16,384 users and their four-byte slots fill
+/// about 160 KB, a part of a core's cache, and span the conversations of the last few minutes
+/// even at thousands of sessions a minute.
+const YOUNG: u32 = 1 << 14;
+
+/// One way into the users: record indices hashed by a key, the newest users' in a small table
+/// (`young`, every index from `young_from` on) and everyone else's in a large one (`old`), so
+/// that finding a recent user probes memory that is in cache. Each user moves from the young
+/// table to the old one once, in a batch of [`YOUNG`], which costs it one more hash.
+#[derive(Clone, Default)]
+struct Generations {
+    young: HashTable<u32>,
+    old: HashTable<u32>,
+    young_from: u32,
+}
+
+impl Generations {
+    /// The index whose key hashes to `hash` and for which `is` holds.
+    fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
+        let found = self.young.find(hash, |&i| is(i));
+        found.or_else(|| self.old.find(hash, |&i| is(i))).copied()
+    }
+
+    /// Adds `index`, the newest record, whose key hashes to `hash`; `rehash` hashes any
+    /// record's key.
+    fn insert(&mut self, index: u32, hash: u64, rehash: impl Fn(u32) -> u64) {
+        self.young.insert_unique(hash, index, |&i| rehash(i));
+        if index + 1 - self.young_from >= 2 * YOUNG {
+            let to = self.young_from + YOUNG;
+            for i in self.young_from..to {
+                self.old.insert_unique(rehash(i), i, |&j| rehash(j));
+            }
+            self.young.retain(|&mut i| i >= to);
+            self.young_from = to;
+        }
     }
 }
 
@@ -286,23 +330,44 @@ mod tests {
         assert!(users.get(UserId(30)).is_err());
     }
 
+    /// Enough users for the oldest to have moved out of the young tables several times over:
+    /// every one is found both ways, from the first to the newest, and the young tables keep
+    /// to their bound.
     #[test]
     fn users_are_found_by_id_and_by_channel_and_address_after_many_inserts() {
         let mut users = Users::<foldhash::fast::RandomState>::default();
         let long = "x".repeat(40);
-        for i in 0..10_000u64 {
+        let n = 5 * u64::from(YOUNG) + 3;
+        for i in 0..n {
             users.insert(user(i * 7, i % 3, &format!("addr-{}", i / 3)));
         }
-        users.insert(user(1, 9, &long));
-        for i in (0..10_000u64).step_by(97) {
+        users.insert(user(n * 7, 9, &long));
+        let y = u64::from(YOUNG);
+        let probes = (0..n)
+            .step_by(97)
+            .chain([0, y - 1, y, 2 * y, 4 * y - 1, 4 * y, n - 1]);
+        for i in probes {
+            users.recent.set(None);
             assert_eq!(users[UserId(i * 7)].address, format!("addr-{}", i / 3));
             let found = users.at(ChannelId(i % 3), &format!("addr-{}", i / 3));
-            assert_eq!(found.map(|u| u.id), Some(UserId(i * 7)));
+            assert_eq!(found.map(|u| u.id), Some(UserId(i * 7)), "user {i}");
         }
-        assert_eq!(users.at(ChannelId(9), &long).map(|u| u.id), Some(UserId(1)));
+        assert_eq!(
+            users.at(ChannelId(9), &long).map(|u| u.id),
+            Some(UserId(n * 7))
+        );
         assert!(users.at(ChannelId(5), "addr-0").is_none(), "no channel 5");
         assert!(users.get(UserId(3)).is_err());
         users.get_mut(UserId(7)).unwrap().consent = Consent::OptedOut;
         assert_eq!(users.get(UserId(7)).unwrap().consent, Consent::OptedOut);
+        for way in [&users.by_id, &users.by_address] {
+            assert!(way.young.len() < 2 * YOUNG as usize, "{}", way.young.len());
+            assert!(way.young.len() >= YOUNG as usize);
+            assert_eq!(
+                way.young.len() + way.old.len(),
+                n as usize + 1,
+                "each user once"
+            );
+        }
     }
 }
