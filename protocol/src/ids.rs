@@ -5,6 +5,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// An id a provider or a client chose for a message (R-SESS-3): any string, held inline up to
+/// 24 bytes. Ids are that short as a rule, and a simulated session sends a dozen of them, each an
+/// allocation of its own when shared behind a pointer; copied inline, the transcript and the
+/// idempotency index each hold one without allocating.
+pub type ExternalId = compact_str::CompactString;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*

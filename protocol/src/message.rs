@@ -220,12 +220,12 @@ pub struct Message {
     /// For components rendered as text: the text the customer sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered_text: Option<Box<str>>,
-    /// Shared with the server's idempotency index (R-SESS-3).
+    /// The provider's id for the delivery that brought the message in (R-SESS-3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_message_id: Option<Arc<str>>,
+    pub provider_message_id: Option<crate::ExternalId>,
+    /// The client's id for the message it sent (R-SESS-3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// Shared with the server's idempotency index (R-SESS-3).
-    pub client_message_id: Option<Arc<str>>,
+    pub client_message_id: Option<crate::ExternalId>,
 }
 
 impl Message {

@@ -55,7 +55,7 @@ pub struct InboundRequest {
     pub address: Arc<str>,
     /// The provider's id for this delivery; a repeat is a retry (R-SESS-3).
     #[schemars(length(min = 1, max = crate::limits::MAX_NAME_BYTES))]
-    pub provider_message_id: Arc<str>,
+    pub provider_message_id: crate::ExternalId,
     pub content: InboundContent,
     /// Pre-chat form answers: only on the message that starts a session on a web or in-app
     /// channel (R-FLOW-6). At most 32, names up to 64 bytes, values up to 256 bytes.
@@ -140,8 +140,8 @@ pub enum AgentRequest {
     },
     Send {
         session: SessionId,
-        /// Shared, as [`InboundRequest::provider_message_id`] is (R-SESS-3).
-        client_message_id: Arc<str>,
+        /// The client's id for the message; a repeat is a retry (R-SESS-3).
+        client_message_id: crate::ExternalId,
         content: OutboundContent,
     },
     /// Message a user first (R-OUT-1); the reply is routed to `queue`, offered to this agent first.
@@ -149,7 +149,7 @@ pub enum AgentRequest {
         channel: ChannelId,
         address: String,
         queue: QueueId,
-        client_message_id: Arc<str>,
+        client_message_id: crate::ExternalId,
         content: OutboundContent,
     },
     Transfer {

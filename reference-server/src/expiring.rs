@@ -10,11 +10,10 @@
 //! slots empty) on 56-byte entries, and a second queue of ids for their order besides.
 
 use hashbrown::HashTable;
-use omnisim_protocol::{Millis, Timestamp};
+use omnisim_protocol::{ExternalId, Millis, Timestamp};
 use std::collections::VecDeque;
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::Arc;
 
 /// Message ids with what they answered, forgotten once older than the retention period.
 #[derive(Clone)]
@@ -35,7 +34,7 @@ pub struct Expiring<V> {
 #[derive(Clone)]
 struct Entry<V> {
     hash: u32,
-    id: Arc<str>,
+    id: ExternalId,
     at: Timestamp,
     value: V,
 }
@@ -105,7 +104,7 @@ impl<V> Expiring<V> {
     }
 
     /// Sets `id` to `value` as of `now`, first forgetting the ids older than `retention`.
-    pub fn insert(&mut self, id: Arc<str>, value: V, now: Timestamp, retention: Option<Millis>) {
+    pub fn insert(&mut self, id: ExternalId, value: V, now: Timestamp, retention: Option<Millis>) {
         while let Some(oldest) = self.entries.front() {
             if Self::fresh(oldest.at, now, retention) {
                 break;

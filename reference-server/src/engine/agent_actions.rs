@@ -12,11 +12,10 @@ use super::state::{Placement, SessionState};
 use super::timers::Timer;
 use super::validate;
 use omnisim_protocol::{
-    AgentId, AgentRequest, ApiError, EndedBy, ErrorCode, Event, FallbackReason, Handler,
-    MessageAccepted, OutboundContent, Platform, Presence, RescindReason, SessionId, SessionStatus,
-    TransferTarget, WorkId, WorkItem, WorkStatus,
+    AgentId, AgentRequest, ApiError, EndedBy, ErrorCode, Event, ExternalId, FallbackReason,
+    Handler, MessageAccepted, OutboundContent, Platform, Presence, RescindReason, SessionId,
+    SessionStatus, TransferTarget, WorkId, WorkItem, WorkStatus,
 };
-use std::sync::Arc;
 
 impl Org {
     /// Applies one agent request.
@@ -213,7 +212,7 @@ impl Org {
         ctx: &mut Ctx,
         agent: AgentId,
         session: SessionId,
-        client_message_id: Arc<str>,
+        client_message_id: ExternalId,
         content: OutboundContent,
     ) -> Result<MessageAccepted, ApiError> {
         if let Some(original) = self.repeated_send(ctx.now, agent, &client_message_id)? {

@@ -13,12 +13,11 @@ use super::validate;
 use crate::faults::Fault;
 use omnisim_protocol::limits::{MAX_FIELD_NAME_BYTES, MAX_FIELD_VALUE_BYTES, MAX_PRECHAT_FIELDS};
 use omnisim_protocol::{
-    ApiError, ChannelId, Consent, EndedBy, Entry, ErrorCode, Event, Handler, InboundAccepted,
-    InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId, SessionStatus,
-    UserId,
+    ApiError, ChannelId, Consent, EndedBy, Entry, ErrorCode, Event, ExternalId, Handler,
+    InboundAccepted, InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId,
+    SessionStatus, UserId,
 };
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// R-CHAN-4: the answer must name a component sent earlier in the same session, and one of its
 /// options or slots.
@@ -213,7 +212,7 @@ impl Org {
         user: UserId,
         open: Option<SessionId>,
         body: MessageBody,
-        pmid: &Arc<str>,
+        pmid: &ExternalId,
         prechat: Option<BTreeMap<String, String>>,
     ) -> Delivery {
         let u = self.users.get_mut(user).expect("user exists");
@@ -283,7 +282,7 @@ impl Org {
         open: Option<SessionId>,
         keyword: Keyword,
         text: String,
-        pmid: &Arc<str>,
+        pmid: &ExternalId,
     ) -> Delivery {
         let u = self.users.get_mut(user).expect("user exists");
         u.wrote_in(ctx.now);

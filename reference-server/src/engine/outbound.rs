@@ -9,18 +9,17 @@ use super::session_flow::Author;
 use super::users::UserRecord;
 use super::validate;
 use omnisim_protocol::{
-    AgentId, ApiError, ChannelId, ConsentRequest, ErrorCode, Event, Handler, MessageAccepted,
-    MessagingUser, Origin, OutboundContent, QueueId, Sender, SessionId, SessionStatus, Timestamp,
-    TriggeredOutboundRequest, UserId,
+    AgentId, ApiError, ChannelId, ConsentRequest, ErrorCode, Event, ExternalId, Handler,
+    MessageAccepted, MessagingUser, Origin, OutboundContent, QueueId, Sender, SessionId,
+    SessionStatus, Timestamp, TriggeredOutboundRequest, UserId,
 };
-use std::sync::Arc;
 
 /// The fields of an agent's `start_outbound` request.
 pub(crate) struct AgentOutbound {
     pub channel: ChannelId,
     pub address: String,
     pub queue: QueueId,
-    pub client_message_id: Arc<str>,
+    pub client_message_id: ExternalId,
     pub content: OutboundContent,
 }
 
@@ -192,7 +191,7 @@ impl Org {
         ctx: &mut Ctx,
         agent: AgentId,
         session: SessionId,
-        client_message_id: Arc<str>,
+        client_message_id: ExternalId,
         content: OutboundContent,
     ) -> MessageAccepted {
         let author = Author::agent(agent, &client_message_id);

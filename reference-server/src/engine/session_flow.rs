@@ -7,9 +7,9 @@ use super::state::{EndedSession, Placement, SessionState};
 use super::timers::Timer;
 use super::users::UserRecord;
 use omnisim_protocol::{
-    AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, Handler, Message,
-    MessageBody, Origin, RenderedAs, RescindReason, Sender, Seq, Session, SessionId, SessionStatus,
-    UserId, WorkStatus,
+    AgentId, ChannelId, ChannelKind, Consent, ConversationId, EndedBy, Event, ExternalId, Handler,
+    Message, MessageBody, Origin, RenderedAs, RescindReason, Sender, Seq, Session, SessionId,
+    SessionStatus, UserId, WorkStatus,
 };
 use std::sync::Arc;
 
@@ -17,13 +17,13 @@ use std::sync::Arc;
 pub struct Author {
     pub sender: Sender,
     pub agent: Option<AgentId>,
-    pub provider_message_id: Option<Arc<str>>,
-    pub client_message_id: Option<Arc<str>>,
+    pub provider_message_id: Option<ExternalId>,
+    pub client_message_id: Option<ExternalId>,
 }
 
 impl Author {
     /// The end user, through a provider delivery.
-    pub fn end_user(provider_message_id: &Arc<str>) -> Author {
+    pub fn end_user(provider_message_id: &ExternalId) -> Author {
         Author {
             sender: Sender::EndUser,
             agent: None,
@@ -33,7 +33,7 @@ impl Author {
     }
 
     /// An agent, through its client.
-    pub fn agent(agent: AgentId, client_message_id: &Arc<str>) -> Author {
+    pub fn agent(agent: AgentId, client_message_id: &ExternalId) -> Author {
         Author {
             sender: Sender::Agent,
             agent: Some(agent),
