@@ -11,6 +11,12 @@ use std::fmt;
 /// idempotency index each hold one without allocating.
 pub type ExternalId = compact_str::CompactString;
 
+/// The text of a text message: any string, held inline up to 24 bytes, and a text a party
+/// writes again and again (a simulated customer's lines) can point at the one the program holds
+/// (`MessageText::const_new`). Most messages of a chat are short: held inline, a transcript's
+/// texts are not each an allocation of their own.
+pub type MessageText = compact_str::CompactString;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*

@@ -38,8 +38,8 @@ pub use flow::{
     FlowTarget,
 };
 pub use ids::{
-    AgentId, BotId, ChannelId, ConversationId, ExternalId, FlowId, OrgId, QueueId, Seq, SessionId,
-    UserId, WorkId,
+    AgentId, BotId, ChannelId, ConversationId, ExternalId, FlowId, MessageText, OrgId, QueueId,
+    Seq, SessionId, UserId, WorkId,
 };
 pub use message::{Choice, Component, Message, MessageBody, RenderedAs, Sender, TimeSlot};
 pub use queue::{Queue, QueueSpec, RoutingModel, SkillRequirement};

@@ -95,7 +95,7 @@ impl Component {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MessageBody {
     Text {
-        text: String,
+        text: crate::MessageText,
     },
     /// An approved template: allowed outside a channel's service window (R-OUT-4).
     Template {
@@ -142,7 +142,7 @@ impl TagFirst for MessageBody {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct TextFields {
-            text: String,
+            text: crate::MessageText,
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]

@@ -34,7 +34,7 @@ pub struct Created<I> {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InboundContent {
     Text {
-        text: String,
+        text: crate::MessageText,
     },
     /// The customer's answer to a component (R-CHAN-4).
     ComponentResponse {
@@ -86,7 +86,7 @@ pub struct InboundAccepted {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OutboundContent {
     Text {
-        text: String,
+        text: crate::MessageText,
     },
     /// An approved template, allowed outside the service window (R-OUT-4).
     Template {

@@ -175,7 +175,7 @@ async fn agent_says(agent: &mut Socket, session: SessionId, id: &str) -> Seq {
             session,
             client_message_id: id.into(),
             content: OutboundContent::Text {
-                text: format!("message {id}"),
+                text: format!("message {id}").into(),
             },
         })
         .await;

@@ -17,7 +17,7 @@ use crate::scenario::AgentGroup;
 use crate::scenario::choices::{MessageChoice, OfferChoice};
 use crate::scenario::specs;
 use omnisim_protocol::{
-    AgentId, AgentRequest, ErrorCode, OutboundContent, Presence, QueueId, SessionId,
+    AgentId, AgentRequest, ErrorCode, MessageText, OutboundContent, Presence, QueueId, SessionId,
     TransferTarget, WorkId,
 };
 use rand::rngs::SmallRng;
@@ -83,7 +83,7 @@ impl Request {
         self,
         agent: AgentId,
         queues: &BTreeMap<String, QueueId>,
-        text: impl FnOnce(u32) -> String,
+        text: impl FnOnce(u32) -> MessageText,
     ) -> Option<AgentRequest> {
         Some(match self {
             Request::Presence(presence) => AgentRequest::SetPresence { presence },

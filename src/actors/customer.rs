@@ -60,7 +60,10 @@ impl Line {
     /// The inbound content, its text as the customer writes it (a live driver appends the
     /// timing marker to texts).
     pub fn content(self) -> InboundContent {
-        let text = |s: &str| InboundContent::Text { text: s.to_owned() };
+        // The lines are the program's own: each message points at one, with no copy.
+        let text = |s: &'static str| InboundContent::Text {
+            text: MessageText::const_new(s),
+        };
         match self {
             Line::Hello => text("Hello, I need some help"),
             Line::Answer(content) => content,
@@ -669,7 +672,7 @@ mod tests {
 
     fn from_agent(seq: u32) -> Event {
         let text = "Hello".to_owned();
-        message(Sender::Agent, seq, MessageBody::Text { text })
+        message(Sender::Agent, seq, MessageBody::Text { text: text.into() })
     }
 
     fn changed(status: SessionStatus, handler: Handler, ended_by: Option<EndedBy>) -> Event {

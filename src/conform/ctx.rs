@@ -502,9 +502,7 @@ impl Ctx {
         text: &str,
         fields: &[(&str, &str)],
     ) -> Result<InboundAccepted, Problem> {
-        let content = InboundContent::Text {
-            text: text.to_owned(),
-        };
+        let content = InboundContent::Text { text: text.into() };
         match self
             .inbound_with(channel, address, pmid, content, fields)
             .await?

@@ -200,7 +200,7 @@ impl Live {
         let queues = &self.ctx.world.queues;
         let text = |number| {
             let now = Instant::now();
-            self.ctx.marked(&format!("Agent reply {number}"), now, now)
+            MessageText::from(self.ctx.marked(&format!("Agent reply {number}"), now, now))
         };
         let Some(wire) = request.wire(self.id, queues, text) else {
             return;

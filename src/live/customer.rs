@@ -305,7 +305,10 @@ impl Customer {
         let content = match line.content() {
             // Marked so that the agent measures delivery and routing from it.
             InboundContent::Text { text } if hello || to_agent => InboundContent::Text {
-                text: self.ctx.marked(&text, self.origin + at, Instant::now()),
+                text: self
+                    .ctx
+                    .marked(&text, self.origin + at, Instant::now())
+                    .into(),
             },
             content => content,
         };

@@ -234,7 +234,7 @@ impl Scenario {
                 answer_id: intent.id.clone(),
             },
             Platform::Standard => InboundContent::Text {
-                text: (index + 1).to_string(),
+                text: (index + 1).to_string().into(),
             },
         }];
         if handoff {

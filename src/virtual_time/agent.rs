@@ -211,7 +211,7 @@ impl Sim {
     fn agent_request(&mut self, a: usize, request: Request) -> Result<(), ErrorCode> {
         let id = self.agents[a].id;
         let queues = &self.world.queues;
-        let text = |_| "An answer".to_owned();
+        let text = |_| MessageText::const_new("An answer");
         let wire = request.wire(id, queues, text);
         let wire = wire.ok_or(ErrorCode::NotFound)?;
         let command = Command::Agent {

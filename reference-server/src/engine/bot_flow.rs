@@ -9,8 +9,8 @@ use super::session_flow::Author;
 use super::state::{BotRun, BotStage, Handoff, HandoffTo, Placement};
 use omnisim_protocol::bot::AGENT_REQUEST_WORDS;
 use omnisim_protocol::{
-    BotId, Consent, EndedBy, Handler, IntentAction, MessageBody, Platform, Sender, SessionId,
-    SessionStatus,
+    BotId, Consent, EndedBy, Handler, IntentAction, MessageBody, MessageText, Platform, Sender,
+    SessionId, SessionStatus,
 };
 
 /// Sent when the customer's answer matches no intent; the question follows again.
@@ -31,7 +31,7 @@ impl Org {
             stage: BotStage::AwaitingIntent,
         }));
         self.set_status(ctx, session, SessionStatus::Active, Some(Handler::Bot));
-        let greeting = self.bots[&bot].info.spec.greeting.clone();
+        let greeting = MessageText::new(&self.bots[&bot].info.spec.greeting);
         self.bot_say(ctx, session, MessageBody::Text { text: greeting });
         self.ask_intent(ctx, session, bot);
     }
@@ -46,7 +46,7 @@ impl Org {
                 component: b.question.clone(),
             },
             Platform::Standard => MessageBody::Text {
-                text: b.menu.clone(),
+                text: MessageText::new(&b.menu),
             },
         };
         self.bot_say(ctx, session, body);
@@ -113,7 +113,7 @@ impl Org {
                     let intent = &self.bots[&bot].info.spec.intents[i];
                     match &intent.action {
                         IntentAction::Resolve { reply } => {
-                            let text = reply.clone();
+                            let text = MessageText::new(reply);
                             self.bot_say(ctx, session, MessageBody::Text { text });
                             self.end_session(ctx, session, EndedBy::Bot);
                         }
@@ -152,7 +152,7 @@ impl Org {
                 }
                 None => {
                     if !self.faults.has(crate::faults::Fault::NoApology) {
-                        let text = NOT_UNDERSTOOD.to_owned();
+                        let text = MessageText::const_new(NOT_UNDERSTOOD);
                         self.bot_say(ctx, session, MessageBody::Text { text });
                     }
                     self.ask_intent(ctx, session, bot);
@@ -194,7 +194,7 @@ impl Org {
             self.handoff(ctx, session, bot, handoff);
             return;
         };
-        let prompt = field.prompt.clone();
+        let prompt = MessageText::new(&field.prompt);
         self.session_mut(session).bot = Some(Box::new(BotRun {
             bot,
             stage: BotStage::Collecting { handoff, next },
@@ -228,7 +228,7 @@ impl Org {
         s.info.handler = Handler::BotToAgent;
         let silent = self.faults.has(crate::faults::Fault::NoFallback);
         if !self.anyone_eligible(&placement) && !silent {
-            let text = self.bots[&bot].info.spec.fallback_text.clone();
+            let text = MessageText::new(&self.bots[&bot].info.spec.fallback_text);
             self.bot_say(ctx, session, MessageBody::Text { text });
         }
         self.request_routing(ctx, session, Request::new(placement));

@@ -14,8 +14,8 @@ use crate::faults::Fault;
 use omnisim_protocol::limits::{MAX_FIELD_NAME_BYTES, MAX_FIELD_VALUE_BYTES, MAX_PRECHAT_FIELDS};
 use omnisim_protocol::{
     ApiError, ChannelId, Consent, EndedBy, Entry, ErrorCode, Event, ExternalId, Handler,
-    InboundAccepted, InboundContent, InboundRequest, MessageBody, Origin, Platform, Seq, SessionId,
-    SessionStatus, UserId,
+    InboundAccepted, InboundContent, InboundRequest, MessageBody, MessageText, Origin, Platform,
+    Seq, SessionId, SessionStatus, UserId,
 };
 use std::collections::BTreeMap;
 
@@ -281,7 +281,7 @@ impl Org {
         user: UserId,
         open: Option<SessionId>,
         keyword: Keyword,
-        text: String,
+        text: MessageText,
         pmid: &ExternalId,
     ) -> Delivery {
         let u = self.users.get_mut(user).expect("user exists");
@@ -317,7 +317,7 @@ impl Org {
                 consent,
             });
             let body = MessageBody::Text {
-                text: confirmation.to_owned(),
+                text: MessageText::const_new(confirmation),
             };
             self.push_message(
                 ctx,

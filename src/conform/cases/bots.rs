@@ -146,7 +146,7 @@ pub async fn fields_are_collected_in_order_and_trimmed(mut ctx: Ctx) -> CaseResu
         .filter(|m| m.sender == Sender::Bot)
         .filter_map(|m| match &m.body {
             MessageBody::Text { text } if text.ends_with('?') && !text.contains('\n') => {
-                Some(text.clone())
+                Some(text.to_string())
             }
             _ => None,
         })

@@ -237,7 +237,7 @@ pub async fn transcripts_read_back_and_resume(mut ctx: Ctx) -> CaseResult {
         .messages
         .iter()
         .filter_map(|m| match &m.body {
-            MessageBody::Text { text } => Some(text.clone()),
+            MessageBody::Text { text } => Some(text.to_string()),
             _ => None,
         })
         .collect();
