@@ -188,9 +188,10 @@ impl<S: BuildHasher> Users<S> {
 }
 
 /// How many of the newest users a young table holds at the least; it holds up to twice as many
-/// before the older half moves to the old table. 16,384 users and their four-byte slots fill
-/// about 160 KB, a part of a core's cache, and span the conversations of the last few minutes
-/// even at thousands of sessions a minute.
+/// before the older half moves to the old table. At most 32,768 users, a four-byte slot and a
+/// control byte each in a table of 65,536, take some 330 KB, a third of a core's second-level
+/// cache here, and span the conversations of the last few minutes even at thousands of sessions
+/// a minute.
 const YOUNG: u32 = 1 << 14;
 
 /// One way into the users: record indices hashed by a key, the newest users' in a small table
