@@ -671,8 +671,8 @@ mod tests {
     }
 
     fn from_agent(seq: u32) -> Event {
-        let text = "Hello".to_owned();
-        message(Sender::Agent, seq, MessageBody::Text { text: text.into() })
+        let text = MessageText::const_new("Hello");
+        message(Sender::Agent, seq, MessageBody::Text { text })
     }
 
     fn changed(status: SessionStatus, handler: Handler, ended_by: Option<EndedBy>) -> Event {

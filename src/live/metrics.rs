@@ -29,10 +29,7 @@ fn latencies(out: &mut String, r: &Recorder, labels: &str) {
         out,
         "# HELP omnisim_latency_seconds Latencies from intended times (schedule_lag, routing, speed_to_answer, ...).\n# TYPE omnisim_latency_seconds histogram"
     );
-    for metric in r.corrected().keys() {
-        let Some(h) = r.histogram(metric) else {
-            continue;
-        };
+    for (metric, h) in r.whole_run() {
         let metric = escape(metric);
         for bound in BUCKETS_S {
             let micros = (bound * 1e6) as u64;

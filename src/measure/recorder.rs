@@ -363,8 +363,9 @@ impl Recorder {
         stats(self.whole_run())
     }
 
-    /// Each metric's corrected histogram over the whole run, in name order.
-    fn whole_run(&self) -> impl Iterator<Item = (&'static str, Histogram<u64>)> + '_ {
+    /// Each metric's corrected histogram over the whole run, in name order, merged as it is
+    /// reached.
+    pub fn whole_run(&self) -> impl Iterator<Item = (&'static str, Histogram<u64>)> + '_ {
         self.corrected
             .entries
             .iter()
