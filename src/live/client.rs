@@ -34,6 +34,23 @@ pub enum ClientError {
     Protocol(crate::wire::WireError, String),
 }
 
+/// `Authorization: Bearer <token>`, made once for a token a run sends with many requests.
+/// Never kept in HTTP/2's header compression table, where a later header could probe it.
+#[derive(Clone, Debug)]
+pub struct Bearer(HeaderValue);
+
+impl Bearer {
+    pub fn new(token: &str) -> Result<Bearer, ClientError> {
+        let mut value = HeaderValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| transport("token is not a valid header"))?;
+        value.set_sensitive(true);
+        Ok(Bearer(value))
+    }
+}
+
+/// The content type of the protocol's bodies.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// A [`ClientError::Transport`] saying `what` failed: for the connection, handshake and request
 /// code that reaches the target.
 pub(super) fn transport(what: impl std::fmt::Display) -> ClientError {
@@ -222,26 +239,21 @@ impl Client {
         Uri::try_from(&url).map_err(|e| transport(format!("{url}: {e}")))
     }
 
-    /// Sends a request with `access`'s headers, a bearer `token` if any and a `body` if any (of
+    /// Sends a request with `access`'s headers, a `bearer` token if any and a `body` if any (of
     /// its content type); answers the status and the body.
     async fn exchange(
         &self,
         method: Method,
-        token: Option<&str>,
+        bearer: Option<Bearer>,
         uri: Uri,
-        body: Option<(Bytes, &str)>,
+        body: Option<(Bytes, HeaderValue)>,
     ) -> Result<(StatusCode, Bytes), ClientError> {
         let mut req = Request::builder().method(method).uri(uri);
         for (name, value) in &self.access.headers {
             req = req.header(name, value);
         }
-        if let Some(t) = token {
-            let mut bearer = HeaderValue::try_from(format!("Bearer {t}"))
-                .map_err(|_| transport("token is not a valid header"))?;
-            // Never kept in HTTP/2's header compression table, where a later header could
-            // probe it.
-            bearer.set_sensitive(true);
-            req = req.header(AUTHORIZATION, bearer);
+        if let Some(Bearer(value)) = bearer {
+            req = req.header(AUTHORIZATION, value);
         }
         let (body, req) = match body {
             Some((bytes, content_type)) => (bytes, req.header(CONTENT_TYPE, content_type)),
@@ -265,18 +277,15 @@ impl Client {
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
-        token: Option<&str>,
+        bearer: Bearer,
         uri: Uri,
         body: Option<&impl Serialize>,
     ) -> Result<T, ClientError> {
         let body = match body {
-            Some(b) => Some((
-                Bytes::from(serde_json::to_vec(b).map_err(transport)?),
-                "application/json",
-            )),
+            Some(b) => Some((Bytes::from(serde_json::to_vec(b).map_err(transport)?), JSON)),
             None => None,
         };
-        let (status, bytes) = self.exchange(method, token, uri, body).await?;
+        let (status, bytes) = self.exchange(method, Some(bearer), uri, body).await?;
         let text = String::from_utf8_lossy(&bytes);
         if status.is_success() {
             crate::wire::reply(&text).map_err(|e| ClientError::Protocol(e, text.into()))
@@ -294,18 +303,20 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.call(Method::POST, Some(token), self.url(path)?, Some(body))
+        let bearer = Bearer::new(token)?;
+        self.call(Method::POST, bearer, self.url(path)?, Some(body))
             .await
     }
 
-    /// [`Client::post`] to a URI made by [`Client::url`].
+    /// [`Client::post`] to a URI made by [`Client::url`], with a bearer made once: for the
+    /// requests a run sends many times.
     pub async fn post_url<T: DeserializeOwned>(
         &self,
-        token: &str,
+        bearer: &Bearer,
         url: &Uri,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.call(Method::POST, Some(token), url.clone(), Some(body))
+        self.call(Method::POST, bearer.clone(), url.clone(), Some(body))
             .await
     }
 
@@ -315,7 +326,8 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        self.call(Method::PUT, Some(token), self.url(path)?, Some(body))
+        let bearer = Bearer::new(token)?;
+        self.call(Method::PUT, bearer, self.url(path)?, Some(body))
             .await
     }
 
@@ -324,7 +336,8 @@ impl Client {
         token: &str,
         path: &str,
     ) -> Result<T, ClientError> {
-        self.call(Method::GET, Some(token), self.url(path)?, None::<&()>)
+        let bearer = Bearer::new(token)?;
+        self.call(Method::GET, bearer, self.url(path)?, None::<&()>)
             .await
     }
 
@@ -350,8 +363,11 @@ impl Client {
         body: Option<String>,
         content_type: &str,
     ) -> Result<(u16, String), ClientError> {
+        let content_type = HeaderValue::try_from(content_type)
+            .map_err(|_| transport("content type is not a valid header"))?;
+        let bearer = token.map(Bearer::new).transpose()?;
         let body = body.map(|b| (Bytes::from(b), content_type));
-        let (status, bytes) = self.exchange(method, token, self.url(path)?, body).await?;
+        let (status, bytes) = self.exchange(method, bearer, self.url(path)?, body).await?;
         Ok((
             status.as_u16(),
             String::from_utf8_lossy(&bytes).into_owned(),

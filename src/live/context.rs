@@ -103,6 +103,8 @@ pub struct RunCtx {
     /// Each channel's inbound (provider webhook) URL, by the channel's index in `world`: every
     /// customer message goes there, so it is parsed once.
     pub inbound: Vec<http::Uri>,
+    /// The org token as a header, made once for the same reason.
+    pub bearer: super::client::Bearer,
     /// Each channel's customers' mailboxes, by the channel's index in `world`, for channels
     /// whose customers read the channel stream; none for those with streams of their own.
     pub mailboxes: Vec<Option<Arc<super::mailboxes::Mailboxes>>>,

@@ -456,10 +456,10 @@ impl Customer {
         };
         let url = &self.ctx.inbound[self.arrival.channel];
         let retry = self.journey.rng().random::<f64>() < self.ctx.scenario.faults.provider_retry;
-        let token = &self.ctx.world.token;
-        let accepted: InboundAccepted = self.ctx.client.post_url(token, url, &req).await?;
+        let bearer = &self.ctx.bearer;
+        let accepted: InboundAccepted = self.ctx.client.post_url(bearer, url, &req).await?;
         if retry {
-            let again: InboundAccepted = self.ctx.client.post_url(token, url, &req).await?;
+            let again: InboundAccepted = self.ctx.client.post_url(bearer, url, &req).await?;
             let mut s = self.ctx.shared();
             let original = (accepted.session, accepted.seq.map(|q| q.0));
             let retry = (again.session, again.seq.map(|q| q.0), again.duplicate);

@@ -25,7 +25,7 @@ use crate::measure::target::{Interrupted, LOST_AFTER_S, TargetLost};
 pub use crate::measure::{Outcome, RunOrg};
 use crate::measure::{Progress, ProgressFn};
 use crate::scenario::{Delivery, Scenario};
-use client::{Client, ClientError};
+use client::{Bearer, Client, ClientError};
 use context::{RunCtx, Shared};
 use omnisim_protocol::{Agent, Queue};
 use omnisim_reference_server::engine::Load;
@@ -274,6 +274,11 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
             what: "making the channels' inbound URLs".into(),
             source,
         })?;
+    let bearer = Bearer::new(&world.token).map_err(|source| RunError::Setup {
+        url: client.base().to_owned(),
+        what: "making the org token's header".into(),
+        source,
+    })?;
     let mailboxes = scenario
         .channels
         .iter()
@@ -289,6 +294,7 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         stop,
         customers_at_once: at_once.unwrap_or(u64::MAX),
         inbound,
+        bearer,
         mailboxes,
     });
     {
