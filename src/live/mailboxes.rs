@@ -44,7 +44,7 @@ pub struct Mailboxes {
 
 /// A claimed user's events not yet read, and the customer waiting for the next. A queue in the
 /// shared table rather than a channel per customer: a channel allocated a block of 32 events
-/// for every customer, each met once, and its pops and sends took 4 % of a generator's time.
+/// (3 KiB) for every customer, where the queue holds what is waiting, most often nothing.
 struct Slot {
     /// Which of the user's mailboxes this is: a customer claiming the user again gets a new
     /// one, and the old mailbox reads as closed.
