@@ -260,12 +260,15 @@ impl Client {
             None => (Bytes::new(), req),
         };
         let req = req.body(Full::new(body)).map_err(transport)?;
-        // Boxed, here and for the socket handshake: these futures are large and short-lived,
-        // and inline they would size every customer's task, which mostly waits on its stream.
-        let resp = Box::pin(self.http.request(req))
+        // The client boxes the request's future itself.
+        let resp = self
+            .http
+            .request(req)
             .await
             .map_err(|e| transport(explain(&e)))?;
         let status = resp.status();
+        // Boxed, as the socket handshake is: reading a body takes a large future, short-lived,
+        // that inline would size every customer's task, which mostly waits on its stream.
         let body = Box::pin(Limited::new(resp.into_body(), MAX_REPLY_BYTES).collect())
             .await
             .map_err(|e| transport(format!("reading the reply: {}", explain(&*e))))?;
