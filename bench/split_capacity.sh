@@ -12,6 +12,9 @@
 #   [RUNS=1] [DELIVERY=customer_stream] [HTTP2=1] [BIN=…] [SERVER_BIN=…]
 #     bench/split_capacity.sh [RATE...]                                 (default rates: 1000 2000)
 set -euo pipefail
+# Given builds are found from where the script was called.
+if [ -n "${BIN:-}" ]; then BIN=$(realpath "$BIN"); fi
+if [ -n "${SERVER_BIN:-}" ]; then SERVER_BIN=$(realpath "$SERVER_BIN"); fi
 cd "$(dirname "$0")/.."
 rates=("${@:-1000 2000}")
 runs=${RUNS:-1}

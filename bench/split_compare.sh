@@ -15,7 +15,7 @@ a=$(realpath "$1")
 b=$(realpath "$2")
 rate=${3:-4000}
 rounds=${ROUNDS:-5}
-export SERVER_BIN=${SERVER_BIN:-$a}
+export SERVER_BIN=$(realpath "${SERVER_BIN:-$a}")
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
