@@ -40,6 +40,7 @@ pub enum ClientError {
 pub struct Bearer(HeaderValue);
 
 impl Bearer {
+    /// The header for `token`; an error when the token cannot be a header value.
     pub fn new(token: &str) -> Result<Bearer, ClientError> {
         let mut value = HeaderValue::try_from(format!("Bearer {token}"))
             .map_err(|_| transport("token is not a valid header"))?;

@@ -44,7 +44,7 @@ pub struct Mailboxes {
 
 /// A claimed user's events not yet read, and the customer waiting for the next. A queue in the
 /// shared table rather than a channel per customer: a channel allocated a block of 32 events
-/// (3 KiB) for every customer, where the queue holds what is waiting, most often nothing.
+/// (3 KiB) for every customer, where the queue holds only what is waiting.
 struct Slot {
     /// Which of the user's mailboxes this is: a customer claiming the user again gets a new
     /// one, and the old mailbox reads as closed.
@@ -79,13 +79,17 @@ impl Mailbox {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
-    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        let mut inner = self.boxes.lock();
-        let Some(slot) = inner
+    /// This mailbox's entry in `inner`, unless another mailbox claimed the user since.
+    fn slot<'a>(&self, inner: &'a mut Inner) -> Option<&'a mut Slot> {
+        inner
             .open
             .get_mut(&self.user)
             .filter(|s| s.mailbox == self.id)
-        else {
+    }
+
+    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let mut inner = self.boxes.lock();
+        let Some(slot) = self.slot(&mut inner) else {
             return Poll::Ready(None);
         };
         match slot.events.pop_front() {
@@ -108,11 +112,7 @@ impl Mailbox {
 impl Drop for Mailbox {
     fn drop(&mut self) {
         let mut inner = self.boxes.lock();
-        if inner
-            .open
-            .get(&self.user)
-            .is_some_and(|s| s.mailbox == self.id)
-        {
+        if self.slot(&mut inner).is_some() {
             inner.open.remove(&self.user);
         }
     }

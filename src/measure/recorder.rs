@@ -403,26 +403,22 @@ impl Recorder {
     /// Every whole-run histogram, encoded for histograms.json (shards merge them exactly).
     pub fn histograms(&self) -> super::histograms::Histograms {
         use super::histograms::{Encoded, encode};
-        fn encoded<'a>(source: impl IntoIterator<Item = (&'a str, &'a Histogram<u64>)>) -> Encoded {
+        fn encoded<'a>(
+            source: impl IntoIterator<Item = (&'a str, impl std::borrow::Borrow<Histogram<u64>>)>,
+        ) -> Encoded {
             source
                 .into_iter()
-                .map(|(m, h)| (m.to_owned(), encode(h)))
+                .map(|(m, h)| (m.to_owned(), encode(h.borrow())))
                 .collect()
         }
         let labelled = |by_queue| {
             self.by_label(by_queue)
                 .into_iter()
-                .map(|(label, metrics)| {
-                    (
-                        label.to_owned(),
-                        encoded(metrics.iter().map(|(m, h)| (*m, h))),
-                    )
-                })
+                .map(|(label, metrics)| (label.to_owned(), encoded(metrics)))
                 .collect()
         };
-        let whole: Vec<_> = self.whole_run().collect();
         super::histograms::Histograms {
-            corrected: encoded(whole.iter().map(|(m, h)| (*m, h))),
+            corrected: encoded(self.whole_run()),
             uncorrected: encoded(self.uncorrected.entries.iter().map(|(m, h)| (*m, h))),
             by_channel: labelled(false),
             by_queue: labelled(true),
