@@ -359,33 +359,10 @@ impl History {
         }
     }
 
-    /// The routing context of an offer, decided by the offer alone: directly routed work goes
-    /// only to its agent until it falls back (R-FLOW-4), and a flow decided by the rule the
-    /// client expects from what it knows, when it can tell (`expected`, R-FLOW-1).
-    pub fn flow_offer(&mut self, offer: &omnisim_protocol::Offer, expected: Option<&str>) {
-        let (work, context) = (&offer.work, &offer.context);
-        if let (Some(named), None) = (context.direct_agent, context.fallback) {
-            if named != work.agent {
-                self.violate(
-                    "R-FLOW-4",
-                    format!(
-                        "{} of {} offered to {} while routed to {named} alone",
-                        work.id, work.session, work.agent
-                    ),
-                );
-            }
-        }
-        let decided = context.flow_rule.as_deref();
-        let untouched = context.transferred_from.is_none() && context.flow_error.is_none();
-        if let Some(expected) = expected.filter(|e| untouched && decided != Some(*e)) {
-            self.violate(
-                "R-FLOW-1",
-                format!(
-                    "{} was routed by rule {decided:?}; its channel, intent and fields at {} select '{expected}'",
-                    work.session, work.requested_at
-                ),
-            );
-        }
+    /// Violations found from one observation alone ([`flow_violations`]), kept in order with
+    /// the rest.
+    pub fn add(&mut self, found: Vec<Violation>) {
+        self.violations.extend(found);
     }
 
     /// After a reconnect the agent's hello lists everything it holds: its view starts over from it.
@@ -412,6 +389,43 @@ impl History {
             view.live.retain(|_, (s, _)| *s != session);
         }
     }
+}
+
+/// What the routing context of an offer breaks, decided by the offer alone (no party's history):
+/// directly routed work goes only to its agent until it falls back (R-FLOW-4), and a flow decides
+/// by the rule the client expects from what it knows, when it can tell (`expected`, R-FLOW-1).
+pub fn flow_violations(offer: &omnisim_protocol::Offer, expected: Option<&str>) -> Vec<Violation> {
+    let (work, context) = (&offer.work, &offer.context);
+    let mut found = Vec::new();
+    let mut violate = |rule: &str, evidence: String| {
+        found.push(Violation {
+            rule: rule.to_owned(),
+            evidence,
+        })
+    };
+    if let (Some(named), None) = (context.direct_agent, context.fallback) {
+        if named != work.agent {
+            violate(
+                "R-FLOW-4",
+                format!(
+                    "{} of {} offered to {} while routed to {named} alone",
+                    work.id, work.session, work.agent
+                ),
+            );
+        }
+    }
+    let decided = context.flow_rule.as_deref();
+    let untouched = context.transferred_from.is_none() && context.flow_error.is_none();
+    if let Some(expected) = expected.filter(|e| untouched && decided != Some(*e)) {
+        violate(
+            "R-FLOW-1",
+            format!(
+                "{} was routed by rule {decided:?}; its channel, intent and fields at {} select '{expected}'",
+                work.session, work.requested_at
+            ),
+        );
+    }
+    found
 }
 
 #[cfg(test)]
@@ -469,35 +483,40 @@ mod tests {
 
     #[test]
     fn direct_work_offered_to_another_agent_and_an_unexpected_rule_are_violations() {
-        let mut h = History::default();
+        let rules = |offer: &Offer, expected| -> Vec<String> {
+            flow_violations(offer, expected)
+                .into_iter()
+                .map(|v| v.rule)
+                .collect()
+        };
         let direct = RoutingContext {
             flow: Some(FlowId(1)),
             flow_rule: Some("vip".into()),
             direct_agent: Some(AgentId(7)),
             ..RoutingContext::default()
         };
-        h.flow_offer(&offer(7, direct.clone()), Some("vip"));
-        assert!(h.violations().is_empty());
-        h.flow_offer(&offer(8, direct.clone()), None);
-        assert_eq!(h.violations()[0].rule, "R-FLOW-4");
+        assert!(rules(&offer(7, direct.clone()), Some("vip")).is_empty());
+        assert_eq!(rules(&offer(8, direct.clone()), None), ["R-FLOW-4"]);
         let mut fell_back = direct.clone();
         fell_back.fallback = Some(DirectFallback {
             agent: AgentId(7),
             reason: FallbackReason::Timeout,
             at: Timestamp(2),
         });
-        h.flow_offer(&offer(8, fell_back), None);
-        assert_eq!(
-            h.violations().len(),
-            1,
+        assert!(
+            rules(&offer(8, fell_back), None).is_empty(),
             "after the fallback anyone may get it"
         );
-        h.flow_offer(&offer(7, direct.clone()), Some("default"));
-        assert_eq!(h.violations()[1].rule, "R-FLOW-1");
+        assert_eq!(
+            rules(&offer(7, direct.clone()), Some("default")),
+            ["R-FLOW-1"]
+        );
         let mut transferred = direct;
         transferred.transferred_from = Some(QueueId(3));
-        h.flow_offer(&offer(7, transferred), Some("default"));
-        assert_eq!(h.violations().len(), 2, "a transfer names its own target");
+        assert!(
+            rules(&offer(7, transferred), Some("default")).is_empty(),
+            "a transfer names its own target"
+        );
     }
 
     #[test]

@@ -333,7 +333,8 @@ impl Live {
                 .zip(channel)
                 .filter(|_| first_offer)
                 .and_then(|(flow, ch)| ctx.scenario.expected_flow_rule(flow, &ch.name, offer));
-            s.history.flow_offer(offer, expected);
+            s.history
+                .add(crate::checker::flow_violations(offer, expected));
             if first_offer {
                 s.recorder.first_offer(flow, offer, place.labels.labels());
             }

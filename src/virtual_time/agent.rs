@@ -1,10 +1,10 @@
 //! Simulated agents in virtual time: each one's [`Agent`] (the same as a live agent's) told what
 //! reaches it from the engine, its requests applied to the engine at once.
 
+use super::observer::Party;
 use super::{Sim, Wake, micros};
 use crate::actors::agent::{Act, Agent, Place, Request, Task};
 use crate::actors::desk::Offered;
-use crate::checker::Party;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
 use std::time::Duration;

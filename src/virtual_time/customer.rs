@@ -1,9 +1,9 @@
 //! Simulated customers in virtual time: each one's [`Journey`] (the same as a live customer's)
 //! stepped from engine events and wake-ups, its sends applied to the engine at once.
 
+use super::observer::Party;
 use super::{Labels, SessionNote, Sim, Wake, micros};
 use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
-use crate::checker::{CustomerKey, Party};
 use crate::live::setup::World;
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
@@ -23,8 +23,6 @@ pub(super) struct Customer {
     left: bool,
     /// Shared with every inbound the customer sends.
     address: Arc<str>,
-    /// How the history checker knows this address.
-    key: CustomerKey,
     /// The messaging user the platform made of this address, once it answered.
     user: Option<UserId>,
     channel: usize,
@@ -86,7 +84,6 @@ impl Sim {
             index,
             epoch: 0,
             left: false,
-            key: self.history.customer(&address),
             user: None,
             address,
             channel,
@@ -96,7 +93,7 @@ impl Sim {
         };
         let def = &self.scenario.channels[channel];
         customer.prechat = self.scenario.prechat(def, customer.journey.rng());
-        match self.free_slots.pop() {
+        let c = match self.free_slots.pop() {
             Some(c) => {
                 customer.epoch = self.customers[c].epoch;
                 self.customers[c] = customer;
@@ -106,7 +103,9 @@ impl Sim {
                 self.customers.push(customer);
                 self.customers.len() - 1
             }
-        }
+        };
+        self.history.customer(c, &self.customers[c].address);
+        c
     }
 
     /// A customer that ended its session writes in again: a new session, same conversation.
@@ -130,7 +129,7 @@ impl Sim {
 
     /// An event on the customer's stream.
     pub(super) fn customer_event(&mut self, c: usize, event: &Event) {
-        let party = Party::Customer(self.customers[c].key);
+        let party = Party::Customer(c);
         match event {
             Event::Message { message, .. } => {
                 self.history.message(party, message.session, message.seq.0);
@@ -281,13 +280,12 @@ impl Sim {
             if let Ok(Reply::Inbound(again)) = self.org_command(OrgCommand::Inbound(channel, req)) {
                 let original = (accepted.session, accepted.seq.map(|q| q.0));
                 let repeat = (again.session, again.seq.map(|q| q.0), again.duplicate);
-                self.history
-                    .retried(self.customers[c].key, original, repeat);
+                self.history.retried(c, original, repeat);
             }
             self.recorder.counts.provider_retries += 1;
         }
         if !is_end {
-            self.history.inbound(self.customers[c].key, &accepted);
+            self.history.inbound(c, &accepted);
             self.listen_as(c, accepted.user);
         }
         Ok(accepted)
@@ -314,7 +312,7 @@ impl Sim {
             }
         }
         if cust.index < specs::OUTBOUND_INDICES {
-            self.history.forget_customer(cust.key);
+            self.history.forget_customer(c);
         }
         self.free_slots.push(c);
     }

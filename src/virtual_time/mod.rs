@@ -1,6 +1,7 @@
 //! Virtual-time runs (`omnisim run --virtual`): the same scenario, the same reference engine and
 //! the same simulated customers and agents as a live run, on a virtual clock in one thread — no
-//! sockets, no sleeps, a day of traffic in seconds, the same seed giving the same summary.
+//! sockets, no sleeps, a day of traffic in seconds, the same seed giving the same summary. The
+//! history checker watches from a second thread ([`observer`]), fed in the order things happened.
 //!
 //! A discrete-event loop ([`Sim`]) keeps one queue of wake-ups in time order (ties broken by
 //! the order they were scheduled) and the engine's own timers. Customers ([`customer`]) and
@@ -16,13 +17,13 @@
 
 mod agent;
 mod customer;
+mod observer;
 mod progress;
 mod replay;
 mod wakes;
 
 pub use replay::{KindTime, Recording, Step, StepKind};
 
-use crate::checker::History;
 use crate::live::setup::{LiveAgent, World};
 use crate::measure::recorder::Labels;
 use crate::measure::{Finished, Outcome, ProgressFn, Recorder};
@@ -143,7 +144,8 @@ pub(crate) struct Sim {
     by_agent: FastMap<AgentId, usize>,
     sessions: FastMap<SessionId, SessionNote>,
     recorder: Recorder,
-    history: History,
+    /// The history checker, on a thread of its own.
+    history: observer::Observer,
     /// Customers not done yet.
     open: usize,
     /// How often the platform is sampled and the latency interval closed.
@@ -403,11 +405,12 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
     ))
 }
 
-/// Sets `scenario` up on a fresh engine and runs it to the end of its drain, or until every
+/// Sets `scenario` up on `engine` (fresh) and runs it to the end of its drain, or until every
 /// customer is done after the last arrival. Returns the simulation and the end of arrivals. With
 /// `record`, the simulation keeps every step it takes on the engine; with `progress`, it tells it
 /// where the run is at most once per the wall time given.
 fn simulate(
+    engine: Engine,
     scenario: Scenario,
     seed: Option<u64>,
     duration: Option<Duration>,
@@ -416,9 +419,7 @@ fn simulate(
 ) -> Result<(Sim, Micros), VirtualError> {
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
-    // Nothing reads a virtual run's sessions back: each is forgotten as it ends (R-SESS-10), so
-    // that a run's memory follows the sessions in flight, not every session it started.
-    let mut engine = Engine::new().with_retention(omnisim_protocol::Millis(0));
+    let mut engine = engine;
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
     let mut schedule = crate::scenario::arrivals::Schedule::new(&scenario, duration, seed);
@@ -444,7 +445,7 @@ fn simulate(
         by_user: FastMap::default(),
         sessions: FastMap::default(),
         recorder: Recorder::default(),
-        history: History::default(),
+        history: observer::Observer::default(),
         open: 0,
         outbound_at,
         recipients: rand::SeedableRng::seed_from_u64(seed ^ 0x5eed),
@@ -499,6 +500,13 @@ fn simulate(
     Ok((sim, end_of_arrivals))
 }
 
+/// The engine a virtual run starts from. Nothing reads a virtual run's sessions back: each is
+/// forgotten as it ends (R-SESS-10), so that a run's memory follows the sessions in flight, not
+/// every session it started.
+fn engine() -> Engine {
+    Engine::new().with_retention(omnisim_protocol::Millis(0))
+}
+
 /// The scenario's faults a virtual run leaves out: reconnects act on sockets, and virtual time
 /// has none. Provider retries are simulated.
 pub fn unsimulated_faults(scenario: &Scenario) -> Vec<&'static str> {
@@ -538,7 +546,8 @@ fn run_with(
     duration: Option<Duration>,
     progress: Option<(ProgressFn, Duration)>,
 ) -> Result<Outcome, VirtualError> {
-    let (mut sim, end_of_arrivals) = simulate(scenario, seed, duration, false, progress)?;
+    let (mut sim, end_of_arrivals) = simulate(engine(), scenario, seed, duration, false, progress)?;
+    let history = sim.history.finish();
     let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
     sim.recorder.close_interval(elapsed);
     let finished = Finished {
@@ -550,7 +559,7 @@ fn run_with(
         // writes the same bytes.
         wall_origin: SystemTime::UNIX_EPOCH,
         recorder: &sim.recorder,
-        history: &sim.history,
+        history: &history,
     };
     let outcome = Outcome::conclude(finished, None);
     // Freeing a run's state (every transcript is kept, R-SESS-9) took a sixth of a 30,000-session
@@ -567,7 +576,7 @@ pub fn record(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Recording, VirtualError> {
-    let (mut sim, _) = simulate(scenario, seed, duration, true, None)?;
+    let (mut sim, _) = simulate(engine(), scenario, seed, duration, true, None)?;
     let mut recording = sim
         .recording
         .take()
@@ -588,8 +597,15 @@ mod tests {
     fn customers_who_left_free_their_slots_for_later_arrivals() {
         let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
         let scenario = Scenario::parse(&text, "quickstart.toml").unwrap();
-        let (sim, _) =
-            simulate(scenario, None, Some(Duration::from_secs(300)), false, None).unwrap();
+        let (sim, _) = simulate(
+            engine(),
+            scenario,
+            None,
+            Some(Duration::from_secs(300)),
+            false,
+            None,
+        )
+        .unwrap();
         let c = &sim.recorder.counts;
         assert!(c.arrivals_started > 200, "{}", c.arrivals_started);
         assert_eq!(c.arrivals_scheduled, c.arrivals_started);
@@ -600,5 +616,39 @@ mod tests {
             c.arrivals_started
         );
         assert!(sim.next_arrival.is_none());
+    }
+
+    /// The checker runs on a thread of its own, fed what customers and agents saw: a platform
+    /// that skips seqs (R-SESS-2) is caught by its customers, one that fills agents over their
+    /// capacity (R-ROUTE-2) by its agents, each breach named by its party's address or id; the
+    /// faithful engine breaks nothing.
+    #[test]
+    fn the_checker_on_its_thread_sees_what_every_party_saw() {
+        use omnisim_reference_server::faults::{Fault, Faults};
+        let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+        // Ten times the quickstart's arrivals: its four agents full most of the time.
+        let busy = text.replace("rate = \"2/s\"", "rate = \"20/s\"");
+        assert_ne!(busy, text);
+        let scenario = Scenario::parse(&busy, "quickstart.toml").unwrap();
+        let breaches = |fault: Option<Fault>| {
+            let faults = fault.map_or(Faults::NONE, |f| Faults::NONE.with(f));
+            let engine = Engine::with_faults(faults).with_retention(omnisim_protocol::Millis(0));
+            let two_minutes = Some(Duration::from_secs(120));
+            let run = simulate(engine, scenario.clone(), None, two_minutes, false, None);
+            run.unwrap().0.history.finish().violations().to_vec()
+        };
+        // Breaches of `rule`, and how many of them name a party whose name starts with `party`.
+        let named = |found: &[crate::checker::Violation], rule: &str, party: &str| {
+            let of_rule = found.iter().filter(|v| v.rule == rule);
+            let by = of_rule.clone().filter(|v| v.evidence.starts_with(party));
+            (of_rule.count(), by.count())
+        };
+        assert_eq!(breaches(None), []);
+        let found = breaches(Some(Fault::SeqGap));
+        let (gaps, by_customers) = named(&found, "R-SESS-2", "customer-");
+        assert!(gaps > 10 && by_customers == gaps, "{found:?}");
+        let found = breaches(Some(Fault::CapacityOffByOne));
+        let (over, by_agents) = named(&found, "R-ROUTE-2", "agent:");
+        assert!(over > 10 && by_agents == over, "{found:?}");
     }
 }

@@ -192,8 +192,15 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
         let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario");
         let duration = Duration::from_secs(60);
-        let (mut sim, _) =
-            super::super::simulate(scenario, Some(7), Some(duration), true, None).expect("a run");
+        let (mut sim, _) = super::super::simulate(
+            super::super::engine(),
+            scenario,
+            Some(7),
+            Some(duration),
+            true,
+            None,
+        )
+        .expect("a run");
         let recording = sim.recording.take().expect("recorded");
         assert!(
             recording.steps.len() > 100,
