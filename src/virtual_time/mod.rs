@@ -40,6 +40,8 @@ use std::time::{Duration, SystemTime};
 pub enum VirtualError {
     #[error("setting up {what} on the engine: {error}")]
     Setup { what: String, error: ApiError },
+    #[error("starting the history checker's thread: {0}")]
+    Checker(std::io::Error),
 }
 
 /// What a virtual run keeps of each session it starts, to the end of the run, at the least and
@@ -445,7 +447,7 @@ fn simulate(
         by_user: FastMap::default(),
         sessions: FastMap::default(),
         recorder: Recorder::default(),
-        history: observer::Observer::default(),
+        history: observer::Observer::start().map_err(VirtualError::Checker)?,
         open: 0,
         outbound_at,
         recipients: rand::SeedableRng::seed_from_u64(seed ^ 0x5eed),

@@ -109,8 +109,9 @@ pub(super) struct Observer {
     checker: Option<JoinHandle<History>>,
 }
 
-impl Default for Observer {
-    fn default() -> Self {
+impl Observer {
+    /// Starts the checker's thread.
+    pub(super) fn start() -> std::io::Result<Observer> {
         let (to_checker, batches) = sync_channel::<Vec<Observation>>(IN_FLIGHT);
         let (give_back, emptied) = sync_channel(IN_FLIGHT + 1);
         let checker = std::thread::Builder::new()
@@ -128,18 +129,15 @@ impl Default for Observer {
                     let _ = give_back.try_send(batch);
                 }
                 checker.history
-            })
-            .expect("a thread for the history checker");
-        Observer {
+            })?;
+        Ok(Observer {
             batch: Vec::with_capacity(BATCH),
             to_checker: Some(to_checker),
             emptied,
             checker: Some(checker),
-        }
+        })
     }
-}
 
-impl Observer {
     fn push(&mut self, observation: Observation) {
         self.batch.push(observation);
         if self.batch.len() == BATCH {
@@ -268,7 +266,7 @@ mod tests {
     /// two customers whose observations interleave are told apart by their slots.
     #[test]
     fn every_observation_reaches_the_checker_in_order_the_last_one_too() {
-        let mut observer = Observer::default();
+        let mut observer = Observer::start().unwrap();
         observer.customer(3, &Arc::from("first"));
         observer.customer(5, &Arc::from("second"));
         let last = 3 * BATCH as u32;
