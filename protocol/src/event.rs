@@ -241,43 +241,42 @@ impl TagFirst for Event {
 }
 
 impl Event {
-    /// The streams this event goes to. The org stream sees everything of its org.
+    /// The user and the agent this event is for, when it is for either: the parties whose own
+    /// streams carry it (R-SEC-3).
+    pub fn parties(&self) -> (Option<UserId>, Option<AgentId>) {
+        match self {
+            Event::Message { user, agent, .. } | Event::SessionChanged { user, agent, .. } => {
+                (Some(*user), *agent)
+            }
+            Event::WorkOffered(offer) => (None, Some(offer.work.agent)),
+            Event::OfferRescinded { agent, .. } | Event::PresenceChanged { agent, .. } => {
+                (None, Some(*agent))
+            }
+            Event::WorkChanged { .. } | Event::ConsentChanged { .. } => (None, None),
+        }
+    }
+
+    /// The streams this event goes to: its org's, which sees everything of the org, its
+    /// channel's for what happens in a session, and its [`Event::parties`].
     pub fn audiences(&self) -> impl Iterator<Item = Audience> {
-        let (org, a, b, c) = match self {
-            Event::Message {
-                org,
-                channel,
-                user,
-                agent,
-                ..
+        let (org, channel) = match self {
+            Event::Message { org, channel, .. } | Event::SessionChanged { org, channel, .. } => {
+                (*org, Some(*channel))
             }
-            | Event::SessionChanged {
-                org,
-                channel,
-                user,
-                agent,
-                ..
-            } => (
-                *org,
-                Some(Audience::Channel(*channel)),
-                Some(Audience::User(*user)),
-                agent.map(Audience::Agent),
-            ),
-            Event::WorkOffered(offer) => (
-                offer.org,
-                Some(Audience::Agent(offer.work.agent)),
-                None,
-                None,
-            ),
-            Event::OfferRescinded { org, agent, .. } => {
-                (*org, Some(Audience::Agent(*agent)), None, None)
-            }
-            Event::WorkChanged { work } => (work.org, None, None, None),
-            Event::ConsentChanged { org, .. } => (*org, None, None, None),
-            Event::PresenceChanged { org, agent, .. } => {
-                (*org, Some(Audience::Agent(*agent)), None, None)
-            }
+            Event::WorkOffered(offer) => (offer.org, None),
+            Event::WorkChanged { work } => (work.org, None),
+            Event::OfferRescinded { org, .. }
+            | Event::ConsentChanged { org, .. }
+            | Event::PresenceChanged { org, .. } => (*org, None),
         };
-        [Some(Audience::Org(org)), a, b, c].into_iter().flatten()
+        let (user, agent) = self.parties();
+        [
+            Some(Audience::Org(org)),
+            channel.map(Audience::Channel),
+            user.map(Audience::User),
+            agent.map(Audience::Agent),
+        ]
+        .into_iter()
+        .flatten()
     }
 }

@@ -212,21 +212,15 @@ impl Sim {
         self.delivering = batch;
     }
 
+    /// Hands `event` to the customer and the agent it is for, when the simulation plays them.
+    /// The org's and channels' streams have no reader here.
     fn deliver_one(&mut self, event: &Event) {
-        for audience in event.audiences() {
-            match audience {
-                Audience::User(user) => {
-                    if let Some(&c) = self.by_user.get(&user) {
-                        self.customer_event(c, event);
-                    }
-                }
-                Audience::Agent(agent) => {
-                    if let Some(&a) = self.by_agent.get(&agent) {
-                        self.agent_event(a, event);
-                    }
-                }
-                Audience::Org(_) | Audience::Channel(_) => {}
-            }
+        let (user, agent) = event.parties();
+        if let Some(&c) = user.and_then(|user| self.by_user.get(&user)) {
+            self.customer_event(c, event);
+        }
+        if let Some(&a) = agent.and_then(|agent| self.by_agent.get(&agent)) {
+            self.agent_event(a, event);
         }
     }
 
