@@ -8,6 +8,9 @@
 # Prints each round's simulation time of both (the run's own "simulated in", without setup and
 # reports), B's time over A's, and the median and spread of that ratio: below 1, B is faster.
 # The summaries of the last round must be identical; the script says so if they are not.
+# A run's history checker has a thread of its own; pinned to one core here, it shares that core
+# with the simulation, so this weighs the CPU the two take together. What the second core buys a
+# single run shows only in runs one after the other (bench/virtual_speed.sh).
 set -euo pipefail
 if [ $# -lt 2 ]; then
   sed -n '2,9p' "$0" >&2

@@ -2,11 +2,11 @@
 # Sessions per second of a full scenario in virtual time (bench/virtual.toml: a bot in front of
 # two queues, six customer messages per conversation, 1,600 agents), and how the cost grows with
 # the number of sessions: 100 arrivals/s for DURATION seconds each, RUNS runs per size.
-#   [RUNS=3] bench/virtual_speed.sh [SESSIONS...]
+#   [RUNS=1] bench/virtual_speed.sh [SESSIONS...]
 #   (default: 100000 1000000; the second needs ~250 MB)
-# Besides wall time it prints the cost per session in user space (the simulation itself) and in
-# the kernel (mostly zeroing the fresh pages the growing heap claims), since the two grow
-# differently with the size of the run.
+# Besides wall time it prints the cost per session in user space (the simulation, and its history
+# checker on a second thread) and in the kernel (mostly zeroing the fresh pages the growing heap
+# claims), since the two grow differently with the size of the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-100000 1000000}")
