@@ -406,7 +406,7 @@ fn setup(engine: &mut Engine, s: &Scenario) -> Result<(OrgId, World), VirtualErr
 /// `record`, the simulation keeps every step it takes on the engine; with `progress`, it tells it
 /// where the run is at most once per the wall time given.
 fn simulate(
-    engine: Engine,
+    mut engine: Engine,
     scenario: Scenario,
     seed: Option<u64>,
     duration: Option<Duration>,
@@ -415,7 +415,6 @@ fn simulate(
 ) -> Result<(Sim, Micros), VirtualError> {
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
-    let mut engine = engine;
     let (org, world) = setup(&mut engine, &scenario)?;
     let recording = record.then(|| Recording::new(engine.clone()));
     let mut schedule = crate::scenario::arrivals::Schedule::new(&scenario, duration, seed);
@@ -558,10 +557,10 @@ fn run_with(
         history: &history,
     };
     let outcome = Outcome::conclude(finished, None);
-    // Freeing a run's state (every transcript is kept, R-SESS-9) took a sixth of a 30,000-session
-    // run. Another thread frees it while the caller writes the reports; a one-off run's process
-    // exits without waiting for it.
-    std::thread::spawn(move || drop(sim));
+    // Freeing a run's state took a sixth of a 30,000-session run when every transcript was kept.
+    // Another thread frees it while the caller writes the reports; a one-off run's process exits
+    // without waiting for it.
+    std::thread::spawn(move || drop((sim, history)));
     Ok(outcome)
 }
 

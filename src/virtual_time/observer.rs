@@ -159,8 +159,10 @@ impl Observer {
 
     /// Waits for the checker to check everything handed to it, and returns its history.
     pub(super) fn finish(&mut self) -> History {
-        self.hand_over();
-        self.to_checker = None;
+        if let Some(to_checker) = self.to_checker.take() {
+            // The checker only stops early by panicking, which joining it reports.
+            let _ = to_checker.send(std::mem::take(&mut self.batch));
+        }
         let checker = self.checker.take().expect("an observer is finished once");
         match checker.join() {
             Ok(history) => history,
