@@ -4,16 +4,17 @@
 # runs of one build on this machine differ by up to a third as its speed drifts; run together,
 # both meet the same drift: one round's ratio still varies by some 10 %, but the median of 20
 # repeats within about a percent (a build against itself: 1.000).
-#   [ROUNDS=20] bench/virtual_compare.sh BUILD_A BUILD_B [SESSIONS]     (default: 20000)
+#   [ROUNDS=20] [ALONE=1] bench/virtual_compare.sh BUILD_A BUILD_B [SESSIONS]  (default: 20000)
 # Prints each round's simulation time of both (the run's own "simulated in", without setup and
 # reports), B's time over A's, and the median and spread of that ratio: below 1, B is faster.
 # The summaries of the last round must be identical; the script says so if they are not.
-# A run's history checker has a thread of its own; pinned to one core here, it shares that core
-# with the simulation, so this weighs the CPU the two take together. What the second core buys a
-# single run shows only in runs one after the other (bench/virtual_speed.sh).
+# A run's history checker has a thread of its own; pinned to one core, it shares that core with
+# the simulation, so side by side this weighs the CPU the two take together. ALONE=1 runs the
+# builds one after the other instead, each with both cores, the first of a round alternating:
+# what the second core buys shows there, through more of the machine's drift (more rounds).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '2,9p' "$0" >&2
+  sed -n '2,14p' "$0" >&2
   exit 2
 fi
 a=$(realpath "$1")
@@ -27,12 +28,23 @@ sed "s/RATE/100/; s/DURATION/$((sessions / 100))s/" bench/virtual.toml > "$work/
 # Seconds the run spent simulating, from its last line of progress.
 simulated() { sed -nE 's/.*simulated in ([0-9.]+) s.*/\1/p' "$1"; }
 printf "%5s %8s %8s %7s\n" round a_s b_s b/a
+# Runs build $1 as side $2 (a or b), on core $3 unless alone.
+one() {
+  if [ "${ALONE:-0}" = 1 ]; then
+    "$1" run "$work/scenario.toml" --virtual --out "$work/$2" > "$work/$2.log" 2>&1
+  else
+    taskset -c "$3" "$1" run "$work/scenario.toml" --virtual --out "$work/$2" > "$work/$2.log" 2>&1
+  fi
+}
 for round in $(seq "$rounds"); do
   core_a=$((round % 2))
-  taskset -c "$core_a" "$a" run "$work/scenario.toml" --virtual --out "$work/a" > "$work/a.log" 2>&1 &
-  taskset -c $((1 - core_a)) "$b" run "$work/scenario.toml" --virtual --out "$work/b" \
-    > "$work/b.log" 2>&1 &
-  wait
+  if [ "${ALONE:-0}" = 1 ]; then
+    if [ "$core_a" = 1 ]; then one "$a" a 0; one "$b" b 1; else one "$b" b 1; one "$a" a 0; fi
+  else
+    one "$a" a "$core_a" &
+    one "$b" b $((1 - core_a)) &
+    wait
+  fi
   awk -v r="$round" -v a="$(simulated "$work/a.log")" -v b="$(simulated "$work/b.log")" \
     'BEGIN { printf "%5d %8.2f %8.2f %7.3f\n", r, a, b, b / a }'
 done | tee "$work/rounds"
