@@ -18,6 +18,15 @@ pub struct Violation {
     pub evidence: String,
 }
 
+impl Violation {
+    fn new(rule: &str, evidence: String) -> Violation {
+        Violation {
+            rule: rule.to_owned(),
+            evidence,
+        }
+    }
+}
+
 /// What one agent holds, as it saw it.
 #[derive(Default)]
 struct AgentView {
@@ -99,10 +108,7 @@ pub enum Party {
 
 impl History {
     fn violate(&mut self, rule: &str, evidence: String) {
-        self.violations.push(Violation {
-            rule: rule.to_owned(),
-            evidence,
-        });
+        self.violations.push(Violation::new(rule, evidence));
     }
 
     pub fn violations(&self) -> &[Violation] {
@@ -397,12 +403,7 @@ impl History {
 pub fn flow_violations(offer: &omnisim_protocol::Offer, expected: Option<&str>) -> Vec<Violation> {
     let (work, context) = (&offer.work, &offer.context);
     let mut found = Vec::new();
-    let mut violate = |rule: &str, evidence: String| {
-        found.push(Violation {
-            rule: rule.to_owned(),
-            evidence,
-        })
-    };
+    let mut violate = |rule: &str, evidence: String| found.push(Violation::new(rule, evidence));
     if let (Some(named), None) = (context.direct_agent, context.fallback) {
         if named != work.agent {
             violate(
