@@ -41,6 +41,17 @@ fn consent(w: &mut World, channel: ChannelId, address: &str, consent: Consent) {
     .unwrap();
 }
 
+/// A WhatsApp channel into `queue` whose service window is `ms` long.
+fn whatsapp_with_window(w: &mut World, queue: QueueId, ms: u64) -> ChannelId {
+    let mut spec = channel_spec(
+        ChannelKind::Whatsapp,
+        Platform::Standard,
+        Entry::Queue(queue),
+    );
+    spec.service_window_ms = Some(Millis(ms));
+    w.add_channel(spec)
+}
+
 #[test]
 fn r_out_1_agent_outbound_uses_no_capacity_until_reply_then_offers_initiator_first() {
     let mut w = World::new();
@@ -99,6 +110,25 @@ fn r_out_2_outbound_requires_consent_at_channel_level() {
     w.rejects(ErrorCode::ConsentRequired, |w| {
         start_outbound(w, a, web, "v", q, "o-4", out_text("hi"))
     });
+}
+
+/// An agent's message answers to the consent of its own session's user, not of whoever wrote
+/// in last: two users of one channel, the first (older) opted out.
+#[test]
+fn r_out_2_an_agent_message_is_checked_against_its_own_sessions_user() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let sms = w.channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q));
+    let a = w.agent(2, &[]);
+    let first = w.say(sms, "+1", "hello").session;
+    w.take(a);
+    let second = w.say(sms, "+2", "hello").session;
+    w.take(a);
+    consent(&mut w, sms, "+1", Consent::OptedOut);
+    w.rejects(ErrorCode::ConsentRequired, |w| {
+        w.send(a, first, out_text("still there?"))
+    });
+    w.send(a, second, out_text("still there?")).unwrap();
 }
 
 #[test]
@@ -162,9 +192,7 @@ fn r_out_3_keyword_without_open_session_is_kept_in_a_session_that_ends() {
 fn r_out_4_service_window_blocks_free_form_but_allows_templates() {
     let mut w = World::new();
     let q = w.queue("support");
-    let mut spec = channel_spec(ChannelKind::Whatsapp, Platform::Standard, Entry::Queue(q));
-    spec.service_window_ms = Some(Millis(60_000));
-    let wa = w.add_channel(spec);
+    let wa = whatsapp_with_window(&mut w, q, 60_000);
     let a = w.agent(1, &[]);
     let s = w.say(wa, "+1", "hi").session;
     w.take(a);
@@ -208,6 +236,50 @@ fn r_out_4_service_window_blocks_free_form_but_allows_templates() {
         w.engine.channel(w.org, web).unwrap().service_window_ms,
         None
     );
+}
+
+/// The bot says nothing more to a user who opted out, while it goes on answering another user
+/// of the same channel who wrote in since.
+#[test]
+fn r_out_2_the_bot_says_nothing_to_a_user_who_opted_out() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let bot = w.bot(q);
+    let sms = w.channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot));
+    let bot_messages = |w: &World, s| {
+        let messages = w.messages(s);
+        messages.iter().filter(|m| m.sender == Sender::Bot).count()
+    };
+    let first = w.say(sms, "+1", "hi").session;
+    assert_eq!(bot_messages(&w, first), 2, "greeting and menu");
+    consent(&mut w, sms, "+1", Consent::OptedOut);
+    let second = w.say(sms, "+2", "hi").session;
+    w.say(sms, "+1", "what?");
+    w.say(sms, "+2", "what?");
+    assert_eq!(bot_messages(&w, first), 2);
+    assert!(
+        bot_messages(&w, second) > 2,
+        "the bot answers the other user"
+    );
+}
+
+/// Each user's service window runs from its own last message: of two users of one channel, the
+/// one that wrote a minute ago is out of it, the one that just wrote is in it.
+#[test]
+fn r_out_4_each_session_has_its_own_users_service_window() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let wa = whatsapp_with_window(&mut w, q, 60_000);
+    let a = w.agent(2, &[]);
+    let first = w.say(wa, "+1", "hi").session;
+    w.take(a);
+    w.advance(60_001);
+    let second = w.say(wa, "+2", "hi").session;
+    w.take(a);
+    w.rejects(ErrorCode::OutsideServiceWindow, |w| {
+        w.send(a, first, out_text("sorry for the wait"))
+    });
+    w.send(a, second, out_text("right away")).unwrap();
 }
 
 #[test]

@@ -145,6 +145,22 @@ fn r_sess_4_bot_entry_starts_active_with_bot_queue_entry_starts_waiting() {
     assert_eq!(s.queue, Some(q));
 }
 
+/// A session that ends frees its own user to open another, and no one else: the other user's
+/// session stays the one its messages go to.
+#[test]
+fn r_sess_1_a_session_ending_frees_its_own_user_only() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let web = w.web(q);
+    let first = w.say(web, "u1", "hi").session;
+    let second = w.say(web, "u2", "hi").session;
+    w.customer_end(web, "u1").unwrap();
+    assert_eq!(w.user(web, "u1").open_session, None);
+    assert_eq!(w.user(web, "u2").open_session, Some(second));
+    assert_eq!(w.say(web, "u2", "still here").session, second);
+    assert_ne!(w.say(web, "u1", "back again").session, first);
+}
+
 #[test]
 fn r_sess_5_ended_is_terminal_and_next_inbound_opens_new_session_same_conversation() {
     let mut w = World::new();

@@ -220,7 +220,7 @@ impl Org {
         }
         validate::outbound(&content)?;
         let s = self.held_session(agent, session)?;
-        let user = &self.users[s.info.user];
+        let user = &self.users[s.user];
         consent::check_deliverable(
             ctx.now,
             user,

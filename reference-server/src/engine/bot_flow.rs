@@ -54,7 +54,7 @@ impl Org {
 
     /// A bot message, unless the user opted out: opted-out users get nothing (R-OUT-2).
     fn bot_say(&mut self, ctx: &mut Ctx, session: SessionId, body: MessageBody) {
-        let user = self.sessions[&session].info.user;
+        let user = self.sessions[&session].user;
         if self.users[user].consent != Consent::OptedOut {
             self.push_message(ctx, session, Author::automated(Sender::Bot), body);
         }

@@ -106,16 +106,18 @@ impl Org {
         handler: Handler,
     ) -> SessionId {
         let id = SessionId(ctx.id());
-        let u = self
+        let slot = self
             .users
-            .get_mut(user)
+            .slot(user)
             .expect("sessions open for existing users");
+        let u = &mut self.users[slot];
         debug_assert!(
             u.open_session().is_none(),
             "R-SESS-1: one open session per user"
         );
         u.set_open_session(Some(id));
         let s = SessionState {
+            user: slot,
             info: Session {
                 id,
                 org: self.id,
@@ -261,11 +263,9 @@ impl Org {
         s.info.status = SessionStatus::Ended;
         s.info.ended_at = Some(ctx.now);
         s.info.ended_by = Some(by);
-        let user = s.info.user;
+        let user = s.user;
         ctx.emit(session_changed(org, s, agent));
-        if let Some(u) = self.users.get_mut(user) {
-            u.set_open_session(None);
-        }
+        self.users[user].set_open_session(None);
         if let Some(s) = self.sessions.remove(&session) {
             let archived = EndedSession {
                 info: s.info,

@@ -126,6 +126,8 @@ impl BotState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionState {
     pub info: Session,
+    /// Where the record of `info.user` is.
+    pub user: super::users::UserSlot,
     pub messages: Vec<Arc<Message>>,
     pub bot: Option<Box<BotRun>>,
     pub routing: Option<Box<Routing>>,

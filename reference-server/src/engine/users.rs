@@ -39,6 +39,13 @@ pub struct UserRecord {
     open_session: u64,
 }
 
+/// Where a user's record is among its org's users. Records never move, so a session that keeps
+/// its user's slot reaches the record without probing a table for its id, as a conversation's
+/// every agent message would otherwise (the user's consent and service window, R-OUT-2,
+/// R-OUT-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserSlot(u32);
+
 /// No value: neither an id from the server's counter nor a time in milliseconds reaches it (a
 /// time is kept below it).
 const NONE: u64 = u64::MAX;
@@ -141,6 +148,11 @@ impl<S: BuildHasher> Users<S> {
         Some(i as usize)
     }
 
+    /// Where user `id`'s record is, if it exists.
+    pub fn slot(&self, id: UserId) -> Option<UserSlot> {
+        self.index(id).map(|i| UserSlot(i as u32))
+    }
+
     pub fn get(&self, id: UserId) -> Result<&UserRecord, ApiError> {
         self.index(id)
             .map(|i| &self.records[i])
@@ -236,6 +248,21 @@ impl<S: BuildHasher> std::ops::Index<UserId> for Users<S> {
             .index(id)
             .expect("users named by the engine's state exist");
         &self.records[i]
+    }
+}
+
+/// The user at a slot this org's users gave out.
+impl<S> std::ops::Index<UserSlot> for Users<S> {
+    type Output = UserRecord;
+
+    fn index(&self, slot: UserSlot) -> &UserRecord {
+        &self.records[slot.0 as usize]
+    }
+}
+
+impl<S> std::ops::IndexMut<UserSlot> for Users<S> {
+    fn index_mut(&mut self, slot: UserSlot) -> &mut UserRecord {
+        &mut self.records[slot.0 as usize]
     }
 }
 
