@@ -1378,6 +1378,13 @@ fn named_cases() -> Vec<Case> {
             outbound::outbound_needs_consent, requires [Outbound, EnhancedChannels]
         ),
         case!(
+            "outbound/2.2",
+            "outbound.consent_is_each_users_own",
+            ["R-OUT-2"],
+            outbound::consent_is_each_users_own,
+            requires[Outbound]
+        ),
+        case!(
             "outbound/3.1",
             "outbound.stop_opts_out_and_start_opts_back_in",
             ["R-OUT-2", "R-OUT-3"],
@@ -1404,6 +1411,13 @@ fn named_cases() -> Vec<Case> {
             ["R-OUT-4"],
             timers::service_window_boundary_is_inclusive,
             requires[Outbound, EnhancedChannels, ManualClock]
+        ),
+        case!(
+            "outbound/4.4",
+            "outbound.service_window_is_each_users_own",
+            ["R-OUT-4"],
+            outbound::service_window_is_each_users_own,
+            requires[Outbound, EnhancedChannels]
         ),
         case!(
             "outbound/5.1",

@@ -307,6 +307,90 @@ pub async fn service_window_inside_and_outside(mut ctx: Ctx) -> CaseResult {
     )
 }
 
+/// One agent holding the sessions of `+1` and then `+2` on `ch`, `between` passing between
+/// their first messages; the agent and the two sessions.
+async fn two_users_held(
+    ctx: &mut Ctx,
+    ch: ChannelId,
+    between: Option<std::time::Duration>,
+) -> Result<(AgentConn, SessionId, SessionId), Problem> {
+    let mut a = ctx.agent("a", 2).await?;
+    let first = ctx.say(ch, "+1", "p1", "hello").await?.session;
+    a.take_offer().await?;
+    if let Some(span) = between {
+        ctx.elapse(span).await?;
+    }
+    let second = ctx.say(ch, "+2", "p2", "hello").await?.session;
+    a.take_offer().await?;
+    Ok((a, first, second))
+}
+
+/// What the agent's free-form message into `session` came to: none, or the error's code.
+async fn agent_text(
+    a: &mut AgentConn,
+    session: SessionId,
+    id: &str,
+) -> Result<Option<ErrorCode>, Problem> {
+    let send = AgentRequest::Send {
+        session,
+        client_message_id: id.into(),
+        content: OutboundContent::Text {
+            text: "still there?".into(),
+        },
+    };
+    Ok(a.request(send).await?.err().map(|e| e.code))
+}
+
+/// outbound/2.2: consent is each user's own. One agent holds the sessions of two users of one
+/// channel; once the first (the older) opted out, the agent's message into its session is 403
+/// consent_required, and into the other user's session accepted.
+pub async fn consent_is_each_users_own(mut ctx: Ctx) -> CaseResult {
+    let q = ctx.queue("q", 60_000).await?;
+    let ch = ctx
+        .channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q))
+        .await?
+        .id;
+    let (mut a, first, second) = two_users_held(&mut ctx, ch, None).await?;
+    ctx.consent(ch, "+1", Consent::OptedOut).await?;
+    let code = agent_text(&mut a, first, "c1").await?;
+    check(
+        "R-OUT-2",
+        code == Some(ErrorCode::ConsentRequired),
+        "consent_required for the user who opted out",
+        || format!("{code:?}"),
+    )?;
+    let code = agent_text(&mut a, second, "c2").await?;
+    check(
+        "R-OUT-2",
+        code.is_none(),
+        "accepted for the other user, who did not",
+        || format!("{code:?}"),
+    )
+}
+
+/// outbound/4.4: the service window is each user's own. One agent holds the sessions of two
+/// users of one channel, the second written well after the first's window closed: the agent's
+/// free-form message to the first is 409 outside_service_window, to the second accepted.
+pub async fn service_window_is_each_users_own(mut ctx: Ctx) -> CaseResult {
+    let ch = window_channel(&mut ctx, 800).await?;
+    let later = Some(std::time::Duration::from_millis(1500));
+    let (mut a, first, second) = two_users_held(&mut ctx, ch.id, later).await?;
+    let code = agent_text(&mut a, first, "c1").await?;
+    check(
+        "R-OUT-4",
+        code == Some(ErrorCode::OutsideServiceWindow),
+        "outside_service_window for the user who wrote before the window",
+        || format!("{code:?}"),
+    )?;
+    let code = agent_text(&mut a, second, "c2").await?;
+    check(
+        "R-OUT-4",
+        code.is_none(),
+        "accepted for the user who just wrote",
+        || format!("{code:?}"),
+    )
+}
+
 /// outbound/3.2: START from a user who never opted out is an ordinary message: stored as the
 /// customer's, routed, no confirmation, consent unchanged.
 pub async fn start_from_a_subscribed_user_is_an_ordinary_message(mut ctx: Ctx) -> CaseResult {
