@@ -5,7 +5,8 @@
 //! kept dense: records in a vector that grows by chunks (never copying them), an address up to
 //! 24 bytes held inline, and the two ways in (by id, by channel and address) as hash tables of
 //! record indices, four bytes a slot, rehashed from the records. A map of full records spent
-//! about three times as much.
+//! about three times as much. Records never move, so a session keeps its user's place among
+//! them ([`UserSlot`]) and reaches it with neither way in.
 //!
 //! The users a command names are nearly always recent ones, with a conversation going on. Each
 //! way in therefore keeps the newest users in a small table of their own ([`Generations`]), which
