@@ -131,6 +131,31 @@ fn r_out_2_an_agent_message_is_checked_against_its_own_sessions_user() {
     w.send(a, second, out_text("still there?")).unwrap();
 }
 
+/// The bot says nothing more to a user who opted out, while it goes on answering another user
+/// of the same channel who wrote in since.
+#[test]
+fn r_out_2_the_bot_says_nothing_to_a_user_who_opted_out() {
+    let mut w = World::new();
+    let q = w.queue("support");
+    let bot = w.bot(q);
+    let sms = w.channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot));
+    let bot_messages = |w: &World, s| {
+        let messages = w.messages(s);
+        messages.iter().filter(|m| m.sender == Sender::Bot).count()
+    };
+    let first = w.say(sms, "+1", "hi").session;
+    assert_eq!(bot_messages(&w, first), 2, "greeting and menu");
+    consent(&mut w, sms, "+1", Consent::OptedOut);
+    let second = w.say(sms, "+2", "hi").session;
+    w.say(sms, "+1", "what?");
+    w.say(sms, "+2", "what?");
+    assert_eq!(bot_messages(&w, first), 2);
+    assert!(
+        bot_messages(&w, second) > 2,
+        "the bot answers the other user"
+    );
+}
+
 #[test]
 fn r_out_3_opt_out_keyword_sets_opted_out_with_one_confirmation_start_restores() {
     let mut w = World::new();
@@ -235,31 +260,6 @@ fn r_out_4_service_window_blocks_free_form_but_allows_templates() {
     assert_eq!(
         w.engine.channel(w.org, web).unwrap().service_window_ms,
         None
-    );
-}
-
-/// The bot says nothing more to a user who opted out, while it goes on answering another user
-/// of the same channel who wrote in since.
-#[test]
-fn r_out_2_the_bot_says_nothing_to_a_user_who_opted_out() {
-    let mut w = World::new();
-    let q = w.queue("support");
-    let bot = w.bot(q);
-    let sms = w.channel(ChannelKind::Sms, Platform::Standard, Entry::Bot(bot));
-    let bot_messages = |w: &World, s| {
-        let messages = w.messages(s);
-        messages.iter().filter(|m| m.sender == Sender::Bot).count()
-    };
-    let first = w.say(sms, "+1", "hi").session;
-    assert_eq!(bot_messages(&w, first), 2, "greeting and menu");
-    consent(&mut w, sms, "+1", Consent::OptedOut);
-    let second = w.say(sms, "+2", "hi").session;
-    w.say(sms, "+1", "what?");
-    w.say(sms, "+2", "what?");
-    assert_eq!(bot_messages(&w, first), 2);
-    assert!(
-        bot_messages(&w, second) > 2,
-        "the bot answers the other user"
     );
 }
 
