@@ -379,7 +379,7 @@ pub async fn service_window_is_each_users_own(mut ctx: Ctx) -> CaseResult {
     check(
         "R-OUT-4",
         code == Some(ErrorCode::OutsideServiceWindow),
-        "outside_service_window for the user who wrote before the window",
+        "outside_service_window for the user whose window closed",
         || format!("{code:?}"),
     )?;
     let code = agent_text(&mut a, second, "c2").await?;
