@@ -44,7 +44,8 @@ label = {"Ir": "instructions", "D1mr": "L1 read misses", "DLmr": "L2 read misses
 first = None
 for i, build in enumerate(builds):
     n = int(open(f"{work}/sessions.{i}").read().strip())
-    events, fn, per_fn = None, None, collections.defaultdict(lambda: [0] * 9)
+    # Every count line follows the file's "events:" line, which says how many there are.
+    events, fn, per_fn = None, None, collections.defaultdict(lambda: [0] * len(events))
     for line in open(f"{work}/cg.{i}"):
         if line.startswith("events:"):
             events = line.split()[1:]

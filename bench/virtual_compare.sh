@@ -30,11 +30,9 @@ simulated() { sed -nE 's/.*simulated in ([0-9.]+) s.*/\1/p' "$1"; }
 printf "%5s %8s %8s %7s\n" round a_s b_s b/a
 # Runs build $1 as side $2 (a or b), on core $3 unless alone.
 one() {
-  if [ "${ALONE:-0}" = 1 ]; then
-    "$1" run "$work/scenario.toml" --virtual --out "$work/$2" > "$work/$2.log" 2>&1
-  else
-    taskset -c "$3" "$1" run "$work/scenario.toml" --virtual --out "$work/$2" > "$work/$2.log" 2>&1
-  fi
+  local pin=(taskset -c "$3")
+  if [ "${ALONE:-0}" = 1 ]; then pin=(); fi
+  "${pin[@]}" "$1" run "$work/scenario.toml" --virtual --out "$work/$2" > "$work/$2.log" 2>&1
 }
 for round in $(seq "$rounds"); do
   core_a=$((round % 2))

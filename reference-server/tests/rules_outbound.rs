@@ -52,6 +52,22 @@ fn whatsapp_with_window(w: &mut World, queue: QueueId, ms: u64) -> ChannelId {
     w.add_channel(spec)
 }
 
+/// One agent holding the sessions of `+1` and then `+2` on `channel`, `between` ms passing
+/// between their first messages; the agent and the two sessions.
+fn two_users_held(
+    w: &mut World,
+    channel: ChannelId,
+    between: u64,
+) -> (AgentId, SessionId, SessionId) {
+    let a = w.agent(2, &[]);
+    let first = w.say(channel, "+1", "hello").session;
+    w.take(a);
+    w.advance(between);
+    let second = w.say(channel, "+2", "hello").session;
+    w.take(a);
+    (a, first, second)
+}
+
 #[test]
 fn r_out_1_agent_outbound_uses_no_capacity_until_reply_then_offers_initiator_first() {
     let mut w = World::new();
@@ -119,11 +135,7 @@ fn r_out_2_an_agent_message_is_checked_against_its_own_sessions_user() {
     let mut w = World::new();
     let q = w.queue("support");
     let sms = w.channel(ChannelKind::Sms, Platform::Standard, Entry::Queue(q));
-    let a = w.agent(2, &[]);
-    let first = w.say(sms, "+1", "hello").session;
-    w.take(a);
-    let second = w.say(sms, "+2", "hello").session;
-    w.take(a);
+    let (a, first, second) = two_users_held(&mut w, sms, 0);
     consent(&mut w, sms, "+1", Consent::OptedOut);
     w.rejects(ErrorCode::ConsentRequired, |w| {
         w.send(a, first, out_text("still there?"))
@@ -270,12 +282,7 @@ fn r_out_4_each_session_has_its_own_users_service_window() {
     let mut w = World::new();
     let q = w.queue("support");
     let wa = whatsapp_with_window(&mut w, q, 60_000);
-    let a = w.agent(2, &[]);
-    let first = w.say(wa, "+1", "hi").session;
-    w.take(a);
-    w.advance(60_001);
-    let second = w.say(wa, "+2", "hi").session;
-    w.take(a);
+    let (a, first, second) = two_users_held(&mut w, wa, 60_001);
     w.rejects(ErrorCode::OutsideServiceWindow, |w| {
         w.send(a, first, out_text("sorry for the wait"))
     });

@@ -33,6 +33,7 @@ use customer::Customer;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::{Command, Engine, OrgCommand, Reply};
 use omnisim_reference_server::fast_map::{FastMap, FastSet};
+use omnisim_reference_server::faults::Faults;
 use std::time::{Duration, SystemTime};
 
 /// Why a virtual run could not start.
@@ -495,11 +496,11 @@ fn simulate(
     Ok((sim, end_of_arrivals))
 }
 
-/// The engine a virtual run starts from. Nothing reads a virtual run's sessions back: each is
-/// forgotten as it ends (R-SESS-10), so that a run's memory follows the sessions in flight, not
-/// every session it started.
-fn engine() -> Engine {
-    Engine::new().with_retention(omnisim_protocol::Millis(0))
+/// The engine a virtual run starts from, with `faults` switched on (none but in tests). Nothing
+/// reads a virtual run's sessions back: each is forgotten as it ends (R-SESS-10), so that a
+/// run's memory follows the sessions in flight, not every session it started.
+fn engine(faults: Faults) -> Engine {
+    Engine::with_faults(faults).with_retention(omnisim_protocol::Millis(0))
 }
 
 /// The scenario's faults a virtual run leaves out: reconnects act on sockets, and virtual time
@@ -541,7 +542,14 @@ fn run_with(
     duration: Option<Duration>,
     progress: Option<(ProgressFn, Duration)>,
 ) -> Result<Outcome, VirtualError> {
-    let (mut sim, end_of_arrivals) = simulate(engine(), scenario, seed, duration, false, progress)?;
+    let (mut sim, end_of_arrivals) = simulate(
+        engine(Faults::NONE),
+        scenario,
+        seed,
+        duration,
+        false,
+        progress,
+    )?;
     let history = sim.history.finish();
     let elapsed = Duration::from_micros(sim.now.max(end_of_arrivals));
     sim.recorder.close_interval(elapsed);
@@ -571,7 +579,7 @@ pub fn record(
     seed: Option<u64>,
     duration: Option<Duration>,
 ) -> Result<Recording, VirtualError> {
-    let (mut sim, _) = simulate(engine(), scenario, seed, duration, true, None)?;
+    let (mut sim, _) = simulate(engine(Faults::NONE), scenario, seed, duration, true, None)?;
     let mut recording = sim
         .recording
         .take()
@@ -593,7 +601,7 @@ mod tests {
         let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
         let scenario = Scenario::parse(&text, "quickstart.toml").unwrap();
         let (sim, _) = simulate(
-            engine(),
+            engine(Faults::NONE),
             scenario,
             None,
             Some(Duration::from_secs(300)),
@@ -619,7 +627,7 @@ mod tests {
     /// faithful engine breaks nothing.
     #[test]
     fn the_checker_on_its_thread_sees_what_every_party_saw() {
-        use omnisim_reference_server::faults::{Fault, Faults};
+        use omnisim_reference_server::faults::Fault;
         let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
         // Ten times the quickstart's arrivals: its four agents full most of the time.
         let busy = text.replace("rate = \"2/s\"", "rate = \"20/s\"");
@@ -627,9 +635,15 @@ mod tests {
         let scenario = Scenario::parse(&busy, "quickstart.toml").unwrap();
         let breaches = |fault: Option<Fault>| {
             let faults = fault.map_or(Faults::NONE, |f| Faults::NONE.with(f));
-            let engine = Engine::with_faults(faults).with_retention(omnisim_protocol::Millis(0));
             let two_minutes = Some(Duration::from_secs(120));
-            let run = simulate(engine, scenario.clone(), None, two_minutes, false, None);
+            let run = simulate(
+                engine(faults),
+                scenario.clone(),
+                None,
+                two_minutes,
+                false,
+                None,
+            );
             run.unwrap().0.history.finish().violations().to_vec()
         };
         // Breaches of `rule`, and how many of them name a party whose name starts with `party`.

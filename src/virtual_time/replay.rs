@@ -193,7 +193,7 @@ mod tests {
         let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario");
         let duration = Duration::from_secs(60);
         let (mut sim, _) = super::super::simulate(
-            super::super::engine(),
+            super::super::engine(omnisim_reference_server::faults::Faults::NONE),
             scenario,
             Some(7),
             Some(duration),
