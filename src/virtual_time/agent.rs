@@ -73,8 +73,7 @@ impl Sim {
                     if let Some(held) = self.agents[a].agent.holds(session) {
                         let (channel, queue) = held.labels.labels;
                         let labels = Sim::labels(&self.world, channel, Some(queue));
-                        self.recorder
-                            .latency("delivery_to_agent", Duration::ZERO, None, labels);
+                        self.recorder.zero("delivery_to_agent", labels);
                     }
                     let now = self.clock();
                     let agent = &mut self.agents[a];

@@ -198,8 +198,7 @@ impl Sim {
                 Act::AgentMessage { .. } => {
                     let labels = labels(&self.world, self.customers[c].channel);
                     // Delivery within the engine is instantaneous.
-                    self.recorder
-                        .latency("delivery_to_customer", Duration::ZERO, None, labels);
+                    self.recorder.zero("delivery_to_customer", labels);
                 }
                 Act::Ended { .. } => {
                     self.open -= 1;
