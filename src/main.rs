@@ -1,16 +1,10 @@
 //! The `omnisim` command line: parses arguments and dispatches to a command.
 
+mod allocator;
 mod commands;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-
-/// The allocator of every command. A run allocates and frees a message's worth of memory many
-/// thousand times a second across threads, and a server runs for weeks: mimalloc does both faster
-/// than the system's allocator and hands freed pages back, where glibc's kept a long-running
-/// server's resident set growing past its live heap.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Load simulator and conformance harness for omnichannel customer-messaging platforms.
 #[derive(Parser, Debug)]
@@ -40,6 +34,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<ExitCode> {
+    allocator::keep_freed_pages();
     match Cli::parse().command {
         Command::Run(args) => commands::run::run(args),
         Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
