@@ -200,7 +200,9 @@ impl Live {
         let queues = &self.ctx.world.queues;
         let text = |number| {
             let now = Instant::now();
-            MessageText::from(self.ctx.marked(&format!("Agent reply {number}"), now, now))
+            let mut digits = itoa::Buffer::new();
+            self.ctx
+                .marked(&["Agent reply ", digits.format(number)], now, now)
         };
         let Some(wire) = request.wire(self.id, queues, text) else {
             return;

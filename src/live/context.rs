@@ -120,28 +120,24 @@ impl RunCtx {
         at.saturating_duration_since(self.start).as_micros() as u64
     }
 
-    /// `text` with a marker of its intended and actual send times, which the receiver reads to
-    /// measure delivery and routing latency without any shared bookkeeping.
-    pub fn marked(&self, text: &str, intended: Instant, actual: Instant) -> String {
-        format!(
-            "{text} [t={};a={}]",
-            self.micros(intended),
-            self.micros(actual)
-        )
+    /// `pieces` joined, with a marker of their intended and actual send times, which the
+    /// receiver reads to measure delivery and routing latency without any shared bookkeeping.
+    pub fn marked(
+        &self,
+        pieces: &[&str],
+        intended: Instant,
+        actual: Instant,
+    ) -> omnisim_protocol::MessageText {
+        super::marker::mark(pieces, self.micros(intended), self.micros(actual))
     }
 
     /// The (intended, actual) send times in a marked text.
     pub fn read_marker(&self, text: &str) -> Option<Sent> {
-        let inner = text.rsplit_once("[t=")?.1.strip_suffix(']')?;
-        let (t, a) = inner.split_once(";a=")?;
-        let at = |s: &str| {
-            s.parse::<u64>()
-                .ok()
-                .map(|m| self.start + Duration::from_micros(m))
-        };
+        let (intended, actual) = super::marker::read(text)?;
+        let at = |micros| self.start.checked_add(Duration::from_micros(micros));
         Some(Sent {
-            intended: at(t)?,
-            actual: at(a)?,
+            intended: at(intended)?,
+            actual: at(actual)?,
         })
     }
 }

@@ -305,10 +305,7 @@ impl Customer {
         let content = match line.content() {
             // Marked so that the agent measures delivery and routing from it.
             InboundContent::Text { text } if hello || to_agent => InboundContent::Text {
-                text: self
-                    .ctx
-                    .marked(&text, self.origin + at, Instant::now())
-                    .into(),
+                text: self.ctx.marked(&[&text], self.origin + at, Instant::now()),
             },
             content => content,
         };

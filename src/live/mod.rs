@@ -15,6 +15,7 @@ pub mod embedded;
 mod handshake;
 pub mod limits;
 mod mailboxes;
+mod marker;
 pub mod metrics;
 pub mod setup;
 pub mod tls;
