@@ -281,7 +281,8 @@ impl Recorder {
     /// in virtual time, where the platform hands every message over the instant it is sent, a
     /// dozen times a conversation. The same as [`Recorder::latency`] with `Duration::ZERO`
     /// (recorded as 1 µs, the histograms' lowest value), but only counted, and added to the
-    /// histograms when they are read: a counter costs a third of a recording.
+    /// histograms when they are read: 1.4 % fewer instructions a virtual session than recording
+    /// each (docs/architecture.md).
     pub fn zero(&mut self, metric: &'static str, labels: Labels) {
         let cells = self.corrected.entry(metric, Vec::new);
         cell(cells, labels).zeros += 1;
