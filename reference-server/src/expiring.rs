@@ -98,6 +98,13 @@ impl<V> Expiring<V> {
 
     /// The value at `id` if it came within `retention` of `now`.
     pub fn get(&self, id: &str, now: Timestamp, retention: Option<Millis>) -> Option<&V> {
+        // The newest entry is the freshest: when it is stale, so is every id, and the table is
+        // not probed. An agent's sends are mostly further apart than a short period, and a
+        // virtual run's period is zero: each send then checked its id against a table out of
+        // cache to find only stale ones.
+        if !Self::fresh(self.entries.back()?.at, now, retention) {
+            return None;
+        }
         let slot = self.find(self.hash(id), id)?;
         let entry = self.entry(slot.number);
         Self::fresh(entry.at, now, retention).then_some(&entry.value)
@@ -201,6 +208,12 @@ mod tests {
             None,
             "T + 1: older, forgotten"
         );
+        assert_eq!(
+            ids.get("b", Timestamp(1_200), keep),
+            Some(&2),
+            "fresh while an older id is stale"
+        );
+        assert_eq!(ids.get("b", Timestamp(1_501), keep), None, "every id stale");
         ids.insert("c".into(), 3, Timestamp(1_200), keep);
         assert_eq!(ids.len(), 2, "a forgotten on the next insert");
         assert_eq!(ids.entries.len(), 2);
@@ -210,6 +223,10 @@ mod tests {
             None,
             "gone, not just stale"
         );
+        let mut instant = Expiring::default();
+        instant.insert("a".into(), 1, Timestamp(5), Some(Millis(0)));
+        assert_eq!(instant.get("a", Timestamp(5), Some(Millis(0))), Some(&1));
+        assert_eq!(instant.get("a", Timestamp(6), Some(Millis(0))), None);
         let mut forever = Expiring::default();
         forever.insert("a".into(), 1, Timestamp(0), None);
         forever.insert("b".into(), 2, Timestamp(u64::MAX / 2), None);
