@@ -4,7 +4,8 @@
 # machine as its cache (32 KB first level, 1 MB second level). Unlike wall time, these counts do
 # not drift with the machine's speed: two builds compare in one run each, where
 # bench/virtual_compare.sh needs rounds, and a change of a few percent shows. They do not weigh a
-# miss by what it costs, nor see a second core: a change that moves work to another thread is
+# miss by what it costs, nor see a second core or the processor's prefetching of neighbouring
+# lines: a change that moves work to another thread, or memory next to what is read anyway, is
 # judged by bench/virtual_compare.sh. Both threads' counts are added together.
 #   [SESSIONS=20000] [TOP=0] bench/virtual_cachegrind.sh [BUILD...]
 #   (default: this tree's release build; needs valgrind: apt-get install valgrind)
