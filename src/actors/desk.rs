@@ -70,8 +70,8 @@ const INLINE: usize = 4;
 /// An agent's few values by key, looked for one by one. Every event an agent gets looks one up,
 /// and between two events of an agent thousands of others come: in a hash map, its control bytes
 /// and its entry were two lines out of cache for each lookup, where a few entries inside the
-/// agent's record come with it. A list of a hundred (the live benchmark's capacity) is still
-/// read faster, front to back, than memory out of cache.
+/// agent's record come with it. A live agent holding a hundred (the live benchmark's capacity)
+/// reads its list front to back, and the generator spent no more for it (docs/architecture.md).
 struct Few<K, V>(SmallVec<[(K, V); INLINE]>);
 
 impl<K: Copy + Eq, V> Few<K, V> {
@@ -102,17 +102,8 @@ impl<K: Copy + Eq, V> Few<K, V> {
 
     /// Sets `key` to `value`, replacing what it had.
     fn insert(&mut self, key: K, value: V) -> &mut V {
-        let i = match self.position(key) {
-            Some(i) => {
-                self.0[i].1 = value;
-                i
-            }
-            None => {
-                self.0.push((key, value));
-                self.0.len() - 1
-            }
-        };
-        &mut self.0[i].1
+        self.remove(key);
+        self.get_or_insert_with(key, || value)
     }
 
     fn remove(&mut self, key: K) -> Option<V> {
