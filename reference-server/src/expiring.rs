@@ -26,9 +26,6 @@ pub struct Expiring<V> {
     front: u32,
     /// One slot per id, naming its newest entry.
     slots: HashTable<Slot>,
-    /// When the newest entry came (the back of `entries`): kept here, beside what holds the
-    /// index, so that finding every id stale reads neither the queue nor the table.
-    newest: Timestamp,
     /// Seeded per index, as the engine's other maps are, so that crafted ids cannot force
     /// collisions.
     hasher: foldhash::fast::RandomState,
@@ -72,7 +69,6 @@ impl<V> Default for Expiring<V> {
             entries: VecDeque::new(),
             front: 0,
             slots: HashTable::new(),
-            newest: Timestamp::default(),
             hasher: Default::default(),
         }
     }
@@ -106,7 +102,7 @@ impl<V> Expiring<V> {
         // not probed. An agent's sends are mostly further apart than a short period, and a
         // virtual run's period is zero: each send then checked its id against a table out of
         // cache to find only stale ones.
-        if self.entries.is_empty() || !Self::fresh(self.newest, now, retention) {
+        if !Self::fresh(self.entries.back()?.at, now, retention) {
             return None;
         }
         let slot = self.find(self.hash(id), id)?;
@@ -145,7 +141,6 @@ impl<V> Expiring<V> {
                     });
             }
         }
-        self.newest = now;
         self.entries.push_back(Entry {
             hash,
             id,
