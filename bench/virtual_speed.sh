@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Sessions per second of a full scenario in virtual time (bench/virtual.toml: a bot in front of
 # two queues, six customer messages per conversation, 1,600 agents), and how the cost grows with
-# the number of sessions: 100 arrivals/s for DURATION seconds each, RUNS runs per size.
+# the number of sessions: 100 arrivals/s for as long as SESSIONS take, in RUNS rounds of every size.
 #   [RUNS=1] bench/virtual_speed.sh [SESSIONS...]
 #   (default: 100000 1000000; the second needs ~250 MB)
 # Besides wall time it prints the cost per session in user space (the simulation, and its history
 # checker on a second thread) and in the kernel (mostly zeroing the fresh pages the growing heap
 # claims), since the two grow differently with the size of the run.
+# Each round runs every size once, in turn, so that the machine's drift in speed (up to a third
+# within minutes) meets every size alike; the last lines give each size's medians over the
+# rounds, and how much more user time a session took at each size than at the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-100000 1000000}")
@@ -17,15 +20,33 @@ out=$(mktemp -d)
 trap 'rm -rf "$scenario" "$out"' EXIT
 printf "%10s %8s %8s %8s %12s %12s %12s %9s\n" \
   sessions wall_s user_s sys_s sessions/s user_us/ses sys_us/ses peak_MB
-for n in ${sizes[*]}; do
-  sed "s/RATE/100/; s/DURATION/$((n / 100))s/" bench/virtual.toml > "$scenario"
-  for _ in $(seq "$runs"); do
+rows="$out/rows"
+for _ in $(seq "$runs"); do
+  for n in ${sizes[*]}; do
+    sed "s/RATE/100/; s/DURATION/$((n / 100))s/" bench/virtual.toml > "$scenario"
     /usr/bin/time -f "%e %U %S %M" -o "$out/time" \
       target/release/omnisim run "$scenario" --virtual --out "$out/run" > "$out/log"
     started=$(sed -nE 's/^sessions: ([0-9]+) started.*/\1/p' "$out/log")
     read -r wall user sys kb < "$out/time"
-    awk -v n="$started" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" 'BEGIN {
+    line=$(awk -v n="$started" -v w="$wall" -v u="$user" -v s="$sys" -v kb="$kb" 'BEGIN {
       printf "%10d %8.2f %8.2f %8.2f %12.0f %12.1f %12.1f %9.0f\n",
-        n, w, u, s, n / w, u * 1e6 / n, s * 1e6 / n, kb / 1024 }'
+        n, w, u, s, n / w, u * 1e6 / n, s * 1e6 / n, kb / 1024 }')
+    echo "$line"
+    echo "$n $line" >> "$rows"
   done
+done
+
+# The median of the numbers on standard input (the lower middle of an even count).
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "medians over $runs round(s); user time a session against the first size's:"
+printf "%10s %12s %12s %9s %9s\n" sessions sessions/s user_us/ses peak_MB vs_first
+first=""
+for n in $(printf '%s\n' ${sizes[*]} | awk '!seen[$0]++'); do
+  column() { awk -v n="$n" -v c="$1" '$1 == n { print $c }' "$rows"; }
+  rate=$(column 6 | median)
+  user=$(column 7 | median)
+  peak=$(column 9 | sort -g | tail -1)
+  first=${first:-$user}
+  awk -v n="$n" -v r="$rate" -v u="$user" -v p="$peak" -v f="$first" 'BEGIN {
+    printf "%10d %12.0f %12.1f %9.0f %+8.1f%%\n", n, r, u, p, (u / f - 1) * 100 }'
 done
