@@ -48,7 +48,8 @@ for n in $(printf '%s\n' ${sizes[*]} | awk '!seen[$0]++'); do
   rate=$(column 7 | median)
   user=$(column 8 | median)
   peak=$(column 10 | sort -g | tail -1)
-  # Each round's user time a session at this size over the first size's (the first run of each).
+  # Each round's user time a session at this size over the first size's; of a size given twice,
+  # a round's first run.
   growth=$(awk -v n="$n" -v f="$first" '
     $1 == f && !(($2) in base) { base[$2] = $8 }
     $1 == n && !(($2) in mine) { mine[$2] = $8 }
