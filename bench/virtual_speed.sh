@@ -43,8 +43,9 @@ echo "medians over $runs round(s); user time a session against the first size's 
 printf "%10s %12s %12s %9s %9s\n" sessions sessions/s user_us/ses peak_MB vs_first
 first=${sizes[*]}
 first=${first%% *}
+# Column $1 of size $n's rows.
+column() { awk -v n="$n" -v c="$1" '$1 == n { print $c }' "$rows"; }
 for n in $(printf '%s\n' ${sizes[*]} | awk '!seen[$0]++'); do
-  column() { awk -v n="$n" -v c="$1" '$1 == n { print $c }' "$rows"; }
   rate=$(column 7 | median)
   user=$(column 8 | median)
   peak=$(column 10 | sort -g | tail -1)

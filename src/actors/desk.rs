@@ -102,8 +102,17 @@ impl<K: Copy + Eq, V> Few<K, V> {
 
     /// Sets `key` to `value`, replacing what it had.
     fn insert(&mut self, key: K, value: V) -> &mut V {
-        self.remove(key);
-        self.get_or_insert_with(key, || value)
+        let i = match self.position(key) {
+            Some(i) => {
+                self.0[i].1 = value;
+                i
+            }
+            None => {
+                self.0.push((key, value));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
     }
 
     fn remove(&mut self, key: K) -> Option<V> {
@@ -217,13 +226,13 @@ impl<L> Desk<L> {
     }
 
     /// Keeps only the offers `keep` says are still there.
-    pub fn retain_offers(&mut self, mut keep: impl FnMut(WorkId) -> bool) {
-        self.offers.retain(&mut keep);
+    pub fn retain_offers(&mut self, keep: impl FnMut(WorkId) -> bool) {
+        self.offers.retain(keep);
     }
 
     /// Keeps only the conversations `keep` says the agent still holds.
-    pub fn retain_held(&mut self, mut keep: impl FnMut(SessionId) -> bool) {
-        self.held.retain(&mut keep);
+    pub fn retain_held(&mut self, keep: impl FnMut(SessionId) -> bool) {
+        self.held.retain(keep);
     }
 }
 
@@ -277,6 +286,28 @@ mod tests {
         let held = desk.conversation(SessionId(7)).expect("held");
         assert_eq!(held.accepted, at(10));
         assert!(held.answering());
+    }
+
+    /// A session offered again to the agent holding it (transferred back) starts over: the new
+    /// acceptance replaces the conversation, not a second one beside it.
+    #[test]
+    fn a_session_accepted_again_starts_its_conversation_over() {
+        let mut desk = desk_holding();
+        desk.reply(SessionId(7));
+        let again = Offered {
+            session: SessionId(7),
+            intended: None,
+            labels: "sms",
+        };
+        desk.offered(WorkId(2), again);
+        assert_eq!(
+            desk.accept(WorkId(2), at(30)),
+            Some((SessionId(7), None, &"sms"))
+        );
+        assert_eq!(desk.holding(), 1);
+        let held = desk.conversation(SessionId(7)).expect("held");
+        assert_eq!((held.accepted, held.labels), (at(30), "sms"));
+        assert_eq!(desk.reply(SessionId(7)).map(|r| r.number), Some(1));
     }
 
     #[test]
