@@ -45,6 +45,15 @@ async fn quickstart_runs_against_the_embedded_server_with_a_consistent_summary()
     );
     let routing = &s.latency_ms["routing"];
     assert!(routing.count > 0 && routing.p50 <= routing.p99 && routing.p99 <= routing.max);
+    // Each routing latency is labelled with the conversation's channel and queue.
+    for by in [&s.latency_by_channel_ms, &s.latency_by_queue_ms] {
+        let labelled: u64 = by
+            .values()
+            .filter_map(|m| m.get("routing"))
+            .map(|r| r.count)
+            .sum();
+        assert_eq!(labelled, routing.count, "{by:?}");
+    }
     // Corrected latency is measured from the intended time, so never below the uncorrected one.
     assert!(
         s.latency_ms["speed_to_answer"].max + 1.0

@@ -252,3 +252,37 @@ fn a_virtual_run_names_the_socket_faults_it_leaves_out() {
     let quick = Scenario::load(Path::new("scenarios/quickstart.toml")).unwrap();
     assert!(virtual_time::unsimulated_faults(&quick).is_empty());
 }
+
+/// Each latency is labelled where it happened: a customer's with its channel and the queue its
+/// channel enters, an agent's with the conversation's channel and the queue it was offered from.
+/// Every channel here enters a queue of its own, so each queue's figures are its channel's.
+#[test]
+fn latencies_are_broken_down_by_the_channel_and_queue_they_happened_in() {
+    let scenario = Scenario::load(Path::new("scenarios/skills-overflow.toml")).unwrap();
+    let s = virtual_time::run(scenario, None, None).unwrap().summary;
+    let (channels, queues) = (&s.latency_by_channel_ms, &s.latency_by_queue_ms);
+    assert_eq!(
+        channels.keys().collect::<Vec<_>>(),
+        ["sms", "web-billing", "web-es"]
+    );
+    assert_eq!(
+        queues.keys().collect::<Vec<_>>(),
+        ["billing", "general", "spanish"]
+    );
+    for metric in ["routing", "speed_to_answer", "handle", "resolution"] {
+        let counts: Vec<(u64, u64)> = [
+            ("web-es", "spanish"),
+            ("web-billing", "billing"),
+            ("sms", "general"),
+        ]
+        .into_iter()
+        .map(|(c, q)| (channels[c][metric].count, queues[q][metric].count))
+        .collect();
+        assert!(
+            counts.iter().all(|&(c, q)| c == q && c > 0),
+            "{metric}: {counts:?}"
+        );
+        let whole: u64 = counts.iter().map(|&(c, _)| c).sum();
+        assert_eq!(whole, s.latency_ms[metric].count, "{metric}");
+    }
+}

@@ -150,7 +150,7 @@ pub enum Act<L> {
 impl<L> Act<L> {
     /// Counts what every driver counts of this act alone: acceptances, handle times and
     /// failures. `labels` says where a conversation is.
-    pub fn record<'l>(&'l self, recorder: &mut Recorder, labels: impl FnOnce(&'l L) -> Labels<'l>) {
+    pub fn record(&self, recorder: &mut Recorder, labels: impl FnOnce(&L) -> Labels) {
         match self {
             Act::Accepted { .. } => recorder.counts.accepted += 1,
             Act::Handled { labels: l, handle } => {

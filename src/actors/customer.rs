@@ -165,14 +165,14 @@ pub enum Act {
 impl Act {
     /// Counts what every driver counts of this act alone: requests for an agent and
     /// abandonments (by when the customer asked), first responses, crossed and ended sessions
-    /// with their resolution time, opt-outs. `labels` says where the customer is, when needed.
-    pub fn record<'l>(&self, recorder: &mut Recorder, labels: impl FnOnce() -> Labels<'l>) {
+    /// with their resolution time, opt-outs. `labels` says where the customer is.
+    pub fn record(&self, recorder: &mut Recorder, labels: Labels) {
         match *self {
             Act::AskedForAgent { intended } => recorder.asked_for_agent(intended),
             Act::Abandoned { asked } => recorder.abandoned(Some(asked)),
             Act::AgentMessage {
                 first_response: Some(since),
-            } => recorder.latency("first_response", since, None, labels()),
+            } => recorder.latency("first_response", since, None, labels),
             Act::Crossed => {
                 let counts = &mut recorder.counts;
                 counts.sessions_started += 1;
@@ -184,7 +184,7 @@ impl Act {
                 if by == Some(EndedBy::Bot) {
                     recorder.counts.bot_contained += 1;
                 }
-                recorder.latency("resolution", resolution, None, labels());
+                recorder.latency("resolution", resolution, None, labels);
             }
             Act::OptedOut => recorder.counts.opt_outs += 1,
             _ => {}

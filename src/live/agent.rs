@@ -23,30 +23,14 @@ enum Later {
     Reconnect,
 }
 
-/// The channel and queue a conversation's measurements are labelled with.
-#[derive(Clone)]
-struct Names {
-    channel: Option<String>,
-    queue: Option<String>,
-}
-
-impl Names {
-    fn labels(&self) -> Labels<'_> {
-        Labels {
-            channel: self.channel.as_deref(),
-            queue: self.queue.as_deref(),
-        }
-    }
-}
-
 /// One agent's task: its state machine, its socket and the requests it has in flight.
 struct Live {
     id: AgentId,
     token: String,
     ctx: Arc<RunCtx>,
     def: crate::scenario::AgentGroup,
-    agent: Agent<Names>,
-    acts: VecDeque<Act<Names>>,
+    agent: Agent<Labels>,
+    acts: VecDeque<Act<Labels>>,
     /// The agent's times count from here.
     epoch: Instant,
     socket: Socket,
@@ -163,7 +147,7 @@ impl Live {
     /// Does what the agent queued: requests go out as frames, their replies come back later.
     async fn carry_out(&mut self) {
         while let Some(act) = self.acts.pop_front() {
-            act.record(&mut self.ctx.shared().recorder, Names::labels);
+            act.record(&mut self.ctx.shared().recorder, |&labels| labels);
             match act {
                 Act::Request(request) => self.request(request).await,
                 Act::WakeAt { at, task } => self.later_at(self.epoch + at, Later::Task(task)),
@@ -177,8 +161,7 @@ impl Live {
                     let mut s = self.ctx.shared();
                     if let Some(intended) = intended.map(|d| self.epoch + d) {
                         let sta = now.saturating_duration_since(intended);
-                        s.recorder
-                            .latency("speed_to_answer", sta, None, labels.labels());
+                        s.recorder.latency("speed_to_answer", sta, None, labels);
                         s.uncorrected(session, "speed_to_answer", now);
                         let asked = s.since_origin(intended);
                         let threshold = self.ctx.scenario.service_level_threshold.0;
@@ -273,24 +256,12 @@ impl Live {
     }
 
     /// Where `offer`'s conversation is, for measurements and for how the agent may close it.
-    fn place(&self, offer: &Offer) -> Place<Names> {
-        let channel = self
-            .ctx
-            .world
-            .channels
-            .iter()
-            .find(|c| c.id == offer.session.channel);
-        let names = Names {
-            channel: channel.map(|c| c.name.clone()),
-            queue: self
-                .ctx
-                .world
-                .queue_name(offer.work.queue)
-                .map(str::to_owned),
-        };
+    fn place(&self, offer: &Offer) -> Place<Labels> {
+        let channels = &self.ctx.world.channels;
+        let channel = channels.iter().position(|c| c.id == offer.session.channel);
         Place {
-            labels: names,
-            enhanced: channel.is_some_and(|c| c.platform == Platform::Enhanced),
+            labels: self.ctx.labels.at(channel, offer.work.queue),
+            enhanced: channel.is_some_and(|c| channels[c].platform == Platform::Enhanced),
         }
     }
 
@@ -338,14 +309,14 @@ impl Live {
             s.history
                 .add(crate::checker::flow_violations(offer, expected));
             if first_offer {
-                s.recorder.first_offer(flow, offer, place.labels.labels());
+                s.recorder.first_offer(flow, offer, place.labels);
             }
             if let Some(intended) = intended.filter(|_| first_offer) {
                 s.recorder.latency(
                     "routing",
                     now.saturating_duration_since(intended),
                     None,
-                    place.labels.labels(),
+                    place.labels,
                 );
                 s.uncorrected(offer.session.id, "routing", now);
             }
@@ -368,7 +339,7 @@ impl Live {
                     "delivery_to_agent",
                     now - sent.actual.min(now),
                     None,
-                    held.labels.labels.labels(),
+                    held.labels.labels,
                 );
             }
         }

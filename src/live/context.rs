@@ -105,6 +105,8 @@ pub struct RunCtx {
     pub inbound: Vec<http::Uri>,
     /// The org token as a header, made once for the same reason.
     pub bearer: super::client::Bearer,
+    /// The labels of the channels' and queues' latencies.
+    pub labels: super::labels::RunLabels,
     /// Each channel's customers' mailboxes, by the channel's index in `world`, for channels
     /// whose customers read the channel stream; none for those with streams of their own.
     pub mailboxes: Vec<Option<Arc<super::mailboxes::Mailboxes>>>,

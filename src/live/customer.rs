@@ -220,12 +220,8 @@ impl Customer {
     async fn carry_out(&mut self, act: Act, event: Option<&Event>) -> bool {
         let origin = self.origin;
         {
-            let channel = self.channel();
-            let mut s = self.ctx.shared();
-            act.record(&mut s.recorder, || Labels {
-                channel: Some(&channel.name),
-                queue: channel.queue.as_deref(),
-            });
+            let labels = self.ctx.labels.channel(self.arrival.channel);
+            act.record(&mut self.ctx.shared().recorder, labels);
         }
         match act {
             Act::Send {
@@ -590,11 +586,7 @@ impl Customer {
         let Some(sent) = self.ctx.read_marker(text) else {
             return;
         };
-        let channel = self.channel();
-        let labels = Labels {
-            channel: Some(&channel.name),
-            queue: channel.queue.as_deref(),
-        };
+        let labels = self.ctx.labels.channel(self.arrival.channel);
         let delivery = now - sent.actual.min(now);
         let mut s = self.ctx.shared();
         s.recorder

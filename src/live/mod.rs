@@ -13,6 +13,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod embedded;
 mod handshake;
+pub mod labels;
 pub mod limits;
 mod mailboxes;
 mod marker;
@@ -28,6 +29,7 @@ use crate::measure::{Progress, ProgressFn};
 use crate::scenario::{Delivery, Scenario};
 use client::{Bearer, Client, ClientError};
 use context::{RunCtx, Shared};
+use labels::RunLabels;
 use omnisim_protocol::{Agent, Queue};
 use omnisim_reference_server::engine::Load;
 use omnisim_reference_server::server;
@@ -285,13 +287,16 @@ pub async fn run(scenario: Scenario, options: RunOptions) -> Result<Outcome, Run
         .iter()
         .map(|c| (c.delivery == Delivery::ChannelStream).then(Default::default))
         .collect();
+    let mut shared = Shared::default();
+    let labels = RunLabels::new(&world, &mut shared.recorder);
     let ctx = Arc::new(RunCtx {
         client,
         world,
+        labels,
         scenario,
         seed,
         start: Instant::now(),
-        shared: Mutex::new(Shared::default()),
+        shared: Mutex::new(shared),
         stop,
         customers_at_once: at_once.unwrap_or(u64::MAX),
         inbound,

@@ -101,14 +101,6 @@ impl World {
             .find(|(_, f)| **f == id)
             .map(|(n, _)| n.as_str())
     }
-
-    /// The queue name of a queue id.
-    pub fn queue_name(&self, id: QueueId) -> Option<&str> {
-        self.queues
-            .iter()
-            .find(|(_, q)| **q == id)
-            .map(|(n, _)| n.as_str())
-    }
 }
 
 /// What `omnisim setup` leaves for the runs that join it (`--join`): where the platform side

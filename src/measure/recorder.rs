@@ -150,39 +150,36 @@ impl<V> ByMetric<V> {
 /// cells when read, which a run does at its end and its progress line once a second, where
 /// recording every view as it came took three histograms a latency.
 struct Cell {
-    channel: Option<Box<str>>,
-    queue: Option<Box<str>>,
+    labels: Labels,
     histogram: Histogram<u64>,
     /// Latencies of zero not in `histogram`: see [`Recorder::zero`].
     zeros: u64,
 }
 
 impl Cell {
-    fn at(&self, labels: Labels) -> bool {
-        self.channel.as_deref() == labels.channel && self.queue.as_deref() == labels.queue
-    }
-
-    /// Its queue's name, or its channel's.
-    fn label(&self, by_queue: bool) -> Option<&str> {
+    /// Its queue's label, or its channel's.
+    fn label(&self, by_queue: bool) -> Option<Label> {
         if by_queue {
-            self.queue.as_deref()
+            self.labels.queue
         } else {
-            self.channel.as_deref()
+            self.labels.channel
         }
     }
 }
 
 /// The cell of `labels` among `cells`, made the first time they are seen.
-fn cell<'a>(cells: &'a mut Vec<Cell>, labels: Labels) -> &'a mut Cell {
-    let i = cells.iter().position(|c| c.at(labels)).unwrap_or_else(|| {
-        cells.push(Cell {
-            channel: labels.channel.map(Into::into),
-            queue: labels.queue.map(Into::into),
-            histogram: histogram(),
-            zeros: 0,
+fn cell(cells: &mut Vec<Cell>, labels: Labels) -> &mut Cell {
+    let i = cells
+        .iter()
+        .position(|c| c.labels == labels)
+        .unwrap_or_else(|| {
+            cells.push(Cell {
+                labels,
+                histogram: histogram(),
+                zeros: 0,
+            });
+            cells.len() - 1
         });
-        cells.len() - 1
-    });
     &mut cells[i]
 }
 
@@ -235,23 +232,53 @@ pub struct Recorder {
     interval_start: Duration,
     /// Closed intervals, compressed.
     pub intervals: Vec<IntervalRecord>,
+    /// The names of the labels given out, by number.
+    names: Vec<Box<str>>,
 }
 
+/// A channel's or a queue's name, as the number the recorder gave it ([`Recorder::label`]).
+/// Finding a latency's cell compares these numbers, where comparing the names themselves cost
+/// about a hundred instructions a latency (docs/architecture.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label(u32);
+
 /// Where a latency was observed, for the per-channel and per-queue breakdowns.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Labels<'a> {
-    pub channel: Option<&'a str>,
-    pub queue: Option<&'a str>,
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    pub channel: Option<Label>,
+    pub queue: Option<Label>,
 }
 
 impl Recorder {
+    /// The label of the channel or queue called `name`, given the first time it is asked for.
+    /// A run asks for its labels as it sets up, once a name.
+    pub fn label(&mut self, name: &str) -> Label {
+        let i = self
+            .names
+            .iter()
+            .position(|n| **n == *name)
+            .unwrap_or_else(|| {
+                self.names.push(name.into());
+                self.names.len() - 1
+            });
+        Label(u32::try_from(i).expect("a run names fewer than 2^32 channels and queues"))
+    }
+
+    /// The labels of `channel` and `queue`, by name.
+    pub fn labels(&mut self, channel: Option<&str>, queue: Option<&str>) -> Labels {
+        Labels {
+            channel: channel.map(|c| self.label(c)),
+            queue: queue.map(|q| self.label(q)),
+        }
+    }
+
     /// A session's first offer, `flow` naming the flow that routed it if one did: counted per
     /// rule, and for direct routing, reached or fallen back with the wait before the fallback.
     pub fn first_offer(
         &mut self,
         flow: Option<&str>,
         offer: &omnisim_protocol::Offer,
-        labels: Labels<'_>,
+        labels: Labels,
     ) {
         let Some(flow) = flow else { return };
         let requested = offer.work.requested_at;
@@ -410,11 +437,14 @@ impl Recorder {
     fn by_label(&self, by_queue: bool) -> BTreeMap<&str, Vec<(&'static str, Histogram<u64>)>> {
         let mut views: BTreeMap<&str, Vec<(&'static str, Histogram<u64>)>> = BTreeMap::new();
         for (metric, cells) in &self.corrected.entries {
-            let labels: std::collections::BTreeSet<&str> =
+            let labels: std::collections::BTreeSet<Label> =
                 cells.iter().filter_map(|c| c.label(by_queue)).collect();
             for l in labels {
                 let h = merged(cells.iter().filter(|c| c.label(by_queue) == Some(l)));
-                views.entry(l).or_default().push((metric, h));
+                views
+                    .entry(&self.names[l.0 as usize])
+                    .or_default()
+                    .push((metric, h));
             }
         }
         views
@@ -481,11 +511,8 @@ mod tests {
     #[test]
     fn records_corrected_and_uncorrected_side_by_side() {
         let mut r = Recorder::default();
+        let labels = r.labels(Some("web"), Some("support"));
         for ms in [10u64, 20, 30, 1000] {
-            let labels = Labels {
-                channel: Some("web"),
-                queue: Some("support"),
-            };
             r.latency(
                 "routing",
                 Duration::from_millis(ms),
@@ -507,8 +534,11 @@ mod tests {
     #[test]
     fn a_latency_of_zero_counted_reads_as_one_recorded() {
         let (mut recorded, mut counted) = (Recorder::default(), Recorder::default());
-        let at = |channel, queue| Labels { channel, queue };
-        let (web, sms) = (at(Some("web"), Some("billing")), at(Some("sms"), None));
+        let [web, sms] = [(Some("web"), Some("billing")), (Some("sms"), None)].map(|(c, q)| {
+            let labels = recorded.labels(c, q);
+            assert_eq!(counted.labels(c, q), labels);
+            labels
+        });
         for (i, labels) in [web, sms, web, web, sms].into_iter().enumerate() {
             let ms = Duration::from_millis(10 * i as u64 + 5);
             for r in [&mut recorded, &mut counted] {
@@ -554,19 +584,20 @@ mod tests {
     #[test]
     fn whole_run_and_breakdowns_are_merged_from_each_channel_and_queue() {
         let mut r = Recorder::default();
-        let at = |channel, queue| Labels { channel, queue };
         let ms = Duration::from_millis;
-        for (millis, labels) in [
-            (10, at(Some("web"), Some("billing"))),
-            (20, at(Some("web"), Some("support"))),
-            (30, at(Some("sms"), Some("billing"))),
-            (40, at(Some("sms"), None)),
-            (50, at(None, None)),
-            (60, at(Some("web"), Some("billing"))),
+        for (millis, channel, queue) in [
+            (10, Some("web"), Some("billing")),
+            (20, Some("web"), Some("support")),
+            (30, Some("sms"), Some("billing")),
+            (40, Some("sms"), None),
+            (50, None, None),
+            (60, Some("web"), Some("billing")),
         ] {
+            let labels = r.labels(channel, queue);
             r.latency("routing", ms(millis), None, labels);
         }
-        r.latency("handle", ms(7), None, at(Some("web"), None));
+        let web = r.labels(Some("web"), None);
+        r.latency("handle", ms(7), None, web);
         let max = |s: &LatencyStats| s.max.round() as u64;
         let whole = r.corrected();
         assert_eq!((whole["routing"].count, max(&whole["routing"])), (6, 60));

@@ -5,12 +5,10 @@ use super::observer::Party;
 use super::{Sim, Wake, micros};
 use crate::actors::agent::{Act, Agent, Place, Request, Task};
 use crate::actors::desk::Offered;
+use crate::measure::recorder::Labels;
 use omnisim_protocol::*;
 use omnisim_reference_server::engine::Command;
 use std::time::Duration;
-
-/// Where a conversation's measurements go: its channel (by index) and queue.
-pub(super) type Labels = (Option<usize>, QueueId);
 
 /// An agent of the simulation: its state machine, and who it is to the engine.
 pub(super) struct SimAgent {
@@ -71,9 +69,7 @@ impl Sim {
                 if message.sender == Sender::EndUser {
                     let session = message.session;
                     if let Some(held) = self.agents[a].agent.holds(session) {
-                        let (channel, queue) = held.labels.labels;
-                        let labels = Sim::labels(&self.world, channel, Some(queue));
-                        self.recorder.zero("delivery_to_agent", labels);
+                        self.recorder.zero("delivery_to_agent", held.labels.labels);
                     }
                     let now = self.clock();
                     let agent = &mut self.agents[a];
@@ -115,7 +111,7 @@ impl Sim {
             None => (None, false),
         };
         let channel = self.channel_index(offer.session.channel);
-        let queue = offer.work.queue;
+        let labels = self.labels.at(channel, offer.work.queue);
         self.history.offered(&offer.work);
         if let Some(last) = offer.transcript.last() {
             let party = Party::Agent(offer.work.agent);
@@ -123,7 +119,6 @@ impl Sim {
         }
         self.recorder.counts.offers += 1;
         if let Some(intended) = intended.filter(|_| first_offer) {
-            let labels = Sim::labels(&self.world, channel, Some(queue));
             let routing = Duration::from_micros(self.now - intended);
             self.recorder
                 .latency("routing", routing, Some(routing), labels);
@@ -136,7 +131,6 @@ impl Sim {
             .and_then(|(flow, channel)| self.scenario.expected_flow_rule(flow, channel, offer));
         self.history.flow_offer(offer, expected);
         if first_offer {
-            let labels = Sim::labels(&self.world, channel, Some(queue));
             self.recorder.first_offer(flow, offer, labels);
         }
         let enhanced =
@@ -144,10 +138,7 @@ impl Sim {
         let seen = Offered {
             session,
             intended: intended.map(Duration::from_micros),
-            labels: Place {
-                labels: (channel, queue),
-                enhanced,
-            },
+            labels: Place { labels, enhanced },
         };
         let now = self.clock();
         let agent = &mut self.agents[a];
@@ -169,10 +160,7 @@ impl Sim {
     /// Does what agent `a` queued, applying its requests to the engine at once.
     fn carry_out_agent(&mut self, a: usize) {
         while let Some(act) = self.agent_acts.pop_front() {
-            let world = &self.world;
-            act.record(&mut self.recorder, |&(channel, queue)| {
-                Sim::labels(world, channel, Some(queue))
-            });
+            act.record(&mut self.recorder, |&labels| labels);
             match act {
                 Act::Request(request) => {
                     let outcome = self.agent_request(a, request);
@@ -188,12 +176,9 @@ impl Sim {
                 }
                 Act::Released(work) => self.history.released(self.agents[a].id, work),
                 Act::Accepted {
-                    intended,
-                    labels: (channel, queue),
-                    ..
+                    intended, labels, ..
                 } => {
                     if let Some(intended) = intended {
-                        let labels = Sim::labels(&self.world, channel, Some(queue));
                         let sta = self.clock().saturating_sub(intended);
                         self.recorder
                             .latency("speed_to_answer", sta, Some(sta), labels);

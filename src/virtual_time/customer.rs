@@ -2,9 +2,9 @@
 //! stepped from engine events and wake-ups, its sends applied to the engine at once.
 
 use super::observer::Party;
-use super::{Labels, SessionNote, Sim, Wake, micros};
+use super::{SessionNote, Sim, Wake, micros};
 use crate::actors::customer::{Act, Entrance, Journey, Line, Sent};
-use crate::live::setup::World;
+use crate::measure::recorder::Labels;
 use crate::scenario::choices::RecipientChoice;
 use crate::scenario::specs;
 use omnisim_protocol::*;
@@ -46,12 +46,8 @@ impl Sim {
         let c = &mut self.recorder.counts;
         c.arrivals_started += 1;
         // The virtual clock starts every arrival exactly on time.
-        self.recorder.latency(
-            "schedule_lag",
-            Duration::ZERO,
-            None,
-            super::Labels::default(),
-        );
+        self.recorder
+            .latency("schedule_lag", Duration::ZERO, None, Labels::default());
         let seed = self.seed ^ arrival.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let c = self.new_customer(
             arrival.index,
@@ -153,8 +149,8 @@ impl Sim {
     /// Does what customer `c`'s journey queued, sending to the engine at once.
     fn carry_out(&mut self, c: usize) {
         while let Some(act) = self.acts.pop_front() {
-            let (world, channel) = (&self.world, self.customers[c].channel);
-            act.record(&mut self.recorder, || labels(world, channel));
+            let labels = self.labels.channel(self.customers[c].channel);
+            act.record(&mut self.recorder, labels);
             match act {
                 Act::Send { line, at, .. } => {
                     let session = self.customers[c].journey.session();
@@ -196,7 +192,6 @@ impl Sim {
                     }
                 }
                 Act::AgentMessage { .. } => {
-                    let labels = labels(&self.world, self.customers[c].channel);
                     // Delivery within the engine is instantaneous.
                     self.recorder.zero("delivery_to_customer", labels);
                 }
@@ -400,12 +395,4 @@ impl Sim {
         }
         self.carry_out(c);
     }
-}
-
-/// What a customer's measurements on `channel` are labelled with: the channel, and its queue for
-/// a queue entry.
-fn labels(world: &World, channel: usize) -> Labels<'_> {
-    let ch = &world.channels[channel];
-    let queue = ch.queue.as_ref().and_then(|q| world.queues.get(q).copied());
-    Sim::labels(world, Some(channel), queue)
 }

@@ -24,6 +24,7 @@ mod wakes;
 
 pub use replay::{KindTime, Recording, Step, StepKind};
 
+use crate::live::labels::RunLabels;
 use crate::live::setup::{LiveAgent, World};
 use crate::measure::recorder::Labels;
 use crate::measure::{Finished, Outcome, ProgressFn, Recorder};
@@ -141,12 +142,14 @@ pub(crate) struct Sim {
     /// What the customer being stepped queued, carried out in order; reused.
     acts: std::collections::VecDeque<crate::actors::customer::Act>,
     /// What the agent being stepped queued.
-    agent_acts: std::collections::VecDeque<crate::actors::agent::Act<agent::Labels>>,
+    agent_acts: std::collections::VecDeque<crate::actors::agent::Act<Labels>>,
     by_user: FastMap<UserId, usize>,
     agents: Vec<SimAgent>,
     by_agent: FastMap<AgentId, usize>,
     sessions: FastMap<SessionId, SessionNote>,
     recorder: Recorder,
+    /// The labels of the channels' and queues' latencies.
+    labels: RunLabels,
     /// The history checker, on a thread of its own.
     history: observer::Observer,
     /// Customers not done yet.
@@ -222,13 +225,6 @@ impl Sim {
         }
         if let Some(&a) = agent.and_then(|agent| self.by_agent.get(&agent)) {
             self.agent_event(a, event);
-        }
-    }
-
-    fn labels<'a>(world: &'a World, channel: Option<usize>, queue: Option<QueueId>) -> Labels<'a> {
-        Labels {
-            channel: channel.map(|c| world.channels[c].name.as_str()),
-            queue: queue.and_then(|q| world.queue_name(q)),
         }
     }
 
@@ -417,6 +413,8 @@ fn simulate(
     let seed = seed.unwrap_or(scenario.seed);
     let duration = duration.unwrap_or(scenario.duration.0);
     let (org, world) = setup(&mut engine, &scenario)?;
+    let mut recorder = Recorder::default();
+    let labels = RunLabels::new(&world, &mut recorder);
     let recording = record.then(|| Recording::new(engine.clone()));
     let mut schedule = crate::scenario::arrivals::Schedule::new(&scenario, duration, seed);
     let next_arrival = schedule.next();
@@ -440,7 +438,8 @@ fn simulate(
         agent_acts: Default::default(),
         by_user: FastMap::default(),
         sessions: FastMap::default(),
-        recorder: Recorder::default(),
+        recorder,
+        labels,
         history: observer::Observer::start().map_err(VirtualError::Checker)?,
         open: 0,
         outbound_at,
