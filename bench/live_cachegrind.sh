@@ -17,14 +17,7 @@ builds=()
 for b in "$@"; do builds+=("$(realpath "$b")"); done
 if [ -n "${SERVER_BIN:-}" ]; then SERVER_BIN=$(realpath "$SERVER_BIN"); fi
 cd "$(dirname "$0")/.."
-if [ ${#builds[@]} -eq 0 ]; then
-  cargo build --release --quiet
-  builds=("$PWD/target/release/omnisim")
-fi
-if ! command -v valgrind > /dev/null; then
-  echo "valgrind is not installed (apt-get install valgrind)" >&2
-  exit 2
-fi
+source bench/valgrind_builds.sh
 server_bin=${SERVER_BIN:-${builds[0]}}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

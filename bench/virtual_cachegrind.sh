@@ -16,14 +16,7 @@ set -euo pipefail
 builds=()
 for b in "$@"; do builds+=("$(realpath "$b")"); done
 cd "$(dirname "$0")/.."
-if [ ${#builds[@]} -eq 0 ]; then
-  cargo build --release --quiet
-  builds=("$PWD/target/release/omnisim")
-fi
-if ! command -v valgrind > /dev/null; then
-  echo "valgrind is not installed (apt-get install valgrind)" >&2
-  exit 2
-fi
+source bench/valgrind_builds.sh
 sessions=${SESSIONS:-20000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
