@@ -264,14 +264,6 @@ impl Recorder {
         Label(u32::try_from(i).expect("a run names fewer than 2^32 channels and queues"))
     }
 
-    /// The labels of `channel` and `queue`, by name.
-    pub fn labels(&mut self, channel: Option<&str>, queue: Option<&str>) -> Labels {
-        Labels {
-            channel: channel.map(|c| self.label(c)),
-            queue: queue.map(|q| self.label(q)),
-        }
-    }
-
     /// A session's first offer, `flow` naming the flow that routed it if one did: counted per
     /// rule, and for direct routing, reached or fallen back with the wait before the fallback.
     pub fn first_offer(
@@ -507,6 +499,16 @@ fn stats<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Recorder {
+        /// The labels of `channel` and `queue`, by name.
+        fn labels(&mut self, channel: Option<&str>, queue: Option<&str>) -> Labels {
+            Labels {
+                channel: channel.map(|c| self.label(c)),
+                queue: queue.map(|q| self.label(q)),
+            }
+        }
+    }
 
     #[test]
     fn records_corrected_and_uncorrected_side_by_side() {
