@@ -12,6 +12,8 @@
 #   [RATE=40] [SERVER_BIN=…] bench/live_cachegrind.sh [BUILD...]
 #   (default: this tree's release build; the server: the first build; needs valgrind)
 # Prints, per build: sessions started, instructions a session, and the ratio to the first build.
+# Over hyper's pooled client a build's count lands on one of two levels some 3 % apart from run
+# to run (docs/architecture.md): give each build more than once, in turns.
 set -euo pipefail
 builds=()
 for b in "$@"; do builds+=("$(realpath "$b")"); done

@@ -257,11 +257,11 @@ impl Live {
 
     /// Where `offer`'s conversation is, for measurements and for how the agent may close it.
     fn place(&self, offer: &Offer) -> Place<Labels> {
-        let channels = &self.ctx.world.channels;
-        let channel = channels.iter().position(|c| c.id == offer.session.channel);
+        let world = &self.ctx.world;
+        let channel = world.channel_index(offer.session.channel);
         Place {
             labels: self.ctx.labels.at(channel, offer.work.queue),
-            enhanced: channel.is_some_and(|c| channels[c].platform == Platform::Enhanced),
+            enhanced: channel.is_some_and(|c| world.channels[c].platform == Platform::Enhanced),
         }
     }
 

@@ -17,21 +17,20 @@ pub struct RunLabels {
 impl RunLabels {
     /// Asks `recorder` for the label of every channel and queue of `world`.
     pub fn new(world: &World, recorder: &mut Recorder) -> RunLabels {
-        let queues: Vec<(QueueId, Label)> = world
+        let queues = world
             .queues
             .iter()
             .map(|(name, &id)| (id, recorder.label(name)))
             .collect();
-        let queue_label = |id: Option<&QueueId>| {
-            let id = *id?;
-            queues.iter().find(|(q, _)| *q == id).map(|&(_, l)| l)
-        };
+        // The recorder gives a name the same label each time it is asked.
         let channels = world
             .channels
             .iter()
             .map(|c| Labels {
                 channel: Some(recorder.label(&c.name)),
-                queue: queue_label(c.queue.as_ref().and_then(|q| world.queues.get(q))),
+                queue: (c.queue.as_ref())
+                    .filter(|q| world.queues.contains_key(*q))
+                    .map(|q| recorder.label(q)),
             })
             .collect();
         RunLabels { channels, queues }

@@ -101,6 +101,11 @@ impl World {
             .find(|(_, f)| **f == id)
             .map(|(n, _)| n.as_str())
     }
+
+    /// The index in `channels` of the channel with id `id`.
+    pub fn channel_index(&self, id: ChannelId) -> Option<usize> {
+        self.channels.iter().position(|c| c.id == id)
+    }
 }
 
 /// What `omnisim setup` leaves for the runs that join it (`--join`): where the platform side

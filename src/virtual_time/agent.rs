@@ -110,7 +110,7 @@ impl Sim {
             ),
             None => (None, false),
         };
-        let channel = self.channel_index(offer.session.channel);
+        let channel = self.world.channel_index(offer.session.channel);
         let labels = self.labels.at(channel, offer.work.queue);
         self.history.offered(&offer.work);
         if let Some(last) = offer.transcript.last() {

@@ -228,10 +228,6 @@ impl Sim {
         }
     }
 
-    fn channel_index(&self, id: ChannelId) -> Option<usize> {
-        self.world.channels.iter().position(|c| c.id == id)
-    }
-
     /// Queue depth and occupancy now, and the latency interval closed.
     fn sample(&mut self) {
         let load = self.engine.load(self.org).unwrap_or_default();
